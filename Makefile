@@ -1,0 +1,44 @@
+# Two commands set up and run everything: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+
+.PHONY: run test install install-test lock clean
+
+run: $(VENV)/.installed
+	$(PY) pipeline.py run
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Exact versions from the lock, then the project itself (editable, so the shipped
+# models/ folder is the one beside the code), without re-resolving dependencies.
+$(VENV)/.installed: $(VENV)/bin/python requirements.lock pyproject.toml
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(PY) -m pip install --quiet -r requirements-test.lock
+	touch $@
+
+# Re-pin after changing dependencies in pyproject.toml (then retrain: see README).
+lock: $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test]'
+	{ echo "# Exact versions of every runtime package, installed by make so a fresh machine"; \
+	  echo "# gets the versions the shipped model was trained with. Regenerate: make lock"; \
+	  $(PY) -m pip freeze --exclude-editable | grep -v -E '^(pytest|pytest-timeout|pytest-xdist|execnet|iniconfig|pluggy)=='; } > requirements.lock
+	{ echo "# Test tools, pinned like requirements.lock (which this file includes)."; \
+	  echo "-r requirements.lock"; \
+	  $(PY) -m pip freeze | grep -E '^(pytest|pytest-timeout|pytest-xdist|execnet|iniconfig|pluggy)=='; } > requirements-test.lock
+
+clean:
+	rm -rf $(VENV) build *.egg-info
