@@ -19,6 +19,7 @@ from config import Config, ConfigError, load_config
 from stages.common import database
 from stages.run import format_summary, run_nightly
 from store.errors import StoreError
+from store.lock import LockHeldError
 
 log = logging.getLogger("lurewatch")
 
@@ -137,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in LOGGED_COMMANDS:
             configure_logging(level, _log_file(config, args.command), config.logging.level)
         return args.handler(args, config)
+    except LockHeldError as exc:
+        _error(exc)
+        return EXIT_LOCKED
     except USER_ERRORS as exc:
         _error(exc)
         return EXIT_ERROR

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
@@ -25,3 +26,8 @@ def database(config: Config) -> Iterator[sessionmaker[Session]]:
         yield factory
     finally:
         engine.dispose()
+
+
+def engine_of(factory: sessionmaker[Session]) -> Engine:
+    """The engine a session factory is bound to."""
+    return factory.kw["bind"]

@@ -14,8 +14,9 @@ from typing import Any, Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
-from stages.common import utcnow
-from store.runs import finish_run, start_run
+from stages.common import engine_of, utcnow
+from store.lock import run_lock
+from store.runs import finish_run, mark_interrupted, start_run
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,21 @@ class RunResult:
 def run_nightly(config: Config, factory: sessionmaker[Session],
                 stages: list[tuple[str, Stage]] | None = None,
                 clock: Callable[[], datetime] = utcnow) -> RunResult:
-    """Run the stages in order, recording the run; re-raises what stops it."""
-    stages = STAGES if stages is None else stages
+    """Run the stages in order under the run lock, recording the run.
+
+    LockHeldError at once when another run holds the lock; whatever stops a
+    stage is re-raised after the run is marked failed or interrupted.
+    """
+    with run_lock(engine_of(factory)):
+        return _run_locked(config, factory, STAGES if stages is None else stages, clock)
+
+
+def _run_locked(config: Config, factory: sessionmaker[Session],
+                stages: list[tuple[str, Stage]], clock: Callable[[], datetime]) -> RunResult:
     started = clock()
     with factory.begin() as session:
+        for stale in mark_interrupted(session, started):
+            log.warning("run %d had been killed; marked interrupted", stale)
         run_id = start_run(session, "run", started).id
     log.info("run %d started with %d stage(s)", run_id, len(stages))
     results: list[StageResult] = []

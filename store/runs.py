@@ -35,6 +35,19 @@ def finish_run(session: Session, run_id: int, status: str, counts: dict[str, Any
     return run
 
 
+def mark_interrupted(session: Session, now: datetime, command: str = "run") -> list[int]:
+    """Close runs left 'running' by a process that died; call only while holding the run lock.
+
+    Holding the lock proves no other run of ``command`` is alive, so every such
+    row belongs to a run that was killed.
+    """
+    stale = list(session.scalars(select(Run).where(Run.status == "running", Run.command == command)))
+    for run in stale:
+        run.status, run.finished_at = "interrupted", now
+        run.error = run.error or "the process ended without closing the run (killed or crashed)"
+    return [run.id for run in stale]
+
+
 def recent_runs(session: Session, limit: int = 20) -> list[Run]:
     """The newest runs first."""
     return list(session.scalars(select(Run).order_by(Run.id.desc()).limit(limit)))

@@ -136,3 +136,25 @@ def test_partial_stage_exits_4_and_interrupt_exits_130(write_config, monkeypatch
         statuses = conn.execute(select(Run.status).order_by(Run.id)).scalars().all()
     engine.dispose()
     assert statuses == ["partial", "interrupted"]
+
+
+def test_second_run_while_locked_exits_5_and_killed_run_is_marked_interrupted(write_config, capsys):
+    from datetime import datetime, timezone
+
+    from store.db import open_database
+    from store.lock import run_lock
+    from store.runs import start_run
+
+    path = write_config({"database": {"url": "sqlite:///t.db"}, "logging": {"dir": "logs"}})
+    engine, factory = open_database(f"sqlite:///{path.parent / 't.db'}")
+    with factory.begin() as s:  # a run row left behind by a killed process
+        start_run(s, "run", datetime(2026, 11, 24, tzinfo=timezone.utc))
+    with run_lock(engine):
+        assert pipeline.main(["run", "--config", str(path)]) == 5
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error: another run holds the run lock")
+    assert pipeline.main(["run", "-q", "--config", str(path)]) == 0
+    with engine.connect() as conn:
+        statuses = conn.execute(select(Run.status).order_by(Run.id)).scalars().all()
+    engine.dispose()
+    assert statuses == ["interrupted", "ok"]
