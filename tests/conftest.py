@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -67,35 +68,33 @@ def postgres_admin_url() -> str:
     return require_service("LUREWATCH_TEST_POSTGRES_URL", "PostgreSQL")
 
 
-@pytest.fixture(scope="session")
-def postgres_url(postgres_admin_url: str) -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped afterwards."""
-    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    name = f"lurewatch_test_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def _temporary_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """Create a uniquely named PostgreSQL database, yield its URL, drop it after."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        yield url
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    with _temporary_database(postgres_admin_url, "lurewatch_test") as url:
+        yield url
 
 
 @pytest.fixture
 def fresh_postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A fresh empty PostgreSQL database for one test (migration tests need empty ones)."""
-    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    name = f"lurewatch_t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with _temporary_database(postgres_admin_url, "lurewatch_t") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
