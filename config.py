@@ -91,6 +91,15 @@ class ExportConfig:
 
 
 @dataclass(frozen=True)
+class HealthConfig:
+    """When a nightly run raises an alarm about a source."""
+
+    max_error_rate: float = 0.2        # errors / (pages + errors) above this is an alarm
+    min_usual_ads: int = 5             # "usually returns many": median of recent runs at least this
+    history_runs: int = 5              # recent runs the median is taken over
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     dir: Path = Path("logs")
     level: str = "INFO"
@@ -110,6 +119,7 @@ class Config:
     training: TrainingConfig
     export: ExportConfig
     logging: LoggingConfig
+    health: HealthConfig = HealthConfig()
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``; ConfigError if there is none."""
@@ -341,13 +351,22 @@ def parse_config(data: Any, base_dir: Path, path: Path | None = None,
     logging_cfg = LoggingConfig(dir=_resolve(base_dir, lg.get("dir", str, "logs")), level=level)
     lg.finish()
 
+    he = _Section(root.get("health", dict, None), "health")
+    dh = HealthConfig()
+    health = HealthConfig(
+        max_error_rate=_probability(he, "max_error_rate", dh.max_error_rate),
+        min_usual_ads=he.positive("min_usual_ads", int, dh.min_usual_ads),
+        history_runs=he.positive("history_runs", int, dh.history_runs),
+    )
+    he.finish()
+
     root.finish()
     return Config(
         path=path, base_dir=base_dir,
         database=DatabaseConfig(url=_resolve_db_url(url, base_dir)),
         models=ModelsConfig(dir=_resolve(base_dir, models_dir) if models_dir else DEFAULT_MODELS_DIR),
         crawl=crawl, sources=sources, scoring=scoring, training=training,
-        export=export, logging=logging_cfg,
+        export=export, logging=logging_cfg, health=health,
     )
 
 

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from stages.common import engine_of, utcnow
+from stages.health import crawl_sources, health_alarms
 from store.lock import run_lock
-from store.runs import finish_run, mark_interrupted, start_run
+from store.runs import finish_run, mark_interrupted, recent_runs, start_run
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class RunResult:
     started_at: datetime
     finished_at: datetime
     stages: list[StageResult]
+    alarms: list[str] = field(default_factory=list)
 
     @property
     def duration_seconds(self) -> float:
@@ -84,11 +86,19 @@ def _run_locked(config: Config, factory: sessionmaker[Session],
         log.error("run %d %s", run_id, status)
         raise
     status = "partial" if any(r.partial for r in results) else "ok"
+    counts = _counts(results)
+    with factory() as session:
+        history = [crawl_sources(r.counts) for r in recent_runs(session, config.health.history_runs + 1)
+                   if r.id != run_id and r.status in ("ok", "partial")]
+    alarms = health_alarms(crawl_sources(counts), history, config.health)
+    for alarm in alarms:
+        log.warning("ALARM %s", alarm)
+    counts["alarms"] = alarms
     finished = clock()
     with factory.begin() as session:
-        finish_run(session, run_id, status, _counts(results), finished)
+        finish_run(session, run_id, status, counts, finished)
     log.info("run %d finished: %s", run_id, status)
-    return RunResult(run_id, status, started, finished, results)
+    return RunResult(run_id, status, started, finished, results, alarms)
 
 
 def _counts(results: list[StageResult]) -> dict[str, Any]:
@@ -100,6 +110,7 @@ def format_summary(result: RunResult) -> str:
     lines = [f"run {result.run_id}: {result.status} in {result.duration_seconds:.1f}s"]
     if not result.stages:
         lines.append("no stages to run yet (nothing is crawled, scored or exported)")
+    lines.extend(f"ALARM {alarm}" for alarm in result.alarms)
     for stage in result.stages:
         counts = ", ".join(f"{k} {v}" for k, v in stage.counts.items()
                            if not isinstance(v, (dict, list)))

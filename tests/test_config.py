@@ -53,6 +53,7 @@ BAD_CONFIGS = [
     ({"export": {"formats": ["xls"]}}, "export.formats[0]: unknown format 'xls' (expected one of csv, xlsx, jsonl)"),
     ({"export": {"formats": []}}, "export.formats: must name at least one format"),
     ({"logging": {"level": "loud"}}, "logging.level: unknown level 'LOUD' (expected DEBUG, INFO, WARNING or ERROR)"),
+    ({"health": {"history_runs": 0}}, "health.history_runs: must be greater than 0, got 0"),
     ([1, 2], "config: expected a mapping, got list"),
 ]
 
