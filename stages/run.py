@@ -6,8 +6,12 @@ recorded with no stages, and the summary says so.
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass, field
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from datetime import datetime
 from typing import Any, Callable
 
@@ -47,6 +51,7 @@ class RunResult:
     finished_at: datetime
     stages: list[StageResult]
     alarms: list[str] = field(default_factory=list)
+    summary_path: Path | None = None
 
     @property
     def duration_seconds(self) -> float:
@@ -98,7 +103,34 @@ def _run_locked(config: Config, factory: sessionmaker[Session],
     with factory.begin() as session:
         finish_run(session, run_id, status, counts, finished)
     log.info("run %d finished: %s", run_id, status)
-    return RunResult(run_id, status, started, finished, results, alarms)
+    result = RunResult(run_id, status, started, finished, results, alarms)
+    result.summary_path = write_summary(result, config.export.dir)
+    return result
+
+
+def summary_dict(result: RunResult) -> dict[str, Any]:
+    """The run summary as JSON-ready data (what the terminal shows, in full)."""
+    return {
+        "run_id": result.run_id, "status": result.status,
+        "started_at": result.started_at.isoformat(), "finished_at": result.finished_at.isoformat(),
+        "duration_seconds": round(result.duration_seconds, 3),
+        "stages": [asdict(stage) for stage in result.stages], "alarms": result.alarms,
+    }
+
+
+def write_summary(result: RunResult, folder: Path) -> Path:
+    """Write the summary as JSON beside the night's exports, atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"run-{result.started_at:%Y-%m-%d}-{result.run_id}.json"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".run-", suffix=".json.tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(summary_dict(result), fh, ensure_ascii=False, indent=2, default=str)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _counts(results: list[StageResult]) -> dict[str, Any]:
@@ -111,6 +143,8 @@ def format_summary(result: RunResult) -> str:
     if not result.stages:
         lines.append("no stages to run yet (nothing is crawled, scored or exported)")
     lines.extend(f"ALARM {alarm}" for alarm in result.alarms)
+    if result.summary_path:
+        lines.append(f"summary: {result.summary_path}")
     for stage in result.stages:
         counts = ", ".join(f"{k} {v}" for k, v in stage.counts.items()
                            if not isinstance(v, (dict, list)))

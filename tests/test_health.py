@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import pipeline
@@ -46,3 +48,8 @@ def test_run_reports_an_alarm_when_a_source_goes_quiet(write_config, monkeypatch
     captured = capsys.readouterr()
     assert "ALARM board: 0 ads tonight, usually 29" in captured.out
     assert "ALARM board: 0 ads tonight" in captured.err  # and in the log
+    summaries = sorted((path.parent / "exports").glob("run-*-3.json"))
+    assert len(summaries) == 1
+    data = json.loads(summaries[0].read_text(encoding="utf-8"))
+    assert data["status"] == "ok" and data["alarms"] == ["board: 0 ads tonight, usually 29 (median of the last 2 runs)"]
+    assert data["stages"][0]["counts"]["sources"]["board"]["new"] == 0
