@@ -52,6 +52,8 @@ def scrapy_settings(config: Config, source: SourceConfig | None = None) -> dict[
         "RETRY_HTTP_CODES": RETRY_CODES,
         "CLOSESPIDER_PAGECOUNT": c.max_pages_per_source,
         "COOKIES_ENABLED": False,
+        # Drops are counted per reason in the stats; one log line each at INFO is enough.
+        "DEFAULT_DROPITEM_LOG_LEVEL": "INFO",
         "TELNETCONSOLE_ENABLED": False,
         "ITEM_PIPELINES": dict(ITEM_PIPELINES),
         "LOG_LEVEL": "INFO",

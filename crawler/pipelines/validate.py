@@ -12,7 +12,7 @@ from crawler.pipelines import CountingPipeline
 
 MAX_DESCRIPTION = 100_000   # longer is a scraped page dump, not an ad
 MAX_TITLE = 1_000
-MIN_TEXT = 15               # letters in title + description
+MIN_TEXT = 8                # letters in title + description (Hangul is dense: 8 is a short ad)
 # Pages that come back 200 but are not ads: errors, bans, logins, empty boards.
 _NOT_AN_AD = re.compile(
     r"^(?:page not found|404|not found|access denied|forbidden|error|log ?in|sign ?in|"

@@ -12,6 +12,7 @@ import logging
 from typing import Any, Iterable
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -61,6 +62,10 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         """Errback of every request: count the failure by kind, never crash the crawl."""
         request = failure.request if hasattr(failure, "request") else None
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # HttpError subclasses it
+            # Disallowed by robots.txt (or filtered on purpose): obeyed, not an error.
+            self.count("ignored/robots_or_filtered")
+            return
         gone = False
         if failure.check(HttpError):
             status = failure.value.response.status

@@ -75,7 +75,8 @@ class TelegramSpider(SourceSpider):
                 self.count("telegram/unavailable")
             return
         state["available"] = True
-        messages = list(self.parse_messages(response, channel))
+        # Pages list messages oldest first; read newest first so max_messages keeps the newest.
+        messages = sorted(self.parse_messages(response, channel), key=lambda m: m[0], reverse=True)
         last_seen = self.last_seen(channel)
         oldest = None
         for message_id, ad in messages:
