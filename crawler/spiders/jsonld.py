@@ -110,7 +110,7 @@ def ad_from_posting(source: str, response: TextResponse, posting: dict[str, Any]
     if site_id:
         external_id = site_id
     elif index is not None and url == response.url:  # several postings share the page URL
-        external_id = url_hash(f"{url}#{index}")
+        external_id = f"{url_hash(url)}#{index}"
     else:
         external_id = external_id_for(url)
     return new_ad(source=source, url=url, external_id=external_id,
