@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from config import Config, ConfigError, load_config
-from stages.common import database, utcnow
-from stages.crawl import crawl, format_table, select_sources
+from stages.common import database
+from stages.crawl import crawl_run, format_table, select_sources
 from stages.run import format_summary, run_nightly
 from store.errors import StoreError
-from store.runs import finish_run, start_run
 
 log = logging.getLogger("lurewatch")
 
@@ -55,28 +54,14 @@ def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
     """Crawl the enabled (or named) sources, recorded as a run of its own."""
     select_sources(config, args.source)  # unknown names fail before anything starts
     with database(config) as factory:
-        with factory.begin() as session:
-            run_id = start_run(session, "crawl", utcnow()).id
-        try:
-            result = crawl(config, factory, run_id, args.source,
-                           log_level="DEBUG" if args.verbose else "WARNING")
-        except BaseException as exc:
-            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            with factory.begin() as session:
-                finish_run(session, run_id, status, {}, utcnow(), error=f"{type(exc).__name__}: {exc}"[:2000])
-            raise
-        sources = result.counts.get("sources", {})
-        all_failed = bool(sources) and all(c.get("failed") for c in sources.values())
-        status = "failed" if all_failed else "partial" if result.partial else "ok"
-        with factory.begin() as session:
-            finish_run(session, run_id, status, {"stages": {"crawl": result.counts}}, utcnow(),
-                       error="every source failed" if all_failed else None)
+        status, result = crawl_run(config, factory, args.source,
+                                   log_level="DEBUG" if args.verbose else "WARNING")
     if not args.quiet:
         print(format_table(result))
-    if all_failed:
+    if status == "failed":
         _error("crawl failed: every source failed (see the table and the log)")
         return EXIT_ERROR
-    return EXIT_PARTIAL if result.partial else EXIT_OK
+    return EXIT_PARTIAL if status == "partial" else EXIT_OK
 
 
 # (name, help, add-arguments, handler); later issues add their commands here.

@@ -22,6 +22,7 @@ from stages.run import StageResult
 from store.crawls import (
     channel_states, finish_crawl, known_external_ids, mark_removed, save_channel_state, start_crawl,
 )
+from store.runs import finish_run, start_run
 
 log = logging.getLogger(__name__)
 COLUMNS = ("pages", "new", "updated", "unchanged", "dropped", "errors")
@@ -151,6 +152,30 @@ def crawl(config: Config, factory: sessionmaker[Session], run_id: int | None,
     failed_names = [n for n, v in per_source.items() if v["failed"]]
     totals["failed_sources"] = len(failed_names)
     return StageResult("crawl", {**totals, "sources": per_source}, partial=bool(failed_names))
+
+
+def crawl_run(config: Config, factory: sessionmaker[Session], sources: list[str] | None = None, *,
+              log_level: str = "WARNING", clock: Clock = utcnow) -> tuple[str, StageResult]:
+    """The crawl on its own (``pipeline.py crawl``), recorded as a run; (status, result).
+
+    Status is "failed" when every source failed, "partial" when some did, else "ok".
+    """
+    with factory.begin() as session:
+        run_id = start_run(session, "crawl", clock()).id
+    try:
+        result = crawl(config, factory, run_id, sources, log_level=log_level, clock=clock)
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        with factory.begin() as session:
+            finish_run(session, run_id, status, {}, clock(), error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    per_source = result.counts.get("sources", {})
+    all_failed = bool(per_source) and all(c.get("failed") for c in per_source.values())
+    status = "failed" if all_failed else "partial" if result.partial else "ok"
+    with factory.begin() as session:
+        finish_run(session, run_id, status, {"stages": {"crawl": result.counts}}, clock(),
+                   error="every source failed" if all_failed else None)
+    return status, result
 
 
 def format_table(result: StageResult) -> str:
