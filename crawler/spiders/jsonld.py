@@ -63,6 +63,10 @@ class JsonLdSpider(SourceSpider):
         ads = list(self.parse_postings(response))
         if ads:
             yield from ads
+            # Some sites put every posting of a listing page in its JSON-LD: keep paging.
+            for href in response.css("a[rel~=next]::attr(href), link[rel~=next]::attr(href)").getall():
+                yield scrapy.Request(response.urljoin(href), callback=self.parse,
+                                     errback=self.on_error, meta={"listing": True, "scope": scope})
             return
         if not response.meta.get("listing"):
             return

@@ -35,3 +35,12 @@ def test_module_settings_are_lazy_and_read_the_config(write_config, monkeypatch)
     assert module.USER_AGENT == "lazy-ua"  # ...the first read of a setting does
     assert "ROBOTSTXT_OBEY" in dir(module)
     module._direct_settings.cache_clear()
+
+
+def test_local_files_are_crawled_without_delays(write_config):
+    config = load_config(write_config({"sources": [
+        {"name": "demo", "kind": "jsonld", "start_urls": ["site/index.html"]},
+        {"name": "web", "kind": "jsonld", "start_urls": ["https://jobs.example/"]}]}))
+    local, web = (scrapy_settings(config, config.source(n)) for n in ("demo", "web"))
+    assert local["DOWNLOAD_DELAY"] == 0 and not local["AUTOTHROTTLE_ENABLED"]
+    assert web["DOWNLOAD_DELAY"] == 1.0 and web["AUTOTHROTTLE_ENABLED"]

@@ -66,6 +66,13 @@ def test_jsonld_array_gives_several_postings_with_distinct_ids(saved_page):
     assert items[0]["country"] == "KR"
 
 
+def test_listing_with_postings_in_jsonld_still_pages(saved_page):
+    response = saved_page("jsonld_multi.html", "http://jobs.example/list?page=1")
+    body = response.body.replace(b"<body>", b'<body><a rel="next" href="?page=2">next</a>')
+    items, [more] = split(make(JsonLdSpider).parse(response.replace(body=body)))
+    assert len(items) == 2 and more.url == "http://jobs.example/list?page=2" and more.meta["listing"]
+
+
 def test_microdata_posting(saved_page):
     [ad] = split(make(JsonLdSpider).parse(saved_page("microdata.html", "http://jobs.example/jobs/driver-1234")))[0]
     assert ad["title"] == "Delivery driver" and ad["company"] == "Quick Parcel Ltd"
