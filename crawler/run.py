@@ -48,7 +48,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def crawl_sources(config: Config, jobs: list[dict[str, Any]], log_level: str = "WARNING",
-                  overrides: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+                  overrides: dict[str, Any] | None = None,
+                  log_files: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     """Crawl each job's source concurrently; {source: {"stats": ..., "error": ...}}.
 
     A job is ``{"source": NAME, "known_ids": [...], "channel_states": {...}}``.
@@ -59,6 +60,12 @@ def crawl_sources(config: Config, jobs: list[dict[str, Any]], log_level: str = "
     from scrapy.crawler import Crawler, CrawlerProcess  # imported late: installs a reactor
 
     process = CrawlerProcess({"LOG_LEVEL": log_level, "TELNETCONSOLE_ENABLED": False})
+    for path in log_files:  # the parent's run log gets the crawl's INFO lines too
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setLevel(logging.INFO)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(handler)
+        logging.getLogger().setLevel(logging.INFO)
     results: dict[str, dict[str, Any]] = {}
     crawlers: dict[str, Crawler] = {}
     for job in jobs:
@@ -96,10 +103,10 @@ def _record_failure(failure: Any, result: dict[str, Any], name: str) -> None:
 
 
 def child_main(config: Config, jobs: list[dict[str, Any]], log_level: str,
-               overrides: dict[str, Any] | None, conn: Any) -> None:
+               overrides: dict[str, Any] | None, conn: Any, log_files: tuple[str, ...] = ()) -> None:
     """Entry point of the crawl child process: crawl, send the results, exit."""
     try:
-        results = crawl_sources(thaw_config(config), jobs, log_level, overrides)
+        results = crawl_sources(thaw_config(config), jobs, log_level, overrides, log_files)
         conn.send(("ok", results))
     except BaseException as exc:  # report anything, even KeyboardInterrupt, then exit
         conn.send(("error", f"{type(exc).__name__}: {exc}"))

@@ -80,13 +80,13 @@ def scrapy_settings(config: Config, source: SourceConfig | None = None) -> dict[
 
 @lru_cache(maxsize=1)
 def _direct_settings() -> dict[str, Any]:
-    path = find_config()
-    return scrapy_settings(load_config(path))
+    """The settings for `scrapy` commands, from $LUREWATCH_CONFIG or ./config.yaml."""
+    return scrapy_settings(load_config(find_config()))
 
 
 def __getattr__(name: str) -> Any:
     """Module-level settings for ``scrapy crawl``: read from the config on first use."""
-    if name.isupper() and name != "ITEM_PIPELINES" and name != "RETRY_CODES":
+    if name.isupper():  # never for dunders and helpers: only Scrapy's setting names
         settings = _direct_settings()
         if name in settings:
             return settings[name]

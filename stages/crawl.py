@@ -45,8 +45,11 @@ def run_child(config: Config, jobs: list[dict[str, Any]], log_level: str = "WARN
     """Run crawler.run.crawl_sources in a fresh (spawned) process; its results."""
     ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
+    # The child writes to the same run log files as this process (append mode).
+    log_files = tuple(h.baseFilename for h in logging.getLogger().handlers
+                      if isinstance(h, logging.FileHandler))
     proc = ctx.Process(target=child_main, name="lurewatch-crawl",
-                       args=(freeze_config(config), jobs, log_level, overrides, sender))
+                       args=(freeze_config(config), jobs, log_level, overrides, sender, log_files))
     proc.start()
     sender.close()
     try:

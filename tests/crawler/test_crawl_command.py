@@ -70,6 +70,9 @@ def test_run_includes_the_crawl(site, write_config, capsys):
     assert "crawl: pages" in capsys.readouterr().out
     [(counts,)] = _rows(path, select(Run.counts))
     assert counts["stages"]["crawl"]["new"] == 6
+    [log] = (path.parent / "logs").glob("lurewatch-run-*.log")
+    text = log.read_text(encoding="utf-8")
+    assert "Spider closed (finished)" in text and "stages.crawl" in text  # child and parent, one log
 
 
 def test_demo_board_is_shipped_enabled_and_crawls_offline(write_config, capsys):
