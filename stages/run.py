@@ -1,7 +1,7 @@
 """The nightly job: run every stage in order and record the run.
 
-Later issues add stages (crawl, score, export) to ``STAGES``; until then a run is
-recorded with no stages, and the summary says so.
+Stages register in ``STAGES`` (crawl so far; score and export come with their
+issues). A run with no stages is still recorded, and the summary says so.
 """
 
 from __future__ import annotations
@@ -37,8 +37,15 @@ class StageResult:
 
 Stage = Callable[[Config, sessionmaker[Session], int], StageResult]
 
+
+def _crawl(config: Config, factory: sessionmaker[Session], run_id: int) -> StageResult:
+    # Imported on use: stages.crawl imports StageResult from this module.
+    from stages.crawl import crawl_stage
+    return crawl_stage(config, factory, run_id)
+
+
 # (name, function) in the order the nightly job runs them.
-STAGES: list[tuple[str, Stage]] = []
+STAGES: list[tuple[str, Stage]] = [("crawl", _crawl)]
 
 
 @dataclass

@@ -164,3 +164,39 @@ class Run(Base):
     host: Mapped[str] = mapped_column(String(200), default="")
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Crawl(Base):
+    """One crawl of one source: when, how it ended and what it counted.
+
+    ``complete`` means the spider walked the whole source (no early stop, no
+    failed listing); only complete crawls may mark unseen ads as removed.
+    """
+
+    __tablename__ = "crawls"
+    __table_args__ = (Index("ix_crawls_source_started_at", "source", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"),
+                                               nullable=True, index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ChannelState(Base):
+    """Per Telegram channel: the newest message id stored and whether it has a public preview."""
+
+    __tablename__ = "channel_states"
+    __table_args__ = (UniqueConstraint("source", "channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(200))
+    last_message_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    available: Mapped[bool] = mapped_column(Boolean, default=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)

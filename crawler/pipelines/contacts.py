@@ -1,0 +1,29 @@
+"""Contacts: Telegram, KakaoTalk, WhatsApp, Line, phones, emails and links of each ad."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.contacts import extract_contacts, merge_contacts
+from crawler.items import JobAd
+from crawler.pipelines import CountingPipeline
+
+
+class ContactsPipeline(CountingPipeline):
+    """Extract contacts from the ad's text and links; count each kind found."""
+
+    def process_item(self, item: JobAd, spider: Any = None) -> JobAd:
+        given = item.get("contacts") or {}
+        links = list(given.get("url") or [])
+        found = extract_contacts(
+            [item.get("title") or "", item.get("description") or "", item.get("company") or ""],
+            links)
+        # Links the spider saw are re-classified: a t.me link is Telegram, not "url".
+        kept = {k: v for k, v in given.items() if k != "url"}
+        item["contacts"] = merge_contacts(kept, found)
+        for kind, values in item["contacts"].items():
+            if values:
+                self.count(f"contacts/{kind}", len(values))
+        if not any(item["contacts"].values()):
+            self.count("contacts/none")
+        return item

@@ -1,0 +1,18 @@
+"""Content hash: the store's own hash of an ad's content fields, so edits are detected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.items import JobAd
+from crawler.pipelines import CountingPipeline
+from store.ads import content_hash
+
+
+class ContentHashPipeline(CountingPipeline):
+    """Set ``content_hash`` from the normalised content (store.ads.content_hash)."""
+
+    def process_item(self, item: JobAd, spider: Any = None) -> JobAd:
+        item["content_hash"] = content_hash(item)
+        self.count("hashed")
+        return item

@@ -1,0 +1,60 @@
+"""Normalise: HTML to text, whitespace, Unicode NFC, absolute URLs, dates to UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable
+from urllib.parse import urljoin
+
+from crawler.items import JobAd
+from crawler.pipelines import CountingPipeline
+from crawler.text import clean_text, country_code, html_to_text, looks_like_html, parse_date
+
+SINGLE_LINE = ("title", "company", "location", "salary", "external_id", "source")
+
+
+class NormalisePipeline(CountingPipeline):
+    """Clean text fields; parse dates; fill fetched_at from the clock when the server sent none."""
+
+    def __init__(self, stats: Any = None, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(stats)
+        # Pipelines, unlike parse callbacks, may read the clock; tests pass their own.
+        self.now = clock or (lambda: datetime.now(timezone.utc))
+
+    def process_item(self, item: JobAd, spider: Any = None) -> JobAd:
+        for name in SINGLE_LINE:
+            value = item.get(name) or ""
+            if looks_like_html(value):
+                value = html_to_text(value)
+                self.count("normalise/html_to_text")
+            item[name] = clean_text(value)
+        description = item.get("description") or ""
+        if looks_like_html(description):
+            description = html_to_text(description)
+            self.count("normalise/html_to_text")
+        item["description"] = clean_text(description, multiline=True)
+        item["url"] = clean_text(item.get("url"))
+        base = item["url"]
+        contacts = item.get("contacts") or {}
+        if contacts.get("url"):
+            contacts["url"] = [urljoin(base, clean_text(u)) for u in contacts["url"] if clean_text(u)]
+        item["contacts"] = contacts
+        raw_country = item.get("country") or ""
+        item["country"] = country_code(raw_country) if raw_country else ""
+        if raw_country and not item["country"]:
+            self.count("normalise/country_unresolved")
+        raw_date = item.get("posted_at")
+        item["posted_at"] = parse_date(raw_date)
+        if raw_date and item["posted_at"] is None:
+            self.count("normalise/date_unparsed")
+            item["extra"] = {**(item.get("extra") or {}), "posted_at_raw": clean_text(raw_date)}
+        if item.get("fetched_at") is None:
+            item["fetched_at"] = self.now()
+        else:
+            item["fetched_at"] = parse_date(item["fetched_at"])
+        extra = item.get("extra") or {}
+        if extra.get("valid_through"):
+            parsed = parse_date(extra["valid_through"])
+            extra["valid_through"] = parsed.isoformat() if parsed else clean_text(extra["valid_through"])
+        item["extra"] = extra
+        return item

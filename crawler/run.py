@@ -1,0 +1,115 @@
+"""Run Scrapy crawls of several sources in this process and report their stats.
+
+Twisted's reactor cannot be restarted within a process, and the nightly job (and
+the tests) crawl many times, so the crawl stage runs ``child_main`` in a fresh
+child process each time; the results come back over a pipe as plain JSON-able
+data. Every source is its own Scrapy crawler with its own settings; all of them
+share the child's reactor and run side by side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any
+
+from config import Config
+from crawler.loader import spider_class
+from crawler.settings import scrapy_settings
+
+log = logging.getLogger(__name__)
+
+
+def freeze_config(config: Config) -> Config:
+    """A picklable copy of ``config`` (MappingProxyType cannot cross a process boundary)."""
+    sources = tuple(dataclasses.replace(s, selectors=dict(s.selectors)) for s in config.sources)
+    return dataclasses.replace(config, sources=sources)
+
+
+def thaw_config(config: Config) -> Config:
+    """Undo ``freeze_config``: read-only selectors again."""
+    sources = tuple(dataclasses.replace(s, selectors=MappingProxyType(dict(s.selectors)))
+                    for s in config.sources)
+    return dataclasses.replace(config, sources=sources)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def crawl_sources(config: Config, jobs: list[dict[str, Any]], log_level: str = "WARNING",
+                  overrides: dict[str, Any] | None = None,
+                  log_files: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+    """Crawl each job's source concurrently; {source: {"stats": ..., "error": ...}}.
+
+    A job is ``{"source": NAME, "known_ids": [...], "channel_states": {...}}``.
+    ``overrides`` are extra Scrapy settings (the benchmark swaps the pipelines).
+    A source whose spider cannot even start is reported with its error; the
+    others crawl on.
+    """
+    from scrapy.crawler import Crawler, CrawlerProcess  # imported late: installs a reactor
+
+    process = CrawlerProcess({"LOG_LEVEL": log_level, "TELNETCONSOLE_ENABLED": False})
+    for path in log_files:  # the parent's run log gets the crawl's INFO lines too
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setLevel(logging.INFO)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(handler)
+        logging.getLogger().setLevel(logging.INFO)
+    results: dict[str, dict[str, Any]] = {}
+    crawlers: dict[str, Crawler] = {}
+    for job in jobs:
+        name = job["source"]
+        results[name] = {"stats": {}, "error": None}
+        try:
+            source = config.source(name)
+            settings = scrapy_settings(config, source)
+            settings.update({"LOG_LEVEL": log_level, **(overrides or {})})
+            base = spider_class(source.kind)
+            # Per-source settings ride on a subclass: the process's crawlers share
+            # one reactor but not their settings.
+            spidercls = type(base.__name__, (base,), {"custom_settings": settings})
+            crawler = process.create_crawler(spidercls)
+            deferred = process.crawl(crawler, source=source,
+                                     known_ids=job.get("known_ids") or (),
+                                     channel_states=job.get("channel_states") or {})
+        except Exception as exc:  # a broken source must not stop the others
+            log.exception("source %s could not start", name)
+            results[name]["error"] = f"{type(exc).__name__}: {exc}"
+            continue
+        crawlers[name] = crawler
+        deferred.addErrback(_record_failure, results[name], name)
+    if crawlers:
+        process.start()
+    for name, crawler in crawlers.items():
+        if crawler.stats is not None:
+            results[name]["stats"] = _jsonable(crawler.stats.get_stats())
+    return results
+
+
+def _record_failure(failure: Any, result: dict[str, Any], name: str) -> None:
+    log.error("source %s failed: %s", name, failure.getTraceback())
+    result["error"] = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+
+
+def child_main(config: Config, jobs: list[dict[str, Any]], log_level: str,
+               overrides: dict[str, Any] | None, conn: Any, log_files: tuple[str, ...] = ()) -> None:
+    """Entry point of the crawl child process: crawl, send the results, exit."""
+    try:
+        results = crawl_sources(thaw_config(config), jobs, log_level, overrides, log_files)
+        conn.send(("ok", results))
+    except BaseException as exc:  # report anything, even KeyboardInterrupt, then exit
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        raise
+    finally:
+        conn.close()

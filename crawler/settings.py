@@ -1,0 +1,97 @@
+"""Scrapy settings built from the lurewatch Config, never hard-coded.
+
+``scrapy_settings(config, source)`` is what the crawl stage uses. For Scrapy
+users who run ``scrapy list`` / ``scrapy crawl NAME`` directly, this module also
+exposes the usual upper-case settings; they are computed lazily from the config
+(``$LUREWATCH_CONFIG``, else ./config.yaml) the first time Scrapy reads them, so
+importing this module reads nothing (DESIGN.md: config loaded once per entry point).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from config import Config, SourceConfig, find_config, load_config
+
+# Order matters: text is clean before contacts and language are read from it,
+# validated before it is hashed and stored.
+ITEM_PIPELINES = {
+    "crawler.pipelines.normalise.NormalisePipeline": 100,
+    "crawler.pipelines.contacts.ContactsPipeline": 200,
+    "crawler.pipelines.language.LanguagePipeline": 300,
+    "crawler.pipelines.validate.ValidatePipeline": 400,
+    "crawler.pipelines.hashing.ContentHashPipeline": 500,
+    "crawler.pipelines.store.StorePipeline": 900,
+}
+# 429 (Too Many Requests) is retried like the transient server errors.
+RETRY_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+
+def scrapy_settings(config: Config, source: SourceConfig | None = None) -> dict[str, Any]:
+    """Scrapy settings for crawling ``source`` (or any source) under ``config``."""
+    c = config.crawl
+    settings: dict[str, Any] = {
+        "BOT_NAME": "lurewatch",
+        "SPIDER_MODULES": ["crawler.spiders"],
+        "NEWSPIDER_MODULE": "crawler.spiders",
+        "SPIDER_LOADER_CLASS": "crawler.loader.SourceSpiderLoader",
+        "USER_AGENT": c.user_agent,
+        "ROBOTSTXT_OBEY": c.obey_robots,
+        "AUTOTHROTTLE_ENABLED": c.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(c.download_delay, 1.0),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+        "DOWNLOAD_DELAY": c.download_delay,
+        "DOWNLOAD_DELAY_JITTER": 0.5 if c.download_delay > 0 else 0,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrent_requests_per_domain,
+        "DOWNLOAD_TIMEOUT": c.download_timeout,
+        "DOWNLOAD_MAXSIZE": c.max_response_bytes,
+        "DOWNLOAD_WARNSIZE": min(c.max_response_bytes, 1_000_000),
+        "RETRY_ENABLED": c.retry_times > 0,
+        "RETRY_TIMES": c.retry_times,
+        "RETRY_HTTP_CODES": RETRY_CODES,
+        "CLOSESPIDER_PAGECOUNT": c.max_pages_per_source,
+        "COOKIES_ENABLED": False,
+        # Drops are counted per reason in the stats; one log line each at INFO is enough.
+        "DEFAULT_DROPITEM_LOG_LEVEL": "INFO",
+        "TELNETCONSOLE_ENABLED": False,
+        "ITEM_PIPELINES": dict(ITEM_PIPELINES),
+        "LOG_LEVEL": "INFO",
+        "FEED_EXPORT_ENCODING": "utf-8",
+        "LUREWATCH_CONFIG_PATH": str(config.path) if config.path else None,
+        "LUREWATCH_DATABASE_URL": config.database.url,
+    }
+    if source is not None:
+        settings["LUREWATCH_SOURCE"] = source.name
+        if source.start_urls and all(u.startswith("file://") for u in source.start_urls):
+            # Local files (the offline demo): politeness protects servers, there is none.
+            settings.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
+                             "DOWNLOAD_DELAY_JITTER": 0})
+    if c.redis_url:
+        # Scale-out (DESIGN.md): a shared Redis frontier and duplicate filter.
+        settings.update({
+            "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+            "SCHEDULER_PERSIST": False,
+            "REDIS_URL": c.redis_url,
+        })
+    return settings
+
+
+@lru_cache(maxsize=1)
+def _direct_settings() -> dict[str, Any]:
+    """The settings for `scrapy` commands, from $LUREWATCH_CONFIG or ./config.yaml."""
+    return scrapy_settings(load_config(find_config()))
+
+
+def __getattr__(name: str) -> Any:
+    """Module-level settings for ``scrapy crawl``: read from the config on first use."""
+    if name.isupper():  # never for dunders and helpers: only Scrapy's setting names
+        settings = _direct_settings()
+        if name in settings:
+            return settings[name]
+    raise AttributeError(name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_direct_settings()))

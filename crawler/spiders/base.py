@@ -1,0 +1,86 @@
+"""What every lurewatch spider shares: its source, counted errors, crawl state.
+
+Spiders are built with their SourceConfig and the state the stage read from the
+store (known external ids, Telegram channel progress) as arguments, so callbacks
+stay pure: no database, no clock. ``fetched_at`` comes from the response's Date
+header when the server sends one; the normalise pipeline fills it otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterable
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from config import ConfigError, SourceConfig, load_config
+from crawler.text import http_date
+
+log = logging.getLogger(__name__)
+NS = "lurewatch"
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of the four kinds; ``kind`` names the config's source kind."""
+
+    kind = ""
+
+    def __init__(self, source: SourceConfig, known_ids: Iterable[str] = (),
+                 channel_states: dict[str, dict[str, Any]] | None = None, **kwargs: Any) -> None:
+        if source.kind != self.kind:
+            raise ConfigError(f"source {source.name!r} is of kind {source.kind!r}, not {self.kind!r}")
+        super().__init__(name=source.name, **kwargs)
+        self.source = source
+        self.known_ids = frozenset(known_ids)
+        self.channel_states = dict(channel_states or {})
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SourceSpider":
+        source = (kwargs.pop("source", None) or getattr(cls, "_bound_source", None)
+                  or crawler.settings.get("LUREWATCH_SOURCE"))
+        if isinstance(source, str):  # `scrapy crawl NAME`: look the source up in the config
+            source = load_config(crawler.settings.get("LUREWATCH_CONFIG_PATH")).source(source)
+        if source is None:
+            raise ConfigError(f"spider kind {cls.kind!r} needs a source (-a source=NAME)")
+        return super().from_crawler(crawler, *args, source=source, **kwargs)
+
+    # -------------------------------------------------------------- counting
+
+    def count(self, key: str, value: int = 1) -> None:
+        """Add to the namespaced crawl stat ``lurewatch/<key>``."""
+        if getattr(self, "crawler", None) is not None:
+            self.crawler.stats.inc_value(f"{NS}/{key}", value)
+
+    def mark_incomplete(self, reason: str) -> None:
+        """This crawl did not walk the whole source: unseen ads must not count as removed."""
+        self.count(f"incomplete/{reason}")
+
+    def on_error(self, failure: Failure) -> None:
+        """Errback of every request: count the failure by kind, never crash the crawl."""
+        request = failure.request if hasattr(failure, "request") else None
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # HttpError subclasses it
+            # Disallowed by robots.txt (or filtered on purpose): obeyed, not an error.
+            self.count("ignored/robots_or_filtered")
+            return
+        gone = False
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            self.count(f"errors/http_{status}")
+            gone = status in (404, 410)  # a removed ad's page, not a failure
+        else:
+            self.count(f"errors/{failure.type.__name__}")
+        if not gone:
+            self.count("errors")
+            if request is not None and request.meta.get("listing"):
+                self.mark_incomplete("listing_failed")
+        log.info("%s: %s failed: %s", self.name, getattr(request, "url", "?"),
+                 failure.getErrorMessage())
+
+    @staticmethod
+    def fetched_at(response: Response) -> Any:
+        """The server's Date header as a UTC datetime, or None (the pipeline fills it)."""
+        return http_date(response.headers.get("Date"))

@@ -1,0 +1,121 @@
+"""Spider for sites that publish schema.org JobPosting (JSON-LD or microdata).
+
+Start URLs may be listing pages, sitemaps (sitemap indexes included) or detail
+pages. A page with postings yields them; any other page is a listing whose links
+are followed, staying under the start URL's folder so a site's navigation does
+not lead the crawl elsewhere. Pagination is followed like any other link.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.utils.sitemap import Sitemap
+
+from crawler.items import JobAd, new_ad
+from crawler.jobposting import page_postings, posting_fields
+from crawler.spiders.base import SourceSpider
+from crawler.urls import external_id_for, url_hash
+
+# Links to these are never pages with ads.
+_SKIP_EXTENSIONS = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".pdf",
+                    ".zip", ".woff", ".woff2", ".mp4", ".webp")
+
+
+def _scope(url: str) -> str:
+    """The folder a start URL lives in: links outside it are not followed."""
+    parts = urlsplit(url)
+    folder = parts.path if parts.path.endswith("/") else posixpath.dirname(parts.path) + "/"
+    return f"{parts.scheme}://{parts.netloc}{folder}"
+
+
+def is_sitemap(response: Response) -> bool:
+    """True for XML sitemaps and sitemap indexes (by content, not by name)."""
+    head = response.body[:500].lstrip().lower()
+    return (head.startswith(b"<?xml") or head.startswith(b"<urlset")
+            or head.startswith(b"<sitemapindex")) and (b"<urlset" in response.body[:2000].lower()
+                                                      or b"<sitemapindex" in response.body[:2000].lower())
+
+
+class JsonLdSpider(SourceSpider):
+    """JobPosting pages: listings, sitemaps and detail pages."""
+
+    kind = "jsonld"
+
+    async def start(self) -> Any:
+        for url in self.source.start_urls:
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
+                                 meta={"listing": True, "scope": _scope(url)})
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Sitemap, page with postings, or listing page."""
+        scope = response.meta.get("scope") or _scope(response.url)
+        if is_sitemap(response):
+            yield from self.parse_sitemap(response, scope)
+            return
+        if not isinstance(response, TextResponse):
+            self.count("dropped/not_html")
+            return
+        ads = list(self.parse_postings(response))
+        if ads:
+            yield from ads
+            # Some sites put every posting of a listing page in its JSON-LD: keep paging.
+            for href in response.css("a[rel~=next]::attr(href), link[rel~=next]::attr(href)").getall():
+                yield scrapy.Request(response.urljoin(href), callback=self.parse,
+                                     errback=self.on_error, meta={"listing": True, "scope": scope})
+            return
+        if not response.meta.get("listing"):
+            return
+        yield from self.follow_links(response, scope)
+
+    def parse_sitemap(self, response: Response, scope: str) -> Iterator[scrapy.Request]:
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception:  # lxml raises several types on garbage
+            self.count("dropped/broken_sitemap")
+            return
+        listing = sitemap.type == "sitemapindex"
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if loc:
+                yield scrapy.Request(loc, callback=self.parse, errback=self.on_error,
+                                     meta={"listing": listing, "scope": scope})
+
+    def follow_links(self, response: TextResponse, scope: str) -> Iterator[scrapy.Request]:
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href.strip())
+            path = urlsplit(url).path.lower()
+            if not url.startswith(scope) or path.endswith(_SKIP_EXTENSIONS):
+                continue
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
+                                 meta={"listing": True, "scope": scope})
+
+    def parse_postings(self, response: TextResponse) -> Iterator[JobAd]:
+        """Every JobPosting on a detail page, as JobAds; broken JSON-LD counted."""
+        postings, broken = page_postings(response.selector)
+        if broken:
+            self.count("dropped/broken_jsonld", broken)
+        many = len(postings) > 1
+        for index, posting in enumerate(postings):
+            yield ad_from_posting(self.source.name, response, posting, index if many else None)
+
+
+def ad_from_posting(source: str, response: TextResponse, posting: dict[str, Any],
+                    index: int | None = None) -> JobAd:
+    """A JobAd from one JobPosting found on ``response`` (``index`` when the page has several)."""
+    fields = posting_fields(posting)
+    own_url = fields.pop("url")
+    url = response.urljoin(own_url) if own_url else response.url
+    site_id = fields.pop("site_id")
+    if site_id:
+        external_id = site_id
+    elif index is not None and url == response.url:  # several postings share the page URL
+        external_id = f"{url_hash(url)}#{index}"
+    else:
+        external_id = external_id_for(url)
+    return new_ad(source=source, url=url, external_id=external_id,
+                  fetched_at=SourceSpider.fetched_at(response), **fields)

@@ -1,0 +1,136 @@
+"""Small pure helpers for ad fields: HTML to text, whitespace, dates, countries."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from dateutil import parser as dateparser
+from w3lib.html import remove_tags, remove_tags_with_content, replace_entities
+
+# Block-level tags end a line; everything else is inline.
+_BLOCK_END = re.compile(r"(?i)<\s*(br\s*/?|/p|/div|/li|/tr|/h[1-6]|/ul|/ol|/table|p|li|tr)\b[^>]*>")
+_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+_SPACES = re.compile(r"[ \t\f\v\u00a0\u200b\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+# 2026.11.20 / 2026년 11월 20일 / 2026/11/20 (14:30): dateutil reads the ISO form.
+_KO_DATE = re.compile(r"(\d{4})\s*[.년/-]\s*(\d{1,2})\s*[.월/-]\s*(\d{1,2})\s*일?\.?(?:\s*(\d{1,2}):(\d{2}))?")
+
+
+def looks_like_html(value: str) -> bool:
+    """True when the string holds markup (descriptions in JSON-LD often do)."""
+    return bool(_TAG.search(value)) or "&lt;" in value or "&amp;" in value
+
+
+def html_to_text(value: str) -> str:
+    """Plain text from an HTML fragment: block tags become line breaks, entities decoded."""
+    value = remove_tags_with_content(value, which_ones=("script", "style", "noscript"))
+    value = _BLOCK_END.sub("\n", value)
+    value = remove_tags(value)
+    return replace_entities(value)
+
+
+def clean_text(value: Any, multiline: bool = False) -> str:
+    """NFC-normalised text with collapsed spaces; single-line unless ``multiline``."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def parse_date(value: Any) -> datetime | None:
+    """A timezone-aware UTC datetime from the common forms; naive times are taken as UTC.
+
+    Returns None when the value cannot be read (relative dates like "3시간 전").
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        text = clean_text(value)
+        m = _KO_DATE.search(text)
+        if m and not re.match(r"^\d{4}-\d{2}-\d{2}T", text):
+            y, mo, d, hh, mm = m.groups()
+            text = f"{y}-{int(mo):02d}-{int(d):02d}" + (f" {int(hh):02d}:{mm}" if hh else "")
+        try:
+            dt = dateparser.parse(text)
+        except (ValueError, OverflowError, TypeError):
+            try:  # RFC 822 with odd zones, as some RSS feeds write them
+                dt = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                return None
+        if dt is None:
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def http_date(value: bytes | str | None) -> datetime | None:
+    """The UTC datetime of an HTTP Date header, None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        dt = parsedate_to_datetime(value.decode("latin-1") if isinstance(value, bytes) else value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return dt.astimezone(timezone.utc) if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+# The countries these ads name most (destinations, origins, transit), in English,
+# Korean and the local forms; ISO alpha-3 codes map too. Not a gazetteer: unknown
+# names stay unresolved ("") rather than guessed.
+_COUNTRIES = {
+    "KH": ("cambodia", "kampuchea", "캄보디아", "캄보디야", "khm", "柬埔寨", "กัมพูชา"),
+    "MM": ("myanmar", "burma", "미얀마", "버마", "mmr", "缅甸", "เมียนมา"),
+    "LA": ("laos", "lao pdr", "lao", "라오스", "lao", "老挝", "ลาว"),
+    "TH": ("thailand", "태국", "tha", "泰国", "ประเทศไทย", "ไทย"),
+    "VN": ("vietnam", "viet nam", "베트남", "vnm", "越南"),
+    "PH": ("philippines", "필리핀", "phl", "菲律宾"),
+    "MY": ("malaysia", "말레이시아", "mys", "马来西亚"),
+    "ID": ("indonesia", "인도네시아", "idn", "印度尼西亚"),
+    "CN": ("china", "중국", "chn", "中国"),
+    "KR": ("south korea", "korea", "republic of korea", "대한민국", "한국", "kor", "韩国"),
+    "JP": ("japan", "일본", "jpn", "日本"),
+    "US": ("united states", "usa", "미국", "美国"),
+    "CA": ("canada", "캐나다", "can"),
+    "AU": ("australia", "호주", "aus"),
+    "SG": ("singapore", "싱가포르", "sgp"),
+    "AE": ("united arab emirates", "uae", "아랍에미리트", "두바이", "are"),
+    "DE": ("germany", "독일", "deu"),
+    "GB": ("united kingdom", "uk", "영국", "gbr"),
+}
+_COUNTRY_INDEX = {name: code for code, names in _COUNTRIES.items() for name in names}
+
+
+def country_code(value: Any) -> str:
+    """The ISO 3166 alpha-2 code for a country name or code, "" when unknown."""
+    text = clean_text(value).strip(" .,").lower()
+    if not text:
+        return ""
+    if len(text) == 2 and text.isalpha() and text.isascii():
+        return text.upper()
+    return _COUNTRY_INDEX.get(text, "")
+
+
+def find_country(*texts: Any) -> str:
+    """The first known country named inside free text (e.g. a location line), else ""."""
+    for value in texts:
+        text = clean_text(value).lower()
+        if not text:
+            continue
+        for part in re.split(r"[,/|·()\-]+|\s{2,}", text):
+            code = country_code(part)
+            if code and len(part.strip()) > 2:
+                return code
+        for name, code in _COUNTRY_INDEX.items():
+            if len(name) > 3 and name in text:
+                return code
+    return ""

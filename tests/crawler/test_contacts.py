@@ -1,0 +1,78 @@
+"""Contact extraction across languages and obfuscations (crawler/contacts.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.contacts import extract_contacts, merge_contacts
+
+CASES = [
+    # Telegram
+    ("캄보디아 고수익 채팅 상담, 텔레그램 @goldjob88", {"telegram": ["@goldjob88"]}),
+    ("텔레 @Money_Cambo 연락 주세요", {"telegram": ["@money_cambo"]}),
+    ("ㅌㄹ: bigpay777", {"telegram": ["@bigpay777"]}),
+    ("텔레그램ID：ｇｏｌｄｅｎ＿ｄｒａｇｏｎ", {"telegram": ["@golden_dragon"]}),
+    ("문의 ＠ｈｉｇｈｐａｙ１２", {"telegram": ["@highpay12"]}),
+    ("https://t.me/cambojobs 로 연락", {"telegram": ["@cambojobs"]}),
+    ("t . me / easywork01", {"telegram": ["@easywork01"]}),
+    ("join t.me/+AbCdEf123 now", {"telegram": ["t.me/+AbCdEf123"]}),
+    ("Telegram: @Cambo_HR", {"telegram": ["@cambo_hr"]}),
+    ("tg: superjob", {"telegram": ["@superjob"]}),
+    ("𝐭𝐞𝐥𝐞𝐠𝐫𝐚𝐦 @fancyname", {"telegram": ["@fancyname"]}),
+    ("텔 레 그 램 @spaced_out", {"telegram": ["@spaced_out"]}),
+    # KakaoTalk
+    ("카톡 ID: job1234", {"kakao": ["job1234"]}),
+    ("카카오톡 아이디 : abc.def", {"kakao": ["abc.def"]}),
+    ("오픈채팅 open.kakao.com/o/sAbC1234", {"kakao": ["open.kakao.com/o/sAbC1234"]}),
+    ("ㅋㅌ wkjob", {"kakao": ["wkjob"]}),
+    ("kakaotalk: hello_1", {"kakao": ["hello_1"]}),
+    # WhatsApp
+    ("WhatsApp: +855 12 345 678", {"whatsapp": ["+85512345678"]}),
+    ("왓츠앱 85512345678", {"whatsapp": ["+85512345678"]}),
+    ("wa.me/66812345678", {"whatsapp": ["+66812345678"]}),
+    ("https://api.whatsapp.com/send?phone=639171234567", {"whatsapp": ["+639171234567"]}),
+    # Line
+    ("Line ID: thaijob99", {"line": ["thaijob99"]}),
+    ("라인: mylineid", {"line": ["mylineid"]}),
+    ("line.me/ti/p/~linejob", {"line": ["linejob"]}),
+    # Phones, local and international
+    ("연락처 010-1234-5678", {"phone": ["+821012345678"]}),
+    ("전화 010 1234 5678", {"phone": ["+821012345678"]}),
+    ("Call +95 9 123 456 789", {"phone": ["+959123456789"]}),
+    ("Tel: +856 20 5555 1234", {"phone": ["+8562055551234"]}),
+    ("+84 90 123 4567 (Zalo)", {"phone": ["+84901234567"]}),
+    ("+63 917 123 4567", {"phone": ["+639171234567"]}),
+    ("+82 10-9876-5432", {"phone": ["+821098765432"]}),
+    ("โทร +66 81 234 5678", {"phone": ["+66812345678"]}),
+    ("Phnom Penh 012 345 678", {"phone": ["012345678"]}),
+    ("00855 12 345 678", {"phone": ["+85512345678"]}),
+    ("０１０－１２３４－５６７８", {"phone": ["+821012345678"]}),
+    # Emails and links
+    ("email: HR@Company.co.kr", {"email": ["hr@company.co.kr"]}),
+    ("메일 recruit(at)jobs(dot)com", {"email": ["recruit@jobs.com"]}),
+    ("Apply at https://jobs.example.com/apply?id=3.", {"url": ["https://jobs.example.com/apply?id=3"]}),
+    ("contact@example.org 또는 @kh_recruit", {"email": ["contact@example.org"], "telegram": ["@kh_recruit"]}),
+    # Not contacts: dates, money, "online", plain prose
+    ("2026-11-20 마감", {}),
+    ("월급 3,000,000원, USD 2500 ~ 3000", {}),
+    ("온라인 상담 가능, 오프라인 면접", {}),
+    ("Deadline line manager online", {}),
+    ("Chinese: 联系电报 @shwe_kokko", {"telegram": ["@shwe_kokko"]}),
+]
+
+
+@pytest.mark.parametrize("text, expected", CASES, ids=[c[0][:30] for c in CASES])
+def test_contacts(text, expected):
+    found = {k: v for k, v in extract_contacts([text]).items() if v}
+    assert found == expected
+
+
+def test_table_is_large_enough():
+    assert len(CASES) >= 30
+
+
+def test_links_are_classified_and_merged():
+    found = extract_contacts(["see links"], ["https://t.me/abc_jobs", "https://example.org/x"])
+    assert found["telegram"] == ["@abc_jobs"] and found["url"] == ["https://example.org/x"]
+    merged = merge_contacts({"phone": ["1"]}, {"phone": ["1", "2"], "bogus": ["x"]})
+    assert merged["phone"] == ["1", "2"] and "bogus" not in merged

@@ -1,0 +1,132 @@
+"""Each item pipeline on its own, through process_item (All The Places style)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+from sqlalchemy import select
+
+from crawler.items import new_ad
+from crawler.pipelines.contacts import ContactsPipeline
+from crawler.pipelines.hashing import ContentHashPipeline
+from crawler.pipelines.language import LanguagePipeline, detect_language
+from crawler.pipelines.normalise import NormalisePipeline
+from crawler.pipelines.store import StorePipeline
+from crawler.pipelines.validate import ValidatePipeline
+from store.ads import content_hash
+from store.db import open_database
+from store.schema import Ad
+
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def stats():
+    return MemoryStatsCollector(get_crawler())
+
+
+def ad(**values):
+    base = {"source": "s", "external_id": "1", "url": "http://jobs.example/a/1", "title": "Cook",
+            "description": "Kitchen work in Busan, meals included."}
+    return new_ad(**{**base, **values})
+
+
+def test_normalise_text_html_dates_urls(stats):
+    item = ad(title="  Cook\n  (full\u00a0time) ", company="<b>Sea</b> Grill",
+              description="<p>Line&nbsp;one</p><p>Line two<br>three</p><script>x()</script>",
+              posted_at="2026-11-19T22:15:00+09:00", country="Cambodia",
+              contacts={"url": ["/apply?id=1"]}, extra={"valid_through": "2026-12-01"},
+              salary="월 300만원")
+    item["title"] = item["title"].replace("Cook", "Coo\u0301k")  # decomposed accent -> NFC
+    out = NormalisePipeline(stats, clock=lambda: NOW).process_item(item)
+    assert out["title"] == "Coók (full time)" and out["company"] == "Sea Grill"
+    assert out["description"] == "Line one\n\nLine two\nthree"
+    assert out["posted_at"] == datetime(2026, 11, 19, 13, 15, tzinfo=timezone.utc)
+    assert out["fetched_at"] == NOW and out["country"] == "KH"
+    assert out["contacts"]["url"] == ["http://jobs.example/apply?id=1"]
+    assert out["extra"]["valid_through"] == "2026-12-01T00:00:00+00:00"
+    assert stats.get_value("lurewatch/normalise/html_to_text") == 2
+
+
+def test_normalise_keeps_unreadable_date_raw(stats):
+    out = NormalisePipeline(stats, clock=lambda: NOW).process_item(ad(posted_at="3시간 전", country="Atlantis"))
+    assert out["posted_at"] is None and out["extra"]["posted_at_raw"] == "3시간 전"
+    assert out["country"] == ""
+    assert stats.get_value("lurewatch/normalise/date_unparsed") == 1
+    assert stats.get_value("lurewatch/normalise/country_unresolved") == 1
+
+
+def test_contacts_pipeline_reclassifies_links_and_counts(stats):
+    item = ad(description="텔레 @kh_jobs_01 / 010-1234-5678",
+              contacts={"url": ["https://t.me/other_chan", "https://example.org/apply"]})
+    out = ContactsPipeline(stats).process_item(item)
+    assert out["contacts"]["telegram"] == ["@other_chan", "@kh_jobs_01"]
+    assert out["contacts"]["url"] == ["https://example.org/apply"]
+    assert out["contacts"]["phone"] == ["+821012345678"]
+    assert stats.get_value("lurewatch/contacts/telegram") == 2
+
+
+def test_language_pipeline(stats):
+    pipe = LanguagePipeline(stats)
+    assert pipe.process_item(ad(title="캄보디아 고수익", description="경험 무관, 항공권 숙소 제공"))["language"] == "ko"
+    assert pipe.process_item(ad())["language"] == "en"
+    assert pipe.process_item(ad(title="ok", description=""))["language"] == ""
+    assert detect_language("Trabajo en el almacén, contrato indefinido y seguro médico.") == "es"
+    assert stats.get_value("lurewatch/language/ko") == 1
+
+
+@pytest.mark.parametrize("values, reason", [
+    ({"title": "", "description": "  "}, "no_text"),
+    ({"description": "x" * 100_001}, "absurd_length"),
+    ({"title": "Page not found", "description": "Sorry."}, "not_an_ad"),
+    ({"title": "ok", "description": "!!"}, "not_an_ad"),
+    ({"external_id": ""}, "no_id"),
+])
+def test_validate_drops_with_counted_reason(stats, values, reason):
+    with pytest.raises(DropItem, match=reason):
+        ValidatePipeline(stats).process_item(ad(**values))
+    assert stats.get_value(f"lurewatch/dropped/{reason}") == 1
+    assert stats.get_value("lurewatch/dropped") == 1
+
+
+def test_validate_passes_short_ads_with_contacts(stats):
+    item = ad(title="", description="@kh_boss", contacts={"telegram": ["@kh_boss"]})
+    assert ValidatePipeline(stats).process_item(item) is item
+
+
+def test_content_hash_is_the_stores(stats):
+    item = ContentHashPipeline(stats).process_item(ad())
+    assert item["content_hash"] == content_hash(item) and len(item["content_hash"]) == 64
+
+
+def test_store_pipeline_upserts_and_counts(stats, db_url):
+    engine, factory = open_database(db_url)
+    try:
+        pipe = StorePipeline(stats, factory=factory, clock=lambda: NOW, batch_size=2)
+        items = [ContentHashPipeline().process_item(ad(external_id=str(i), fetched_at=NOW)) for i in range(3)]
+        for item in items:
+            pipe.process_item(item)
+        assert stats.get_value("lurewatch/ads/new") == 2  # one batch written, one pending
+        pipe.close_spider()
+        assert stats.get_value("lurewatch/ads/new") == 3
+        again = StorePipeline(stats, factory=factory, clock=lambda: NOW)
+        edited = ContentHashPipeline().process_item(ad(external_id="1", title="Cook (edited)", fetched_at=NOW))
+        for item in (items[0], edited):
+            again.process_item(item)
+        again.close_spider()
+        assert stats.get_value("lurewatch/ads/unchanged") == 1
+        assert stats.get_value("lurewatch/ads/updated") == 1
+        with factory() as session:
+            assert len(session.scalars(select(Ad)).all()) == 3
+    finally:
+        engine.dispose()
+
+
+def test_store_pipeline_from_crawler_needs_database_url():
+    crawler = get_crawler(settings_dict={})
+    with pytest.raises(ValueError, match="LUREWATCH_DATABASE_URL"):
+        StorePipeline.from_crawler(crawler)

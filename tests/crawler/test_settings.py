@@ -1,0 +1,46 @@
+"""Scrapy settings come from the config, not from hard-coded values."""
+
+from __future__ import annotations
+
+import importlib
+
+from config import load_config
+from crawler.settings import RETRY_CODES, scrapy_settings
+
+
+def test_settings_follow_the_config(write_config):
+    config = load_config(write_config({
+        "crawl": {"user_agent": "ua-test (+mailto:x@example.org)", "obey_robots": True, "autothrottle": True,
+                  "download_delay": 2.5, "download_timeout": 12, "retry_times": 4,
+                  "concurrent_requests_per_domain": 3, "max_pages_per_source": 77,
+                  "max_response_bytes": 123456, "distributed": {"redis_url": "redis://127.0.0.1:6379/0"}},
+        "sources": [{"name": "s", "kind": "feed", "start_urls": ["https://x.example/rss"]}]}))
+    s = scrapy_settings(config, config.source("s"))
+    assert s["USER_AGENT"] == "ua-test (+mailto:x@example.org)" and s["ROBOTSTXT_OBEY"] is True
+    assert s["AUTOTHROTTLE_ENABLED"] and s["DOWNLOAD_DELAY"] == 2.5 and s["DOWNLOAD_TIMEOUT"] == 12
+    assert s["RETRY_TIMES"] == 4 and 429 in s["RETRY_HTTP_CODES"] and s["RETRY_HTTP_CODES"] == RETRY_CODES
+    assert s["CONCURRENT_REQUESTS_PER_DOMAIN"] == 3 and s["CLOSESPIDER_PAGECOUNT"] == 77
+    assert s["DOWNLOAD_MAXSIZE"] == 123456 and s["LUREWATCH_SOURCE"] == "s"
+    assert s["LUREWATCH_DATABASE_URL"] == config.database.url
+    assert s["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler" and s["REDIS_URL"].startswith("redis://")
+    assert list(s["ITEM_PIPELINES"]) == sorted(s["ITEM_PIPELINES"], key=s["ITEM_PIPELINES"].get)
+
+
+def test_module_settings_are_lazy_and_read_the_config(write_config, monkeypatch):
+    import crawler.settings as module
+    path = write_config({"crawl": {"user_agent": "lazy-ua"}})
+    monkeypatch.setenv("LUREWATCH_CONFIG", str(path))
+    module = importlib.reload(module)  # importing reads nothing...
+    assert module._direct_settings.cache_info().currsize == 0
+    assert module.USER_AGENT == "lazy-ua"  # ...the first read of a setting does
+    assert "ROBOTSTXT_OBEY" in dir(module)
+    module._direct_settings.cache_clear()
+
+
+def test_local_files_are_crawled_without_delays(write_config):
+    config = load_config(write_config({"sources": [
+        {"name": "demo", "kind": "jsonld", "start_urls": ["site/index.html"]},
+        {"name": "web", "kind": "jsonld", "start_urls": ["https://jobs.example/"]}]}))
+    local, web = (scrapy_settings(config, config.source(n)) for n in ("demo", "web"))
+    assert local["DOWNLOAD_DELAY"] == 0 and not local["AUTOTHROTTLE_ENABLED"]
+    assert web["DOWNLOAD_DELAY"] == 1.0 and web["AUTOTHROTTLE_ENABLED"]

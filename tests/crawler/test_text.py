@@ -1,0 +1,67 @@
+"""Field helpers: dates, countries, HTML to text, encodings, URLs and ids."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from crawler.encoding import detect_korean, fix_encoding
+from crawler.text import clean_text, country_code, find_country, html_to_text, http_date, parse_date
+from crawler.urls import canonical_url, external_id_for, site_id_from_url, url_hash
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("2026-11-19T22:15:00+09:00", datetime(2026, 11, 19, 13, 15, tzinfo=UTC)),
+    ("2026.11.19 22:10", datetime(2026, 11, 19, 22, 10, tzinfo=UTC)),
+    ("2026년 11월 9일", datetime(2026, 11, 9, tzinfo=UTC)),
+    ("Thu, 19 Nov 2026 22:15:00 +0900", datetime(2026, 11, 19, 13, 15, tzinfo=UTC)),
+    ("2026-11-20", datetime(2026, 11, 20, tzinfo=UTC)),
+    ("3시간 전", None), ("", None), (None, None),
+])
+def test_parse_date(raw, expected):
+    assert parse_date(raw) == expected
+
+
+def test_http_date():
+    assert http_date(b"Wed, 25 Nov 2026 03:00:00 GMT") == datetime(2026, 11, 25, 3, tzinfo=UTC)
+    assert http_date(None) is None and http_date(b"garbage") is None
+
+
+@pytest.mark.parametrize("raw, code", [("KH", "KH"), ("Cambodia", "KH"), ("캄보디아", "KH"), ("MMR", "MM"),
+                                       ("라오스", "LA"), ("Atlantis", ""), ("", "")])
+def test_country_code(raw, code):
+    assert country_code(raw) == code
+
+
+def test_find_country_in_free_text():
+    assert find_country("Phnom Penh, Cambodia") == "KH"
+    assert find_country("캄보디아 프놈펜") == "KH"
+    assert find_country("somewhere nice") == ""
+
+
+def test_html_to_text_and_clean_text():
+    text = html_to_text("<div>a<br/>b</div><style>p{}</style><p>&lt;c&gt; &amp; d</p>")
+    assert clean_text(text, multiline=True) == "a\nb\n\n<c> & d"  # paragraphs stay apart
+    assert clean_text(" a \n b\u3000c ") == "a b c"
+
+
+def test_korean_encoding_detected_and_fixed():
+    body = "<html><body><p>똠방각하 캄보디아</p></body></html>".encode("cp949")
+    assert detect_korean(body) == "cp949" and detect_korean("utf-8 한국어".encode()) is None
+    declared = HtmlResponse("http://x/", body=body, headers={"Content-Type": "text/html; charset=euc-kr"})
+    assert "똠방각하" in fix_encoding(declared).text  # EUC-KR label, CP949 bytes
+    forced = HtmlResponse("http://x/", body=body, headers={"Content-Type": "text/html; charset=iso-8859-1"})
+    assert "똠방각하" in fix_encoding(forced, "euc-kr").text
+
+
+def test_urls_and_ids():
+    assert canonical_url("http://a.example/p?b=2&a=1#x") == "http://a.example/p?a=1&b=2"
+    assert url_hash("http://a.example/p?b=2&a=1") == url_hash("http://a.example/p?a=1&b=2#frag")
+    assert site_id_from_url("http://b.example/bbs/view.php?bo_table=job&wr_id=12") == "job:12"
+    assert site_id_from_url("http://b.example/jobs/job-0042.html") == "0042"
+    assert site_id_from_url("http://b.example/about") == ""
+    assert external_id_for("http://b.example/about").startswith("u:")
