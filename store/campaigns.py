@@ -35,6 +35,11 @@ SHINGLE = 5                  # characters; works for Korean, Chinese and Latin t
 NEAR_DUPLICATE = 0.7         # estimated Jaccard needed to link on text alone
 MIN_TEXT = 40                # shorter texts are too generic to link on
 SEED = 1                     # fixed, so signatures stored on different nights compare
+# datasketch 2 changed its default permutations; naming ours keeps stored
+# signatures comparable across upgrades. Changing any parameter above or the
+# scheme needs a new FINGERPRINT_VERSION, which recomputes every fingerprint.
+SCHEME = "affine32"
+FINGERPRINT_VERSION = "mh1"
 
 
 @dataclass(frozen=True)
@@ -49,10 +54,22 @@ class LinkCounts:
 
 # ------------------------------------------------------------- fingerprints
 
+# Country codes of the places these ads target or recruit from.
+_COUNTRY_CODES = ("855", "856", "95", "82", "66", "84", "86", "63", "62", "60", "81", "1")
+
+
 def _digits(value: str) -> str:
+    """A phone number as its national number: +855 12 345 678 and 012-345-678 agree."""
     digits = re.sub(r"\D", "", value)
-    # Numbers are written +82 10-..., 010-..., 82-10-...; the last 9 digits agree.
-    return digits[-9:] if len(digits) >= 9 else ""
+    international = value.strip().startswith("+") or digits.startswith("00")
+    digits = digits[2:] if digits.startswith("00") else digits
+    if international or len(digits) >= 11:
+        for code in _COUNTRY_CODES:
+            if digits.startswith(code) and len(digits) - len(code) >= 7:
+                digits = digits[len(code):]
+                break
+    digits = digits.lstrip("0")
+    return digits if len(digits) >= 7 else ""
 
 
 def _handle(value: str) -> str:
@@ -98,7 +115,7 @@ def minhash_of(text: str) -> MinHash | None:
     if len(text) < MIN_TEXT:
         return None
     shingles = {text[i:i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED)
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     mh.update_batch(list(shingles))
     return mh
 
@@ -113,21 +130,23 @@ def _bands(mh: MinHash) -> set[str]:
 
 
 def _load(blob: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=np.frombuffer(blob, dtype="<u8"))
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME,
+                   hashvalues=np.frombuffer(blob, dtype="<u8"))
 
 
 def fingerprint(session: Session, ad: Ad) -> tuple[set[str], MinHash | None, bool]:
     """(contact keys, MinHash, refreshed?) for an ad, stored; recomputed only on a content change."""
     fp = session.get(AdFingerprint, ad.id)
     contacts = contact_keys(ad.contacts)
-    if fp is not None and fp.content_hash == ad.content_hash:
+    stamp = hashlib.sha256(f"{FINGERPRINT_VERSION}:{ad.content_hash}".encode()).hexdigest()
+    if fp is not None and fp.content_hash == stamp:
         return contacts, (_load(fp.minhash) if fp.minhash else None), False
     mh = minhash_of(_text(ad))
     blob = mh.hashvalues.astype("<u8").tobytes() if mh is not None else None
     if fp is None:
-        session.add(AdFingerprint(ad_id=ad.id, content_hash=ad.content_hash, minhash=blob))
+        session.add(AdFingerprint(ad_id=ad.id, content_hash=stamp, minhash=blob))
     else:
-        fp.content_hash, fp.minhash = ad.content_hash, blob
+        fp.content_hash, fp.minhash = stamp, blob
     session.execute(delete(FingerprintKey).where(FingerprintKey.ad_id == ad.id))
     keys = contacts | (_bands(mh) if mh is not None else set())
     if keys:

@@ -189,7 +189,7 @@ class CampaignMember(Base):
 
 
 class AdFingerprint(Base):
-    """An ad's MinHash signature, recomputed when its content_hash changes."""
+    """An ad's MinHash signature; content_hash stamps the content and method it came from."""
 
     __tablename__ = "ad_fingerprints"
 
