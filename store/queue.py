@@ -276,14 +276,15 @@ def decide(session: Session, item_id: int, word: str, actor: str, now: datetime,
 
 
 def apply_decision(session: Session, item: ReviewItem, decision: str, actor: str,
-                   now: datetime, note: str | None) -> None:
-    """Write a validated decision and its audit event."""
+                   now: datetime, note: str | None, via: str | None = None) -> None:
+    """Write a validated decision and its audit event (``via``: where it came from)."""
     old = item.status
     item.status, item.decided_by, item.decided_at, item.updated_at = decision, actor, now, now
     item.assignee, item.lease_expires_at = None, None
     if note and note.strip():
         item.note = note.strip()
-    _event(session, item, actor, now, old, decision, (note or "").strip() or None)
+    _event(session, item, actor, now, old, decision,
+           " | ".join(p for p in (via, (note or "").strip()) if p) or None)
 
 
 def decide_campaign(session: Session, campaign_id: int, word: str, actor: str, now: datetime,
