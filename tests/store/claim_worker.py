@@ -11,7 +11,8 @@ from store.queue import claim
 from tests.store.queue_fixtures import later
 
 
-def claim_all(url: str, actor: str, start_at: float, batch: int = 3) -> list[int]:
+def claim_all(url: str, actor: str, start_at: float, batch: int = 3,
+              pause: float = 0.01) -> list[int]:
     """From ``start_at`` (wall clock, so spawned processes start together), claim
     batches in separate transactions until nothing is left; every id claimed."""
     engine = create_db_engine(url)
@@ -27,5 +28,8 @@ def claim_all(url: str, actor: str, start_at: float, batch: int = 3) -> list[int
             if not ids:
                 return got
             got.extend(ids)
+            # An analyst works between claims; without a pause SQLite's busy
+            # back-off lets one thread take the whole queue before the others wake.
+            time.sleep(pause)
     finally:
         engine.dispose()
