@@ -6,13 +6,17 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from stages.common import utcnow
-from stages.run import StageResult
 from store.exports import write_export
 from store.queue import QueueFilter, list_items
+
+if TYPE_CHECKING:
+    from stages.run import StageResult
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,7 @@ def export_queue(config: Config, factory: sessionmaker[Session], fmt: str | None
 
 def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) -> StageResult:
     """Nightly stage: one dated export of the pending items per configured format."""
+    from stages.run import StageResult  # stages.run lists this stage: import it late
     now = utcnow()
     with factory() as session:
         rows = list_items(session, QueueFilter())

@@ -1,7 +1,8 @@
 """The nightly job: run every stage in order and record the run.
 
-Later issues add stages (crawl, score, export) to ``STAGES``; until then a run is
-recorded with no stages, and the summary says so.
+Stages are appended to ``STAGES`` at the end of this module (export so far; crawl
+and score join when their issues land); with none, a run is recorded and the
+summary says so.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class StageResult:
 
 Stage = Callable[[Config, sessionmaker[Session], int], StageResult]
 
-# (name, function) in the order the nightly job runs them.
+# (name, function) in the order the nightly job runs them; filled at the end of
+# this module, because stage modules need StageResult from here.
 STAGES: list[tuple[str, Stage]] = []
 
 
@@ -93,3 +95,8 @@ def format_summary(result: RunResult) -> str:
                            if not isinstance(v, (dict, list)))
         lines.append(f"  {stage.name}: {counts or 'done'}{' (partial)' if stage.partial else ''}")
     return "\n".join(lines)
+
+
+from stages.export import export_nightly  # noqa: E402  (needs StageResult above)
+
+STAGES.append(("export", export_nightly))
