@@ -23,10 +23,8 @@ from stages.run import format_summary, run_nightly
 from store.campaigns import campaign_of
 from store.decisions import import_decisions
 from store.errors import ImportValidationError, NotFoundError, ReviewError, StoreError
-from store.queue import (
-    QueueFilter, claim, collapse_campaigns, decide, decide_campaign, get_item, item_events,
-    list_items, release,
-)
+from store.listing import QueueFilter, collapse_campaigns, list_items
+from store.queue import claim, decide, decide_campaign, get_item, item_events, release
 from store.schema import REVIEW_STATUSES
 
 log = logging.getLogger("lurewatch")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Config
 from stages.common import utcnow
 from store.exports import write_export
-from store.queue import QueueFilter, list_items
+from store.listing import QueueFilter, list_items
 
 if TYPE_CHECKING:
     from stages.run import StageResult

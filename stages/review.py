@@ -14,7 +14,7 @@ import unicodedata
 from typing import Any, Mapping, Sequence
 
 from store.exports import contacts_text, reason_text
-from store.queue import QueueRow
+from store.listing import QueueRow
 from store.schema import ReviewEvent
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

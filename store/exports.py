@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from store.errors import StoreError
-from store.queue import QueueRow
+from store.listing import QueueRow
 
 log = logging.getLogger(__name__)
 

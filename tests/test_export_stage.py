@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from stages.common import database
 from stages.export import default_path, export_nightly, export_queue
 from stages.run import STAGES, run_nightly
-from store.queue import QueueFilter
+from store.listing import QueueFilter
 from tests.store.queue_fixtures import make_ad, score
 
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from store.campaigns import campaign_ads, campaign_of, contact_keys, link_ads
 from store.errors import NoteRequiredError
-from store.queue import QueueFilter, collapse_campaigns, decide, decide_campaign, list_items
+from store.listing import QueueFilter, collapse_campaigns, list_items
+from store.queue import decide, decide_campaign
 from store.schema import Campaign, ReviewEvent, ReviewItem
 from store.scores import record_scores
 from tests.store.queue_fixtures import T0, later, make_ad, score

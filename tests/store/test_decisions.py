@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from store.decisions import import_decisions
 from store.errors import ImportValidationError
 from store.exports import COLUMNS, write_export
-from store.queue import decide, list_items
+from store.listing import list_items
+from store.queue import decide
 from store.schema import ReviewEvent, ReviewItem
 from tests.store.queue_fixtures import later, make_ad, score
 

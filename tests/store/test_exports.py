@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from store.exports import COLUMNS, write_export
-from store.queue import list_items
+from store.listing import list_items
 from tests.store.queue_fixtures import make_ad, score
 
 HOSTILE = {

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from store.errors import (
     DecisionConflictError, LeaseHeldError, NoteRequiredError, NotFoundError, UnknownDecisionError,
 )
-from store.queue import QueueFilter, claim, decide, item_events, list_items, release
+from store.listing import QueueFilter, list_items
+from store.queue import claim, decide, item_events, release
 from store.schema import ReviewEvent, ReviewItem, Score
 from store.scores import ads_to_score, record_scores
 from tests.store.queue_fixtures import T0, later, make_ad, score
