@@ -17,6 +17,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
@@ -115,7 +116,7 @@ def minhash_of(text: str) -> MinHash | None:
     if len(text) < MIN_TEXT:
         return None
     shingles = {text[i:i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
     mh.update_batch(list(shingles))
     return mh
 
@@ -129,14 +130,24 @@ def _bands(mh: MinHash) -> set[str]:
     return keys
 
 
+@lru_cache(maxsize=1)
+def _permutations() -> Any:
+    # Deriving the permutations costs more than hashing a short ad; derive them once.
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
 def _load(blob: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME,
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations(),
                    hashvalues=np.frombuffer(blob, dtype="<u8"))
 
 
 def fingerprint(session: Session, ad: Ad) -> tuple[set[str], MinHash | None, bool]:
     """(contact keys, MinHash, refreshed?) for an ad, stored; recomputed only on a content change."""
-    fp = session.get(AdFingerprint, ad.id)
+    return _fingerprint(session, ad, session.get(AdFingerprint, ad.id))
+
+
+def _fingerprint(session: Session, ad: Ad,
+                 fp: AdFingerprint | None) -> tuple[set[str], MinHash | None, bool]:
     contacts = contact_keys(ad.contacts)
     stamp = hashlib.sha256(f"{FINGERPRINT_VERSION}:{ad.content_hash}".encode()).hexdigest()
     if fp is not None and fp.content_hash == stamp:
@@ -191,11 +202,19 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
     Membership is sticky: an edit that removes the shared contact does not unlink.
     """
     fingerprinted = linked = created = merged = 0
-    for ad_id in sorted(set(ad_ids)):
-        ad = session.get(Ad, ad_id)
+    ids = sorted(set(ad_ids))
+    ads: dict[int, Ad] = {}
+    fps: dict[int, AdFingerprint] = {}
+    for start in range(0, len(ids), 500):  # bulk loads: one query per 500 ads, not two per ad
+        chunk = ids[start:start + 500]
+        ads.update((a.id, a) for a in session.scalars(select(Ad).where(Ad.id.in_(chunk))))
+        fps.update((f.ad_id, f) for f in session.scalars(
+            select(AdFingerprint).where(AdFingerprint.ad_id.in_(chunk))))
+    for ad_id in ids:
+        ad = ads.get(ad_id)
         if ad is None:
             continue
-        contacts, mh, refreshed = fingerprint(session, ad)
+        contacts, mh, refreshed = _fingerprint(session, ad, fps.get(ad_id))
         fingerprinted += refreshed
         matches = _matches(session, ad, contacts, mh)
         if not matches:
@@ -227,7 +246,7 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
             session.add(CampaignMember(ad_id=member, campaign_id=target, reason=reason,
                                        joined_at=now))
             linked += 1
-        session.flush()
+    session.flush()
     if created or linked or merged:
         log.info("campaigns: %d ad(s) linked, %d created, %d merged", linked, created, merged)
     return LinkCounts(fingerprinted, linked, created, merged)

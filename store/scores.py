@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.campaigns import link_ads, scam_campaigns
-from store.errors import StoreError
+from store.errors import NotFoundError, StoreError
 from store.schema import BANDS, DECISIONS, Ad, CampaignMember, ReviewEvent, ReviewItem, Score
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,10 @@ def record_scores(session: Session, model_version: str,
     scored = [_row(r) for r in rows]
     if not scored:
         return counts
+    known = set(session.scalars(select(Ad.id).where(Ad.id.in_({r.ad_id for r in scored}))))
+    missing = sorted({r.ad_id for r in scored} - known)
+    if missing:
+        raise NotFoundError(f"scores for unknown ad id(s): {', '.join(map(str, missing[:10]))}")
     for row in scored:
         _upsert_score(session, model_version, row, now)
     counts.scored = len(scored)

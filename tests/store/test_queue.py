@@ -138,3 +138,15 @@ def test_list_filters(factory):
         assert ads(statuses=("scam",)) == []
         row = list_items(s)[0]
         assert row.score == 0.95 and row.band == "high" and row.reasons[0]["signal"] == "safety denial"
+
+
+def test_bad_score_rows_are_refused(factory):
+    from store.errors import StoreError
+    with factory.begin() as s:
+        ad = make_ad(s, 1)
+        with pytest.raises(NotFoundError, match="unknown ad id"):
+            record_scores(s, "v1", [{"ad_id": 999, "score": 0.5, "band": "high", "flagged": True}], T0)
+        with pytest.raises(StoreError, match="outside 0..1"):
+            record_scores(s, "v1", [{"ad_id": ad, "score": 1.5, "band": "high", "flagged": True}], T0)
+        with pytest.raises(StoreError, match="unknown band"):
+            record_scores(s, "v1", [{"ad_id": ad, "score": 0.5, "band": "red", "flagged": True}], T0)
