@@ -24,7 +24,9 @@ from store.campaigns import campaign_of
 from store.decisions import import_decisions
 from store.errors import ImportValidationError, NotFoundError, ReviewError, StoreError
 from store.listing import QueueFilter, collapse_campaigns, list_items
-from store.queue import claim, decide, decide_campaign, get_item, item_events, release
+from store.queue import (
+    claim, decide, decide_campaign, expire_leases, get_item, item_events, release,
+)
 from store.schema import REVIEW_STATUSES
 
 log = logging.getLogger("lurewatch")
@@ -146,6 +148,7 @@ def cmd_review(args: argparse.Namespace, config: Config) -> int:
     analyst, now = analyst_name(getattr(args, "analyst", None)), utcnow()
     with database(config) as factory, factory.begin() as session:
         if args.action == "list":
+            expire_leases(session, now)
             rows = list_items(session, _filters(args), limit=args.limit)
             print(format_list([(r, 1) for r in rows] if args.all_items else collapse_campaigns(rows)))
         elif args.action == "show":

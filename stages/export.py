@@ -14,6 +14,7 @@ from config import Config
 from stages.common import utcnow
 from store.exports import write_export
 from store.listing import QueueFilter, list_items
+from store.queue import expire_leases
 
 if TYPE_CHECKING:
     from stages.run import StageResult
@@ -35,7 +36,8 @@ def export_queue(config: Config, factory: sessionmaker[Session], fmt: str | None
     """
     now = now or utcnow()
     fmt = fmt or config.export.formats[0]
-    with factory() as session:
+    with factory.begin() as session:
+        expire_leases(session, now)  # a lapsed claim is pending again, so it is exported
         rows = list_items(session, filters)
     path = write_export(rows, out or default_path(config, fmt, now), fmt)
     return path, len(rows)
@@ -45,7 +47,8 @@ def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) 
     """Nightly stage: one dated export of the pending items per configured format."""
     from stages.run import StageResult  # stages.run lists this stage: import it late
     now = utcnow()
-    with factory() as session:
+    with factory.begin() as session:
+        expire_leases(session, now)
         rows = list_items(session, QueueFilter())
     files = [str(write_export(rows, default_path(config, fmt, now), fmt))
              for fmt in config.export.formats]

@@ -161,8 +161,9 @@ def _fingerprint(session: Session, ad: Ad,
     session.execute(delete(FingerprintKey).where(FingerprintKey.ad_id == ad.id))
     keys = contacts | (_bands(mh) if mh is not None else set())
     if keys:
-        session.execute(FingerprintKey.__table__.insert(),
-                        [{"ad_id": ad.id, "key": k} for k in sorted(keys)])
+        # One multi-row INSERT: an executemany costs a round trip per key on PostgreSQL.
+        session.execute(FingerprintKey.__table__.insert().values(
+            [{"ad_id": ad.id, "key": k} for k in sorted(keys)]))
     return contacts, mh, True
 
 

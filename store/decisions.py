@@ -9,6 +9,7 @@ line as a spreadsheet shows it (the header is line 1).
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,8 +87,8 @@ def read_decisions(path: Path) -> list[DecisionRow]:
             finally:
                 wb.close()
         if suffix == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                return list(_rows_from_table(iter(csv.reader(fh)), name))
+            text = io.StringIO(_csv_text(path), newline="")  # quoted cells hold newlines
+            return list(_rows_from_table(iter(csv.reader(text)), name))
     except FileNotFoundError:
         raise StoreError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
@@ -97,6 +98,16 @@ def read_decisions(path: Path) -> list[DecisionRow]:
     except Exception as exc:  # openpyxl raises assorted errors on damaged files
         raise StoreError(f"{path}: not a readable XLSX file: {type(exc).__name__}: {exc}") from None
     raise StoreError(f"{path}: decisions must be a .csv or .xlsx file")
+
+
+def _csv_text(path: Path) -> str:
+    """The CSV's text: UTF-8 (with or without BOM), else CP949, which Korean Excel
+    writes when an analyst picks plain "CSV" instead of "CSV UTF-8"."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp949")
 
 
 def _review_id(raw: Any) -> int | None:

@@ -70,25 +70,31 @@ def _row(raw: ScoreRow | Mapping[str, Any]) -> ScoreRow:
     return row
 
 
-def _upsert_score(session: Session, model_version: str, row: ScoreRow, now: datetime) -> None:
-    values = {"ad_id": row.ad_id, "model_version": model_version, "score": row.score,
-              "band": row.band, "flagged": row.flagged, "reasons": row.reasons, "scored_at": now}
+def _upsert_scores(session: Session, model_version: str, rows: list[ScoreRow],
+                   now: datetime) -> None:
+    """Insert or update the rows' scores, a few statements per batch, not one per row."""
+    latest = {r.ad_id: r for r in rows}  # a repeated ad: its last row wins
+    values = [{"ad_id": r.ad_id, "model_version": model_version, "score": r.score,
+               "band": r.band, "flagged": r.flagged, "reasons": r.reasons, "scored_at": now}
+              for r in latest.values()]
     dialect = session.get_bind().dialect.name
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if insert is None:
-        existing = session.scalars(select(Score).where(
-            Score.ad_id == row.ad_id, Score.model_version == model_version)).one_or_none()
-        if existing is None:
-            session.add(Score(**values))
-        else:
-            for k, v in values.items():
-                setattr(existing, k, v)
+    if insert is None:  # other backends: ORM objects, the unique key still guards
+        for v in values:
+            existing = session.scalars(select(Score).where(
+                Score.ad_id == v["ad_id"], Score.model_version == model_version)).one_or_none()
+            if existing is None:
+                session.add(Score(**v))
+            else:
+                for k, value in v.items():
+                    setattr(existing, k, value)
         return
-    stmt = insert(Score).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["ad_id", "model_version"],
-        set_={k: stmt.excluded[k] for k in ("score", "band", "flagged", "reasons", "scored_at")})
-    session.execute(stmt)
+    for start in range(0, len(values), 200):  # stays under SQLite's bound-parameter limit
+        stmt = insert(Score.__table__).values(values[start:start + 200])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["ad_id", "model_version"],
+            set_={k: stmt.excluded[k] for k in ("score", "band", "flagged", "reasons", "scored_at")})
+        session.execute(stmt)
 
 
 def record_scores(session: Session, model_version: str,
@@ -111,8 +117,7 @@ def record_scores(session: Session, model_version: str,
     missing = sorted({r.ad_id for r in scored} - known)
     if missing:
         raise NotFoundError(f"scores for unknown ad id(s): {', '.join(map(str, missing[:10]))}")
-    for row in scored:
-        _upsert_score(session, model_version, row, now)
+    _upsert_scores(session, model_version, scored, now)
     counts.scored = len(scored)
     ad_ids = [r.ad_id for r in scored]
     if link_campaigns:

@@ -115,3 +115,22 @@ def test_a_file_without_the_columns_is_refused(factory, tmp_path):
     path.write_text("id,verdict\n1,scam\n", encoding="utf-8")
     with factory.begin() as s, pytest.raises(ImportValidationError, match="missing column"):
         import_decisions(s, path, "park", later(1))
+
+
+def test_csv_export_round_trip_and_korean_excel_cp949(factory, tmp_path):
+    _queue(factory, 2)
+    path = tmp_path / "flagged.csv"
+    with factory() as s:
+        write_export(list_items(s), path, "csv")  # reasons span lines inside quoted cells
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.reader(fh))
+    table[1][COLUMNS.index("decision")] = "Scam"
+    table[1][COLUMNS.index("note")] = "감금 의심, 텔레그램 전용"
+    # Korean Excel's plain "CSV" is CP949, not UTF-8.
+    with path.open("w", encoding="cp949", newline="") as fh:
+        csv.writer(fh).writerows(table)
+    with factory.begin() as s:
+        assert import_decisions(s, path, "park", later(5)).applied == 1
+    with factory() as s:
+        note = s.scalar(select(ReviewItem.note).where(ReviewItem.status == "scam"))
+    assert note == "감금 의심, 텔레그램 전용"
