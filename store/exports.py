@@ -66,6 +66,7 @@ def contacts_text(contacts: dict[str, Any]) -> str:
 
 
 def campaign_text(row: QueueRow) -> str:
+    """``3 (5 ads)``: the campaign id and its size, empty for an unlinked ad."""
     return f"{row.campaign_id} ({row.campaign_size} ads)" if row.campaign_id else ""
 
 
