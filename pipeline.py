@@ -138,7 +138,7 @@ def _review_arguments(p: argparse.ArgumentParser) -> None:
     dec.add_argument("decision", metavar="DECISION", help="scam, legit, needs_info or skipped (any case)")
     dec.add_argument("--note", help="why; required to clear (legit) an ad scored 0.9 or more")
     dec.add_argument("--campaign", action="store_true",
-                     help="decide every undecided ad of item ID's campaign")
+                     help="decide every ad of item ID's campaign not yet judged scam or legit")
     for sub in (ls, show, cl, rel, dec):
         sub.add_argument("--analyst", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "lurewatch"
 NOTE_REQUIRED_SCORE = 0.9      # clearing an ad this risky must say why
 DEFAULT_LEASE = timedelta(minutes=30)
+FINAL_DECISIONS = ("scam", "legit")
 
 
 def normalise_decision(word: str) -> str:
@@ -133,7 +134,9 @@ def check_decision(session: Session, item: ReviewItem, word: str, actor: str,
     _check_lease(item, actor, now)
     if item.status == decision:
         return None
-    if item.status in DECISIONS and item.decided_by and item.decided_by != actor:
+    # needs_info and skipped invite a colleague to finish the job; scam and legit
+    # are verdicts, and only their author may change them.
+    if item.status in FINAL_DECISIONS and item.decided_by and item.decided_by != actor:
         raise DecisionConflictError(
             f"review item {item.id} already decided {item.status} by {item.decided_by}")
     if decision == "legit" and not (note or "").strip():
@@ -168,7 +171,7 @@ def apply_decision(session: Session, item: ReviewItem, decision: str, actor: str
 
 def decide_campaign(session: Session, campaign_id: int, word: str, actor: str, now: datetime,
                     note: str | None = None) -> dict[str, int]:
-    """Decide every undecided ad of a campaign at once; earlier decisions are kept.
+    """Decide every ad of a campaign not already judged scam or legit, at once.
 
     Member ads never queued get an item carrying the decision, so the audit log
     and retraining see every ad of the campaign. Validates all before changing any.
@@ -183,7 +186,7 @@ def decide_campaign(session: Session, campaign_id: int, word: str, actor: str, n
     counts = {"decided": 0, "created": 0, "kept": 0}
     for ad_id in sorted(ad_ids):
         item = items.get(ad_id)
-        if item is not None and item.status in DECISIONS:
+        if item is not None and item.status in FINAL_DECISIONS:
             counts["kept"] += 1
             continue
         if item is not None:

@@ -113,7 +113,9 @@ def test_decision_rules(factory):
         with pytest.raises(DecisionConflictError, match="already decided legit by kim"):
             decide(s, ids[risky], "scam", "lee", later(2))
         decide(s, ids[risky], "legit", "lee", later(2))  # agreeing is not a conflict
-        decide(s, ids[mild], "scam", "kim", later(2))    # kim may change her own mind
+        decide(s, ids[mild], "scam", "lee", later(2))    # needs_info invites a colleague
+        decide(s, ids[mild], "legit", "lee", later(3))   # lee may change his own mind
+        decide(s, ids[mild], "scam", "lee", later(4))
         with pytest.raises(NotFoundError):
             decide(s, 999, "scam", "kim", later(2))
     with factory.begin() as s:
