@@ -23,6 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from store.errors import StoreError
 from store.listing import QueueRow
@@ -172,6 +173,12 @@ def build_workbook(rows: Sequence[QueueRow]) -> Workbook:
     ws.freeze_panes = "A2"
     last = max(len(rows) + 1, 2)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{last}"
+    # A drop-down on the decision column: fewer typos for the import to refuse.
+    decision_col = get_column_letter(COLUMNS.index("decision") + 1)
+    choices = DataValidation(type="list", formula1='"scam,legit,needs_info,skipped"',
+                             allow_blank=True, showErrorMessage=False)
+    choices.add(f"{decision_col}2:{decision_col}{max(last, 1000)}")
+    ws.add_data_validation(choices)
     score_col = get_column_letter(COLUMNS.index("score") + 1)
     ws.conditional_formatting.add(
         f"{score_col}2:{score_col}{last}",

@@ -74,6 +74,8 @@ def test_xlsx_cells_are_strings_never_formulas(rows, tmp_path):
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:Q3"
     assert ws.column_dimensions["D"].width == 60
     assert any(r.type == "colorScale" for cf in ws.conditional_formatting for r in cf.rules)
+    [validation] = ws.data_validations.dataValidation
+    assert validation.formula1 == '"scam,legit,needs_info,skipped"' and "P2" in str(validation.sqref)
 
 
 def test_jsonl_has_everything(rows, tmp_path):
