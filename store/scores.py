@@ -97,6 +97,22 @@ def _upsert_scores(session: Session, model_version: str, rows: list[ScoreRow],
         session.execute(stmt)
 
 
+def _insert_item(session: Session, row: ScoreRow, now: datetime) -> int | None:
+    """A new pending item's id, or None when the ad already has one (concurrent scorer)."""
+    values = {"ad_id": row.ad_id, "status": "pending", "priority": row.score,
+              "created_at": now, "updated_at": now}
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(
+        session.get_bind().dialect.name)
+    if insert is None:
+        item = ReviewItem(**values)
+        session.add(item)
+        session.flush()
+        return item.id
+    stmt = insert(ReviewItem.__table__).values(**values).on_conflict_do_nothing(
+        index_elements=["ad_id"]).returning(ReviewItem.id)
+    return session.execute(stmt).scalar_one_or_none()
+
+
 def record_scores(session: Session, model_version: str,
                   rows: Iterable[ScoreRow | Mapping[str, Any]], now: datetime,
                   *, link_campaigns: bool = True) -> ScoreCounts:
@@ -142,12 +158,10 @@ def record_scores(session: Session, model_version: str,
             continue
         note = (f"joined campaign {campaign}, already decided scam (score {row.score:.2f})"
                 if by_campaign and not row.flagged else f"score {row.score:.2f} at or above threshold")
-        item = ReviewItem(ad_id=row.ad_id, status="pending", priority=row.score,
-                          created_at=now, updated_at=now)
-        session.add(item)
-        session.flush()
-        items[row.ad_id] = item
-        session.add(ReviewEvent(item_id=item.id, actor=SYSTEM_ACTOR, at=now, old_status=None,
+        item_id = _insert_item(session, row, now)
+        if item_id is None:  # another scorer queued it a moment ago: one item per ad
+            continue
+        session.add(ReviewEvent(item_id=item_id, actor=SYSTEM_ACTOR, at=now, old_status=None,
                                 new_status="pending", note=note, model_version=model_version))
         counts.queued += 1
         counts.campaign_queued += by_campaign and not row.flagged
