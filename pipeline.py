@@ -11,16 +11,25 @@ import argparse
 import logging
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
-from config import Config, ConfigError, load_config
-from stages.common import database
+from config import EXPORT_FORMATS, Config, ConfigError, load_config
+from stages.common import database, utcnow
 from stages.crawl import crawl_run, format_table, select_sources
+from stages.export import export_queue
+from stages.review import analyst_name, format_list, format_show
 from stages.run import format_summary, run_nightly
-from store.errors import StoreError
+from store.campaigns import campaign_of
+from store.decisions import import_decisions
+from store.errors import ImportValidationError, NotFoundError, ReviewError, StoreError
 from store.lock import LockHeldError
+from store.listing import QueueFilter, collapse_campaigns, list_items
+from store.queue import (
+    claim, decide, decide_campaign, expire_leases, get_item, item_events, release,
+)
+from store.schema import REVIEW_STATUSES
 
 log = logging.getLogger("lurewatch")
 
@@ -65,10 +74,153 @@ def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
     return EXIT_PARTIAL if status == "partial" else EXIT_OK
 
 
+def _since(text: str) -> datetime:
+    """--since DATE (YYYY-MM-DD, or a full ISO time; UTC unless it says otherwise)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _score(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"not a score between 0 and 1: {text!r}")
+    return value
+
+
+def _filter_options(p: argparse.ArgumentParser, status_help: str) -> None:
+    p.add_argument("--status", choices=(*REVIEW_STATUSES, "all"), action="append",
+                   help=status_help)
+    p.add_argument("--min-score", type=_score, metavar="X", help="only items scoring at least X")
+    p.add_argument("--source", help="only ads from this source")
+    p.add_argument("--country", help="only ads in this country (ISO code)")
+    p.add_argument("--since", type=_since, metavar="DATE", help="only ads first seen on or after DATE")
+    p.add_argument("--campaign", type=int, metavar="ID", help="only ads of this campaign")
+
+
+def _filters(args: argparse.Namespace, default: tuple[str, ...] = ("pending",)) -> QueueFilter:
+    statuses = tuple(args.status or default)
+    return QueueFilter(statuses=None if "all" in statuses else statuses,
+                       min_score=args.min_score, source=args.source, country=args.country,
+                       since=args.since, campaign=args.campaign)
+
+
+def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    """Write the queue (pending items by default) as CSV, XLSX or JSON Lines."""
+    with database(config) as factory:
+        path, n = export_queue(config, factory, args.format, _filters(args),
+                               Path(args.out) if args.out else None)
+    if not args.quiet:
+        print(f"exported {n} item(s) to {path}")
+    return EXIT_OK
+
+
+def cmd_import_decisions(args: argparse.Namespace, config: Config) -> int:
+    """Apply the decisions of a filled-in export, all or nothing."""
+    analyst = analyst_name(args.analyst)
+    with database(config) as factory:
+        try:
+            with factory.begin() as session:
+                result = import_decisions(session, Path(args.file), analyst, utcnow())
+        except ImportValidationError as exc:
+            for line in exc.errors:
+                _error(line)
+            _error(f"{len(exc.errors)} problem(s) in {Path(args.file).name}; nothing was applied")
+            return EXIT_ERROR
+    if not args.quiet:
+        print(f"{result.applied} decision(s) recorded as {analyst}, {result.unchanged} unchanged, "
+              f"{result.blank} row(s) left blank")
+    return EXIT_OK
+
+
+def _review_arguments(p: argparse.ArgumentParser) -> None:
+    common = _common_options()
+    p.add_argument("--analyst", default=argparse.SUPPRESS,
+                   help="your name in the audit log (default: $LUREWATCH_ANALYST, else the OS user)")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ls = actions.add_parser("list", parents=[common], help="list the queue, one row per campaign")
+    _filter_options(ls, "pending (default), in_review, a decision, or all; repeatable")
+    ls.add_argument("--all-items", action="store_true", help="one row per item, not per campaign")
+    ls.add_argument("--limit", type=int, default=200, help="at most this many items (default 200)")
+    show = actions.add_parser("show", parents=[common], help="one item: ad, reasons, evidence, history")
+    show.add_argument("id", type=int, metavar="ID")
+    cl = actions.add_parser("claim", parents=[common], help="lease the N highest-priority items to you")
+    cl.add_argument("n", type=int, nargs="?", default=1, metavar="N")
+    cl.add_argument("--minutes", type=int, default=30, help="lease length (default 30)")
+    rel = actions.add_parser("release", parents=[common], help="give a claimed item back")
+    rel.add_argument("id", type=int, metavar="ID")
+    dec = actions.add_parser("decide", parents=[common], help="record scam, legit, needs_info or skipped")
+    dec.add_argument("id", type=int, metavar="ID")
+    dec.add_argument("decision", metavar="DECISION", help="scam, legit, needs_info or skipped (any case)")
+    dec.add_argument("--note", help="why; required to clear (legit) an ad scored 0.9 or more")
+    dec.add_argument("--campaign", action="store_true",
+                     help="decide every ad of item ID's campaign not yet judged scam or legit")
+    for sub in (ls, show, cl, rel, dec):
+        sub.add_argument("--analyst", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def cmd_review(args: argparse.Namespace, config: Config) -> int:
+    """The review queue from a terminal: list, show, claim, release, decide."""
+    analyst, now = analyst_name(getattr(args, "analyst", None)), utcnow()
+    with database(config) as factory, factory.begin() as session:
+        if args.action == "list":
+            expire_leases(session, now)
+            rows = list_items(session, _filters(args), limit=args.limit)
+            print(format_list([(r, 1) for r in rows] if args.all_items else collapse_campaigns(rows)))
+        elif args.action == "show":
+            rows = list_items(session, QueueFilter(statuses=None), item_ids=[args.id])
+            if not rows:
+                raise NotFoundError(f"review item {args.id} does not exist")
+            print(format_show(rows[0], item_events(session, args.id), ansi=sys.stdout.isatty()))
+        elif args.action == "claim":
+            if args.minutes <= 0:
+                raise ReviewError(f"--minutes must be positive, got {args.minutes}")
+            ids = claim(session, analyst, args.n, now, timedelta(minutes=args.minutes))
+            rows = list_items(session, QueueFilter(statuses=None), item_ids=ids)
+            print(format_list([(r, 1) for r in rows]) if ids else "nothing to claim: the queue is empty")
+        elif args.action == "release":
+            release(session, args.id, analyst, now)
+            print(f"review item {args.id} released")
+        elif args.campaign:
+            campaign = campaign_of(session, get_item(session, args.id).ad_id)
+            if campaign is None:
+                raise ReviewError(f"review item {args.id} is not part of a campaign")
+            counts = decide_campaign(session, campaign, args.decision, analyst, now, args.note)
+            print(f"campaign {campaign}: {counts['decided']} ad(s) decided, "
+                  f"{counts['kept']} earlier decision(s) kept")
+        else:
+            item = decide(session, args.id, args.decision, analyst, now, args.note)
+            print(f"review item {args.id}: {item.status} (by {item.decided_by})")
+    return EXIT_OK
+
+
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=EXPORT_FORMATS,
+                   help="file format (default: the first of export.formats)")
+    _filter_options(p, "pending (default), in_review, a decision, or all; repeatable")
+    p.add_argument("--out", metavar="FILE", help="where to write (default: export.dir/flagged-DATE.EXT)")
+
+
+def _import_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="a filled-in export (.csv or .xlsx)")
+    p.add_argument("--analyst", help="your name in the audit log (default: $LUREWATCH_ANALYST, else the OS user)")
+
+
 # (name, help, add-arguments, handler); later issues add their commands here.
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = [
     ("run", "nightly job: crawl, score, queue, export", lambda p: None, cmd_run),
     ("crawl", "crawl only: the enabled sources, or those named with --source", _crawl_arguments, cmd_crawl),
+    ("review", "work the review queue: list | show ID | claim [N] | release ID | decide ID DECISION",
+     _review_arguments, cmd_review),
+    ("export", "write the review queue as CSV, XLSX or JSON Lines for analysts",
+     _export_arguments, cmd_export),
+    ("import-decisions", "record the decisions typed into an export (all or nothing)",
+     _import_arguments, cmd_import_decisions),
 ]
 
 

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from store.db import open_database
+
+
+@dataclass
+class StageResult:
+    """What one stage did: its counts, and whether some of its parts failed."""
+
+    name: str
+    counts: dict[str, Any] = field(default_factory=dict)
+    partial: bool = False
 
 
 def utcnow() -> datetime:

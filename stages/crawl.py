@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Config, SourceConfig
 from crawler.run import child_main, freeze_config
 from stages.common import utcnow
-from stages.run import StageResult
+from stages.common import StageResult
 from store.crawls import (
     channel_states, finish_crawl, known_external_ids, mark_removed, save_channel_state, start_crawl,
 )

@@ -1,7 +1,7 @@
 """The nightly job: run every stage in order and record the run.
 
-Stages register in ``STAGES`` (crawl so far; score and export come with their
-issues). A run with no stages is still recorded, and the summary says so.
+Stages are listed in ``STAGES`` in the order the nightly job runs them; each is a
+function ``(config, factory, run_id) -> StageResult``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from typing import Any, Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
-from stages.common import engine_of, utcnow
+from stages.common import StageResult, engine_of, utcnow
+from stages.crawl import crawl_stage
+from stages.export import export_nightly
 from stages.health import crawl_sources, health_alarms
 from store.lock import run_lock
 from store.runs import finish_run, mark_interrupted, recent_runs, start_run
@@ -26,26 +28,13 @@ from store.runs import finish_run, mark_interrupted, recent_runs, start_run
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class StageResult:
-    """What one stage did: its counts, and whether some of its parts failed."""
-
-    name: str
-    counts: dict[str, Any] = field(default_factory=dict)
-    partial: bool = False
-
-
 Stage = Callable[[Config, sessionmaker[Session], int], StageResult]
 
-
-def _crawl(config: Config, factory: sessionmaker[Session], run_id: int) -> StageResult:
-    # Imported on use: stages.crawl imports StageResult from this module.
-    from stages.crawl import crawl_stage
-    return crawl_stage(config, factory, run_id)
-
-
 # (name, function) in the order the nightly job runs them.
-STAGES: list[tuple[str, Stage]] = [("crawl", _crawl)]
+STAGES: list[tuple[str, Stage]] = [
+    ("crawl", crawl_stage),
+    ("export", export_nightly),
+]
 
 
 @dataclass

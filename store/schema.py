@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer,
+    JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
     MetaData, String, Text, TypeDecorator, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -200,3 +200,50 @@ class ChannelState(Base):
     last_message_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Campaign(Base):
+    """Ads linked by a shared contact or near-duplicate text: probably one recruiter."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CampaignMember(Base):
+    """An ad's campaign (at most one per ad) and why it was linked."""
+
+    __tablename__ = "campaign_members"
+
+    ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AdFingerprint(Base):
+    """An ad's MinHash signature; content_hash stamps the content and method it came from."""
+
+    __tablename__ = "ad_fingerprints"
+
+    ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class FingerprintKey(Base):
+    """Lookup keys of an ad: normalised contacts and MinHash LSH band hashes.
+
+    Keeping the LSH bands in SQL means linking a new ad is one indexed query,
+    not an in-memory index of every ad rebuilt by each process.
+    """
+
+    __tablename__ = "fingerprint_keys"
+
+    ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+
+    __table_args__ = (Index("ix_fingerprint_keys_key", "key"),)

@@ -51,8 +51,9 @@ def test_run_records_a_run_and_prints_a_summary(write_config, capsys):
     assert pipeline.main(["run", "--config", str(path)]) == 0
     assert pipeline.main(["--config", str(path), "run"]) == 0
     out = capsys.readouterr().out
-    # No sources configured: the crawl stage runs and finds nothing to do.
-    assert "run 1: ok" in out and "run 2: ok" in out and "crawl: pages 0" in out
+    # No sources configured: the crawl stage finds nothing, the export writes an empty queue.
+    assert "run 1: ok" in out and "run 2: ok" in out
+    assert "crawl: pages 0" in out and "export: items 0" in out
     engine = create_engine(f"sqlite:///{path.parent / 'data' / 't.db'}")
     with engine.connect() as conn:
         runs = conn.execute(select(Run.status, Run.finished_at)).all()

@@ -11,7 +11,8 @@ from store.db import create_db_engine, current_revision, downgrade, head_revisio
 from store.errors import SchemaTooNewError, StoreError
 from store.schema import Base
 
-TABLES = {"ads", "scores", "review_items", "review_events", "runs", "alembic_version"}
+TABLES = {"ads", "scores", "review_items", "review_events", "runs", "alembic_version",
+          "campaigns", "campaign_members", "ad_fingerprints", "fingerprint_keys"}
 
 
 def test_migrations_create_every_table_and_match_the_models(db_url):

@@ -1,0 +1,50 @@
+"""The export stage: the review queue as dated files for analysts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Config
+from stages.common import StageResult, utcnow
+from store.exports import write_export
+from store.listing import QueueFilter, list_items
+from store.queue import expire_leases
+
+log = logging.getLogger(__name__)
+
+
+def default_path(config: Config, fmt: str, now: datetime) -> Path:
+    """``export.dir/flagged-YYYY-MM-DD.EXT`` (UTC date)."""
+    return config.export.dir / f"flagged-{now.date().isoformat()}.{fmt}"
+
+
+def export_queue(config: Config, factory: sessionmaker[Session], fmt: str | None = None,
+                 filters: QueueFilter = QueueFilter(), out: Path | None = None,
+                 now: datetime | None = None) -> tuple[Path, int]:
+    """Write one export of the items matching ``filters``; (path, number of rows).
+
+    ``fmt`` defaults to the first of ``export.formats``; ``out`` to the dated file.
+    """
+    now = now or utcnow()
+    fmt = fmt or config.export.formats[0]
+    with factory.begin() as session:
+        expire_leases(session, now)  # a lapsed claim is pending again, so it is exported
+        rows = list_items(session, filters)
+    path = write_export(rows, out or default_path(config, fmt, now), fmt)
+    return path, len(rows)
+
+
+def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) -> StageResult:
+    """Nightly stage: one dated export of the pending items per configured format."""
+    now = utcnow()
+    with factory.begin() as session:
+        expire_leases(session, now)
+        rows = list_items(session, QueueFilter())
+    files = [str(write_export(rows, default_path(config, fmt, now), fmt))
+             for fmt in config.export.formats]
+    log.info("run %d: exported %d pending item(s) to %s", run_id, len(rows), ", ".join(files))
+    return StageResult("export", {"items": len(rows), "files": files})

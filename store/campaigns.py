@@ -1,0 +1,293 @@
+"""Campaigns: ads linked because they share a contact or are near-duplicate text.
+
+Scam recruiters repost the same ad with small edits and the same Telegram
+handle; linking them lets an analyst decide them together, and lets a new
+repost of a known scam be queued whatever its score.
+
+Each ad gets a fingerprint: normalised contact keys (``tg:``, ``phone:``,
+``kakao:``, ``email:``, ...) and the band hashes of a MinHash signature
+(datasketch) over character shingles, all stored in ``fingerprint_keys``. Ads
+sharing a key are candidates; contact matches link at once, band matches only
+when the estimated Jaccard similarity reaches ``NEAR_DUPLICATE``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+from datasketch import MinHash
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from store.schema import Ad, AdFingerprint, Campaign, CampaignMember, FingerprintKey, ReviewItem
+
+log = logging.getLogger(__name__)
+
+NUM_PERM = 64
+BANDS, ROWS = 16, 4          # 16 bands of 4 rows: candidate pairs from Jaccard ~0.5 up
+SHINGLE = 5                  # characters; works for Korean, Chinese and Latin text alike
+NEAR_DUPLICATE = 0.7         # estimated Jaccard needed to link on text alone
+MIN_TEXT = 40                # shorter texts are too generic to link on
+SEED = 1                     # fixed, so signatures stored on different nights compare
+# datasketch 2 changed its default permutations; naming ours keeps stored
+# signatures comparable across upgrades. Changing any parameter above or the
+# scheme needs a new FINGERPRINT_VERSION, which recomputes every fingerprint.
+SCHEME = "affine32"
+FINGERPRINT_VERSION = "mh1"
+
+
+@dataclass(frozen=True)
+class LinkCounts:
+    """What one linking pass did."""
+
+    fingerprinted: int = 0
+    linked: int = 0
+    campaigns_created: int = 0
+    campaigns_merged: int = 0
+
+
+# ------------------------------------------------------------- fingerprints
+
+# Country codes of the places these ads target or recruit from.
+_COUNTRY_CODES = ("855", "856", "95", "82", "66", "84", "86", "63", "62", "60", "81", "1")
+
+
+def _digits(value: str) -> str:
+    """A phone number as its national number: +855 12 345 678 and 012-345-678 agree."""
+    digits = re.sub(r"\D", "", value)
+    international = value.strip().startswith("+") or digits.startswith("00")
+    digits = digits[2:] if digits.startswith("00") else digits
+    if international or len(digits) >= 11:
+        for code in _COUNTRY_CODES:
+            if digits.startswith(code) and len(digits) - len(code) >= 7:
+                digits = digits[len(code):]
+                break
+    digits = digits.lstrip("0")
+    return digits if len(digits) >= 7 else ""
+
+
+def _handle(value: str) -> str:
+    value = value.strip().lower()
+    value = re.sub(r"^(https?://)?(www\.)?(t\.me|telegram\.me)/(s/)?", "", value)
+    return value.lstrip("@").strip("/ ")
+
+
+def _link(value: str) -> str:
+    value = value.strip().lower()
+    value = re.sub(r"^https?://(www\.)?", "", value)
+    return value.rstrip("/ ")
+
+
+_NORMALISERS = {
+    "telegram": ("tg", _handle), "kakao": ("kakao", _link), "phone": ("phone", _digits),
+    "whatsapp": ("phone", _digits), "line": ("line", lambda v: v.strip().lower().lstrip("@")),
+    "email": ("email", lambda v: v.strip().lower()),
+}
+
+
+def contact_keys(contacts: Mapping[str, Any] | None) -> set[str]:
+    """Normalised lookup keys of an ad's contacts (a ``url`` contact is not a key:
+    many unrelated ads link the same big job board)."""
+    keys: set[str] = set()
+    for kind, values in (contacts or {}).items():
+        if kind not in _NORMALISERS:
+            continue
+        prefix, normalise = _NORMALISERS[kind]
+        for value in values if isinstance(values, list) else [values]:
+            norm = normalise(str(value or ""))
+            if len(norm) >= 3:
+                keys.add(f"{prefix}:{norm}"[:300])
+    return keys
+
+
+def _text(ad: Ad) -> str:
+    return " ".join(f"{ad.title} {ad.description}".lower().split())
+
+
+def minhash_of(text: str) -> MinHash | None:
+    """The MinHash of a text's character shingles; None for texts too short to link."""
+    if len(text) < MIN_TEXT:
+        return None
+    shingles = {text[i:i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
+    mh.update_batch(list(shingles))
+    return mh
+
+
+def _bands(mh: MinHash) -> set[str]:
+    values = mh.hashvalues.astype("<u8")
+    keys = set()
+    for b in range(BANDS):
+        digest = hashlib.blake2b(values[b * ROWS:(b + 1) * ROWS].tobytes(), digest_size=10)
+        keys.add(f"band{b}:{digest.hexdigest()}")
+    return keys
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> Any:
+    # Deriving the permutations costs more than hashing a short ad; derive them once.
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
+def _load(blob: bytes) -> MinHash:
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations(),
+                   hashvalues=np.frombuffer(blob, dtype="<u8"))
+
+
+def fingerprint(session: Session, ad: Ad) -> tuple[set[str], MinHash | None, bool]:
+    """(contact keys, MinHash, refreshed?) for an ad, stored; recomputed only on a content change."""
+    return _fingerprint(session, ad, session.get(AdFingerprint, ad.id))
+
+
+def _fingerprint(session: Session, ad: Ad,
+                 fp: AdFingerprint | None) -> tuple[set[str], MinHash | None, bool]:
+    contacts = contact_keys(ad.contacts)
+    stamp = hashlib.sha256(f"{FINGERPRINT_VERSION}:{ad.content_hash}".encode()).hexdigest()
+    if fp is not None and fp.content_hash == stamp:
+        return contacts, (_load(fp.minhash) if fp.minhash else None), False
+    mh = minhash_of(_text(ad))
+    blob = mh.hashvalues.astype("<u8").tobytes() if mh is not None else None
+    if fp is None:
+        session.add(AdFingerprint(ad_id=ad.id, content_hash=stamp, minhash=blob))
+    else:
+        fp.content_hash, fp.minhash = stamp, blob
+    session.execute(delete(FingerprintKey).where(FingerprintKey.ad_id == ad.id))
+    keys = contacts | (_bands(mh) if mh is not None else set())
+    if keys:
+        # One multi-row INSERT: an executemany costs a round trip per key on PostgreSQL.
+        session.execute(FingerprintKey.__table__.insert().values(
+            [{"ad_id": ad.id, "key": k} for k in sorted(keys)]))
+    return contacts, mh, True
+
+
+# ------------------------------------------------------------------ linking
+
+def _matches(session: Session, ad: Ad, contacts: set[str], mh: MinHash | None) -> dict[int, str]:
+    """Other ads this one links to, each with a readable reason."""
+    keys = set(contacts) | (_bands(mh) if mh is not None else set())
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(FingerprintKey.ad_id, FingerprintKey.key)
+        .where(FingerprintKey.key.in_(sorted(keys)), FingerprintKey.ad_id != ad.id)
+        .order_by(FingerprintKey.ad_id)).all()
+    found: dict[int, str] = {}
+    band_candidates: set[int] = set()
+    for other, key in rows:
+        if key.startswith("band"):
+            band_candidates.add(other)
+        elif other not in found:
+            kind, _, value = key.partition(":")
+            found[other] = f"shares {kind} {value} with ad {other}"
+    band_candidates -= set(found)
+    if band_candidates and mh is not None:
+        blobs = session.execute(select(AdFingerprint.ad_id, AdFingerprint.minhash)
+                                .where(AdFingerprint.ad_id.in_(sorted(band_candidates)))).all()
+        for other, blob in blobs:
+            if blob and (sim := mh.jaccard(_load(blob))) >= NEAR_DUPLICATE:
+                found[other] = f"near-duplicate text of ad {other} (similarity {sim:.2f})"
+    return found
+
+
+def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCounts:
+    """Fingerprint the given ads and link each into a campaign with the ads it matches.
+
+    An ad matching ads of several campaigns merges them into the oldest one.
+    Membership is sticky: an edit that removes the shared contact does not unlink.
+    """
+    fingerprinted = linked = created = merged = 0
+    ids = sorted(set(ad_ids))
+    ads: dict[int, Ad] = {}
+    fps: dict[int, AdFingerprint] = {}
+    for start in range(0, len(ids), 500):  # bulk loads: one query per 500 ads, not two per ad
+        chunk = ids[start:start + 500]
+        ads.update((a.id, a) for a in session.scalars(select(Ad).where(Ad.id.in_(chunk))))
+        fps.update((f.ad_id, f) for f in session.scalars(
+            select(AdFingerprint).where(AdFingerprint.ad_id.in_(chunk))))
+    for ad_id in ids:
+        ad = ads.get(ad_id)
+        if ad is None:
+            continue
+        contacts, mh, refreshed = _fingerprint(session, ad, fps.get(ad_id))
+        fingerprinted += refreshed
+        matches = _matches(session, ad, contacts, mh)
+        if not matches:
+            continue
+        members = {ad_id, *matches}
+        current = dict(session.execute(
+            select(CampaignMember.ad_id, CampaignMember.campaign_id)
+            .where(CampaignMember.ad_id.in_(sorted(members)))).all())
+        campaign_ids = sorted(set(current.values()))
+        if campaign_ids:
+            target = campaign_ids[0]
+            for other in campaign_ids[1:]:
+                session.execute(update(CampaignMember).where(CampaignMember.campaign_id == other)
+                                .values(campaign_id=target))
+                session.execute(delete(Campaign).where(Campaign.id == other))
+                merged += 1
+            session.execute(update(Campaign).where(Campaign.id == target).values(updated_at=now))
+        else:
+            campaign = Campaign(created_at=now, updated_at=now)
+            session.add(campaign)
+            session.flush()
+            target, created = campaign.id, created + 1
+        first_match = min(matches)
+        for member in sorted(members):
+            if member in current:
+                continue
+            reason = (matches[first_match] if member == ad_id
+                      else _reverse(matches[member], ad_id))
+            session.add(CampaignMember(ad_id=member, campaign_id=target, reason=reason,
+                                       joined_at=now))
+            linked += 1
+    session.flush()
+    if created or linked or merged:
+        log.info("campaigns: %d ad(s) linked, %d created, %d merged", linked, created, merged)
+    return LinkCounts(fingerprinted, linked, created, merged)
+
+
+def _reverse(reason: str, ad_id: int) -> str:
+    """The same reason seen from the other ad ("... with ad 7" -> "... with ad 9")."""
+    return re.sub(r"ad \d+", f"ad {ad_id}", reason, count=1)
+
+
+# ------------------------------------------------------------------ reading
+
+def campaign_of(session: Session, ad_id: int) -> int | None:
+    """The campaign id an ad belongs to, if any."""
+    return session.scalar(select(CampaignMember.campaign_id).where(CampaignMember.ad_id == ad_id))
+
+
+def campaign_sizes(session: Session, campaign_ids: Iterable[int]) -> dict[int, int]:
+    """Number of ads in each campaign."""
+    ids = sorted(set(campaign_ids))
+    if not ids:
+        return {}
+    return dict(session.execute(
+        select(CampaignMember.campaign_id, func.count())
+        .where(CampaignMember.campaign_id.in_(ids)).group_by(CampaignMember.campaign_id)).all())
+
+
+def scam_campaigns(session: Session, campaign_ids: Iterable[int]) -> set[int]:
+    """Which of these campaigns have a member already decided as scam."""
+    ids = sorted(set(campaign_ids))
+    if not ids:
+        return set()
+    return set(session.scalars(
+        select(CampaignMember.campaign_id).distinct()
+        .join(ReviewItem, ReviewItem.ad_id == CampaignMember.ad_id)
+        .where(CampaignMember.campaign_id.in_(ids), ReviewItem.status == "scam")))
+
+
+def campaign_ads(session: Session, campaign_id: int) -> list[int]:
+    """The ad ids of a campaign, oldest link first."""
+    return list(session.scalars(select(CampaignMember.ad_id)
+                                .where(CampaignMember.campaign_id == campaign_id)
+                                .order_by(CampaignMember.joined_at, CampaignMember.ad_id)))

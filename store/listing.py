@@ -1,0 +1,133 @@
+"""Reading the review queue: items with their ad, current score and campaign."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.campaigns import campaign_sizes, scam_campaigns
+from store.errors import ReviewError
+from store.schema import REVIEW_STATUSES, Ad, CampaignMember, ReviewItem, Score
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which review items to list or export; None means no restriction."""
+
+    statuses: tuple[str, ...] | None = ("pending",)
+    min_score: float | None = None
+    source: str | None = None
+    country: str | None = None
+    since: datetime | None = None
+    campaign: int | None = None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One review item with its ad, current score and campaign."""
+
+    review_id: int
+    ad_id: int
+    status: str
+    priority: float
+    score: float | None
+    band: str
+    reasons: list[dict[str, Any]]
+    model_version: str | None
+    title: str
+    company: str
+    location: str
+    country: str
+    salary: str
+    description: str
+    contacts: dict[str, Any]
+    url: str
+    source: str
+    first_seen: datetime
+    campaign_id: int | None
+    campaign_size: int
+    campaign_scam: bool
+    assignee: str | None
+    lease_expires_at: datetime | None
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str | None
+
+
+def latest_scores():  # type: ignore[no-untyped-def]
+    """Subquery: each ad's most recent score (any model version)."""
+    ranked = select(
+        Score.ad_id, Score.score, Score.band, Score.reasons, Score.model_version,
+        func.row_number().over(partition_by=Score.ad_id,
+                               order_by=(Score.scored_at.desc(), Score.id.desc())).label("rank"),
+    ).subquery()
+    return select(ranked).where(ranked.c.rank == 1).subquery("latest")
+
+
+def list_items(session: Session, filters: QueueFilter = QueueFilter(),
+               limit: int | None = None, item_ids: Sequence[int] | None = None) -> list[QueueRow]:
+    """Review items matching ``filters``, highest priority first."""
+    for status in filters.statuses or ():
+        if status not in REVIEW_STATUSES:
+            raise ReviewError(f"unknown status {status!r} (expected {', '.join(REVIEW_STATUSES)})")
+    latest = latest_scores()
+    query = (select(ReviewItem, Ad, latest.c.score, latest.c.band, latest.c.reasons,
+                    latest.c.model_version, CampaignMember.campaign_id)
+             .join(Ad, Ad.id == ReviewItem.ad_id)
+             .outerjoin(latest, latest.c.ad_id == ReviewItem.ad_id)
+             .outerjoin(CampaignMember, CampaignMember.ad_id == ReviewItem.ad_id))
+    if filters.statuses:
+        query = query.where(ReviewItem.status.in_(filters.statuses))
+    if filters.min_score is not None:
+        query = query.where(latest.c.score >= filters.min_score)
+    if filters.source:
+        query = query.where(Ad.source == filters.source)
+    if filters.country:
+        query = query.where(func.upper(Ad.country) == filters.country.upper())
+    if filters.since is not None:
+        query = query.where(Ad.first_seen_at >= filters.since)
+    if filters.campaign is not None:
+        query = query.where(CampaignMember.campaign_id == filters.campaign)
+    if item_ids is not None:
+        query = query.where(ReviewItem.id.in_(list(item_ids)))
+    query = query.order_by(ReviewItem.priority.desc(), ReviewItem.id)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = session.execute(query).all()
+    campaigns = {r[6] for r in rows if r[6] is not None}
+    sizes, scam = campaign_sizes(session, campaigns), scam_campaigns(session, campaigns)
+    return [_queue_row(r, sizes, scam) for r in rows]
+
+
+def _queue_row(r: Any, sizes: dict[int, int], scam: set[int]) -> QueueRow:
+    item, ad, score, band, reasons, version, campaign = r
+    return QueueRow(
+        review_id=item.id, ad_id=ad.id, status=item.status, priority=item.priority,
+        score=score, band=band or "", reasons=list(reasons or []), model_version=version,
+        title=ad.title, company=ad.company, location=ad.location, country=ad.country,
+        salary=ad.salary, description=ad.description, contacts=dict(ad.contacts or {}),
+        url=ad.url, source=ad.source, first_seen=ad.first_seen_at, campaign_id=campaign,
+        campaign_size=sizes.get(campaign, 0) if campaign else 0,
+        campaign_scam=campaign in scam, assignee=item.assignee,
+        lease_expires_at=item.lease_expires_at, decided_by=item.decided_by,
+        decided_at=item.decided_at, note=item.note)
+
+
+def collapse_campaigns(rows: Sequence[QueueRow]) -> list[tuple[QueueRow, int]]:
+    """One row per campaign (its highest-priority item) with how many listed items it stands for."""
+    out: list[tuple[QueueRow, int]] = []
+    index: dict[int, int] = {}
+    for row in rows:
+        if row.campaign_id is None:
+            out.append((row, 1))
+        elif row.campaign_id in index:
+            first, n = out[index[row.campaign_id]]
+            out[index[row.campaign_id]] = (first, n + 1)
+        else:
+            index[row.campaign_id] = len(out)
+            out.append((row, 1))
+    return out

@@ -1,0 +1,195 @@
+"""Recording scores and filling the review queue from them.
+
+The score stage reads batches with ``ads_to_score``, runs the classifier on
+them and hands the results to ``record_scores``; both take the caller's
+Session and never commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable, Iterator, Mapping
+
+from sqlalchemy import exists, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from store.campaigns import link_ads, scam_campaigns
+from store.errors import NotFoundError, StoreError
+from store.schema import BANDS, DECISIONS, Ad, CampaignMember, ReviewEvent, ReviewItem, Score
+
+log = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "lurewatch"
+# What the classifier sees of an ad (plus ad_id, which record_scores needs back).
+AD_SCORING_FIELDS = ("source", "external_id", "url", "title", "company", "location", "country",
+                     "salary", "description", "contacts", "language", "posted_at")
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One classifier result for one stored ad."""
+
+    ad_id: int
+    score: float
+    band: str
+    flagged: bool
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ScoreCounts:
+    """What one record_scores call did."""
+
+    scored: int = 0
+    queued: int = 0
+    reprioritised: int = 0
+    kept_decided: int = 0
+    campaign_queued: int = 0
+    linked: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def _row(raw: ScoreRow | Mapping[str, Any]) -> ScoreRow:
+    if isinstance(raw, ScoreRow):
+        row = raw
+    else:
+        try:
+            row = ScoreRow(ad_id=int(raw["ad_id"]), score=float(raw["score"]), band=str(raw["band"]),
+                           flagged=bool(raw["flagged"]), reasons=list(raw.get("reasons") or []))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(f"bad score row {dict(raw)!r}: {exc}") from None
+    if not 0.0 <= row.score <= 1.0:
+        raise StoreError(f"ad {row.ad_id}: score {row.score} is outside 0..1")
+    if row.band not in BANDS:
+        raise StoreError(f"ad {row.ad_id}: unknown band {row.band!r} (expected {', '.join(BANDS)})")
+    return row
+
+
+def _upsert_scores(session: Session, model_version: str, rows: list[ScoreRow],
+                   now: datetime) -> None:
+    """Insert or update the rows' scores, a few statements per batch, not one per row."""
+    latest = {r.ad_id: r for r in rows}  # a repeated ad: its last row wins
+    values = [{"ad_id": r.ad_id, "model_version": model_version, "score": r.score,
+               "band": r.band, "flagged": r.flagged, "reasons": r.reasons, "scored_at": now}
+              for r in latest.values()]
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    if insert is None:  # other backends: ORM objects, the unique key still guards
+        for v in values:
+            existing = session.scalars(select(Score).where(
+                Score.ad_id == v["ad_id"], Score.model_version == model_version)).one_or_none()
+            if existing is None:
+                session.add(Score(**v))
+            else:
+                for k, value in v.items():
+                    setattr(existing, k, value)
+        return
+    for start in range(0, len(values), 200):  # stays under SQLite's bound-parameter limit
+        stmt = insert(Score.__table__).values(values[start:start + 200])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["ad_id", "model_version"],
+            set_={k: stmt.excluded[k] for k in ("score", "band", "flagged", "reasons", "scored_at")})
+        session.execute(stmt)
+
+
+def _insert_item(session: Session, row: ScoreRow, now: datetime) -> int | None:
+    """A new pending item's id, or None when the ad already has one (concurrent scorer)."""
+    values = {"ad_id": row.ad_id, "status": "pending", "priority": row.score,
+              "created_at": now, "updated_at": now}
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(
+        session.get_bind().dialect.name)
+    if insert is None:
+        item = ReviewItem(**values)
+        session.add(item)
+        session.flush()
+        return item.id
+    stmt = insert(ReviewItem.__table__).values(**values).on_conflict_do_nothing(
+        index_elements=["ad_id"]).returning(ReviewItem.id)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def record_scores(session: Session, model_version: str,
+                  rows: Iterable[ScoreRow | Mapping[str, Any]], now: datetime,
+                  *, link_campaigns: bool = True) -> ScoreCounts:
+    """Store one model's scores and queue what needs an analyst.
+
+    Each row (a ScoreRow or a dict with ad_id, score, band, flagged, reasons)
+    is upserted on (ad_id, model_version). A flagged ad gets a pending review
+    item (one per ad, priority = score); rescoring an undecided item updates
+    its priority; decided items (scam, legit, needs_info, skipped) are never
+    reopened. With ``link_campaigns`` the ads are first linked into campaigns,
+    and an ad in a campaign already decided as scam is queued whatever its score.
+    """
+    counts = ScoreCounts()
+    scored = [_row(r) for r in rows]
+    if not scored:
+        return counts
+    known = set(session.scalars(select(Ad.id).where(Ad.id.in_({r.ad_id for r in scored}))))
+    missing = sorted({r.ad_id for r in scored} - known)
+    if missing:
+        raise NotFoundError(f"scores for unknown ad id(s): {', '.join(map(str, missing[:10]))}")
+    _upsert_scores(session, model_version, scored, now)
+    counts.scored = len(scored)
+    ad_ids = [r.ad_id for r in scored]
+    if link_campaigns:
+        counts.linked = link_ads(session, ad_ids, now).linked
+    membership = dict(session.execute(
+        select(CampaignMember.ad_id, CampaignMember.campaign_id)
+        .where(CampaignMember.ad_id.in_(ad_ids))).all())
+    scam = scam_campaigns(session, membership.values())
+    items = {i.ad_id: i for i in session.scalars(select(ReviewItem).where(ReviewItem.ad_id.in_(ad_ids)))}
+    for row in scored:
+        item = items.get(row.ad_id)
+        campaign = membership.get(row.ad_id)
+        by_campaign = campaign in scam
+        if item is not None:
+            if item.status in DECISIONS:
+                counts.kept_decided += 1
+            elif item.priority != row.score:
+                item.priority, item.updated_at = row.score, now
+                counts.reprioritised += 1
+            continue
+        if not (row.flagged or by_campaign):
+            continue
+        note = (f"joined campaign {campaign}, already decided scam (score {row.score:.2f})"
+                if by_campaign and not row.flagged else f"score {row.score:.2f} at or above threshold")
+        item_id = _insert_item(session, row, now)
+        if item_id is None:  # another scorer queued it a moment ago: one item per ad
+            continue
+        session.add(ReviewEvent(item_id=item_id, actor=SYSTEM_ACTOR, at=now, old_status=None,
+                                new_status="pending", note=note, model_version=model_version))
+        counts.queued += 1
+        counts.campaign_queued += by_campaign and not row.flagged
+    session.flush()
+    log.info("scores recorded for %s: %s", model_version, counts.as_dict())
+    return counts
+
+
+def ads_to_score(session: Session, model_version: str, rescore: bool = False,
+                 batch_size: int = 1000) -> Iterator[list[dict[str, Any]]]:
+    """Batches of ads (dicts with ``ad_id`` and the ad fields) for a model to score.
+
+    Without ``rescore``: ads this model version has not scored. With it: every
+    ad whose review item is not decided (including ads never queued). Batches
+    follow ad id (keyset), so recording scores between batches is safe.
+    """
+    if batch_size <= 0:
+        raise StoreError(f"batch size must be positive, got {batch_size}")
+    columns = [getattr(Ad, name) for name in AD_SCORING_FIELDS]
+    if rescore:
+        condition = ~exists().where(ReviewItem.ad_id == Ad.id, ReviewItem.status.in_(DECISIONS))
+    else:
+        condition = ~exists().where(Score.ad_id == Ad.id, Score.model_version == model_version)
+    last = 0
+    while True:
+        rows = session.execute(select(Ad.id, *columns).where(condition, Ad.id > last)
+                               .order_by(Ad.id).limit(batch_size)).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield [{"ad_id": r[0], **dict(zip(AD_SCORING_FIELDS, r[1:]))} for r in rows]

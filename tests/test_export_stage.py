@@ -1,0 +1,44 @@
+"""The nightly export stage: one dated file per configured format, inside a recorded run."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from stages.common import database
+from stages.export import default_path, export_nightly, export_queue
+from stages.run import STAGES, run_nightly
+from store.listing import QueueFilter
+from tests.store.queue_fixtures import make_ad, score
+
+
+def test_nightly_run_writes_one_dated_export_per_format(write_config):
+    from config import load_config
+    config = load_config(write_config({"database": {"url": "sqlite:///t.db"},
+                                       "export": {"dir": "out", "formats": ["xlsx", "csv", "jsonl"]}}))
+    assert ("export", export_nightly) in STAGES
+    with database(config) as factory:
+        with factory.begin() as s:
+            score(s, make_ad(s, 1), 0.9)
+            score(s, make_ad(s, 2), 0.2)
+        result = run_nightly(config, factory)
+    assert result.status == "ok"
+    [stage] = [r for r in result.stages if r.name == "export"]
+    assert stage.counts["items"] == 1 and len(stage.counts["files"]) == 3
+    names = sorted(p.name for p in config.export.dir.iterdir())
+    day = result.started_at.date().isoformat()
+    # The run's JSON summary sits beside the exports.
+    assert names == [f"flagged-{day}.{ext}" for ext in ("csv", "jsonl", "xlsx")] + [
+        f"run-{day}-{result.run_id}.json"]
+
+
+def test_export_queue_defaults_and_filters(config):
+    now = datetime(2026, 11, 25, 23, 59, tzinfo=timezone.utc)
+    with database(config) as factory:
+        with factory.begin() as s:
+            score(s, make_ad(s, 1), 0.9)
+        path, n = export_queue(config, factory, now=now)
+        assert path == default_path(config, "xlsx", now) and path.name == "flagged-2026-11-25.xlsx"
+        assert n == 1
+        _, none = export_queue(config, factory, "csv", QueueFilter(statuses=("scam",)),
+                               out=config.export.dir / "scam.csv")
+        assert none == 0 and (config.export.dir / "scam.csv").read_bytes().startswith(b"\xef\xbb\xbf")
