@@ -24,13 +24,15 @@ _DELETE = re.compile(
 )
 # Spelled-out Latin words (t.e.l.e.g.r.a.m -> telegram): at least four single letters.
 _SPELLED = re.compile(r"(?<![a-z0-9])[a-z](?:[\s.\-_*][a-z](?![a-z0-9])){3,}")
+# Spelled-out numbers (월 4 0 0 만 원): at least three single digits.
+_SPELLED_DIGITS = re.compile(r"(?<![\w.,])\d(?:[\s.\-_*]\d(?![\w])){2,}")
 _SPELLED_SEP = re.compile(r"[\s.\-_*]")
 
 
 def _deletions(text: str) -> list[tuple[int, int]]:
     spans = [m.span() for m in _DELETE.finditer(text)]
     if " " in text or "." in text:
-        for m in _SPELLED.finditer(text):
+        for m in [*_SPELLED.finditer(text), *_SPELLED_DIGITS.finditer(text)]:
             spans.extend((m.start() + k.start(), m.start() + k.end())
                          for k in _SPELLED_SEP.finditer(m.group()))
         spans.sort()
