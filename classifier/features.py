@@ -119,7 +119,7 @@ def analyse(row: dict | pd.Series, iset: ind.IndicatorSet, gaz: gz.Gazetteer) ->
     reasons = [Reason(h.signal, h.label, h.weight, h.text, h.start, h.end) for h in hits]
     if dest is not None and risk >= 1:
         w = {3: 2.0, 2: 1.0}.get(risk, 0.5)
-        label = "high-risk destination" if risk >= 2 else "transit or vague destination"
+        label = "high-risk destination" if risk >= 2 else "transit point, agent hub or vague region"
         reasons.append(Reason("destination", label, w, dest.text, dest.start, dest.end))
     if pay is not None and (pay_feats["pay_implausible"] or pay_feats["pay_very_high"]):
         a0, b0, txt = pay_norm.span_text(pay.start, pay.end)

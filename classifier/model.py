@@ -59,13 +59,13 @@ def metrics(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict:
     tn, fp, fn, tp = confusion_matrix(y, pred, labels=[0, 1]).ravel()
     both = len(set(y.tolist())) == 2
     prec = tp / (tp + fp) if tp + fp else 0.0
-    rec = tp / (tp + fn) if tp + fn else float("nan")
+    rec = tp / (tp + fn) if tp + fn else None  # no scam rows: recall undefined (JSON null)
     return {
         "n": int(len(y)), "n_scam": int(y.sum()), "n_legit": int((1 - y).sum()),
         "pr_auc": float(average_precision_score(y, s)) if both else None,
         "roc_auc": float(roc_auc_score(y, s)) if both else None,
-        "threshold": float(threshold), "precision": float(prec), "recall": float(rec),
-        "f1": float(2 * prec * rec / (prec + rec)) if prec + rec else 0.0,
+        "threshold": float(threshold), "precision": float(prec), "recall": None if rec is None else float(rec),
+        "f1": float(2 * prec * rec / (prec + rec)) if rec is not None and prec + rec else (None if rec is None else 0.0),
         "false_positive_rate": float(fp / (fp + tn)) if fp + tn else None,
         "confusion": {"tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp)},
     }
