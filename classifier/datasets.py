@@ -150,8 +150,8 @@ def merge_groups(groups: list[str], clusters: np.ndarray) -> np.ndarray:
 def first_sentence(text: str, limit: int = 120) -> str:
     """Opening line of a text (up to the first sentence end or line break)."""
     t = text.strip()
-    m = re.search(r"[.!?。！？\n]", t[10:])
-    cut = t[: 10 + m.start() + 1] if m else t
+    m = re.search(r"[.!?。！？\n]", t[3:])  # skip a few chars: "1. ", "Q. " are not sentences
+    cut = t[: 3 + m.start() + 1] if m else t
     return cut[:limit].strip()
 
 

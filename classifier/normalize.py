@@ -23,9 +23,10 @@ _DELETE = re.compile(
     rf"|(?<=[{DENSE}]){_SEP}+(?=[{_ZERO_WIDTH}]*[{DENSE}])"
 )
 # Spelled-out Latin words (t.e.l.e.g.r.a.m -> telegram): at least four single letters.
-_SPELLED = re.compile(r"(?<![a-z0-9])[a-z](?:[\s.\-_*][a-z](?![a-z0-9])){3,}")
+# One separator used throughout, so "x t.e.l.e.g.r.a.m y" keeps x and y apart.
+_SPELLED = re.compile(r"(?<![a-z0-9])[a-z]([\s.\-_*])[a-z](?![a-z0-9])(?:\1[a-z](?![a-z0-9])){2,}")
 # Spelled-out numbers (월 4 0 0 만 원): at least three single digits.
-_SPELLED_DIGITS = re.compile(r"(?<![\w.,])\d(?:[\s.\-_*]\d(?![\w])){2,}")
+_SPELLED_DIGITS = re.compile(r"(?<![\w.,])\d([\s.\-_*])\d(?!\w)(?:\1\d(?!\w))+")
 _SPELLED_SEP = re.compile(r"[\s.\-_*]")
 
 
