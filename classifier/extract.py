@@ -23,9 +23,9 @@ _TEXT_CONTACTS: list[tuple[str, re.Pattern[str]]] = [
     ("wechat", re.compile(r"wechat|微信|(?<![a-z])vx(?![a-z])|위챗")),
     ("zalo", re.compile(r"zalo")),
     ("qq", re.compile(r"(?<![a-z])qq(?:群|号|\s*\d)")),
-    ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("email", re.compile(r"@[\w-]+(?:\.[\w-]+)+")),  # from the @: cheap to scan for
     ("url", re.compile(r"https?://(?!t\.me|wa\.me|open\.kakao|line\.me)[^\s]+|www\.[\w-]+\.[a-z]{2,}")),
-    ("phone", re.compile(r"(?<!\d)(?:\+?\d{1,3}[\s-]?)?(?:0\d{1,2}|\d{2,3})[\s-]?\d{3,4}[\s-]?\d{4}(?!\d)")),
+    ("phone", re.compile(r"[+0-9](?<![0-9][+0-9])(?:\d{1,3}[\s-]?)?\d{2,3}[\s-]?\d{3,4}[\s-]?\d{4}(?!\d)")),
 ]
 
 

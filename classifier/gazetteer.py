@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 
 from classifier.errors import PatternFileError
-from classifier.indicators import IndicatorSet, Signal, build_set, find_hits, phrase_atoms
-from classifier.normalize import Normalized
+from classifier.indicators import Hit, IndicatorSet, Signal, build_set, find_hits, find_hits_batch, phrase_atoms
+from classifier.normalize import Batch, Normalized
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +93,22 @@ def load_gazetteer(path: Path | str | None = None) -> Gazetteer:
     return parse_gazetteer(spec, where=p.name)
 
 
-def find_places(norm: Normalized, gaz: Gazetteer, tokens: list[str] | None = None) -> list[Destination]:
-    """Every place named in the text, in order of appearance."""
+def _places(hits: list[Hit], gaz: Gazetteer) -> list[Destination]:
     out = []
-    for hit in find_hits(norm, gaz.names, tokens):
+    for hit in hits:
         p = gaz.places[hit.signal]
         out.append(Destination(p.country, p.city, p.risk, p.id, hit.start, hit.end, hit.text))
     return out
+
+
+def find_places(norm: Normalized, gaz: Gazetteer) -> list[Destination]:
+    """Every place named in the text, in order of appearance."""
+    return _places(find_hits(norm, gaz.names), gaz)
+
+
+def find_places_batch(batch: Batch, gaz: Gazetteer) -> list[list[Destination]]:
+    """find_places for every text of a batch in one scan."""
+    return [_places(h, gaz) for h in find_hits_batch(batch, gaz.names)]
 
 
 def main_destination(places: list[Destination]) -> Destination | None:

@@ -14,8 +14,8 @@ from pathlib import Path
 import yaml
 
 from classifier.errors import PatternFileError
-from classifier.normalize import Normalized, normalize_pattern_text
-from classifier.tokens import DENSE_RUN, WORD, tokenize
+from classifier.normalize import Batch, Normalized, normalize_pattern_text
+from classifier.tokens import WORD
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +42,17 @@ class IndicatorSet:
     """All signals compiled for a fast scan.
 
     Python's re tries alternatives one by one: one regex per signal cost ~1.3 ms per
-    1,000-character ad. Instead phrases are bucketed by their first word (Latin) or first
-    character (other scripts); a text only runs the buckets whose key it contains, each
-    bucket a prefix trie. Keys are tokens of classifier.tokens.tokenize (words, dense-script
-    bigrams), so the scorer tokenizes once for both the text model and the indicators. The matched phrase is looked up to find its signals.
+    1,000-character ad. Instead all phrases form two prefix tries: phrases starting with a
+    word character (anchored at a word boundary, so the engine skips mid-word positions)
+    and phrases starting with Hangul/Han/Thai or punctuation. Each text (or a whole batch
+    of ads joined into one string) is scanned once per trie; the matched phrase is looked
+    up to find its signals.
     """
 
     signals: tuple[Signal, ...]
-    buckets: dict[str, re.Pattern[str]]
-    always: tuple[re.Pattern[str], ...]
-    by_key: dict[str, tuple[int, ...]]
+    latin: re.Pattern[str] | None
+    dense: re.Pattern[str] | None
+    by_key: dict[str, tuple[tuple[int, int], ...]]  # matched phrase -> (signal, phrase-prefix length)
     regexes: tuple[tuple[int, re.Pattern[str]], ...]
 
     @property
@@ -142,43 +143,30 @@ def _compile(phrases: list[tuple[str, ...]], regexes: list[str], where: str) -> 
 def _key(atoms_or_text: tuple[str, ...] | str) -> str:
     """Lookup key of a phrase or matched text: the literal characters without spacing."""
     if isinstance(atoms_or_text, str):
-        return "".join(atoms_or_text.split())
+        return "".join(atoms_or_text.split()) if not atoms_or_text.isalnum() else atoms_or_text
     return "".join(re.sub(r"\\(.)", r"\1", a) for a in atoms_or_text
                    if not a.startswith("(?") and a != r"\s*")
-
-
-def _bucket_key(atoms: tuple[str, ...]) -> str | None:
-    """Token that any text matching the phrase must contain; None: always scan."""
-    head: list[str] = []
-    for a in atoms:
-        if a == r"\s*":
-            break
-        if not a.startswith("(?"):
-            head.append(re.sub(r"\\(.)", r"\1", a))
-    first = "".join(head)
-    word = WORD.match(first)
-    if word and word.end() == len(first):
-        return first
-    dense = DENSE_RUN.match(first)
-    if dense and dense.end() >= 2:
-        return first[:2]
-    return None
 
 
 def build_set(signals: tuple[Signal, ...]) -> IndicatorSet:
     """Compile signals into a fast IndicatorSet."""
     by_key: dict[str, set[int]] = {}
-    buckets: dict[str | None, list[tuple[str, ...]]] = {}
+    latin: list[tuple[str, ...]] = []
+    dense: list[tuple[str, ...]] = []
     for i, sig in enumerate(signals):
         for atoms in sig.phrases:
             by_key.setdefault(_key(atoms), set()).add(i)
-            buckets.setdefault(_bucket_key(atoms), []).append(atoms)
-    always = [re.compile(_trie_regex(buckets.pop(None)))] if None in buckets else []
+            (latin if WORD.match(_key(atoms[:1])) else dense).append(atoms)
+    # For each phrase, every (signal, length) of phrases that are its prefixes (고수익 inside
+    # 고수익 알바 may belong to another signal): one lookup per match at scan time.
+    prefixes: dict[str, tuple[tuple[int, int], ...]] = {}
+    for key in by_key:
+        prefixes[key] = tuple((sig, n) for n in range(len(key), 0, -1) for sig in sorted(by_key.get(key[:n], ())))
     return IndicatorSet(
         signals=signals,
-        buckets={k: re.compile(_trie_regex(v)) for k, v in buckets.items()},
-        always=tuple(always),
-        by_key={k: tuple(sorted(v)) for k, v in by_key.items()},
+        latin=re.compile(r"\b(?:" + _trie_regex(latin) + ")") if latin else None,
+        dense=re.compile(_trie_regex(dense)) if dense else None,
+        by_key=prefixes,
         regexes=tuple((i, re.compile(src)) for i, sig in enumerate(signals) for src in sig.regexes),
     )
 
@@ -252,21 +240,21 @@ def load_signals(path: Path | str | None = None) -> IndicatorSet:
     return build_set(signals)
 
 
-def _matches(text: str, iset: IndicatorSet, tokens: list[str] | None) -> list[tuple[int, int, int]]:
+def _matches(text: str, iset: IndicatorSet) -> list[tuple[int, int, int]]:
     """(signal index, start, end) in normalised text, before exclusion."""
     out: list[tuple[int, int, int]] = []
-    present = iset.buckets.keys() & set(tokenize(text) if tokens is None else tokens)
-    buckets = [iset.buckets[k] for k in present] + list(iset.always)
-    for rx in buckets:
+    for rx in (iset.latin, iset.dense):
+        if rx is None:
+            continue
         for m in rx.finditer(text):
             matched = m.group()
-            key = _key(matched)
-            # A bucket keeps the longest phrase; a shorter phrase that is a prefix of it
-            # (고수익 inside 고수익 알바) may belong to another signal, so look those up too.
-            ends = [i + 1 for i, ch in enumerate(matched) if not ch.isspace()]
-            for n in range(len(key), 0, -1):
-                for sig in iset.by_key.get(key[:n], ()):
-                    out.append((sig, m.start(), m.start() + ends[n - 1]))
+            start = m.start()
+            found = iset.by_key.get(_key(matched), ())
+            if " " in matched or "\n" in matched or "\t" in matched:
+                ends = [i + 1 for i, ch in enumerate(matched) if not ch.isspace()]
+                out.extend((sig, start, start + ends[n - 1]) for sig, n in found)
+            else:
+                out.extend((sig, start, start + n) for sig, n in found)
     for idx, rx in iset.regexes:
         for m in rx.finditer(text):
             if m.end() > m.start():
@@ -274,25 +262,51 @@ def _matches(text: str, iset: IndicatorSet, tokens: list[str] | None) -> list[tu
     return out
 
 
-def find_hits(norm: Normalized, iset: IndicatorSet, tokens: list[str] | None = None) -> list[Hit]:
-    """All indicator hits in a normalised text, evidence mapped back to the original.
-
-    One hit per signal and span; a signal matched by several nested phrases keeps the
-    longest.
-    """
-    text = norm.text
-    hits: list[Hit] = []
+def _resolve(text: str, iset: IndicatorSet, bounds, to_hit) -> None:
+    """Drop excluded matches and duplicates; to_hit(signal, start, end) records the rest."""
     seen: set[tuple[int, int]] = set()
-    for idx, start, end in _matches(text, iset, tokens):
+    for idx, start, end in _matches(text, iset):
         if (idx, start) in seen:
             continue
         sig = iset.signals[idx]
         if sig.exclude is not None:
-            lo, hi = max(0, start - EXCLUDE_WINDOW), end + EXCLUDE_WINDOW
-            if sig.exclude.search(text, lo, hi):
+            lo, hi = bounds(start)
+            if sig.exclude.search(text, max(lo, start - EXCLUDE_WINDOW), min(hi, end + EXCLUDE_WINDOW)):
                 continue
         seen.add((idx, start))
+        to_hit(sig, start, end)
+
+
+def find_hits(norm: Normalized, iset: IndicatorSet) -> list[Hit]:
+    """All indicator hits in one normalised text, evidence mapped back to the original.
+
+    One hit per signal and start; nested phrases of one signal keep the longest.
+    """
+    hits: list[Hit] = []
+
+    def add(sig: Signal, start: int, end: int) -> None:
         a, b, ev = norm.span_text(start, end)
         hits.append(Hit(sig.id, sig.label, sig.weight, a, b, ev))
+
+    _resolve(norm.text, iset, lambda pos: (0, len(norm.text)), add)
     hits.sort(key=lambda h: (h.start, -h.weight))
+    return hits
+
+
+def find_hits_batch(batch: Batch, iset: IndicatorSet) -> list[list[Hit]]:
+    """find_hits for every text of a batch in one scan; spans relative to each original text."""
+    hits: list[list[Hit]] = [[] for _ in batch.norm_starts]
+
+    def bounds(pos: int) -> tuple[int, int]:
+        k = batch.locate(pos)
+        return batch.norm_starts[k], batch.norm_ends[k]
+
+    def add(sig: Signal, start: int, end: int) -> None:
+        k = batch.locate(start)
+        a, b, ev = batch.span_text(k, start, end)
+        hits[k].append(Hit(sig.id, sig.label, sig.weight, a, b, ev))
+
+    _resolve(batch.norm.text, iset, bounds, add)
+    for h in hits:
+        h.sort(key=lambda x: (x.start, -x.weight))
     return hits

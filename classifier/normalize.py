@@ -79,30 +79,48 @@ class Normalized:
         return a, b, self.original[a:b]
 
 
+# ASCII and Hangul syllables never change under NFKC: only other runs go character by character.
+_STABLE = re.compile("[\x00-\x7f\uac00-\ud7a3]+")
+
+
 def _per_char(text: str) -> tuple[str, tuple[int, ...]]:
-    """Slow path: NFKC + lowercase one character at a time, recording where each came from."""
+    """Slow path: NFKC + lowercase, recording where each output character came from."""
     out: list[str] = []
     where: list[int] = []
-    for i, ch in enumerate(text):
-        piece = unicodedata.normalize("NFKC", ch).lower()
-        out.append(piece)
-        where.extend([i] * len(piece))
+    last = 0
+    for m in [*_STABLE.finditer(text), None]:
+        stop = m.start() if m else len(text)
+        for i in range(last, stop):
+            piece = unicodedata.normalize("NFKC", text[i]).lower()
+            out.append(piece)
+            where.extend([i] * len(piece))
+        if m:
+            seg = m.group().lower()
+            if len(seg) == len(m.group()):
+                out.append(seg)
+                where.extend(range(m.start(), m.end()))
+            else:  # cannot happen for ASCII/Hangul, kept for safety
+                for i in range(m.start(), m.end()):
+                    piece = text[i].lower()
+                    out.append(piece)
+                    where.extend([i] * len(piece))
+            last = m.end()
     return "".join(out), tuple(where)
 
 
-def normalize(text: str | None) -> Normalized:
-    """NFKC, lowercase, homoglyphs to Latin, zero-width and in-word separators removed."""
-    original = "" if text is None else str(text)
-    base = original
-    base_map: tuple[int, ...] | None = None
-    if not unicodedata.is_normalized("NFKC", base):
-        base, base_map = _per_char(base)
-    else:
-        lowered = base.lower()
-        if len(lowered) != len(base):  # rare: e.g. 'İ' lowercases to two characters
-            base, base_map = _per_char(base)
-        else:
-            base = lowered
+def _base(text: str) -> tuple[str, list[int] | None]:
+    """NFKC + lowercase; a per-character map only when lengths change (rare)."""
+    if text.isascii():
+        return text.lower(), None
+    if unicodedata.is_normalized("NFKC", text):
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            return lowered, None
+    base, where = _per_char(text)  # e.g. full-width letters, or 'İ' lowercasing to two chars
+    return base, list(where)
+
+
+def _finish(original: str, base: str, base_map: list[int] | None) -> Normalized:
     base = base.translate(_HOMOGLYPHS)
     seg_norm = [0]
     seg_src = [0]
@@ -118,7 +136,74 @@ def normalize(text: str | None) -> Normalized:
         seg_norm.append(seg_norm[-1] + len(pieces[-1]))
         seg_src.append(last)
     pieces.append(base[last:])
-    return Normalized(original, "".join(pieces), base_map, tuple(seg_norm), tuple(seg_src))
+    return Normalized(original, "".join(pieces), None if base_map is None else tuple(base_map),
+                      tuple(seg_norm), tuple(seg_src))
+
+
+def normalize(text: str | None) -> Normalized:
+    """NFKC, lowercase, homoglyphs to Latin, zero-width and in-word separators removed."""
+    original = "" if text is None else str(text)
+    base, base_map = _base(original)
+    return _finish(original, base, base_map)
+
+
+AD_SEP = "\n\x00\n"  # between ads in a batch: \x00 stops every pattern and every deletion
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Many texts normalised as one string, so each regex scans the batch once (C speed)."""
+
+    norm: Normalized
+    orig_starts: tuple[int, ...]  # where each text starts in norm.original
+    norm_starts: tuple[int, ...]  # where each text starts in norm.text
+    norm_ends: tuple[int, ...]
+
+    def texts(self) -> list[str]:
+        """The normalised text of each item."""
+        return [self.norm.text[a:b] for a, b in zip(self.norm_starts, self.norm_ends)]
+
+    def locate(self, pos: int) -> int:
+        """Index of the item containing a normalised offset."""
+        return bisect.bisect_right(self.norm_starts, pos) - 1
+
+    def span_text(self, item: int, start: int, end: int) -> tuple[int, int, str]:
+        """(start, end, text) in the item's ORIGINAL text for a normalised batch span."""
+        a, b, t = self.norm.span_text(start, end)
+        off = self.orig_starts[item]
+        return a - off, b - off, t
+
+
+def normalize_batch(texts: list[str]) -> Batch:
+    """Normalise many texts at once (see normalize)."""
+    texts = ["" if t is None else str(t).replace("\x00", " ") for t in texts]
+    original = AD_SEP.join(texts)
+    bases = [_base(t) for t in texts]
+    if all(m is None for _, m in bases):
+        base_map = None
+    else:
+        base_map = []
+        off = 0
+        for k, (t, (b, m)) in enumerate(zip(texts, bases)):
+            base_map.extend(range(off, off + len(b)) if m is None else [off + i for i in m])
+            off += len(t)
+            if k < len(texts) - 1:
+                base_map.extend(range(off, off + len(AD_SEP)))
+                off += len(AD_SEP)
+    norm = _finish(original, AD_SEP.join(b for b, _ in bases), base_map)
+    orig_starts, off = [], 0
+    for t in texts:
+        orig_starts.append(off)
+        off += len(t) + len(AD_SEP)
+    starts, ends, pos = [], [], 0
+    text = norm.text
+    for _ in texts:
+        starts.append(pos)
+        nxt = text.find("\x00", pos)
+        end = len(text) if nxt < 0 else nxt - 1
+        ends.append(end)
+        pos = end + len(AD_SEP)
+    return Batch(norm, tuple(orig_starts), tuple(starts), tuple(ends))
 
 
 def normalize_pattern_text(text: str) -> str:

@@ -5,7 +5,6 @@ text features that pushed the score up most, in plain words.
 """
 from __future__ import annotations
 
-import re
 import weakref
 
 import numpy as np
@@ -32,7 +31,7 @@ def band_for(score: float, threshold: float) -> str:
 
 
 def _text_coef(pipeline: Pipeline) -> tuple[np.ndarray, slice, np.ndarray]:
-    """Mean logistic coefficients over the calibration folds, and the text-feature slice."""
+    """Mean logistic coefficients of the text features over the calibration folds."""
     cache = _COEF_CACHE.get(pipeline)
     if cache is not None:
         return cache
@@ -41,21 +40,24 @@ def _text_coef(pipeline: Pipeline) -> tuple[np.ndarray, slice, np.ndarray]:
     ct = pipeline.named_steps["features"]
     sl = ct.output_indices_["text"]
     names = ct.named_transformers_["text"].get_feature_names_out()
-    cache = (coef, sl, names)
+    cache = (coef[sl], sl, names)
     _COEF_CACHE[pipeline] = cache
     return cache
 
 
-def _token_reason(token: str, contribution: float, a: Analysis) -> Reason:
-    if WORD.fullmatch(token):
-        m = re.search(rf"(?<![^\W_]){re.escape(token)}(?![^\W_])", a.norm.text)
-    else:
-        m = re.search(re.escape(token), a.norm.text)
-    start, end, text = a.norm.span_text(*m.span()) if m else (-1, -1, token)
-    return Reason("text", f"mentions '{token}'", contribution, text, start, end)
+def _find_token(token: str, text: str) -> tuple[int, int] | None:
+    """First occurrence of a token; word tokens must not sit inside a longer word."""
+    pos = text.find(token)
+    while pos >= 0:
+        end = pos + len(token)
+        if not WORD.fullmatch(token) or ((pos == 0 or not text[pos - 1].isalnum())
+                                         and (end == len(text) or not text[end].isalnum())):
+            return pos, end
+        pos = text.find(token, pos + 1)
+    return None
 
 
-def _reasons(a: Analysis, row_x, coef: np.ndarray, sl: slice, names: np.ndarray) -> list[dict]:
+def _reasons(a: Analysis, tokens: list[str], contrib: list[float]) -> list[dict]:
     per_signal: dict[str, int] = {}
     seen: set[tuple[str, str]] = set()
     out: list[Reason] = []
@@ -66,18 +68,13 @@ def _reasons(a: Analysis, row_x, coef: np.ndarray, sl: slice, names: np.ndarray)
         seen.add(key)
         per_signal[r.signal] = per_signal.get(r.signal, 0) + 1
         out.append(r)
-    idx = row_x.indices
-    keep = (idx >= sl.start) & (idx < sl.stop)
-    cols, vals = idx[keep], row_x.data[keep]
-    contrib = vals * coef[cols]
-    shown = {r.evidence.lower() for r in out}
-    for j in np.argsort(-contrib)[:TOP_TEXT_FEATURES]:
-        if contrib[j] < MIN_TEXT_CONTRIBUTION:
-            break
-        token = str(names[cols[j] - sl.start])
-        reason = _token_reason(token, float(contrib[j]), a)
-        if not any(token in s for s in shown):
-            out.append(reason)
+    shown = " ".join(r.evidence.lower() for r in out)
+    for token, c in zip(tokens, contrib):
+        if token in shown:  # already explained by an indicator
+            continue
+        span = _find_token(token, a.norm_text)
+        start, end, text = a.original_span(*span) if span else (-1, -1, token)
+        out.append(Reason("text", f"mentions '{token}'", c, text, start, end))
     return [r.as_dict() for r in out]
 
 
@@ -89,7 +86,15 @@ def score_frame(pipeline: Pipeline, ads: pd.DataFrame, threshold: float) -> pd.D
     X = pipeline.named_steps["features"].transform(analysed).tocsr()
     scores = pipeline.named_steps["clf"].predict_proba(X)[:, 1]
     coef, sl, names = _text_coef(pipeline)
-    reasons = [_reasons(a, X[i], coef, sl, names) for i, a in enumerate(analysed["_analysis"])]
+    # Contribution of every text feature of every ad in one sparse product.
+    C = X[:, sl].multiply(coef[None, :]).tocsr()
+    reasons = []
+    for i, a in enumerate(analysed["_analysis"]):
+        lo, hi = C.indptr[i], C.indptr[i + 1]
+        data, idx = C.data[lo:hi], C.indices[lo:hi]
+        top = np.argsort(-data)[:TOP_TEXT_FEATURES] if hi > lo else []
+        keep = [j for j in top if data[j] >= MIN_TEXT_CONTRIBUTION]
+        reasons.append(_reasons(a, [str(names[idx[j]]) for j in keep], [float(data[j]) for j in keep]))
     return pd.DataFrame({
         "score": np.round(scores, 4),
         "flagged": scores >= threshold,

@@ -124,3 +124,12 @@ def test_evaluate_file_writes_json_and_png(tmp_path, tiny_models_dir) -> None:
     assert set(rep["per_language"]) == {"en", "ko"}
     assert json.loads((tmp_path / "rep" / "lab.eval.json").read_text())["model"] == rep["model"]
     assert (tmp_path / "rep" / "lab.pr.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_parallel_classify_keeps_order(tmp_path, tiny_models_dir) -> None:
+    src = tmp_path / "ads.jsonl"
+    _write_jsonl(src, ADS * 3)
+    one, two = io.StringIO(), io.StringIO()
+    classify_file(src, None, models_dir=tiny_models_dir, stdout=one, chunksize=2)
+    classify_file(src, None, models_dir=tiny_models_dir, stdout=two, chunksize=2, n_jobs=2)
+    assert one.getvalue() == two.getvalue()
