@@ -35,7 +35,8 @@ lock: $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[test]'
 	{ echo "# Exact versions of every runtime package, installed by make so a fresh machine"; \
 	  echo "# gets the versions the shipped model was trained with. Regenerate: make lock"; \
-	  $(PY) -m pip freeze --exclude-editable | grep -v -E '^(pytest|pytest-timeout|pytest-xdist|execnet|iniconfig|pluggy)=='; } > requirements.lock
+	  echo "# setuptools and wheel are pinned too: make builds the project without build isolation."; \
+	  $(PY) -m pip freeze --all --exclude-editable | grep -v -E "^pip==" | grep -v -E '^(pytest|pytest-timeout|pytest-xdist|execnet|iniconfig|pluggy)=='; } > requirements.lock
 	{ echo "# Test tools, pinned like requirements.lock (which this file includes)."; \
 	  echo "-r requirements.lock"; \
 	  $(PY) -m pip freeze | grep -E '^(pytest|pytest-timeout|pytest-xdist|execnet|iniconfig|pluggy)=='; } > requirements-test.lock

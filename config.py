@@ -1,0 +1,408 @@
+"""Load and validate config.yaml into a frozen, typed Config.
+
+Loaded once per entry point (pipeline.main, crawler.settings) and passed down;
+nothing reads the file or the environment at import time. Every validation error
+names the key path, e.g. ``sources[2].selectors.title: required for kind 'board'``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent
+DEFAULT_MODELS_DIR = PROJECT_DIR / "models"
+DEFAULT_DATABASE_URL = "sqlite:///data/lurewatch.db"
+SOURCE_KINDS = ("jsonld", "telegram", "board", "feed")
+EXPORT_FORMATS = ("csv", "xlsx", "jsonl")
+BOARD_REQUIRED_SELECTORS = ("ad_links", "title", "description")
+SELECTOR_KEYS = (
+    "ad_links", "next_page", "title", "description", "company",
+    "location", "salary", "posted_at", "country", "contacts",
+)
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = DEFAULT_DATABASE_URL
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    dir: Path = DEFAULT_MODELS_DIR
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    user_agent: str = "lurewatch/0.1 (+https://example.org/contact)"
+    obey_robots: bool = True
+    autothrottle: bool = True
+    download_delay: float = 1.0
+    download_timeout: float = 30.0
+    retry_times: int = 3
+    concurrent_requests_per_domain: int = 2
+    max_pages_per_source: int = 2000
+    max_response_bytes: int = 5_000_000
+    removed_after_runs: int = 3
+    redis_url: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    kind: str
+    enabled: bool = True
+    start_urls: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    base_url: str = "https://t.me/s/"
+    max_messages: int = 1000
+    encoding: str | None = None
+    follow_links: bool = False
+    selectors: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    model: str = "current"
+    threshold: float | None = None
+    batch_size: int = 1000
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    target_recall: float = 0.9
+    max_false_positive_rate: float = 0.05
+    extra_data_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    dir: Path = Path("exports")
+    formats: tuple[str, ...] = ("xlsx", "csv")
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """When a nightly run raises an alarm about a source."""
+
+    max_error_rate: float = 0.2        # errors / (pages + errors) above this is an alarm
+    min_usual_ads: int = 5             # "usually returns many": median of recent runs at least this
+    history_runs: int = 5              # recent runs the median is taken over
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    dir: Path = Path("logs")
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration; paths are absolute."""
+
+    path: Path | None
+    base_dir: Path
+    database: DatabaseConfig
+    models: ModelsConfig
+    crawl: CrawlConfig
+    sources: tuple[SourceConfig, ...]
+    scoring: ScoringConfig
+    training: TrainingConfig
+    export: ExportConfig
+    logging: LoggingConfig
+    health: HealthConfig = HealthConfig()
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called ``name``; ConfigError if there is none."""
+        for src in self.sources:
+            if src.name == name:
+                return src
+        known = ", ".join(s.name for s in self.sources) or "none configured"
+        raise ConfigError(f"sources: no source named {name!r} (known: {known})")
+
+
+# ---------------------------------------------------------------- validation
+
+class _Section:
+    """Reads one mapping, tracking which keys were used so leftovers are errors."""
+
+    def __init__(self, data: Any, path: str) -> None:
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path or 'config'}: expected a mapping, got {_typename(data)}")
+        self.data, self.path, self.used = data, path, set()
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any, *,
+            required: bool = False, nullable: bool = False) -> Any:
+        self.used.add(name)
+        if name not in self.data:
+            if required:
+                raise ConfigError(f"{self.key(name)}: required")
+            return default
+        value = self.data[name]
+        if value is None and (nullable or not required and default is None):
+            return None
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        # YAML's bool is an int subclass: `retry_times: yes` must not pass as 1.
+        if isinstance(value, bool) and bool not in kinds:
+            raise ConfigError(f"{self.key(name)}: expected {_kinds(kinds)}, got bool")
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kinds):
+            raise ConfigError(f"{self.key(name)}: expected {_kinds(kinds)}, got {_typename(value)}")
+        return value
+
+    def str_list(self, name: str) -> tuple[str, ...]:
+        value = self.get(name, (list, str), [])
+        if isinstance(value, str):
+            value = [value]
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                raise ConfigError(f"{self.key(name)}[{i}]: expected a non-empty string")
+        return tuple(value)
+
+    def positive(self, name: str, kind: type, default: Any) -> Any:
+        value = self.get(name, kind, default)
+        if value is not None and value <= 0:
+            raise ConfigError(f"{self.key(name)}: must be greater than 0, got {value}")
+        return value
+
+    def finish(self) -> None:
+        unknown = [k for k in self.data if k not in self.used]
+        if unknown:
+            raise ConfigError(f"{self.key(str(unknown[0]))}: unknown key")
+
+
+def _typename(value: Any) -> str:
+    return {dict: "mapping", list: "list", str: "string", bool: "bool", int: "integer",
+            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _kinds(kinds: tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+             list: "a list", dict: "a mapping"}
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _resolve(base: Path, value: str | Path) -> Path:
+    path = Path(os.path.expanduser(str(value)))
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def _resolve_db_url(url: str, base: Path) -> str:
+    """Make a relative SQLite file path absolute against the config's folder."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return url
+    rest = url[len(prefix):]
+    if not rest or rest.startswith(":memory:") or rest.startswith("/") or rest.startswith("file:"):
+        return url
+    return prefix + str(_resolve(base, rest))
+
+
+def _probability(section: _Section, name: str, default: float | None) -> float | None:
+    value = section.get(name, float, default, nullable=default is None)
+    if value is not None and not 0.0 < value < 1.0:
+        raise ConfigError(f"{section.key(name)}: must be between 0 and 1 (exclusive), got {value}")
+    return value
+
+
+def _source(raw: Any, index: int, base: Path) -> SourceConfig:
+    s = _Section(raw, f"sources[{index}]")
+    name = s.get("name", str, None, required=True)
+    if not name.strip():
+        raise ConfigError(f"{s.key('name')}: must not be empty")
+    kind = s.get("kind", str, None, required=True)
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(f"{s.key('kind')}: unknown kind {kind!r} (expected one of {', '.join(SOURCE_KINDS)})")
+    start_urls = tuple(_start_url(u, base) for u in s.str_list("start_urls"))
+    channels = s.str_list("channels")
+    sel = _Section(s.get("selectors", dict, None), s.key("selectors"))
+    selectors = {k: sel.get(k, str, None) for k in SELECTOR_KEYS}
+    sel.finish()
+    selectors = {k: v for k, v in selectors.items() if v}
+    if kind == "board":
+        if s.data.get("selectors") is None:
+            raise ConfigError(f"{s.key('selectors')}: required for kind 'board'")
+        for req in BOARD_REQUIRED_SELECTORS:
+            if req not in selectors:
+                raise ConfigError(f"{sel.key(req)}: required for kind 'board'")
+    elif selectors:
+        raise ConfigError(f"{s.key('selectors')}: only used by kind 'board', not {kind!r}")
+    if kind == "telegram" and not channels:
+        raise ConfigError(f"{s.key('channels')}: required for kind 'telegram'")
+    if kind in ("jsonld", "board", "feed") and not start_urls:
+        raise ConfigError(f"{s.key('start_urls')}: required for kind {kind!r}")
+    src = SourceConfig(
+        name=name.strip(), kind=kind,
+        enabled=s.get("enabled", bool, True),
+        start_urls=start_urls, channels=channels,
+        base_url=s.get("base_url", str, "https://t.me/s/"),
+        max_messages=s.positive("max_messages", int, 1000),
+        encoding=s.get("encoding", str, None),
+        follow_links=s.get("follow_links", bool, False),
+        selectors=MappingProxyType(selectors),
+    )
+    s.finish()
+    return src
+
+
+def _start_url(url: str, base: Path) -> str:
+    """Relative paths in start_urls become file:// URLs, so offline sources work."""
+    if "://" in url:
+        return url
+    return _resolve(base, url).as_uri()
+
+
+def parse_config(data: Any, base_dir: Path, path: Path | None = None,
+                 environ: Mapping[str, str] | None = None) -> Config:
+    """Validate a parsed YAML document; relative paths resolve against ``base_dir``."""
+    env = os.environ if environ is None else environ
+    root = _Section(data, "")
+
+    db = _Section(root.get("database", dict, None), "database")
+    url = db.get("url", str, DEFAULT_DATABASE_URL)
+    url = env.get("LUREWATCH_DATABASE_URL") or url
+    db.finish()
+
+    models = _Section(root.get("models", dict, None), "models")
+    models_dir = models.get("dir", str, None)
+    models.finish()
+
+    c = _Section(root.get("crawl", dict, None), "crawl")
+    d = CrawlConfig()
+    dist = _Section(c.get("distributed", dict, None), "crawl.distributed")
+    redis_url = dist.get("redis_url", str, None)
+    dist.finish()
+    crawl = CrawlConfig(
+        user_agent=c.get("user_agent", str, d.user_agent),
+        obey_robots=c.get("obey_robots", bool, d.obey_robots),
+        autothrottle=c.get("autothrottle", bool, d.autothrottle),
+        download_delay=c.get("download_delay", float, d.download_delay),
+        download_timeout=c.positive("download_timeout", float, d.download_timeout),
+        retry_times=c.get("retry_times", int, d.retry_times),
+        concurrent_requests_per_domain=c.positive(
+            "concurrent_requests_per_domain", int, d.concurrent_requests_per_domain),
+        max_pages_per_source=c.positive("max_pages_per_source", int, d.max_pages_per_source),
+        max_response_bytes=c.positive("max_response_bytes", int, d.max_response_bytes),
+        removed_after_runs=c.positive("removed_after_runs", int, d.removed_after_runs),
+        redis_url=env.get("LUREWATCH_REDIS_URL") or redis_url,
+    )
+    if crawl.download_delay < 0:
+        raise ConfigError(f"crawl.download_delay: must not be negative, got {crawl.download_delay}")
+    if crawl.retry_times < 0:
+        raise ConfigError(f"crawl.retry_times: must not be negative, got {crawl.retry_times}")
+    c.finish()
+
+    raw_sources = root.get("sources", list, [])
+    sources = tuple(_source(raw, i, base_dir) for i, raw in enumerate(raw_sources or []))
+    seen: dict[str, int] = {}
+    for i, src in enumerate(sources):
+        if src.name in seen:
+            raise ConfigError(f"sources[{i}].name: duplicate source name {src.name!r} "
+                              f"(also sources[{seen[src.name]}])")
+        seen[src.name] = i
+
+    sc = _Section(root.get("scoring", dict, None), "scoring")
+    scoring = ScoringConfig(
+        model=sc.get("model", str, "current"),
+        threshold=_probability(sc, "threshold", None),
+        batch_size=sc.positive("batch_size", int, 1000),
+    )
+    sc.finish()
+
+    tr = _Section(root.get("training", dict, None), "training")
+    extra = tr.get("extra_data_dir", str, None)
+    training = TrainingConfig(
+        target_recall=_probability(tr, "target_recall", 0.9),
+        max_false_positive_rate=_probability(tr, "max_false_positive_rate", 0.05),
+        extra_data_dir=_resolve(base_dir, extra) if extra else None,
+    )
+    tr.finish()
+
+    ex = _Section(root.get("export", dict, None), "export")
+    formats = ex.str_list("formats") if "formats" in ex.data else ExportConfig.formats
+    for i, fmt in enumerate(formats):
+        if fmt not in EXPORT_FORMATS:
+            raise ConfigError(f"export.formats[{i}]: unknown format {fmt!r} "
+                              f"(expected one of {', '.join(EXPORT_FORMATS)})")
+    if not formats:
+        raise ConfigError("export.formats: must name at least one format")
+    export = ExportConfig(dir=_resolve(base_dir, ex.get("dir", str, "exports")), formats=formats)
+    ex.finish()
+
+    lg = _Section(root.get("logging", dict, None), "logging")
+    level = lg.get("level", str, "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"logging.level: unknown level {level!r} (expected DEBUG, INFO, WARNING or ERROR)")
+    logging_cfg = LoggingConfig(dir=_resolve(base_dir, lg.get("dir", str, "logs")), level=level)
+    lg.finish()
+
+    he = _Section(root.get("health", dict, None), "health")
+    dh = HealthConfig()
+    health = HealthConfig(
+        max_error_rate=_probability(he, "max_error_rate", dh.max_error_rate),
+        min_usual_ads=he.positive("min_usual_ads", int, dh.min_usual_ads),
+        history_runs=he.positive("history_runs", int, dh.history_runs),
+    )
+    he.finish()
+
+    root.finish()
+    return Config(
+        path=path, base_dir=base_dir,
+        database=DatabaseConfig(url=_resolve_db_url(url, base_dir)),
+        models=ModelsConfig(dir=_resolve(base_dir, models_dir) if models_dir else DEFAULT_MODELS_DIR),
+        crawl=crawl, sources=sources, scoring=scoring, training=training,
+        export=export, logging=logging_cfg, health=health,
+    )
+
+
+def find_config(explicit: str | Path | None = None,
+                environ: Mapping[str, str] | None = None) -> Path | None:
+    """--config, else LUREWATCH_CONFIG, else ./config.yaml if it exists."""
+    env = os.environ if environ is None else environ
+    if explicit:
+        return Path(explicit)
+    if env.get("LUREWATCH_CONFIG"):
+        return Path(env["LUREWATCH_CONFIG"])
+    local = Path.cwd() / "config.yaml"
+    return local if local.exists() else None
+
+
+def load_config(explicit: str | Path | None = None,
+                environ: Mapping[str, str] | None = None) -> Config:
+    """Find, read and validate the configuration; defaults only when no file exists."""
+    path = find_config(explicit, environ)
+    if path is None:
+        return parse_config({}, Path.cwd(), None, environ)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}:{where}: invalid YAML: {problem}") from None
+    path = path.resolve()
+    try:
+        return parse_config(data, path.parent, path, environ)
+    except ConfigError as exc:
+        raise ConfigError(f"{path.name}: {exc}") from None

@@ -1,0 +1,152 @@
+"""The nightly job: run every stage in order and record the run.
+
+Later issues add stages (crawl, score, export) to ``STAGES``; until then a run is
+recorded with no stages, and the summary says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Config
+from stages.common import engine_of, utcnow
+from stages.health import crawl_sources, health_alarms
+from store.lock import run_lock
+from store.runs import finish_run, mark_interrupted, recent_runs, start_run
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StageResult:
+    """What one stage did: its counts, and whether some of its parts failed."""
+
+    name: str
+    counts: dict[str, Any] = field(default_factory=dict)
+    partial: bool = False
+
+
+Stage = Callable[[Config, sessionmaker[Session], int], StageResult]
+
+# (name, function) in the order the nightly job runs them.
+STAGES: list[tuple[str, Stage]] = []
+
+
+@dataclass
+class RunResult:
+    """The outcome of one nightly run, as recorded in the runs table."""
+
+    run_id: int
+    status: str
+    started_at: datetime
+    finished_at: datetime
+    stages: list[StageResult]
+    alarms: list[str] = field(default_factory=list)
+    summary_path: Path | None = None
+
+    @property
+    def duration_seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+def run_nightly(config: Config, factory: sessionmaker[Session],
+                stages: list[tuple[str, Stage]] | None = None,
+                clock: Callable[[], datetime] = utcnow) -> RunResult:
+    """Run the stages in order under the run lock, recording the run.
+
+    LockHeldError at once when another run holds the lock; whatever stops a
+    stage is re-raised after the run is marked failed or interrupted.
+    """
+    with run_lock(engine_of(factory)):
+        return _run_locked(config, factory, STAGES if stages is None else stages, clock)
+
+
+def _run_locked(config: Config, factory: sessionmaker[Session],
+                stages: list[tuple[str, Stage]], clock: Callable[[], datetime]) -> RunResult:
+    started = clock()
+    with factory.begin() as session:
+        for stale in mark_interrupted(session, started):
+            log.warning("run %d had been killed; marked interrupted", stale)
+        run_id = start_run(session, "run", started).id
+    log.info("run %d started with %d stage(s)", run_id, len(stages))
+    results: list[StageResult] = []
+    try:
+        for name, stage in stages:
+            log.info("stage %s starting", name)
+            results.append(stage(config, factory, run_id))
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        with factory.begin() as session:
+            finish_run(session, run_id, status, _counts(results), clock(),
+                       error=f"{type(exc).__name__}: {exc}"[:2000])
+        log.error("run %d %s", run_id, status)
+        raise
+    status = "partial" if any(r.partial for r in results) else "ok"
+    counts = _counts(results)
+    with factory() as session:
+        history = [crawl_sources(r.counts) for r in recent_runs(session, config.health.history_runs + 1)
+                   if r.id != run_id and r.status in ("ok", "partial")]
+    alarms = health_alarms(crawl_sources(counts), history, config.health)
+    for alarm in alarms:
+        log.warning("ALARM %s", alarm)
+    counts["alarms"] = alarms
+    finished = clock()
+    with factory.begin() as session:
+        finish_run(session, run_id, status, counts, finished)
+    log.info("run %d finished: %s", run_id, status)
+    result = RunResult(run_id, status, started, finished, results, alarms)
+    result.summary_path = write_summary(result, config.export.dir)
+    return result
+
+
+def summary_dict(result: RunResult) -> dict[str, Any]:
+    """The run summary as JSON-ready data (what the terminal shows, in full)."""
+    return {
+        "run_id": result.run_id, "status": result.status,
+        "started_at": result.started_at.isoformat(), "finished_at": result.finished_at.isoformat(),
+        "duration_seconds": round(result.duration_seconds, 3),
+        "stages": [asdict(stage) for stage in result.stages], "alarms": result.alarms,
+    }
+
+
+def write_summary(result: RunResult, folder: Path) -> Path:
+    """Write the summary as JSON beside the night's exports, atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"run-{result.started_at:%Y-%m-%d}-{result.run_id}.json"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".run-", suffix=".json.tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(summary_dict(result), fh, ensure_ascii=False, indent=2, default=str)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _counts(results: list[StageResult]) -> dict[str, Any]:
+    return {"stages": {r.name: r.counts for r in results}}
+
+
+def format_summary(result: RunResult) -> str:
+    """A few readable lines for the terminal and cron mail."""
+    lines = [f"run {result.run_id}: {result.status} in {result.duration_seconds:.1f}s"]
+    if not result.stages:
+        lines.append("no stages to run yet (nothing is crawled, scored or exported)")
+    lines.extend(f"ALARM {alarm}" for alarm in result.alarms)
+    if result.summary_path:
+        lines.append(f"summary: {result.summary_path}")
+    for stage in result.stages:
+        counts = ", ".join(f"{k} {v}" for k, v in stage.counts.items()
+                           if not isinstance(v, (dict, list)))
+        lines.append(f"  {stage.name}: {counts or 'done'}{' (partial)' if stage.partial else ''}")
+    return "\n".join(lines)

@@ -1,0 +1,134 @@
+"""Engines, sessions and schema upgrades.
+
+The CLI calls ``open_database`` once per command: it creates or upgrades the
+schema with Alembic, so nobody runs Alembic by hand. Data functions elsewhere in
+the store take a Session and never commit; the caller owns the transaction
+(``with factory.begin() as session:``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.errors import SchemaTooNewError, StoreError
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Map plain postgres URLs to the psycopg 3 driver we install."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """An Engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"database.url: not a database URL: {url!r}") from None
+    if parsed.get_backend_name() == "sqlite":
+        db_file = parsed.database
+        if db_file and db_file != ":memory:" and not db_file.startswith("file:"):
+            Path(db_file).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("connect_args", {"timeout": 30})
+    try:
+        engine = create_engine(url, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        raise StoreError(f"database.url: cannot use {parsed.render_as_string()}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    # WAL lets analysts read while the nightly job writes; busy_timeout waits for locks.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _alembic_config(connection: Any | None = None) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest schema revision this code knows."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:
+        raise StoreError(f"no schema migrations found in {MIGRATIONS_DIR}; the installation is broken")
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision recorded in the database (None when empty)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or upgrade the schema; refuse a database newer than this code."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    try:
+        current = current_revision(engine)
+    except OperationalError as exc:
+        raise StoreError(f"cannot connect to the database: {_first_line(exc)}") from None
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except CommandError:
+            raise SchemaTooNewError(
+                f"database schema is at revision {current}, newer than this lurewatch knows "
+                f"(latest {script.get_current_head()}); upgrade lurewatch, nothing was changed"
+            ) from None
+    if current == script.get_current_head() and revision == "head":
+        return
+    log.info("migrating database schema from %s to %s", current or "empty", revision)
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Step the schema back (used by tests and by operators rolling back code)."""
+    with engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), revision)
+
+
+def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
+    """Engine and session factory for ``url``, schema created or upgraded."""
+    engine = create_db_engine(url)
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StoreError(f"cannot prepare the database: {_first_line(exc)}") from None
+    except StoreError:
+        engine.dispose()
+        raise
+    return engine, sessionmaker(engine, expire_on_commit=False)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

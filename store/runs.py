@@ -1,0 +1,53 @@
+"""Recording runs of the nightly job (and of single stages) in the runs table."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.errors import NotFoundError, StoreError
+from store.schema import RUN_STATUSES, Run
+
+
+def start_run(session: Session, command: str, now: datetime) -> Run:
+    """A new run in status 'running', flushed so it has an id."""
+    run = Run(command=command, started_at=now, status="running", counts={},
+              host=socket.gethostname(), pid=os.getpid())
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(session: Session, run_id: int, status: str, counts: dict[str, Any],
+               now: datetime, error: str | None = None) -> Run:
+    """Close a run with its final status and per-stage counts."""
+    if status not in RUN_STATUSES or status == "running":
+        raise StoreError(f"cannot finish a run with status {status!r}")
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFoundError(f"run {run_id} does not exist")
+    run.status, run.counts, run.finished_at, run.error = status, dict(counts), now, error
+    return run
+
+
+def mark_interrupted(session: Session, now: datetime, command: str = "run") -> list[int]:
+    """Close runs left 'running' by a process that died; call only while holding the run lock.
+
+    Holding the lock proves no other run of ``command`` is alive, so every such
+    row belongs to a run that was killed.
+    """
+    stale = list(session.scalars(select(Run).where(Run.status == "running", Run.command == command)))
+    for run in stale:
+        run.status, run.finished_at = "interrupted", now
+        run.error = run.error or "the process ended without closing the run (killed or crashed)"
+    return [run.id for run in stale]
+
+
+def recent_runs(session: Session, limit: int = 20) -> list[Run]:
+    """The newest runs first."""
+    return list(session.scalars(select(Run).order_by(Run.id.desc()).limit(limit)))

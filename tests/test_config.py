@@ -1,0 +1,149 @@
+"""config.py: lookup, overrides, path resolution, and exact errors for bad configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config import DEFAULT_MODELS_DIR, ConfigError, find_config, load_config, parse_config
+
+BOARD = {"name": "b", "kind": "board", "start_urls": ["https://board.example/list"],
+         "selectors": {"ad_links": "a::attr(href)", "title": "h1::text",
+                       "description": "div.content"}}
+
+
+def _src(**over):
+    return {**BOARD, **over}
+
+
+BAD_CONFIGS = [
+    ({"databse": {}}, "databse: unknown key"),
+    ({"database": {"url": 5}}, "database.url: expected a string, got integer"),
+    ({"database": "sqlite://"}, "database: expected a mapping, got string"),
+    ({"crawl": {"obey_robots": "yes"}}, "crawl.obey_robots: expected true or false, got string"),
+    ({"crawl": {"retry_times": True}}, "crawl.retry_times: expected an integer, got bool"),
+    ({"crawl": {"max_pages_per_source": 0}}, "crawl.max_pages_per_source: must be greater than 0, got 0"),
+    ({"crawl": {"download_delay": -1}}, "crawl.download_delay: must not be negative, got -1.0"),
+    ({"crawl": {"distributed": {"redis": "x"}}}, "crawl.distributed.redis: unknown key"),
+    ({"sources": {"name": "x"}}, "sources: expected a list, got mapping"),
+    ({"sources": ["demo"]}, "sources[0]: expected a mapping, got string"),
+    ({"sources": [{"kind": "jsonld", "start_urls": ["a"]}]}, "sources[0].name: required"),
+    ({"sources": [{"name": "x", "kind": "rss", "start_urls": ["a"]}]},
+     "sources[0].kind: unknown kind 'rss' (expected one of jsonld, telegram, board, feed)"),
+    ({"sources": [_src(), _src(name="c"), _src(selectors={"ad_links": "a", "description": "d"})]},
+     "sources[2].selectors.title: required for kind 'board'"),
+    ({"sources": [_src(selectors=None)]}, "sources[0].selectors: required for kind 'board'"),
+    ({"sources": [{k: v for k, v in BOARD.items() if k != "selectors"}]},
+     "sources[0].selectors: required for kind 'board'"),
+    ({"sources": [_src(), _src()]}, "sources[1].name: duplicate source name 'b' (also sources[0])"),
+    ({"sources": [_src(selectors={**BOARD["selectors"], "titel": "h2"})]},
+     "sources[0].selectors.titel: unknown key"),
+    ({"sources": [{"name": "t", "kind": "telegram"}]}, "sources[0].channels: required for kind 'telegram'"),
+    ({"sources": [{"name": "j", "kind": "jsonld"}]}, "sources[0].start_urls: required for kind 'jsonld'"),
+    ({"sources": [{"name": "j", "kind": "jsonld", "start_urls": ["a", ""]}]},
+     "sources[0].start_urls[1]: expected a non-empty string"),
+    ({"sources": [{"name": "j", "kind": "jsonld", "start_urls": ["a"], "selectors": {"title": "h1"}}]},
+     "sources[0].selectors: only used by kind 'board', not 'jsonld'"),
+    ({"sources": [{"name": "t", "kind": "telegram", "channels": ["c"], "max_messages": -5}]},
+     "sources[0].max_messages: must be greater than 0, got -5"),
+    ({"scoring": {"threshold": 1.5}}, "scoring.threshold: must be between 0 and 1 (exclusive), got 1.5"),
+    ({"scoring": {"threshold": "high"}}, "scoring.threshold: expected a number, got string"),
+    ({"training": {"target_recall": 0}}, "training.target_recall: must be between 0 and 1 (exclusive), got 0.0"),
+    ({"export": {"formats": ["xls"]}}, "export.formats[0]: unknown format 'xls' (expected one of csv, xlsx, jsonl)"),
+    ({"export": {"formats": []}}, "export.formats: must name at least one format"),
+    ({"logging": {"level": "loud"}}, "logging.level: unknown level 'LOUD' (expected DEBUG, INFO, WARNING or ERROR)"),
+    ({"health": {"history_runs": 0}}, "health.history_runs: must be greater than 0, got 0"),
+    ([1, 2], "config: expected a mapping, got list"),
+]
+
+
+@pytest.mark.parametrize("data,message", BAD_CONFIGS, ids=[m.split(":")[0] for _, m in BAD_CONFIGS])
+def test_bad_config_names_the_key(write_config, data, message):
+    path = write_config(data)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == f"config.yaml: {message}"
+
+
+def test_yaml_syntax_error_names_the_line(write_config):
+    path = write_config("database:\n  url: sqlite:///x.db\nsources: [\n  - name: a\n  bad: : x\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).startswith(f"{path}: line ")
+    assert "invalid YAML" in str(err.value)
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_empty_config_gives_defaults(write_config):
+    cfg = load_config(write_config(""))
+    assert cfg.sources == ()
+    assert cfg.scoring.model == "current" and cfg.scoring.threshold is None
+    assert cfg.models.dir == DEFAULT_MODELS_DIR
+    assert cfg.export.formats == ("xlsx", "csv")
+    assert cfg.crawl.obey_robots is True
+
+
+def test_relative_paths_resolve_against_the_config_folder(write_config):
+    path = write_config({
+        "database": {"url": "sqlite:///data/x.db"}, "models": {"dir": "mymodels"},
+        "export": {"dir": "out"},
+        "sources": [{"name": "demo", "kind": "jsonld", "start_urls": ["data/demo/index.html"]}],
+    })
+    cfg = load_config(path)
+    base = path.parent.resolve()
+    assert cfg.database.url == f"sqlite:///{base / 'data' / 'x.db'}"
+    assert cfg.models.dir == base / "mymodels"
+    assert cfg.export.dir == base / "out"
+    assert cfg.sources[0].start_urls == ((base / "data/demo/index.html").as_uri(),)
+
+
+def test_models_dir_defaults_to_the_project_folder_wherever_the_config_is(write_config):
+    cfg = load_config(write_config({"models": {"dir": None}}))
+    assert cfg.models.dir == Path(__file__).resolve().parent.parent / "models"
+
+
+def test_absolute_and_memory_sqlite_urls_are_kept(tmp_path):
+    assert parse_config({"database": {"url": "sqlite:///:memory:"}}, tmp_path).database.url == "sqlite:///:memory:"
+    url = f"sqlite:///{tmp_path}/a.db"
+    assert parse_config({"database": {"url": url}}, Path("/elsewhere")).database.url == url
+
+
+def test_environment_overrides_database_url(write_config):
+    path = write_config({"database": {"url": "sqlite:///x.db"}})
+    cfg = load_config(path, environ={"LUREWATCH_DATABASE_URL": "postgresql+psycopg://u@h/db"})
+    assert cfg.database.url == "postgresql+psycopg://u@h/db"
+
+
+def test_lookup_order(tmp_path, monkeypatch):
+    explicit, from_env, local = tmp_path / "a.yaml", tmp_path / "b.yaml", Path.cwd() / "config.yaml"
+    local.write_text("")
+    assert find_config(explicit, {"LUREWATCH_CONFIG": str(from_env)}) == explicit
+    assert find_config(None, {"LUREWATCH_CONFIG": str(from_env)}) == from_env
+    assert find_config(None, {}) == local
+    local.unlink()
+    assert find_config(None, {}) is None
+
+
+def test_config_is_frozen_and_sources_are_typed(write_config):
+    cfg = load_config(write_config({"sources": [BOARD, {
+        "name": "tg", "kind": "telegram", "channels": ["a", "b"], "enabled": False}]}))
+    assert cfg.source("b").selectors["title"] == "h1::text"
+    tg = cfg.source("tg")
+    assert tg.channels == ("a", "b") and tg.enabled is False and tg.base_url == "https://t.me/s/"
+    with pytest.raises(AttributeError):
+        cfg.scoring = None  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        cfg.source("b").selectors["title"] = "x"  # type: ignore[index]
+    with pytest.raises(ConfigError, match="no source named 'zz'"):
+        cfg.source("zz")
+
+
+def test_shipped_config_is_valid():
+    cfg = load_config(Path(__file__).resolve().parent.parent / "config.yaml")
+    assert cfg.database.url.startswith("sqlite:///")
+    assert all(s.name for s in cfg.sources)
