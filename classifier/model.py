@@ -24,17 +24,23 @@ from classifier.features import AdAnalyzer, identity, numeric_columns
 log = logging.getLogger(__name__)
 
 DEFAULT_PARAMS: dict = {"C": 2.0, "min_df": 2, "max_features": 60_000, "calibration_cv": 3,
-                        "random_state": 0}
+                        "random_state": 0, "signal_weight": 1.0}
 
 
 def build_pipeline(C: float = 2.0, min_df: int = 2, max_features: int = 60_000, calibration_cv: int = 3,
-                   random_state: int = 0, indicators_path: str | None = None,
+                   random_state: int = 0, signal_weight: float = 1.0, indicators_path: str | None = None,
                    gazetteer_path: str | None = None) -> Pipeline:
-    """The one lurewatch pipeline (unfitted)."""
+    """The one lurewatch pipeline (unfitted).
+
+    signal_weight scales the indicator/structured columns against the TF-IDF block: larger
+    values regularise the expert signals less, so they weigh more than wording the seed
+    ads happen to share.
+    """
     text = TfidfVectorizer(analyzer=identity, min_df=min_df, max_features=max_features,
                            sublinear_tf=True, dtype=np.float32)
     features = ColumnTransformer([("text", text, "_tokens"), ("signals", "passthrough", numeric_columns)],
-                                 remainder="drop", sparse_threshold=1.0)
+                                 remainder="drop", sparse_threshold=1.0,
+                                 transformer_weights={"text": 1.0, "signals": signal_weight})
     lr = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=random_state)
     clf = CalibratedClassifierCV(lr, method="sigmoid", cv=calibration_cv)
     return Pipeline([("analyse", AdAnalyzer(indicators_path, gazetteer_path)),
