@@ -51,7 +51,7 @@ def held_out_scores(df: pd.DataFrame, folds: int, inner: int, target_recall: flo
         t0 = time.time()
         fit = fit_with_threshold(build_pipeline(**{**DEFAULT_PARAMS, **(params or {})}), df[tr], y[tr], gid[tr], target_recall=target_recall,
                                  n_splits=inner, sample_weight=df.loc[tr, "weight"].to_numpy(float),
-                                 eval_mask=full[tr])
+                                 eval_mask=None)  # as train_model: full ads and short versions
         out.loc[te, "score"] = fit.pipeline.predict_proba(df[te])[:, 1]
         out.loc[te, "threshold"] = fit.threshold
         out.loc[te, "fold"] = k

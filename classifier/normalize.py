@@ -21,6 +21,9 @@ _SEP = r"[\s.\-_·•*~|/\\,'\"`^+=:;!?()\[\]{}<>]"
 _DELETE = re.compile(
     rf"[{_ZERO_WIDTH}]+"
     rf"|(?<=[{DENSE}]){_SEP}+(?=[{_ZERO_WIDTH}]*[{DENSE}])"
+    # Runs of spaces collapse to one, so "7+  years  of" matches like "7+ years of"; line
+    # breaks are kept (the batch separator relies on them).
+    r"|(?<=\s)[ \t\u00a0\u3000]+"
 )
 # Spelled-out Latin words (t.e.l.e.g.r.a.m -> telegram): at least four single letters.
 # One separator used throughout, so "x t.e.l.e.g.r.a.m y" keeps x and y apart.

@@ -57,12 +57,16 @@ def test_legit_overseas_and_paid_flights_not_flagged(shipped, text) -> None:
     assert not row["flagged"], (row["score"], row["reasons"])
 
 
+# Punctuation inside numbers (10,030원, $3,500) is part of the amount, so it is left alone.
+_TEXT_PUNCT = r"(?<!\d)([,.])|([,.])(?!\d)"
+
+
 def _respace(t: str) -> str:
-    return re.sub(r"\s+", "  ", t).replace(",", " ,").replace(".", " . ")
+    return re.sub(_TEXT_PUNCT, lambda m: f" {m.group()} ", re.sub(r"\s+", "  ", t))
 
 
 def _repunctuate(t: str) -> str:
-    return t.replace(",", ";").replace(".", "!").replace("  ", " ")
+    return re.sub(_TEXT_PUNCT, lambda m: {",": ";", ".": "!"}[m.group()], t)
 
 
 @pytest.mark.parametrize("text", LURES + LEGIT)
