@@ -15,7 +15,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
+from classifier.errors import ClassifierError
 from config import EXPORT_FORMATS, Config, ConfigError, load_config
+from stages import classify as classify_stage
 from stages.common import database, utcnow
 from stages.crawl import crawl_run, format_table, select_sources
 from stages.export import export_queue
@@ -37,7 +39,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
 EXIT_PARTIAL, EXIT_LOCKED, EXIT_INTERRUPTED = 4, 5, 130
 
 # Errors a user can fix: one line on stderr, exit 1, no traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, StoreError)
+USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, StoreError, ClassifierError)
 # Commands that do batch work and so get a log file of their own under logging.dir.
 LOGGED_COMMANDS = {"run", "crawl"}
 
@@ -211,6 +213,92 @@ def _import_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--analyst", help="your name in the audit log (default: $LUREWATCH_ANALYST, else the OS user)")
 
 
+def cmd_classify(args: argparse.Namespace, config: Config) -> int:
+    """Score a CSV/JSONL of ads; same rows out plus score, band, flagged, reasons."""
+    out = Path(args.out) if args.out else None
+    counts = classify_stage.classify_file(Path(args.file), out, config.models.dir, config.scoring.model,
+                                          config.scoring.threshold, n_jobs=args.jobs)
+    if out is not None and not args.quiet:
+        print(f"{counts['rows']} ads scored, {counts['flagged']} flagged (model {counts['model']}, "
+              f"threshold {counts['threshold']:.3f}) -> {out}")
+    return EXIT_OK
+
+
+def _add_classify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="ads as CSV or JSON Lines")
+    p.add_argument("--out", metavar="PATH", help="output file (.csv or .jsonl); default: stdout")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
+
+
+def cmd_explain(args: argparse.Namespace, config: Config) -> int:
+    """One ad: score, band, reasons with the evidence marked in the text."""
+    if (args.text is None) == (args.file is None):
+        raise ConfigError("give the ad TEXT or --file PATH (one of them)")
+    text = args.text
+    if args.file is not None:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ClassifierError(f"{args.file}: cannot read: {exc}") from None
+    print(classify_stage.explain_text(text, config.models.dir, config.scoring.model, config.scoring.threshold))
+    return EXIT_OK
+
+
+def _add_explain(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", nargs="?", metavar="TEXT", help="the ad text")
+    p.add_argument("--file", metavar="PATH", help="read the ad text from a file")
+
+
+def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
+    """Metrics on a labelled file; JSON report and PR-curve PNG in --out-dir."""
+    rep = classify_stage.evaluate_file(Path(args.file), config.models.dir, args.model or config.scoring.model,
+                                       config.scoring.threshold, Path(args.out_dir))
+    o = rep["overall"]
+    fmt = (lambda v: "n/a" if v is None else f"{v:.3f}")
+    print(f"model {rep['model']}: {o['n']} ads ({o['n_scam']} scam), PR-AUC {fmt(o['pr_auc'])}, "
+          f"ROC-AUC {fmt(o['roc_auc'])}, precision {fmt(o['precision'])}, recall {fmt(o['recall'])}, "
+          f"F1 {fmt(o['f1'])} at threshold {o['threshold']:.3f}")
+    for lang, m in rep["per_language"].items():
+        print(f"  {lang}: n={m['n']} recall {fmt(m['recall'])} FPR {fmt(m['false_positive_rate'])}")
+    print(f"report: {rep['report_json']}" + (f", PR curve: {rep['pr_curve_png']}" if "pr_curve_png" in rep else ""))
+    return EXIT_OK
+
+
+def _add_evaluate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="labelled ads (column label: 1 scam, 0 legit)")
+    p.add_argument("--model", metavar="VERSION", help="a version in models/ (default: scoring.model)")
+    p.add_argument("--out-dir", metavar="DIR", default="reports", help="where the report goes (default: reports)")
+
+
+def cmd_train(args: argparse.Namespace, config: Config) -> int:
+    """Train on seed (+ shared, + --data) data; promote only if not worse, unless --force."""
+    extra = [Path(p) for p in args.data]
+    if config.training.extra_data_dir is not None:
+        extra += sorted(p for p in config.training.extra_data_dir.glob("*") if p.suffix in (".csv", ".jsonl"))
+    version, card = classify_stage.train_model(extra_paths=extra, models_dir=config.models.dir,
+                                               target_recall=config.training.target_recall, promote=False)
+    cv = card["cv"]["full_ads"]
+    print(f"model {version}: threshold {card['threshold']:.4f}, grouped-CV recall {cv['recall']:.3f}, "
+          f"FPR {cv['false_positive_rate']:.3f}, PR-AUC {cv['pr_auc']:.3f}")
+    if not args.promote:
+        return EXIT_OK
+    limit = config.training.max_false_positive_rate
+    if cv["false_positive_rate"] > limit and not args.force:
+        raise ClassifierError(f"not promoted: grouped-CV false-positive rate {cv['false_positive_rate']:.3f} "
+                              f"exceeds training.max_false_positive_rate {limit}; use --force to promote anyway")
+    from classifier import registry
+
+    registry.set_current(config.models.dir, version, reason="train --promote" + (" --force" if args.force else ""))
+    print(f"promoted {version}")
+    return EXIT_OK
+
+
+def _add_train(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", nargs="*", default=[], metavar="PATH", help="extra labelled ad files")
+    p.add_argument("--promote", action="store_true", help="make the new model current if it is not worse")
+    p.add_argument("--force", action="store_true", help="promote even if the checks fail")
+
+
 # (name, help, add-arguments, handler); later issues add their commands here.
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = [
     ("run", "nightly job: crawl, score, queue, export", lambda p: None, cmd_run),
@@ -221,6 +309,10 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
      _export_arguments, cmd_export),
     ("import-decisions", "record the decisions typed into an export (all or nothing)",
      _import_arguments, cmd_import_decisions),
+    ("classify", "score a CSV/JSONL of ads, no database (stdout without --out)", _add_classify, cmd_classify),
+    ("explain", "one ad: score, band, reasons", _add_explain, cmd_explain),
+    ("evaluate", "metrics on a labelled CSV/JSONL", _add_evaluate, cmd_evaluate),
+    ("train", "train a model from seed and labelled data", _add_train, cmd_train),
 ]
 
 

@@ -1,0 +1,27 @@
+"""Script-aware tokenizer for normalised text: fast and usable for unsegmented scripts.
+
+Space-delimited scripts (Latin, Vietnamese, Cyrillic...) give word tokens. Hangul, Han,
+kana and Thai are written without reliable spaces (and normalisation removes spaces
+between their characters to defeat 캄 보 디 아 tricks), so their runs give character
+bigrams: robust to spacing and to Korean particles, and far cheaper than sklearn's
+char_wb n-grams (which scored ~6x slower than word TF-IDF here).
+"""
+from __future__ import annotations
+
+import re
+
+from classifier.normalize import DENSE
+
+WORD = re.compile(rf"[^\W_{DENSE}]+")
+DENSE_RUN = re.compile(rf"[{DENSE}]+")
+
+
+def tokenize(text: str) -> list[str]:
+    """Word tokens plus dense-script bigrams (a lone dense character stays a unigram)."""
+    out = WORD.findall(text)
+    for run in DENSE_RUN.findall(text):
+        if len(run) == 1:
+            out.append(run)
+        else:
+            out.extend([run[i:i + 2] for i in range(len(run) - 1)])
+    return out

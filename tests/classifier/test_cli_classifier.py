@@ -1,0 +1,80 @@
+"""pipeline.main in-process for classify, explain, evaluate and train."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import pipeline
+from classifier import registry
+
+
+@pytest.fixture()
+def cfg(write_config, tiny_models_dir):
+    return write_config({"models": {"dir": str(tiny_models_dir)}})
+
+
+def test_classify_to_file_and_stdout(cfg, tmp_path, capsys) -> None:
+    src = tmp_path / "ads.csv"
+    pd.DataFrame({"id": ["x1", "x2"], "text": ["캄보디아 고수익 알바 텔레그램 문의", "Accountant, degree required"]}).to_csv(src, index=False)
+    assert pipeline.main(["classify", str(src), "--out", str(tmp_path / "o.jsonl"), "--config", str(cfg)]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["x1", "x2"] and "2 ads scored" in capsys.readouterr().out
+    assert pipeline.main(["classify", str(src), "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("id,text,") and "x2" in out
+
+
+def test_classify_bad_file_is_one_line_error(cfg, tmp_path, capsys) -> None:
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"text": "a"}\nnot json\n')
+    assert pipeline.main(["classify", str(src), "--config", str(cfg)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "bad.jsonl:2" in err and "\n" not in err
+
+
+def test_explain_text_and_file(cfg, tmp_path, capsys) -> None:
+    assert pipeline.main(["explain", "감금 절대 없음, 캄보디아 고수익", "--config", str(cfg)]) == 0
+    assert "safety denial" in capsys.readouterr().out
+    f = tmp_path / "ad.txt"
+    f.write_text("Sihanoukville, no experience, Telegram only", encoding="utf-8")
+    assert pipeline.main(["explain", "--file", str(f), "--config", str(cfg)]) == 0
+    assert "score" in capsys.readouterr().out
+    assert pipeline.main(["explain", "--config", str(cfg)]) == 1
+
+
+def test_evaluate(cfg, tmp_path, capsys) -> None:
+    src = tmp_path / "lab.csv"
+    pd.DataFrame({"text": ["캄보디아 고수익 텔레그램", "Accountant, degree required"], "label": [1, 0],
+                  "language": ["ko", "en"]}).to_csv(src, index=False)
+    assert pipeline.main(["evaluate", str(src), "--out-dir", str(tmp_path / "r"), "--config", str(cfg)]) == 0
+    assert "PR-AUC" in capsys.readouterr().out and (tmp_path / "r" / "lab.eval.json").is_file()
+
+
+def test_missing_model_is_a_user_error(write_config, tmp_path, capsys) -> None:
+    cfg = write_config({"models": {"dir": str(tmp_path / "empty")}})
+    assert pipeline.main(["explain", "hello", "--config", str(cfg)]) == 1
+    assert "no current model" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_train_promotes(write_config, tmp_path, monkeypatch, capsys) -> None:
+    from stages import classify as stage
+
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    from .conftest import tiny_training_frame
+
+    X, y, g = tiny_training_frame()
+    pd.DataFrame({"title": "", "description": X["description"], "company": "", "location": "", "salary": "",
+                  "language": "xx", "label": y, "provenance": "test", "group": g}).to_csv(seed / "s.csv", index=False)
+    monkeypatch.setattr(stage, "DEFAULT_SEED_DIR", seed)
+    real = stage.train_model
+    monkeypatch.setattr(stage, "train_model", lambda **kw: real(seed_dir=seed, shared_data_dir=None, n_splits=3,
+                                                                params={"calibration_cv": 2, "min_df": 1}, **kw))
+    models = tmp_path / "models"
+    cfg = write_config({"models": {"dir": str(models)}})
+    assert pipeline.main(["train", "--promote", "--config", str(cfg)]) == 0
+    assert "promoted" in capsys.readouterr().out
+    assert registry.current_version(models) in registry.list_versions(models)

@@ -1,0 +1,91 @@
+"""Model building blocks: threshold choice, bands, grouped CV, reasons, rendering, normalisation."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from classifier.datasets import first_sentence, merge_groups, near_duplicate_clusters, short_versions
+from classifier.model import choose_threshold, metrics
+from classifier.normalize import normalize
+from classifier.scoring import band_for, mark_evidence, render_reason, render_reasons, score_frame
+from classifier.tokens import tokenize
+
+
+def test_choose_threshold_reaches_target_recall() -> None:
+    y = np.array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0])
+    s = np.array([.95, .9, .85, .8, .7, .6, .5, .4, .3, .2, .35, .1])
+    t = choose_threshold(y, s, 0.9)
+    assert t == pytest.approx(0.3)
+    assert (s[y == 1] >= t).mean() >= 0.9
+
+
+@pytest.mark.parametrize("score,band", [(0.8, "high"), (0.6, "high"), (0.59, "medium"), (0.3, "medium"), (0.29, "low")])
+def test_bands(score, band) -> None:
+    assert band_for(score, 0.6) == band
+
+
+def test_metrics_with_one_class_are_json_safe() -> None:
+    import json
+
+    m = metrics(np.array([0, 0]), np.array([0.1, 0.9]), 0.5)
+    json.dumps(m, allow_nan=False)
+    assert m["recall"] is None and m["false_positive_rate"] == 0.5
+
+
+def test_tokenizer_mixes_words_and_dense_bigrams() -> None:
+    toks = tokenize(normalize("Telegram 캄 보디아 高薪 x").text)
+    assert "telegram" in toks and "캄보" in toks and "디아" in toks and "高薪" in toks and "x" in toks
+
+
+def test_normalised_offsets_map_back() -> None:
+    text = "ＡＢ 캄 보 디 아\u200b텔.레"
+    n = normalize(text)
+    i = n.text.index("캄보디아")
+    assert n.span_text(i, i + 4)[2] == "캄 보 디 아"
+
+
+def test_near_duplicates_share_a_group() -> None:
+    base = "시아누크빌 채팅 상담 월 800 경력무관 텔레그램 문의 숙식 제공 항공권 지원 " * 3
+    texts = [base, base + "!", "completely different legit ad about accounting in Seoul " * 3]
+    clusters = near_duplicate_clusters(texts)
+    assert clusters[0] == clusters[1] != clusters[2]
+    groups = merge_groups(["a", "b", "c"], clusters)
+    assert groups[0] == groups[1] != groups[2]
+
+
+def test_short_versions_keep_label_and_group() -> None:
+    df = pd.DataFrame({"title": ["", "Cook"], "description": ["First line. Second line.", "long text"], "company": ["c", "d"],
+                       "location": "", "salary": "", "language": "en", "label": [1, 0], "group": ["g1", "g2"],
+                       "subset": "s", "weight": 1.0, "short": False})
+    short = short_versions(df)
+    assert short["description"].tolist() == ["First line.", ""] and short["title"].tolist() == ["", "Cook"]
+    assert short["label"].tolist() == [1, 0] and short["group"].tolist() == ["g1", "g2"] and short["short"].all()
+    assert first_sentence("감금 없음. 월 천") == "감금 없음."
+
+
+def test_reasons_render_one_per_line() -> None:
+    rs = [{"signal": "safety_denial", "label": "safety denial", "weight": 3, "evidence": "감금 절대 없음"},
+          {"signal": "work_visa_stated", "label": "work visa stated", "weight": -1, "evidence": "취업비자"}]
+    assert render_reasons(rs) == "safety denial: “감금 절대 없음”\nin its favour, work visa stated: “취업비자”"
+    assert render_reason({"signal": "x", "label": "x", "weight": 1, "evidence": "a\nb"}) == "x: “a b”"
+
+
+def test_mark_evidence() -> None:
+    text = "abc 감금 없음 def"
+    assert mark_evidence(text, [{"start": 4, "end": 9}]) == "abc [[감금 없음]] def"
+
+
+def test_tiny_model_scores_and_explains(tiny_fit) -> None:
+    ads = pd.DataFrame({"title": ["캄보디아 고수익", "Accountant"], "description": ["텔레그램 @x 감금 없음", "degree in accounting"]})
+    out = score_frame(tiny_fit.pipeline, ads, tiny_fit.threshold)
+    assert list(out.columns) == ["score", "flagged", "band", "reasons"]
+    assert out["score"].between(0, 1).all() and out["score"].iloc[0] > out["score"].iloc[1]
+    assert out.index.equals(ads.index)
+    assert score_frame(tiny_fit.pipeline, ads.iloc[:0], 0.5).empty
+
+
+def test_missing_columns_and_contacts_field(tiny_fit) -> None:
+    ads = pd.DataFrame({"title": ["job"], "contacts": ['{"telegram": ["@boss"]}']})
+    row = score_frame(tiny_fit.pipeline, ads, tiny_fit.threshold).iloc[0]
+    assert any(r["signal"] == "messenger_only" for r in row["reasons"])
