@@ -23,6 +23,7 @@ from stages.crawl import crawl_run, format_table, select_sources
 from stages.export import export_queue
 from stages.review import analyst_name, format_list, format_show
 from stages.run import format_summary, run_nightly
+from stages.score import score_ads
 from store.campaigns import campaign_of
 from store.decisions import import_decisions
 from store.errors import ImportValidationError, NotFoundError, ReviewError, StoreError
@@ -41,7 +42,7 @@ EXIT_PARTIAL, EXIT_LOCKED, EXIT_INTERRUPTED = 4, 5, 130
 # Errors a user can fix: one line on stderr, exit 1, no traceback.
 USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, StoreError, ClassifierError)
 # Commands that do batch work and so get a log file of their own under logging.dir.
-LOGGED_COMMANDS = {"run", "crawl"}
+LOGGED_COMMANDS = {"run", "crawl", "score", "train"}
 
 Handler = Callable[[argparse.Namespace, Config], int]
 
@@ -74,6 +75,23 @@ def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
         _error("crawl failed: every source failed (see the table and the log)")
         return EXIT_ERROR
     return EXIT_PARTIAL if status == "partial" else EXIT_OK
+
+
+def _score_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rescore", action="store_true",
+                        help="rescore every undecided ad, not only ads this model has not scored")
+
+
+def cmd_score(args: argparse.Namespace, config: Config) -> int:
+    """Score unscored (or all undecided) ads and fill the review queue."""
+    with database(config) as factory:
+        result = score_ads(config, factory, rescore=args.rescore)
+    if not args.quiet:
+        c = result.counts
+        print(f"scored {c['scored']} ad(s) with model {c['model']} (threshold {c['threshold']}): "
+              f"{c['flagged']} flagged, {c['queued']} newly queued, "
+              f"{c['reprioritised']} re-prioritised, {c['kept_decided']} decided items kept")
+    return EXIT_OK
 
 
 def _since(text: str) -> datetime:
@@ -303,6 +321,8 @@ def _add_train(p: argparse.ArgumentParser) -> None:
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = [
     ("run", "nightly job: crawl, score, queue, export", lambda p: None, cmd_run),
     ("crawl", "crawl only: the enabled sources, or those named with --source", _crawl_arguments, cmd_crawl),
+    ("score", "score unscored (or, with --rescore, all undecided) ads and fill the queue",
+     _score_arguments, cmd_score),
     ("review", "work the review queue: list | show ID | claim [N] | release ID | decide ID DECISION",
      _review_arguments, cmd_review),
     ("export", "write the review queue as CSV, XLSX or JSON Lines for analysts",

@@ -21,6 +21,7 @@ from config import Config
 from stages.common import StageResult, engine_of, utcnow
 from stages.crawl import crawl_stage
 from stages.export import export_nightly
+from stages.score import score_stage
 from stages.health import crawl_sources, health_alarms
 from store.lock import run_lock
 from store.runs import finish_run, mark_interrupted, recent_runs, start_run
@@ -33,6 +34,7 @@ Stage = Callable[[Config, sessionmaker[Session], int], StageResult]
 # (name, function) in the order the nightly job runs them.
 STAGES: list[tuple[str, Stage]] = [
     ("crawl", crawl_stage),
+    ("score", score_stage),
     ("export", export_nightly),
 ]
 

@@ -41,10 +41,19 @@ WIDTHS = {"review_id": 10, "score": 8, "band": 8, "reasons": 60, "title": 40, "c
 
 
 def reason_text(reason: dict[str, Any]) -> str:
-    """One reason as an analyst reads it: ``safety denial: “감금 절대 없음”``."""
-    signal = str(reason.get("signal") or "").strip()
-    evidence = str(reason.get("evidence") or "").strip()
-    return f"{signal}: “{evidence}”" if evidence else signal
+    """One reason as an analyst reads it: ``safety denial: “감금 절대 없음”``.
+
+    The plain-words ``label`` the classifier attaches wins over the signal id;
+    a negative weight is a sign in the ad's favour and says so.
+    """
+    name = str(reason.get("label") or reason.get("signal") or "").strip()
+    evidence = " ".join(str(reason.get("evidence") or "").split())
+    line = f"{name}: “{evidence}”" if evidence else name
+    try:
+        favour = float(reason.get("weight") or 0) < 0
+    except (TypeError, ValueError):
+        favour = False
+    return f"in its favour, {line}" if favour else line
 
 
 def reasons_text(row: QueueRow) -> str:

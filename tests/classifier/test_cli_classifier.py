@@ -64,7 +64,7 @@ def test_train_promotes(write_config, tmp_path, monkeypatch, capsys) -> None:
 
     seed = tmp_path / "seed"
     seed.mkdir()
-    from .conftest import tiny_training_frame
+    from tests.conftest import tiny_training_frame
 
     X, y, g = tiny_training_frame()
     pd.DataFrame({"title": "", "description": X["description"], "company": "", "location": "", "salary": "",
