@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Callable
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +21,7 @@ from stages.crawl import crawl_stage
 from stages.export import export_nightly
 from stages.score import score_stage
 from stages.health import crawl_sources, health_alarms
+from store.files import atomic_write
 from store.lock import run_lock
 from store.runs import finish_run, mark_interrupted, recent_runs, start_run
 
@@ -118,16 +117,9 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
 
 def write_summary(result: RunResult, folder: Path) -> Path:
     """Write the summary as JSON beside the night's exports, atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"run-{result.started_at:%Y-%m-%d}-{result.run_id}.json"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".run-", suffix=".json.tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(summary_dict(result), fh, ensure_ascii=False, indent=2, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda fh: json.dump(summary_dict(result), fh, ensure_ascii=False,
+                                            indent=2, default=str))
     return path
 
 

@@ -13,8 +13,6 @@ import csv
 import io
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -26,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from store.errors import StoreError
+from store.files import atomic_write
 from store.listing import QueueRow
 
 log = logging.getLogger(__name__)
@@ -101,19 +100,8 @@ def neutralise(value: str) -> str:
 # ------------------------------------------------------------------ writers
 
 def _atomic_write(path: Path, write: Callable[[Any], None], binary: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else
-                                                        {"encoding": "utf-8-sig", "newline": ""})) as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # utf-8-sig writes the BOM Excel needs to read Korean CSV as UTF-8.
+    atomic_write(path, write, binary=binary, encoding="utf-8-sig", newline="")
 
 
 def _write_csv(fh: io.TextIOBase, rows: Sequence[QueueRow]) -> None:
