@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -79,7 +80,10 @@ def _run_locked(config: Config, factory: sessionmaker[Session],
     try:
         for name, stage in stages:
             log.info("stage %s starting", name)
-            results.append(stage(config, factory, run_id))
+            began = time.monotonic()
+            result = stage(config, factory, run_id)
+            result.counts["seconds"] = round(time.monotonic() - began, 2)
+            results.append(result)
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         with factory.begin() as session:

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 from datasketch import MinHash
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from store.schema import Ad, AdFingerprint, Campaign, CampaignMember, FingerprintKey, ReviewItem
@@ -161,27 +161,55 @@ def _fingerprint(session: Session, ad: Ad,
     session.execute(delete(FingerprintKey).where(FingerprintKey.ad_id == ad.id))
     keys = contacts | (_bands(mh) if mh is not None else set())
     if keys:
-        # One multi-row INSERT: an executemany costs a round trip per key on PostgreSQL.
-        session.execute(FingerprintKey.__table__.insert().values(
-            [{"ad_id": ad.id, "key": k} for k in sorted(keys)]))
+        # executemany of one cached statement: SQLAlchemy batches it into multi-row
+        # INSERTs itself ("insertmanyvalues"), without compiling a new statement per ad.
+        session.execute(FingerprintKey.__table__.insert(),
+                        [{"ad_id": ad.id, "key": k} for k in sorted(keys)])
     return contacts, mh, True
 
 
 # ------------------------------------------------------------------ linking
 
+# Near-duplicate checks per campaign already linked: one similar member is enough to
+# join it, so a templated campaign of thousands of ads costs a few comparisons, not all.
+REPRESENTATIVES = 8
+
+
+def _candidate_statements() -> tuple[Any, Any]:
+    """(representatives of campaigns sharing a key, unlinked ads sharing a key), built once."""
+    is_band = FingerprintKey.key.like("band%")
+    shared = (select(FingerprintKey.ad_id, FingerprintKey.key, is_band.label("band"))
+              .where(FingerprintKey.key.in_(bindparam("keys", expanding=True)),
+                     FingerprintKey.ad_id != bindparam("ad_id")))
+    ranked = (shared.join(CampaignMember, CampaignMember.ad_id == FingerprintKey.ad_id)
+              .add_columns(func.row_number().over(partition_by=(CampaignMember.campaign_id, is_band),
+                                                  order_by=FingerprintKey.ad_id).label("rank"))
+              .subquery())
+    linked = select(ranked.c.ad_id, ranked.c.key, ranked.c.band).where(ranked.c.rank <= REPRESENTATIVES)
+    free = shared.where(~select(CampaignMember.ad_id)
+                        .where(CampaignMember.ad_id == FingerprintKey.ad_id).exists())
+    return linked, free
+
+
+_LINKED_CANDIDATES, _FREE_CANDIDATES = _candidate_statements()
+
+
 def _matches(session: Session, ad: Ad, contacts: set[str], mh: MinHash | None) -> dict[int, str]:
-    """Other ads this one links to, each with a readable reason."""
-    keys = set(contacts) | (_bands(mh) if mh is not None else set())
+    """Other ads this one links to, each with a readable reason.
+
+    Ads already in a campaign are represented by a few members per campaign (linking
+    to one of them joins the whole campaign), so the work per ad grows with the
+    campaigns it touches, not with their size: templated reposts stay linear.
+    """
+    keys = sorted(set(contacts) | (_bands(mh) if mh is not None else set()))
     if not keys:
         return {}
-    rows = session.execute(
-        select(FingerprintKey.ad_id, FingerprintKey.key)
-        .where(FingerprintKey.key.in_(sorted(keys)), FingerprintKey.ad_id != ad.id)
-        .order_by(FingerprintKey.ad_id)).all()
+    params = {"keys": keys, "ad_id": ad.id}
+    rows = session.execute(_LINKED_CANDIDATES, params).all() + session.execute(_FREE_CANDIDATES, params).all()
     found: dict[int, str] = {}
     band_candidates: set[int] = set()
-    for other, key in rows:
-        if key.startswith("band"):
+    for other, key, band in sorted(rows):
+        if band:
             band_candidates.add(other)
         elif other not in found:
             kind, _, value = key.partition(":")

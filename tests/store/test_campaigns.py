@@ -103,3 +103,21 @@ def test_queue_collapses_campaigns_and_decides_them_at_once(factory):
         assert statuses == ["scam"] * 4
         assert [r.ad_id for r in list_items(s)] == [outsider]
         assert list_items(s, QueueFilter(statuses=("scam",), campaign=campaign))[0].campaign_size == 4
+
+
+def test_templated_reposts_in_separate_batches_form_one_campaign(factory):
+    # A recruiter reposting one template (new number each time) across nights: each new
+    # ad is checked against a few members of the campaign, yet all end up in it.
+    template = ("캄보디아 프놈펜 고수익 채팅 상담원 모집 {n}호. 경험 무관, 월 800만원, 항공권 숙소 제공. "
+                "여권만 있으면 바로 출국 가능합니다. 문의는 텔레그램으로 주세요")
+    ids = []
+    for night in range(4):
+        with factory.begin() as s:
+            batch = [make_ad(s, 100 + night * 15 + k, description=template.format(n=night * 15 + k))
+                     for k in range(15)]
+            link_ads(s, batch, later(night))
+            ids += batch
+    with factory.begin() as s:
+        campaigns = {campaign_of(s, ad_id) for ad_id in ids}
+        assert len(campaigns) == 1 and None not in campaigns
+        assert len(campaign_ads(s, campaigns.pop())) == 60
