@@ -83,7 +83,11 @@ def shared_crawl_settings(config: Config, frontier: str, worker: str) -> dict[st
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        # LIFO like Scrapy's own queue: a listing's next-page link (yielded last) is
+        # fetched first, so the frontier stays wide. A priority queue breaks ties by
+        # the pickled request's bytes, fetched every ad before the next listing, and
+        # crawled the 2,000-ad test site at a third of the speed.
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.LifoQueue",
         "SCHEDULER_QUEUE_KEY": f"{frontier}:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"{frontier}:dupefilter",
         "SCHEDULER_PERSIST": True,

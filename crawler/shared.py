@@ -56,7 +56,7 @@ class SharedCrawl:
         self.loop.start(1.0, now=False)
 
     def _queued(self) -> int:
-        return int(self.client.zcard(self.frontier.key("requests")))
+        return int(self.client.llen(self.frontier.key("requests")))  # a LifoQueue: a list
 
     def tick(self) -> None:
         """Once a second: heartbeat; wake an idle engine when others queued work."""

@@ -58,6 +58,8 @@ def close_frontiers(config: Config, opened: dict[str, tuple[Any, Frontier]],
     own = {job["source"]: job.get("worker") for job in jobs}
     for source, (client, frontier) in opened.items():
         try:
+            # Our crawler process is over (finished or died): only the others count now.
+            client.hdel(frontier.key("workers"), own[source])
             left_behind = frontier.wait_for_workers(client)
             others = {w: s for w, s in frontier.results(client).items() if w != own[source]}
             result = results.setdefault(source, {"stats": {}, "error": None})
