@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -60,6 +61,9 @@ def test_frontier_keys_are_run_scoped_expire_and_are_deleted(redis_prefix):
     # Tomorrow's crawl (or a re-run) gets new keys: today's fingerprints never filter it.
     second = Frontier.open(client, prefix, "src", [], coordinator="me")
     assert second.base != first.base and Frontier.current(client, prefix, "src") == second
+    # A process whose heartbeat stopped (kill -9, lost machine) is not waited for.
+    client.hset(second.key("workers"), "me", json.dumps({"busy": True, "at": 0}))
+    assert second.wait_for_workers(client, timeout=5) == ["me"]
     first.close(client, prefix, "src")  # the old crawl leaves the newer pointer alone
     assert Frontier.current(client, prefix, "src") == second
     second.close(client, prefix, "src")
@@ -94,8 +98,10 @@ def _big_site(server: LoopbackServer) -> None:
         nav = f'<a rel="next" href="list-{n + 1}.html">next</a>' if n < listings else ""
         server.pages[f"/big/list-{n}.html"] = html(links + nav)
     for i in range(1, ADS + 1):
-        page = jobposting_page(10_000 + i, f"Job {i}",
-                               f"<p>Warehouse assistant number {i}, full time, contract and insurance.</p>")
+        # Korean text, like most ads lurewatch reads: its language is told by script, so
+        # the crawl's CPU goes to crawling, not to langdetect (~20 ms an ad on English).
+        page = jobposting_page(10_000 + i, f"물류센터 야간 상하차 {i}번",
+                               f"<p>물류센터 야간 상하차 {i}번 모집, 일급 지급, 셔틀 운행, 4대 보험.</p>")
         page.delay = 0.003  # a little network time, so both processes get a share
         server.pages[f"/big/ad-{i}.html"] = page
 
