@@ -128,17 +128,19 @@ def crawl(config: Config, factory: sessionmaker[Session], run_id: int | None,
             jobs.append(job)
     log.info("crawling %d source(s): %s", len(selected), ", ".join(s.name for s in selected))
     # Imported on use: stages.scaleout imports StageResult, like this module.
-    from stages.scaleout import abandon_frontiers, close_frontiers, open_frontiers
-    shared = open_frontiers(config, jobs)  # with a Redis URL: other processes may join
+    from stages.scaleout import FrontierError, abandon_frontiers, close_frontiers, open_frontiers
     try:
+        open_frontiers(config, jobs)  # with a Redis URL: other processes may join the crawl
         results = run_child(config, jobs, log_level)
-    except CrawlError as exc:
+    except (CrawlError, FrontierError) as exc:  # crawl child died, or Redis is unreachable
         log.error("%s", exc)
+        if isinstance(exc, FrontierError):
+            abandon_frontiers(config, jobs)
         results = {s.name: {"stats": {}, "error": str(exc)} for s in selected}
     except BaseException:
-        abandon_frontiers(config, shared)  # interrupted: workers drain nothing more
+        abandon_frontiers(config, jobs)  # interrupted: joined workers find nothing more to do
         raise
-    close_frontiers(config, shared, jobs, results)
+    close_frontiers(config, jobs, results)  # waits for the workers; a no-op without Redis
     per_source: dict[str, dict[str, Any]] = {}
     with factory.begin() as session:
         for source in selected:

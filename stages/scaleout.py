@@ -32,11 +32,10 @@ def shareable(config: Config, source: SourceConfig) -> bool:
     return bool(config.crawl.redis_url) and source.kind != "telegram"
 
 
-def open_frontiers(config: Config, jobs: list[dict[str, Any]]) -> dict[str, tuple[Any, Frontier]]:
-    """Coordinator: open a frontier for each shareable job and mark the job; {source: ...}."""
-    opened: dict[str, tuple[Any, Frontier]] = {}
+def open_frontiers(config: Config, jobs: list[dict[str, Any]]) -> None:
+    """Coordinator: open a frontier for each shareable job and mark the job with it."""
     if not config.crawl.redis_url:
-        return opened
+        return
     client = None
     for job in jobs:
         if not shareable(config, config.source(job["source"])):
@@ -46,39 +45,44 @@ def open_frontiers(config: Config, jobs: list[dict[str, Any]]) -> dict[str, tupl
         frontier = Frontier.open(client, config.crawl.redis_prefix, job["source"],
                                  job.get("known_ids") or (), me)
         job.update({"frontier": frontier.base, "worker": me, "seed": True})
-        opened[job["source"]] = (client, frontier)
         log.info("source %s: shared crawl %s (workers join with: pipeline.py crawl --worker "
                  "--source %s)", job["source"], frontier.base, job["source"])
-    return opened
 
 
-def close_frontiers(config: Config, opened: dict[str, tuple[Any, Frontier]],
-                    jobs: list[dict[str, Any]], results: dict[str, dict[str, Any]]) -> None:
+def _shared(config: Config, jobs: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:
+    shared = [job for job in jobs if job.get("frontier")]
+    return (redis_client(config.crawl.redis_url or "") if shared else None), shared
+
+
+def close_frontiers(config: Config, jobs: list[dict[str, Any]],
+                    results: dict[str, dict[str, Any]]) -> None:
     """Coordinator: wait for the workers, fold their stats into ``results``, delete the keys."""
-    own = {job["source"]: job.get("worker") for job in jobs}
-    for source, (client, frontier) in opened.items():
+    client, shared = _shared(config, jobs)
+    for job in shared:
+        source, me, frontier = job["source"], job["worker"], Frontier(job["frontier"])
         try:
             # Our crawler process is over (finished or died): only the others count now.
-            client.hdel(frontier.key("workers"), own[source])
+            client.hdel(frontier.key("workers"), me)
             left_behind = frontier.wait_for_workers(client)
-            others = {w: s for w, s in frontier.results(client).items() if w != own[source]}
+            others = {w: s for w, s in frontier.results(client).items() if w != me}
             result = results.setdefault(source, {"stats": {}, "error": None})
             merge_worker_stats(result["stats"], others, left_behind)
             mine = int(result["stats"].get("response_received_count") or 0) - sum(
                 int(s.get("response_received_count") or 0) for s in others.values())
-            result["stats"]["lurewatch/workers"] = {own[source]: mine, **{
+            result["stats"]["lurewatch/workers"] = {me: mine, **{
                 w: int(s.get("response_received_count") or 0) for w, s in others.items()}}
         finally:
             frontier.close(client, config.crawl.redis_prefix, source)
 
 
-def abandon_frontiers(config: Config, opened: dict[str, tuple[Any, Frontier]]) -> None:
-    """Coordinator interrupted: delete the keys at once, so joined workers stop soon."""
-    for source, (client, frontier) in opened.items():
-        try:
-            frontier.close(client, config.crawl.redis_prefix, source)
-        except Exception:  # already failing; the keys' TTL is the fallback
-            log.warning("could not delete shared crawl %s", frontier.base, exc_info=True)
+def abandon_frontiers(config: Config, jobs: list[dict[str, Any]]) -> None:
+    """Coordinator interrupted or Redis failing: delete the keys at once, so workers stop soon."""
+    try:
+        client, shared = _shared(config, jobs)
+        for job in shared:
+            Frontier(job.pop("frontier")).close(client, config.crawl.redis_prefix, job["source"])
+    except Exception:  # already failing; the keys' TTL is the fallback
+        log.warning("could not delete the shared crawls' keys", exc_info=True)
 
 
 def merge_worker_stats(stats: dict[str, Any], workers: dict[str, dict[str, Any]],

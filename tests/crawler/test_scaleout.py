@@ -156,3 +156,18 @@ def test_two_processes_share_one_crawl_of_2000_ads(redis_prefix, fresh_postgres_
     assert counts["new"] == ADS and complete  # the coordinator's row counts every process
     assert list(client.scan_iter(f"{prefix}:*")) == []  # the crawl cleaned up its keys
     print(f"shared crawl of {ADS} ads by 2 processes: {elapsed:.1f}s, pages per process {workers}")
+
+
+def test_unreachable_redis_fails_the_shared_sources_not_the_command(write_config, tmp_path, capsys):
+    path = write_config({
+        "database": {"url": f"sqlite:///{tmp_path / 'c.db'}"}, "logging": {"dir": str(tmp_path / "logs")},
+        "crawl": {"distributed": {"redis_url": "redis://127.0.0.1:1/0"}},
+        "sources": [{"name": "s", "kind": "jsonld", "start_urls": ["http://127.0.0.1:9/"]}]})
+    assert pipeline.main(["crawl", "--config", str(path)]) == 1  # every source failed
+    captured = capsys.readouterr()
+    assert "FAILED" in captured.out and "crawl failed" in captured.err
+    engine = create_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    with engine.connect() as conn:
+        crawl = conn.execute(select(Crawl.error, Crawl.complete).where(Crawl.source == "s")).one()
+    engine.dispose()
+    assert "Redis at redis://127.0.0.1:1/0 is unreachable" in crawl.error and not crawl.complete
