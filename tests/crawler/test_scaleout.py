@@ -133,8 +133,13 @@ def test_two_processes_share_one_crawl_of_2000_ads(redis_prefix, fresh_postgres_
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         coordinator = subprocess.Popen(command, cwd=tmp_path, env=env,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        out, err = coordinator.communicate(timeout=120)
-        wout, werr = worker.communicate(timeout=120)
+        try:  # ~45 s on an idle 2-core box; generous limits for a loaded one
+            out, err = coordinator.communicate(timeout=240)
+            wout, werr = worker.communicate(timeout=60)
+        finally:
+            for proc in (coordinator, worker):
+                if proc.poll() is None:
+                    proc.kill()
         elapsed = time.monotonic() - started
     finally:
         server.stop()
