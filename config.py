@@ -54,6 +54,8 @@ class CrawlConfig:
     max_response_bytes: int = 5_000_000
     removed_after_runs: int = 3
     redis_url: str | None = None
+    # Every Redis key lurewatch writes starts with this (one Redis, several deployments).
+    redis_prefix: str = "lurewatch"
 
 
 @dataclass(frozen=True)
@@ -286,6 +288,9 @@ def parse_config(data: Any, base_dir: Path, path: Path | None = None,
     d = CrawlConfig()
     dist = _Section(c.get("distributed", dict, None), "crawl.distributed")
     redis_url = dist.get("redis_url", str, None)
+    redis_prefix = dist.get("key_prefix", str, d.redis_prefix)
+    if not redis_prefix.strip() or any(ch.isspace() for ch in redis_prefix):
+        raise ConfigError(f"crawl.distributed.key_prefix: must be a word without spaces, got {redis_prefix!r}")
     dist.finish()
     crawl = CrawlConfig(
         user_agent=c.get("user_agent", str, d.user_agent),
@@ -300,6 +305,7 @@ def parse_config(data: Any, base_dir: Path, path: Path | None = None,
         max_response_bytes=c.positive("max_response_bytes", int, d.max_response_bytes),
         removed_after_runs=c.positive("removed_after_runs", int, d.removed_after_runs),
         redis_url=env.get("LUREWATCH_REDIS_URL") or redis_url,
+        redis_prefix=redis_prefix,
     )
     if crawl.download_delay < 0:
         raise ConfigError(f"crawl.download_delay: must not be negative, got {crawl.download_delay}")

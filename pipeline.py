@@ -17,12 +17,14 @@ from typing import Callable, Sequence
 
 from classifier.errors import ClassifierError
 from config import EXPORT_FORMATS, Config, ConfigError, load_config
+from crawler.frontier import FrontierError
 from stages import classify as classify_stage
 from stages.common import database, utcnow
 from stages.crawl import crawl_run, format_table, select_sources
 from stages.export import export_queue
 from stages.review import analyst_name, format_list, format_show
 from stages.run import format_summary, run_nightly
+from stages.scaleout import crawl_worker
 from stages.score import score_ads
 from store.campaigns import campaign_of
 from store.decisions import import_decisions
@@ -40,7 +42,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
 EXIT_PARTIAL, EXIT_LOCKED, EXIT_INTERRUPTED = 4, 5, 130
 
 # Errors a user can fix: one line on stderr, exit 1, no traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, StoreError, ClassifierError)
+USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, StoreError, ClassifierError, FrontierError)
 # Commands that do batch work and so get a log file of their own under logging.dir.
 LOGGED_COMMANDS = {"run", "crawl", "score", "train"}
 
@@ -61,11 +63,23 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 def _crawl_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", metavar="NAME", action="append", default=None,
                         help="crawl only this source (repeatable; default: every enabled source)")
+    parser.add_argument("--worker", action="store_true",
+                        help="join the shared crawl under way (needs a Redis URL) as an extra "
+                             "crawler; records no run, only stores ads")
+    parser.add_argument("--wait", metavar="SECONDS", type=float, default=300.0,
+                        help="with --worker: how long to wait for a shared crawl to start "
+                             "(default: 300)")
 
 
 def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
     """Crawl the enabled (or named) sources, recorded as a run of its own."""
     select_sources(config, args.source)  # unknown names fail before anything starts
+    if args.worker:
+        result = crawl_worker(config, args.source, args.wait,
+                              log_level="DEBUG" if args.verbose else "WARNING")
+        if not args.quiet:
+            print(format_table(result))
+        return EXIT_PARTIAL if result.partial else EXIT_OK
     with database(config) as factory:
         status, result = crawl_run(config, factory, args.source,
                                    log_level="DEBUG" if args.verbose else "WARNING")

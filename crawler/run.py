@@ -17,7 +17,7 @@ from typing import Any
 
 from config import Config
 from crawler.loader import spider_class
-from crawler.settings import scrapy_settings
+from crawler.settings import scrapy_settings, shared_crawl_settings
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,9 @@ def crawl_sources(config: Config, jobs: list[dict[str, Any]], log_level: str = "
                   log_files: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     """Crawl each job's source concurrently; {source: {"stats": ..., "error": ...}}.
 
-    A job is ``{"source": NAME, "known_ids": [...], "channel_states": {...}}``.
+    A job is ``{"source": NAME, "known_ids": [...], "channel_states": {...}}``; a
+    process of a shared crawl adds ``"frontier"`` (its Redis key base), ``"worker"``
+    (its id there) and ``"seed": False`` unless it is the coordinator.
     ``overrides`` are extra Scrapy settings (the benchmark swaps the pipelines).
     A source whose spider cannot even start is reported with its error; the
     others crawl on.
@@ -74,11 +76,16 @@ def crawl_sources(config: Config, jobs: list[dict[str, Any]], log_level: str = "
         try:
             source = config.source(name)
             settings = scrapy_settings(config, source)
+            if job.get("frontier"):
+                settings.update(shared_crawl_settings(config, job["frontier"], job["worker"]))
             settings.update({"LOG_LEVEL": log_level, **(overrides or {})})
             base = spider_class(source.kind)
             # Per-source settings ride on a subclass: the process's crawlers share
             # one reactor but not their settings.
-            spidercls = type(base.__name__, (base,), {"custom_settings": settings})
+            attrs: dict[str, Any] = {"custom_settings": settings}
+            if not job.get("seed", True):
+                attrs["start"] = _no_start  # only the coordinator seeds a shared crawl
+            spidercls = type(base.__name__, (base,), attrs)
             crawler = process.create_crawler(spidercls)
             deferred = process.crawl(crawler, source=source,
                                      known_ids=job.get("known_ids") or (),
@@ -95,6 +102,12 @@ def crawl_sources(config: Config, jobs: list[dict[str, Any]], log_level: str = "
         if crawler.stats is not None:
             results[name]["stats"] = _jsonable(crawler.stats.get_stats())
     return results
+
+
+async def _no_start(self: Any) -> Any:
+    """The start of a worker: nothing, its requests come from the shared queue."""
+    return
+    yield  # an async generator that yields nothing
 
 
 def _record_failure(failure: Any, result: dict[str, Any], name: str) -> None:

@@ -86,6 +86,8 @@ def source_counts(stats: dict[str, Any], error: str | None) -> dict[str, Any]:
     channels = stats.get("lurewatch/telegram/channels") or {}
     if channels:
         counts["unavailable_channels"] = sorted(c for c, s in channels.items() if s.get("available") is False)
+    if stats.get("lurewatch/workers"):  # a shared crawl: pages fetched by each process
+        counts["workers"] = dict(stats["lurewatch/workers"])
     counts["finish_reason"] = stats.get("finish_reason") or ("error" if error else "")
     counts["details"] = {k.removeprefix("lurewatch/"): v for k, v in stats.items()
                          if k.startswith("lurewatch/") and isinstance(v, int)}
@@ -125,11 +127,20 @@ def crawl(config: Config, factory: sessionmaker[Session], run_id: int | None,
                     for ch, st in channel_states(session, source.name).items()}
             jobs.append(job)
     log.info("crawling %d source(s): %s", len(selected), ", ".join(s.name for s in selected))
+    # Imported on use: stages.scaleout imports StageResult, like this module.
+    from stages.scaleout import FrontierError, abandon_frontiers, close_frontiers, open_frontiers
     try:
+        open_frontiers(config, jobs)  # with a Redis URL: other processes may join the crawl
         results = run_child(config, jobs, log_level)
-    except CrawlError as exc:
+    except (CrawlError, FrontierError) as exc:  # crawl child died, or Redis is unreachable
         log.error("%s", exc)
+        if isinstance(exc, FrontierError):
+            abandon_frontiers(config, jobs)
         results = {s.name: {"stats": {}, "error": str(exc)} for s in selected}
+    except BaseException:
+        abandon_frontiers(config, jobs)  # interrupted: joined workers find nothing more to do
+        raise
+    close_frontiers(config, jobs, results)  # waits for the workers; a no-op without Redis
     per_source: dict[str, dict[str, Any]] = {}
     with factory.begin() as session:
         for source in selected:

@@ -72,6 +72,12 @@ def postgres_admin_url() -> str:
     return require_service("LUREWATCH_TEST_POSTGRES_URL", "PostgreSQL")
 
 
+@pytest.fixture(scope="session")
+def redis_test_url() -> str:
+    """The test Redis (LUREWATCH_TEST_REDIS_URL); use a unique key prefix and delete it after."""
+    return require_service("LUREWATCH_TEST_REDIS_URL", "Redis")
+
+
 @contextmanager
 def _temporary_database(admin_url: str, prefix: str) -> Iterator[str]:
     """Create a uniquely named PostgreSQL database, yield its URL, drop it after."""

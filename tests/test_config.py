@@ -26,6 +26,8 @@ BAD_CONFIGS = [
     ({"crawl": {"max_pages_per_source": 0}}, "crawl.max_pages_per_source: must be greater than 0, got 0"),
     ({"crawl": {"download_delay": -1}}, "crawl.download_delay: must not be negative, got -1.0"),
     ({"crawl": {"distributed": {"redis": "x"}}}, "crawl.distributed.redis: unknown key"),
+    ({"crawl": {"distributed": {"key_prefix": "a b"}}},
+     "crawl.distributed.key_prefix: must be a word without spaces, got 'a b'"),
     ({"sources": {"name": "x"}}, "sources: expected a list, got mapping"),
     ({"sources": ["demo"]}, "sources[0]: expected a mapping, got string"),
     ({"sources": [{"kind": "jsonld", "start_urls": ["a"]}]}, "sources[0].name: required"),

@@ -22,7 +22,8 @@ def test_settings_follow_the_config(write_config):
     assert s["CONCURRENT_REQUESTS_PER_DOMAIN"] == 3 and s["CLOSESPIDER_PAGECOUNT"] == 77
     assert s["DOWNLOAD_MAXSIZE"] == 123456 and s["LUREWATCH_SOURCE"] == "s"
     assert s["LUREWATCH_DATABASE_URL"] == config.database.url
-    assert s["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler" and s["REDIS_URL"].startswith("redis://")
+    # A Redis URL alone changes nothing: only a shared crawl's processes use the frontier.
+    assert "SCHEDULER" not in s and config.crawl.redis_url.startswith("redis://")
     assert list(s["ITEM_PIPELINES"]) == sorted(s["ITEM_PIPELINES"], key=s["ITEM_PIPELINES"].get)
 
 
