@@ -9,8 +9,12 @@ PY     := $(BIN)/python
 run: $(VENV)/.installed
 	$(PY) pipeline.py run
 
+# Two workers by default (pytest-xdist): the suite is dominated by real crawls and
+# trainings that wait on subprocesses. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
