@@ -15,9 +15,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
+from classifier import registry
 from classifier.errors import ClassifierError
 from config import EXPORT_FORMATS, Config, ConfigError, load_config
 from stages import classify as classify_stage
+from stages import train as train_stage
 from stages.common import database, utcnow
 from stages.crawl import crawl_run, format_table, select_sources
 from stages.export import export_queue
@@ -42,7 +44,7 @@ EXIT_PARTIAL, EXIT_LOCKED, EXIT_INTERRUPTED = 4, 5, 130
 # Errors a user can fix: one line on stderr, exit 1, no traceback.
 USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, StoreError, ClassifierError)
 # Commands that do batch work and so get a log file of their own under logging.dir.
-LOGGED_COMMANDS = {"run", "crawl", "score", "train"}
+LOGGED_COMMANDS = {"run", "crawl", "score", "train", "models"}
 
 Handler = Callable[[argparse.Namespace, Config], int]
 
@@ -288,33 +290,67 @@ def _add_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-dir", metavar="DIR", default="reports", help="where the report goes (default: reports)")
 
 
-def cmd_train(args: argparse.Namespace, config: Config) -> int:
-    """Train on seed (+ shared, + --data) data; promote only if not worse, unless --force."""
-    extra = [Path(p) for p in args.data]
-    if config.training.extra_data_dir is not None:
-        extra += sorted(p for p in config.training.extra_data_dir.glob("*") if p.suffix in (".csv", ".jsonl"))
-    version, card = classify_stage.train_model(extra_paths=extra, models_dir=config.models.dir,
-                                               target_recall=config.training.target_recall, promote=False)
-    cv = card["cv"]["full_ads"]
-    print(f"model {version}: threshold {card['threshold']:.4f}, grouped-CV recall {cv['recall']:.3f}, "
-          f"FPR {cv['false_positive_rate']:.3f}, PR-AUC {cv['pr_auc']:.3f}")
-    if not args.promote:
-        return EXIT_OK
-    limit = config.training.max_false_positive_rate
-    if cv["false_positive_rate"] > limit and not args.force:
-        raise ClassifierError(f"not promoted: grouped-CV false-positive rate {cv['false_positive_rate']:.3f} "
-                              f"exceeds training.max_false_positive_rate {limit}; use --force to promote anyway")
-    from classifier import registry
+def _print_rescore(counts: train_stage.RescoreCounts) -> None:
+    if counts.skipped_reason:
+        print(f"queue not rescored: {counts.skipped_reason}")
+    else:
+        print(f"rescored {counts.scored} undecided ad(s) with {counts.model}: "
+              f"{counts.entered} entered the queue, {counts.left} left it")
 
-    registry.set_current(config.models.dir, version, reason="train --promote" + (" --force" if args.force else ""))
-    print(f"promoted {version}")
+
+def _promote_and_rescore(config: Config, version: str, reason: str) -> None:
+    """Make a version current, then rescore every undecided ad with it."""
+    train_stage.make_current(config, version, reason)
+    print(f"current model: {version}")
+    with database(config) as factory:
+        _print_rescore(train_stage.rescore_queue(config, factory))
+
+
+def cmd_train(args: argparse.Namespace, config: Config) -> int:
+    """Train on seed + --data + shared data + analysts' decisions; compare with the current
+    model on held-out data; with --promote make it current if not worse (or --force)."""
+    with database(config) as factory:
+        decisions = train_stage.read_decisions(factory)
+    outcome = train_stage.train_candidate(config, decisions, [Path(p) for p in args.data])
+    t = outcome.card["training"]
+    print(f"model {outcome.version}: {t['rows']} training rows ({outcome.decisions} analyst decisions), "
+          f"fitted on {t['fitted_rows']}, threshold {outcome.card['threshold']:.4f}")
+    print(outcome.table)
+    print(f"verdict: {outcome.reason}")
+    print(f"report: {config.models.dir / outcome.version / train_stage.REPORT_JSON}, "
+          f"PR curves: {config.models.dir / outcome.version / train_stage.REPORT_PNG}")
+    if args.promote:
+        _promote_and_rescore(config, outcome.version, train_stage.check_promotion(outcome, args.force))
     return EXIT_OK
 
 
 def _add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", nargs="*", default=[], metavar="PATH", help="extra labelled ad files")
-    p.add_argument("--promote", action="store_true", help="make the new model current if it is not worse")
-    p.add_argument("--force", action="store_true", help="promote even if the checks fail")
+    p.add_argument("--promote", action="store_true",
+                   help="make the new model current if it is not worse than the current one")
+    p.add_argument("--force", action="store_true", help="with --promote: promote even if it is worse")
+
+
+def cmd_models(args: argparse.Namespace, config: Config) -> int:
+    """The model registry: list versions, promote one, roll back to the previous one."""
+    root = config.models.dir
+    if args.action == "list":
+        print(train_stage.format_models(root))
+    elif args.action == "promote":
+        _promote_and_rescore(config, args.version, "models promote")
+    else:
+        _promote_and_rescore(config, registry.rollback_target(root), "models rollback")
+    return EXIT_OK
+
+
+def _add_models(p: argparse.ArgumentParser) -> None:
+    common = _common_options()
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("list", parents=[common], help="versions, data size, key metrics, current mark")
+    pr = actions.add_parser("promote", parents=[common], help="make VERSION current and rescore the queue")
+    pr.add_argument("version", metavar="VERSION")
+    actions.add_parser("rollback", parents=[common],
+                       help="make the previously current model current again and rescore the queue")
 
 
 # (name, help, add-arguments, handler); later issues add their commands here.
@@ -332,7 +368,9 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
     ("classify", "score a CSV/JSONL of ads, no database (stdout without --out)", _add_classify, cmd_classify),
     ("explain", "one ad: score, band, reasons", _add_explain, cmd_explain),
     ("evaluate", "metrics on a labelled CSV/JSONL", _add_evaluate, cmd_evaluate),
-    ("train", "train a model from seed and labelled data", _add_train, cmd_train),
+    ("train", "train from seed data, files and analysts' decisions; compare; optionally promote",
+     _add_train, cmd_train),
+    ("models", "model registry: list | promote VERSION | rollback", _add_models, cmd_models),
 ]
 
 

@@ -172,11 +172,18 @@ def short_versions(df: pd.DataFrame) -> pd.DataFrame:
 
 def training_frame(seed_dir: Path | str, shared_dir: Path | str | None,
                    extra: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Seed + shared + extra rows with merged integer groups (`gid`) and short versions."""
+    """Seed + shared + extra rows, one per content hash (later parts override earlier ones, so
+    extra rows, e.g. analysts' decisions, win), with merged integer groups (`gid`) and short versions."""
+    from classifier.retrain import dedupe_by_content
+
     parts = [load_seed(seed_dir), load_shared(shared_dir)]
     if extra is not None and len(extra):
         parts.append(extra[KEEP])
     df = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    before = len(df)
+    df = dedupe_by_content(df)
+    if len(df) < before:
+        log.info("training frame: %d duplicate texts dropped (the last label kept)", before - len(df))
     texts = (df["title"] + " " + df["description"]).tolist()
     df["gid"] = merge_groups(df["group"].tolist(), near_duplicate_clusters(texts))
     short = short_versions(df)

@@ -1,0 +1,112 @@
+"""Retraining from analysts' decisions: real (small) models, a real database, the CLI."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+import pipeline
+from classifier import registry
+from config import load_config
+from stages.common import database
+from stages.score import score_ads
+from stages.train import read_decisions, train_candidate
+from store.ads import upsert_ad
+from store.queue import decide
+from store.schema import ReviewEvent, ReviewItem, Score
+
+PROJECT_SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "seed_ads.csv"
+T0 = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+
+# A distinctive kind of ad: volunteer placements of a (fictional) aid agency in Cambodia,
+# worded like lures (free flights, housing, no experience). Analysts keep clearing them.
+_OPEN = ["한빛국제협력단 해외봉사단원 모집", "한빛국제협력단 봉사단 파견 공고", "한빛국제협력단 단기 봉사 파견",
+         "한빛국제협력단 청년 봉사단 모집 안내", "한빛국제협력단 현지 활동가 선발"]
+_PLACE = ["캄보디아 프놈펜", "캄보디아 시엠립", "캄보디아 바탐방", "라오스 비엔티안", "캄보디아 캄퐁참"]
+_LURE = ["숙식 제공, 경험 무관, 여권만 있으면 바로 출국.", "월 300만원 생활비 지급, 숙소 무료 제공, 경력 무관.",
+         "항공권 숙식 모두 제공, 나이 경력 상관없음, 급구.", "현지 체류비 월 250만원, 숙식 제공, 즉시 출국 가능."]
+_BODY = ["왕복 항공권과 숙소를 제공합니다.", "경험이 없어도 지원할 수 있습니다.", "현지 생활비를 매달 지원합니다.",
+         "파견 전 국내 교육 4주를 받습니다.", "활동 분야는 교육, 보건, 농촌 개발입니다.",
+         "여권 사본과 자기소개서를 제출하세요.", "한빛국제협력단 누리집에서 지원서를 받습니다.",
+         "봉사단원 안전 교육과 보험이 포함됩니다.", "파견 기간은 1년이며 연장할 수 있습니다."]
+
+
+def volunteer_ad(i: int) -> dict:
+    rnd = random.Random(i)
+    body = " ".join([rnd.choice(_LURE)] + rnd.sample(_BODY, 3))
+    return {"source": "board", "external_id": f"vol{i}", "language": "ko",
+            "title": f"{rnd.choice(_OPEN)} ({rnd.choice(_PLACE)}) {i}기",
+            "description": f"{rnd.choice(_PLACE)} 지역 {body} 모집 번호 {1000 + i * 7}"}
+
+
+def small_seed(folder: Path, per_class: int = 40) -> Path:
+    """A stratified sample of the project's seed set (in the repo, not ../shared)."""
+    df = pd.read_csv(PROJECT_SEED, dtype=str, keep_default_na=False)
+    parts = [df[df["label"] == v].sample(per_class, random_state=0) for v in ("0", "1")]
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.concat(parts).to_csv(folder / "seed.csv", index=False)
+    return folder
+
+
+@pytest.fixture
+def retrain_config(write_config, tmp_path):
+    seed = small_seed(tmp_path / "seed")
+    path = write_config({"database": {"url": f"sqlite:///{tmp_path / 'r.db'}"},
+                         "models": {"dir": str(tmp_path / "models")},
+                         "training": {"seed_dir": str(seed), "n_splits": 3},
+                         "logging": {"dir": "logs"}})
+    return load_config(path)
+
+
+def _score_of(config, text: dict) -> float:
+    from classifier.scoring import score_frame
+    pipe, card = registry.load_model(config.models.dir)
+    return float(score_frame(pipe, pd.DataFrame([text]), card["threshold"])["score"].iloc[0])
+
+
+def _queue_and_decide(config, ads, decision: str) -> int:
+    """Store ads, score them with the current model, decide every queued item."""
+    with database(config) as factory:
+        with factory.begin() as s:
+            for ad in ads:
+                upsert_ad(s, ad, T0)
+        score_ads(config, factory, progress=False)
+        with factory.begin() as s:
+            items = s.scalars(select(ReviewItem).where(ReviewItem.status == "pending")).all()
+            for item in items:
+                decide(s, item.id, decision, "kim", T0, note="registered aid agency, checked")
+        return len(items)
+
+
+def test_decisions_that_contradict_the_seed_model_change_it(retrain_config, capsys):
+    config = retrain_config
+    assert pipeline.main(["train", "--promote", "--config", str(config.path)]) == 0
+    first = registry.current_version(config.models.dir)
+    probe = volunteer_ad(999)  # never stored, never decided: a new ad of the same kind
+    first_threshold = registry.read_card(config.models.dir, first)["threshold"]
+    before = _score_of(config, probe)
+    assert before >= first_threshold, "the seed model should flag the volunteer ads"
+    decided = _queue_and_decide(config, [volunteer_ad(i) for i in range(40)], "legit")
+    assert decided >= 20
+    capsys.readouterr()
+
+    assert pipeline.main(["train", "--promote", "--config", str(config.path)]) == 0
+    out = capsys.readouterr().out
+    second = registry.current_version(config.models.dir)
+    assert second != first
+    card = registry.read_card(config.models.dir, second)
+    assert card["training"]["decisions"] == decided
+    assert card["heldout"]["current_version"] == first
+    assert f"({decided} analyst decisions)" in out and "recall at max FPR" in out
+    assert "current model: " + second in out and "entered the queue" in out
+    after = _score_of(config, probe)
+    assert after < card["threshold"] < before or after < card["threshold"] <= first_threshold
+    assert after < before / 3
+    folder = config.models.dir / second
+    assert (folder / "heldout.json").is_file() and (folder / "heldout_pr.png").stat().st_size > 1000
+    assert [h["version"] for h in registry.history(config.models.dir)] == [first, second]
