@@ -30,7 +30,7 @@ from store.campaigns import campaign_of
 from store.decisions import import_decisions
 from store.errors import ImportValidationError, NotFoundError, ReviewError, StoreError
 from store.lock import LockHeldError
-from store.listing import QueueFilter, collapse_campaigns, list_items
+from store.listing import QueueFilter, collapse_campaigns, list_items, spread_uncertain
 from store.queue import (
     claim, decide, decide_campaign, expire_leases, get_item, item_events, release,
 )
@@ -169,6 +169,8 @@ def _review_arguments(p: argparse.ArgumentParser) -> None:
     _filter_options(ls, "pending (default), in_review, a decision, or all; repeatable")
     ls.add_argument("--all-items", action="store_true", help="one row per item, not per campaign")
     ls.add_argument("--limit", type=int, default=200, help="at most this many items (default 200)")
+    ls.add_argument("--uncertain", type=int, metavar="N",
+                    help="the N pending items the model is least sure about, spread across campaigns")
     show = actions.add_parser("show", parents=[common], help="one item: ad, reasons, evidence, history")
     show.add_argument("id", type=int, metavar="ID")
     cl = actions.add_parser("claim", parents=[common], help="lease the N highest-priority items to you")
@@ -186,11 +188,27 @@ def _review_arguments(p: argparse.ArgumentParser) -> None:
         sub.add_argument("--analyst", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
+def _threshold(config: Config) -> float:
+    """The scoring threshold: scoring.threshold, else the scoring model's card."""
+    if config.scoring.threshold is not None:
+        return float(config.scoring.threshold)
+    version = config.scoring.model
+    if version == "current":
+        version = registry.current_version(config.models.dir)
+    return float(registry.read_card(config.models.dir, version)["threshold"])
+
+
 def cmd_review(args: argparse.Namespace, config: Config) -> int:
     """The review queue from a terminal: list, show, claim, release, decide."""
     analyst, now = analyst_name(getattr(args, "analyst", None)), utcnow()
     with database(config) as factory, factory.begin() as session:
-        if args.action == "list":
+        if args.action == "list" and args.uncertain is not None:
+            if args.uncertain <= 0:
+                raise ReviewError(f"--uncertain must be positive, got {args.uncertain}")
+            expire_leases(session, now)
+            rows = spread_uncertain(list_items(session, _filters(args)), _threshold(config), args.uncertain)
+            print(format_list([(r, 1) for r in rows]))
+        elif args.action == "list":
             expire_leases(session, now)
             rows = list_items(session, _filters(args), limit=args.limit)
             print(format_list([(r, 1) for r in rows] if args.all_items else collapse_campaigns(rows)))
