@@ -329,7 +329,8 @@ def cmd_train(args: argparse.Namespace, config: Config) -> int:
     model on held-out data; with --promote make it current if not worse (or --force)."""
     with database(config) as factory:
         decisions = train_stage.read_decisions(factory)
-    outcome = train_stage.train_candidate(config, decisions, [Path(p) for p in args.data])
+    outcome = train_stage.train_candidate(config, decisions, [Path(p) for p in args.data],
+                                          eval_paths=[Path(p) for p in args.eval])
     t = outcome.card["training"]
     print(f"model {outcome.version}: {t['rows']} training rows ({outcome.decisions} analyst decisions), "
           f"fitted on {t['fitted_rows']}, threshold {outcome.card['threshold']:.4f}")
@@ -344,6 +345,8 @@ def cmd_train(args: argparse.Namespace, config: Config) -> int:
 
 def _add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", nargs="*", default=[], metavar="PATH", help="extra labelled ad files")
+    p.add_argument("--eval", nargs="*", default=[], metavar="PATH",
+                   help="labelled files to compare the models on, instead of a held-out split (never fitted)")
     p.add_argument("--promote", action="store_true",
                    help="make the new model current if it is not worse than the current one")
     p.add_argument("--force", action="store_true", help="with --promote: promote even if it is worse")

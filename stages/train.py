@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from classifier import datasets, evaluation, registry
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold
 from classifier.retrain import (
-    PROMOTION_TOLERANCE, NotPromoted, decision_frame, format_comparison, holdout_split, model_summary,
+    PROMOTION_TOLERANCE, HoldoutSplit, NotPromoted, content_key, decision_frame, format_comparison, holdout_split, model_summary,
     promotion_verdict,
 )
 from config import Config
@@ -68,10 +68,28 @@ def _current(models_dir: Path):
     return registry.load_model(models_dir, "current")  # a tampered current model is an error, not "none"
 
 
+def _fixed_split(df: pd.DataFrame, eval_paths: Sequence[Path]) -> tuple[pd.DataFrame, HoldoutSplit]:
+    """Training frame + labelled evaluation files as the held-out part; training rows with
+    the same text as an evaluation row are dropped, so the model never fits on them."""
+    gold = _extra_rows(eval_paths)
+    gold["gid"] = -1
+    keys = set(gold.apply(content_key, axis=1))
+    df = df[~df.apply(content_key, axis=1).isin(keys).to_numpy()]
+    both = pd.concat([df, gold[df.columns]], ignore_index=True)
+    n = len(df)
+    return both, HoldoutSplit(np.arange(n), np.arange(n, len(both)))
+
+
 def train_candidate(config: Config, decisions: Sequence[dict] = (), extra_paths: Sequence[Path] = (),
-                    *, progress: bool | None = None, params: dict | None = None) -> TrainOutcome:
+                    *, eval_paths: Sequence[Path] = (), progress: bool | None = None,
+                    params: dict | None = None) -> TrainOutcome:
     """Train a new model, evaluate it and the current one on the same held-out rows, save it
-    with a JSON report and a PR-curve PNG in its folder. Never promotes."""
+    with a JSON report and a PR-curve PNG in its folder. Never promotes.
+
+    Held-out rows: a grouped split of the training data, or, with ``eval_paths``, those
+    labelled files (a fixed gold set keeps comparisons stable across retrains, and stays
+    trustworthy when the training labels are not).
+    """
     show = sys.stderr.isatty() if progress is None else progress
     params = {**DEFAULT_PARAMS, **(params or {})}
     tr = config.training
@@ -80,7 +98,11 @@ def train_candidate(config: Config, decisions: Sequence[dict] = (), extra_paths:
     df = datasets.training_frame(tr.seed_dir, tr.extra_data_dir, extra)
     y = df["label"].to_numpy().astype(int)
     gid = df["gid"].to_numpy()
-    split = holdout_split(y, gid, tr.holdout_fraction, params["random_state"])
+    if eval_paths:
+        df, split = _fixed_split(df, eval_paths)
+        y, gid = df["label"].to_numpy().astype(int), df["gid"].to_numpy()
+    else:
+        split = holdout_split(y, gid, tr.holdout_fraction, params["random_state"])
     train, test = df.iloc[split.train], df.iloc[split.test]
     fit = fit_with_threshold(build_pipeline(**params), train, y[split.train], gid[split.train],
                              target_recall=tr.target_recall, n_splits=tr.n_splits,
@@ -103,7 +125,8 @@ def train_candidate(config: Config, decisions: Sequence[dict] = (), extra_paths:
         "cv": {"scheme": f"StratifiedGroupKFold({fit.cv_metrics['n_splits']}) on the training part only; "
                          "groups = campaign / seed variant / source article / employer merged with MinHash "
                          "near-duplicate clusters", "all_texts": fit.cv_metrics},
-        "heldout": {"rows": int(len(split.test)), "fraction": tr.holdout_fraction, "new": new,
+        "heldout": {"rows": int(len(split.test)), "fraction": None if eval_paths else tr.holdout_fraction,
+                    "files": [str(p) for p in eval_paths], "new": new,
                     "current": cur_sum, "current_version": cur_version, "verdict": reason,
                     "not_worse": ok, "tolerance": PROMOTION_TOLERANCE},
         "training": {"rows": int(len(df)), "fitted_rows": int(len(split.train)),

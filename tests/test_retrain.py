@@ -110,3 +110,41 @@ def test_decisions_that_contradict_the_seed_model_change_it(retrain_config, caps
     folder = config.models.dir / second
     assert (folder / "heldout.json").is_file() and (folder / "heldout_pr.png").stat().st_size > 1000
     assert [h["version"] for h in registry.history(config.models.dir)] == [first, second]
+
+
+def _split_seed(folder: Path) -> tuple[Path, Path]:
+    """A shuffled-label copy of the small seed, and a true-labelled gold file of other seed rows."""
+    df = pd.read_csv(PROJECT_SEED, dtype=str, keep_default_na=False)
+    used = set(pd.read_csv(folder / "seed" / "seed.csv", dtype=str, keep_default_na=False)["id"])
+    gold = pd.concat([df[~df["id"].isin(used) & (df["label"] == v)].sample(30, random_state=3) for v in ("0", "1")])
+    gold_path = folder / "gold.csv"
+    gold[["title", "description", "company", "location", "salary", "language", "label"]].to_csv(gold_path, index=False)
+    noisy = pd.read_csv(folder / "seed" / "seed.csv", dtype=str, keep_default_na=False)
+    noisy["label"] = noisy["label"].sample(frac=1.0, random_state=1).to_numpy()
+    (folder / "noisy").mkdir()
+    noisy.to_csv(folder / "noisy" / "seed.csv", index=False)
+    return folder / "noisy", gold_path
+
+
+def test_worse_model_is_refused_without_force_and_kept(retrain_config, write_config, tmp_path, capsys):
+    config = retrain_config
+    assert pipeline.main(["train", "--promote", "--config", str(config.path)]) == 0
+    good = registry.current_version(config.models.dir)
+    noisy_seed, gold = _split_seed(tmp_path)
+    noisy = write_config({"database": {"url": config.database.url}, "models": {"dir": str(config.models.dir)},
+                          "training": {"seed_dir": str(noisy_seed), "n_splits": 3}, "logging": {"dir": "logs"}},
+                         name="noisy.yaml")
+    capsys.readouterr()
+    argv = ["train", "--promote", "-q", "--eval", str(gold), "--config", str(noisy)]
+    assert pipeline.main(argv) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith("error: not promoted: ") and len(err.strip().splitlines()) == 1
+    assert registry.current_version(config.models.dir) == good
+    refused = [v for v in registry.list_versions(config.models.dir) if v != good]
+    assert len(refused) == 1 and refused[0] in out  # kept, not current
+    card = registry.read_card(config.models.dir, refused[0])
+    assert card["heldout"]["not_worse"] is False and card["heldout"]["rows"] == 60
+    assert pipeline.main([*argv, "--force"]) == 0
+    forced = registry.current_version(config.models.dir)
+    assert forced not in (good, refused[0])
+    assert registry.history(config.models.dir)[-1]["reason"] == "train --promote --force"
