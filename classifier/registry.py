@@ -213,7 +213,7 @@ def rollback_target(models_dir: Path | str) -> str:
     current = current_version(root)
     stack: list[str] = []
     for entry in history(root):
-        if entry["reason"].startswith("rollback"):
+        if "rollback" in entry["reason"].split():
             if stack and stack[-1] == entry["previous"]:
                 stack.pop()
             if not stack or stack[-1] != entry["version"]:

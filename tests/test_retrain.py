@@ -148,3 +148,27 @@ def test_worse_model_is_refused_without_force_and_kept(retrain_config, write_con
     forced = registry.current_version(config.models.dir)
     assert forced not in (good, refused[0])
     assert registry.history(config.models.dir)[-1]["reason"] == "train --promote --force"
+
+
+def test_heldout_rows_are_never_fitted(retrain_config, monkeypatch):
+    import stages.train as stage
+
+    seen = {}
+    real = stage.fit_with_threshold
+
+    def spy(pipeline, X, *args, **kwargs):
+        seen["fit_index"] = X.index.to_numpy().copy()
+        return real(pipeline, X, *args, **kwargs)
+
+    monkeypatch.setattr(stage, "fit_with_threshold", spy)
+    decisions = [{**volunteer_ad(i), "ad_id": i, "item_id": i, "decision": "legit",
+                  "campaign_id": i % 4, "content_hash": ""} for i in range(12)]
+    outcome = train_candidate(retrain_config, decisions, progress=False)
+    fitted, heldout = set(outcome.fitted_rows), set(outcome.heldout_rows)
+    assert fitted and heldout and not fitted & heldout
+    assert set(seen["fit_index"]) == fitted  # the fit saw the training part and nothing else
+    card = outcome.card
+    assert card["training"]["fitted_rows"] == len(fitted)
+    assert card["heldout"]["rows"] == len(heldout) and card["training"]["rows"] == len(fitted) + len(heldout)
+    assert card["training"]["decisions"] == 12
+    assert not (retrain_config.models.dir / registry.CURRENT).exists()  # never promotes by itself
