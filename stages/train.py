@@ -61,11 +61,20 @@ def read_decisions(factory: sessionmaker[Session]) -> list[dict]:
         return decided_rows(session)
 
 
-def _current(models_dir: Path):
-    """(pipeline, card) of the current model, or None when there is none yet."""
+def _current(models_dir: Path) -> tuple[object, str | None]:
+    """((pipeline, card) or None, why there is none).
+
+    A current model that cannot be loaded (modified artefact, other library versions)
+    cannot score anything either, so the new model is compared with nothing and may
+    replace it; the reason is printed and kept in the card.
+    """
     if not (Path(models_dir) / registry.CURRENT).is_file():
-        return None
-    return registry.load_model(models_dir, "current")  # a tampered current model is an error, not "none"
+        return None, None
+    try:
+        return registry.load_model(models_dir, "current"), None
+    except registry.ModelError as exc:
+        log.warning("current model cannot be loaded, comparing with nothing: %s", exc)
+        return None, str(exc)
 
 
 def _fixed_split(df: pd.DataFrame, eval_paths: Sequence[Path]) -> tuple[pd.DataFrame, HoldoutSplit]:
@@ -111,7 +120,7 @@ def train_candidate(config: Config, decisions: Sequence[dict] = (), extra_paths:
     y_test = y[split.test]
     new_scores = fit.pipeline.predict_proba(test)[:, 1]
     new = model_summary(y_test, new_scores, fit.threshold, tr.max_false_positive_rate)
-    cur = _current(config.models.dir)
+    cur, cur_problem = _current(config.models.dir)
     cur_version = cur_sum = cur_scores = None
     if cur is not None:
         cur_pipe, cur_card = cur
@@ -119,6 +128,8 @@ def train_candidate(config: Config, decisions: Sequence[dict] = (), extra_paths:
         cur_scores = cur_pipe.predict_proba(test)[:, 1]
         cur_sum = model_summary(y_test, cur_scores, float(cur_card["threshold"]), tr.max_false_positive_rate)
     ok, reason = promotion_verdict(new, cur_sum)
+    if cur_problem:
+        reason = f"{reason} (the current model cannot be loaded: {cur_problem})"
     full = ~df["short"].to_numpy(bool)
     card = {
         "threshold": fit.threshold, "target_recall": tr.target_recall, "parameters": params,
@@ -238,7 +249,7 @@ def format_models(models_dir: Path) -> str:
         current = None
     fmt = (lambda v: "-" if v is None else f"{v:.3f}")
     lines = [f"  {'VERSION':<20} {'CREATED':<25} {'ROWS':>6} {'DECIDED':>7} {'THRESH':>6} "
-             f"{'R@FPR':>6} {'PR-AUC':>6} {'EVAL':<8}"]
+             f"{'R@FPR':>6} {'PR-AUC':>6} EVAL"]
     for v in versions:
         try:
             card = registry.read_card(models_dir, v)
@@ -254,5 +265,5 @@ def format_models(models_dir: Path) -> str:
         lines.append(f"{'*' if v == current else ' '} {v:<20} {str(card.get('created', '-')):<25} "
                      f"{'-' if rows is None else int(rows):>6} {'-' if decided is None else int(decided):>7} "
                      f"{fmt(_metric(card, 'threshold')):>6} {fmt(r_fpr):>6} {fmt(pr_auc):>6} "
-                     f"{'held-out' if heldout else 'cv':<8}")
+                     f"{'held-out' if heldout else 'cv'}")
     return "\n".join(lines)

@@ -44,7 +44,7 @@ def volunteer_ad(i: int) -> dict:
             "description": f"{rnd.choice(_PLACE)} 지역 {body} 모집 번호 {1000 + i * 7}"}
 
 
-def small_seed(folder: Path, per_class: int = 40) -> Path:
+def small_seed(folder: Path, per_class: int = 30) -> Path:
     """A stratified sample of the project's seed set (in the repo, not ../shared)."""
     df = pd.read_csv(PROJECT_SEED, dtype=str, keep_default_na=False)
     parts = [df[df["label"] == v].sample(per_class, random_state=0) for v in ("0", "1")]
@@ -58,7 +58,7 @@ def retrain_config(write_config, tmp_path):
     seed = small_seed(tmp_path / "seed")
     path = write_config({"database": {"url": f"sqlite:///{tmp_path / 'r.db'}"},
                          "models": {"dir": str(tmp_path / "models")},
-                         "training": {"seed_dir": str(seed), "n_splits": 3},
+                         "training": {"seed_dir": str(seed), "n_splits": 2},
                          "logging": {"dir": "logs"}})
     return load_config(path)
 
@@ -83,6 +83,7 @@ def _queue_and_decide(config, ads, decision: str) -> int:
         return len(items)
 
 
+@pytest.mark.slow
 def test_decisions_that_contradict_the_seed_model_change_it(retrain_config, capsys):
     config = retrain_config
     assert pipeline.main(["train", "--promote", "--config", str(config.path)]) == 0
@@ -126,13 +127,14 @@ def _split_seed(folder: Path) -> tuple[Path, Path]:
     return folder / "noisy", gold_path
 
 
+@pytest.mark.slow
 def test_worse_model_is_refused_without_force_and_kept(retrain_config, write_config, tmp_path, capsys):
     config = retrain_config
     assert pipeline.main(["train", "--promote", "--config", str(config.path)]) == 0
     good = registry.current_version(config.models.dir)
     noisy_seed, gold = _split_seed(tmp_path)
     noisy = write_config({"database": {"url": config.database.url}, "models": {"dir": str(config.models.dir)},
-                          "training": {"seed_dir": str(noisy_seed), "n_splits": 3}, "logging": {"dir": "logs"}},
+                          "training": {"seed_dir": str(noisy_seed), "n_splits": 2}, "logging": {"dir": "logs"}},
                          name="noisy.yaml")
     capsys.readouterr()
     argv = ["train", "--promote", "-q", "--eval", str(gold), "--config", str(noisy)]
@@ -150,8 +152,15 @@ def test_worse_model_is_refused_without_force_and_kept(retrain_config, write_con
     assert registry.history(config.models.dir)[-1]["reason"] == "train --promote --force"
 
 
-def test_heldout_rows_are_never_fitted(retrain_config, monkeypatch):
+@pytest.mark.slow
+def test_heldout_rows_are_never_fitted(retrain_config, monkeypatch, tiny_fit):
     import stages.train as stage
+
+    # a current model whose artefact was modified: compared with nothing, and said so
+    broken = registry.save_model(retrain_config.models.dir, tiny_fit.pipeline, {"threshold": 0.5})
+    registry.set_current(retrain_config.models.dir, broken)
+    with (retrain_config.models.dir / broken / registry.ARTEFACT).open("ab") as fh:
+        fh.write(b"x")
 
     seen = {}
     real = stage.fit_with_threshold
@@ -171,4 +180,5 @@ def test_heldout_rows_are_never_fitted(retrain_config, monkeypatch):
     assert card["training"]["fitted_rows"] == len(fitted)
     assert card["heldout"]["rows"] == len(heldout) and card["training"]["rows"] == len(fitted) + len(heldout)
     assert card["training"]["decisions"] == 12
-    assert not (retrain_config.models.dir / registry.CURRENT).exists()  # never promotes by itself
+    assert registry.current_version(retrain_config.models.dir) == broken  # never promotes by itself
+    assert outcome.current is None and "cannot be loaded" in outcome.reason and outcome.promote_ok
