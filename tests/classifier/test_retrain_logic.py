@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -116,3 +117,15 @@ def test_crash_while_writing_current_leaves_the_old_pointer(tiny_models_dir, tin
     assert (tiny_models_dir / registry.CURRENT).read_text() == first + "\n"
     assert not list(tiny_models_dir.glob(".CURRENT.*"))  # the temp file is cleaned up
     assert registry.current_version(tiny_models_dir) == first
+
+
+def test_training_progress_bar_only_when_asked(capsys):
+    from classifier.model import build_pipeline, fit_with_threshold
+    from tests.conftest import tiny_training_frame
+
+    X, y, g = tiny_training_frame()
+    fit_with_threshold(build_pipeline(calibration_cv=2, min_df=1), X, y, g, n_splits=3, progress=False)
+    bar = re.compile(r"training:\s+\d+%\|")
+    assert not bar.search(capsys.readouterr().err)
+    fit_with_threshold(build_pipeline(calibration_cv=2, min_df=1), X, y, g, n_splits=3, progress=True)
+    assert bar.search(capsys.readouterr().err)
