@@ -104,7 +104,7 @@ def train_candidate(config: Config, decisions: Sequence[dict] = (), extra_paths:
     tr = config.training
     extra = pd.concat([f for f in (_extra_rows(extra_paths), decision_frame(decisions)) if len(f)],
                       ignore_index=True) if (extra_paths or decisions) else None
-    df = datasets.training_frame(tr.seed_dir, tr.extra_data_dir, extra)
+    df = datasets.training_frame(tr.seed_dir, tr.extra_data_dir, extra, dedupe=True)
     y = df["label"].to_numpy().astype(int)
     gid = df["gid"].to_numpy()
     if eval_paths:

@@ -129,3 +129,21 @@ def test_training_progress_bar_only_when_asked(capsys):
     assert not bar.search(capsys.readouterr().err)
     fit_with_threshold(build_pipeline(calibration_cv=2, min_df=1), X, y, g, n_splits=3, progress=True)
     assert bar.search(capsys.readouterr().err)
+
+
+def test_training_frame_lets_a_decision_override_the_seed_label(tmp_path):
+    from classifier.datasets import KEEP, training_frame
+
+    seed = pd.DataFrame({"title": ["t1", "t2", "t3", "t4"], "description": ["alpha job", "beta job", "gamma", "delta"],
+                         "company": "", "location": "", "salary": "", "language": "en",
+                         "label": [1, 0, 1, 0], "group": ["a", "b", "c", "d"]})
+    seed.to_csv(tmp_path / "s.csv", index=False)
+    decision = pd.DataFrame([{"title": "T1", "description": "alpha  job", "company": "", "location": "", "salary": "",
+                              "language": "en", "label": 0, "group": "decision:x", "subset": "decision:demo",
+                              "weight": 2.0, "short": False}])[KEEP]
+    full = training_frame(tmp_path, None, decision, dedupe=True)
+    full = full[~full["short"]]
+    assert len(full) == 4
+    row = full[full["description"].str.startswith("alpha")].iloc[0]
+    assert (row["label"], row["subset"]) == (0, "decision:demo")
+    assert len(training_frame(tmp_path, None, decision)[lambda d: ~d["short"]]) == 5  # default: as before
