@@ -17,6 +17,7 @@ import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_MODELS_DIR = PROJECT_DIR / "models"
+DEFAULT_SEED_DIR = PROJECT_DIR / "data" / "seed"
 DEFAULT_DATABASE_URL = "sqlite:///data/lurewatch.db"
 SOURCE_KINDS = ("jsonld", "telegram", "board", "feed")
 EXPORT_FORMATS = ("csv", "xlsx", "jsonl")
@@ -84,6 +85,9 @@ class TrainingConfig:
     target_recall: float = 0.9
     max_false_positive_rate: float = 0.05
     extra_data_dir: Path | None = None
+    seed_dir: Path = DEFAULT_SEED_DIR
+    n_splits: int = 5                  # grouped cross-validation folds (threshold choice)
+    holdout_fraction: float = 0.2      # share of groups kept out of fitting for the comparison
 
 
 @dataclass(frozen=True)
@@ -332,11 +336,19 @@ def parse_config(data: Any, base_dir: Path, path: Path | None = None,
 
     tr = _Section(root.get("training", dict, None), "training")
     extra = tr.get("extra_data_dir", str, None)
+    seed = tr.get("seed_dir", str, None)
     training = TrainingConfig(
         target_recall=_probability(tr, "target_recall", 0.9),
         max_false_positive_rate=_probability(tr, "max_false_positive_rate", 0.05),
         extra_data_dir=_resolve(base_dir, extra) if extra else None,
+        seed_dir=_resolve(base_dir, seed) if seed else DEFAULT_SEED_DIR,
+        n_splits=tr.positive("n_splits", int, 5),
+        holdout_fraction=_probability(tr, "holdout_fraction", 0.2),
     )
+    if training.n_splits < 2:
+        raise ConfigError(f"training.n_splits: must be at least 2, got {training.n_splits}")
+    if not 0.05 <= training.holdout_fraction <= 0.5:
+        raise ConfigError(f"training.holdout_fraction: must be between 0.05 and 0.5, got {training.holdout_fraction}")
     tr.finish()
 
     ex = _Section(root.get("export", dict, None), "export")

@@ -15,10 +15,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
+from classifier import registry
 from classifier.errors import ClassifierError
 from config import EXPORT_FORMATS, Config, ConfigError, load_config
 from crawler.frontier import FrontierError
 from stages import classify as classify_stage
+from stages import train as train_stage
 from stages.common import database, utcnow
 from stages.crawl import crawl_run, format_table, select_sources
 from stages.export import export_queue
@@ -30,7 +32,7 @@ from store.campaigns import campaign_of
 from store.decisions import import_decisions
 from store.errors import ImportValidationError, NotFoundError, ReviewError, StoreError
 from store.lock import LockHeldError
-from store.listing import QueueFilter, collapse_campaigns, list_items
+from store.listing import QueueFilter, collapse_campaigns, list_items, spread_uncertain
 from store.queue import (
     claim, decide, decide_campaign, expire_leases, get_item, item_events, release,
 )
@@ -44,7 +46,7 @@ EXIT_PARTIAL, EXIT_LOCKED, EXIT_INTERRUPTED = 4, 5, 130
 # Errors a user can fix: one line on stderr, exit 1, no traceback.
 USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, StoreError, ClassifierError, FrontierError)
 # Commands that do batch work and so get a log file of their own under logging.dir.
-LOGGED_COMMANDS = {"run", "crawl", "score", "train"}
+LOGGED_COMMANDS = {"run", "crawl", "score", "train", "models"}
 
 Handler = Callable[[argparse.Namespace, Config], int]
 
@@ -181,6 +183,8 @@ def _review_arguments(p: argparse.ArgumentParser) -> None:
     _filter_options(ls, "pending (default), in_review, a decision, or all; repeatable")
     ls.add_argument("--all-items", action="store_true", help="one row per item, not per campaign")
     ls.add_argument("--limit", type=int, default=200, help="at most this many items (default 200)")
+    ls.add_argument("--uncertain", type=int, metavar="N",
+                    help="the N pending items the model is least sure about, spread across campaigns")
     show = actions.add_parser("show", parents=[common], help="one item: ad, reasons, evidence, history")
     show.add_argument("id", type=int, metavar="ID")
     cl = actions.add_parser("claim", parents=[common], help="lease the N highest-priority items to you")
@@ -198,11 +202,27 @@ def _review_arguments(p: argparse.ArgumentParser) -> None:
         sub.add_argument("--analyst", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
+def _threshold(config: Config) -> float:
+    """The scoring threshold: scoring.threshold, else the scoring model's card."""
+    if config.scoring.threshold is not None:
+        return float(config.scoring.threshold)
+    version = config.scoring.model
+    if version == "current":
+        version = registry.current_version(config.models.dir)
+    return float(registry.read_card(config.models.dir, version)["threshold"])
+
+
 def cmd_review(args: argparse.Namespace, config: Config) -> int:
     """The review queue from a terminal: list, show, claim, release, decide."""
     analyst, now = analyst_name(getattr(args, "analyst", None)), utcnow()
     with database(config) as factory, factory.begin() as session:
-        if args.action == "list":
+        if args.action == "list" and args.uncertain is not None:
+            if args.uncertain <= 0:
+                raise ReviewError(f"--uncertain must be positive, got {args.uncertain}")
+            expire_leases(session, now)
+            rows = spread_uncertain(list_items(session, _filters(args)), _threshold(config), args.uncertain)
+            print(format_list([(r, 1) for r in rows]))
+        elif args.action == "list":
             expire_leases(session, now)
             rows = list_items(session, _filters(args), limit=args.limit)
             print(format_list([(r, 1) for r in rows] if args.all_items else collapse_campaigns(rows)))
@@ -302,33 +322,70 @@ def _add_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-dir", metavar="DIR", default="reports", help="where the report goes (default: reports)")
 
 
-def cmd_train(args: argparse.Namespace, config: Config) -> int:
-    """Train on seed (+ shared, + --data) data; promote only if not worse, unless --force."""
-    extra = [Path(p) for p in args.data]
-    if config.training.extra_data_dir is not None:
-        extra += sorted(p for p in config.training.extra_data_dir.glob("*") if p.suffix in (".csv", ".jsonl"))
-    version, card = classify_stage.train_model(extra_paths=extra, models_dir=config.models.dir,
-                                               target_recall=config.training.target_recall, promote=False)
-    cv = card["cv"]["full_ads"]
-    print(f"model {version}: threshold {card['threshold']:.4f}, grouped-CV recall {cv['recall']:.3f}, "
-          f"FPR {cv['false_positive_rate']:.3f}, PR-AUC {cv['pr_auc']:.3f}")
-    if not args.promote:
-        return EXIT_OK
-    limit = config.training.max_false_positive_rate
-    if cv["false_positive_rate"] > limit and not args.force:
-        raise ClassifierError(f"not promoted: grouped-CV false-positive rate {cv['false_positive_rate']:.3f} "
-                              f"exceeds training.max_false_positive_rate {limit}; use --force to promote anyway")
-    from classifier import registry
+def _print_rescore(counts: train_stage.RescoreCounts) -> None:
+    if counts.skipped_reason:
+        print(f"queue not rescored: {counts.skipped_reason}")
+    else:
+        print(f"rescored {counts.scored} undecided ad(s) with {counts.model}: "
+              f"{counts.entered} entered the queue, {counts.left} left it")
 
-    registry.set_current(config.models.dir, version, reason="train --promote" + (" --force" if args.force else ""))
-    print(f"promoted {version}")
+
+def _promote_and_rescore(config: Config, version: str, reason: str) -> None:
+    """Make a version current, then rescore every undecided ad with it."""
+    train_stage.make_current(config, version, reason)
+    print(f"current model: {version}")
+    with database(config) as factory:
+        _print_rescore(train_stage.rescore_queue(config, factory))
+
+
+def cmd_train(args: argparse.Namespace, config: Config) -> int:
+    """Train on seed + --data + shared data + analysts' decisions; compare with the current
+    model on held-out data; with --promote make it current if not worse (or --force)."""
+    with database(config) as factory:
+        decisions = train_stage.read_decisions(factory)
+    outcome = train_stage.train_candidate(config, decisions, [Path(p) for p in args.data],
+                                          eval_paths=[Path(p) for p in args.eval])
+    t = outcome.card["training"]
+    print(f"model {outcome.version}: {t['rows']} training rows ({outcome.decisions} analyst decisions), "
+          f"fitted on {t['fitted_rows']}, threshold {outcome.card['threshold']:.4f}")
+    print(outcome.table)
+    print(f"verdict: {outcome.reason}")
+    print(f"report: {config.models.dir / outcome.version / train_stage.REPORT_JSON}, "
+          f"PR curves: {config.models.dir / outcome.version / train_stage.REPORT_PNG}")
+    if args.promote:
+        _promote_and_rescore(config, outcome.version, train_stage.check_promotion(outcome, args.force))
     return EXIT_OK
 
 
 def _add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", nargs="*", default=[], metavar="PATH", help="extra labelled ad files")
-    p.add_argument("--promote", action="store_true", help="make the new model current if it is not worse")
-    p.add_argument("--force", action="store_true", help="promote even if the checks fail")
+    p.add_argument("--eval", nargs="*", default=[], metavar="PATH",
+                   help="labelled files to compare the models on, instead of a held-out split (never fitted)")
+    p.add_argument("--promote", action="store_true",
+                   help="make the new model current if it is not worse than the current one")
+    p.add_argument("--force", action="store_true", help="with --promote: promote even if it is worse")
+
+
+def cmd_models(args: argparse.Namespace, config: Config) -> int:
+    """The model registry: list versions, promote one, roll back to the previous one."""
+    root = config.models.dir
+    if args.action == "list":
+        print(train_stage.format_models(root))
+    elif args.action == "promote":
+        _promote_and_rescore(config, args.version, "models promote")
+    else:
+        _promote_and_rescore(config, registry.rollback_target(root), "models rollback")
+    return EXIT_OK
+
+
+def _add_models(p: argparse.ArgumentParser) -> None:
+    common = _common_options()
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("list", parents=[common], help="versions, data size, key metrics, current mark")
+    pr = actions.add_parser("promote", parents=[common], help="make VERSION current and rescore the queue")
+    pr.add_argument("version", metavar="VERSION")
+    actions.add_parser("rollback", parents=[common],
+                       help="make the previously current model current again and rescore the queue")
 
 
 # (name, help, add-arguments, handler); later issues add their commands here.
@@ -346,7 +403,9 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
     ("classify", "score a CSV/JSONL of ads, no database (stdout without --out)", _add_classify, cmd_classify),
     ("explain", "one ad: score, band, reasons", _add_explain, cmd_explain),
     ("evaluate", "metrics on a labelled CSV/JSONL", _add_evaluate, cmd_evaluate),
-    ("train", "train a model from seed and labelled data", _add_train, cmd_train),
+    ("train", "train from seed data, files and analysts' decisions; compare; optionally promote",
+     _add_train, cmd_train),
+    ("models", "model registry: list | promote VERSION | rollback", _add_models, cmd_models),
 ]
 
 

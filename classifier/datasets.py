@@ -171,12 +171,23 @@ def short_versions(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def training_frame(seed_dir: Path | str, shared_dir: Path | str | None,
-                   extra: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Seed + shared + extra rows with merged integer groups (`gid`) and short versions."""
+                   extra: pd.DataFrame | None = None, dedupe: bool = False) -> pd.DataFrame:
+    """Seed + shared + extra rows with merged integer groups (`gid`) and short versions.
+
+    With ``dedupe``, one row per content hash, later parts overriding earlier ones (so extra
+    rows, e.g. analysts' decisions, win). Off by default so `python -m stages.classify train`
+    still reproduces the shipped model's data hash (the seed set has a few repeated ads).
+    """
+    from classifier.retrain import dedupe_by_content
+
     parts = [load_seed(seed_dir), load_shared(shared_dir)]
     if extra is not None and len(extra):
         parts.append(extra[KEEP])
     df = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    before = len(df)
+    df = dedupe_by_content(df) if dedupe else df
+    if len(df) < before:
+        log.info("training frame: %d duplicate texts dropped (the last label kept)", before - len(df))
     texts = (df["title"] + " " + df["description"]).tolist()
     df["gid"] = merge_groups(df["group"].tolist(), near_duplicate_clusters(texts))
     short = short_versions(df)

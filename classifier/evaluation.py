@@ -50,3 +50,28 @@ def plot_pr(curve: dict, threshold_point: tuple[float, float] | None, path: Path
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def plot_pr_comparison(curves: dict[str, dict], points: dict[str, tuple[float, float]], path: Path | str,
+                       title: str) -> None:
+    """Several models' PR curves on one plot, each with its own threshold point."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)
+    for i, (label, curve) in enumerate(curves.items()):
+        line, = ax.plot(curve["recall"], curve["precision"], lw=2, label=label, ls="-" if i == 0 else "--")
+        if label in points:
+            ax.scatter([points[label][0]], [points[label][1]], color=line.get_color(), zorder=3, edgecolor="black")
+    ax.set_xlabel("recall (scam ads found)")
+    ax.set_ylabel("precision (flagged ads that are scams)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.legend(loc="lower left", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

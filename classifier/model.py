@@ -88,7 +88,8 @@ class FitResult:
 
 
 def grouped_oof(pipeline: Pipeline, analysed: pd.DataFrame, y: np.ndarray, groups: np.ndarray,
-                n_splits: int = 5, random_state: int = 0, sample_weight: np.ndarray | None = None) -> np.ndarray:
+                n_splits: int = 5, random_state: int = 0, sample_weight: np.ndarray | None = None,
+                progress=None) -> np.ndarray:
     """Out-of-fold scores with StratifiedGroupKFold; each fold refits the model from scratch.
 
     `analysed` is the output of the (stateless) analyse step, computed once for speed.
@@ -107,18 +108,34 @@ def grouped_oof(pipeline: Pipeline, analysed: pd.DataFrame, y: np.ndarray, group
         model.fit(analysed.iloc[tr], y[tr], **kw)
         oof[te] = model.predict_proba(analysed.iloc[te])[:, 1]
         log.info("fold %d/%d: %d train, %d held out", k + 1, n_splits, len(tr), len(te))
+        if progress is not None:
+            progress.update(1)
     return oof
 
 
 def fit_with_threshold(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray,
                        target_recall: float = 0.9, n_splits: int = 5, random_state: int = 0,
                        sample_weight: np.ndarray | None = None,
-                       eval_mask: np.ndarray | None = None) -> FitResult:
-    """Threshold from grouped out-of-fold scores (rows in eval_mask only), then fit on all rows."""
+                       eval_mask: np.ndarray | None = None, progress: bool = False) -> FitResult:
+    """Threshold from grouped out-of-fold scores (rows in eval_mask only), then fit on all rows.
+
+    ``progress`` shows a bar on stderr over the folds and the final fit.
+    """
+    from tqdm import tqdm
+
     y = np.asarray(y).astype(int)
     analyser = pipeline.named_steps["analyse"].fit(X, y)
     analysed = analyser.transform(X)
-    oof = grouped_oof(pipeline, analysed, y, np.asarray(groups), n_splits, random_state, sample_weight)
+    with tqdm(total=n_splits + 1, desc="training", unit="fit", disable=not progress, leave=False) as bar:
+        oof = grouped_oof(pipeline, analysed, y, np.asarray(groups), n_splits, random_state, sample_weight, bar)
+        fitted, threshold, cv = _final_fit(pipeline, analyser, analysed, y, oof, eval_mask, target_recall,
+                                           n_splits, sample_weight)
+        bar.update(1)
+    return FitResult(fitted, threshold, cv, oof)
+
+
+def _final_fit(pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n_splits, sample_weight):
+    """Threshold from the OOF scores, then the model fitted on all given rows."""
     mask = np.ones(len(y), bool) if eval_mask is None else np.asarray(eval_mask, bool)
     threshold = choose_threshold(y[mask], oof[mask], target_recall)
     cv = metrics(y[mask], oof[mask], threshold)
@@ -131,4 +148,4 @@ def fit_with_threshold(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, group
     fitted = Pipeline([("analyse", analyser)] + rest.steps)
     log.info("threshold %.4f for target recall %.2f (grouped OOF recall %.3f, FPR %s)",
              threshold, target_recall, cv["recall"], cv["false_positive_rate"])
-    return FitResult(fitted, threshold, cv, oof)
+    return fitted, threshold, cv

@@ -201,3 +201,27 @@ def load_model(models_dir: Path | str, version: str = "current"):
     except Exception as exc:  # a corrupt pickle can raise nearly anything
         raise ModelError(f"model {version}: cannot load {art.name} ({type(exc).__name__}: {exc}); {RETRAIN_HINT}") from None
     return pipeline, card
+
+
+def rollback_target(models_dir: Path | str) -> str:
+    """The version that was current before the current one, per HISTORY.
+
+    HISTORY is read as a stack: a promotion pushes, a rollback pops, so rolling back twice
+    goes two versions back rather than toggling between the last two.
+    """
+    root = Path(models_dir)
+    current = current_version(root)
+    stack: list[str] = []
+    for entry in history(root):
+        if "rollback" in entry["reason"].split():
+            if stack and stack[-1] == entry["previous"]:
+                stack.pop()
+            if not stack or stack[-1] != entry["version"]:
+                stack.append(entry["version"])
+            continue
+        if not stack and entry["previous"] != "-":
+            stack.append(entry["previous"])
+        stack.append(entry["version"])
+    if len(stack) < 2 or stack[-1] != current:
+        raise ModelError(f"nothing to roll back to: {HISTORY} has no earlier current model before {current}")
+    return stack[-2]

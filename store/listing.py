@@ -131,3 +131,22 @@ def collapse_campaigns(rows: Sequence[QueueRow]) -> list[tuple[QueueRow, int]]:
             index[row.campaign_id] = len(out)
             out.append((row, 1))
     return out
+
+
+def spread_uncertain(rows: Sequence[QueueRow], threshold: float, n: int) -> list[QueueRow]:
+    """The n rows scored closest to ``threshold``, spread across campaigns.
+
+    Round-robin: every campaign's closest item comes before any campaign's second one
+    (an item without a campaign is a campaign of its own); within a round, closeness
+    decides. Unscored items go last.
+    """
+    def distance(row: QueueRow) -> float:
+        return abs(row.score - threshold) if row.score is not None else float("inf")
+
+    seen: dict[object, int] = {}
+    ranked = []
+    for row in sorted(rows, key=lambda r: (distance(r), r.review_id)):
+        key = row.campaign_id if row.campaign_id is not None else ("item", row.review_id)
+        ranked.append((seen.get(key, 0), distance(row), row.review_id, row))
+        seen[key] = seen.get(key, 0) + 1
+    return [r[-1] for r in sorted(ranked, key=lambda t: t[:3])[:max(n, 0)]]

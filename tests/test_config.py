@@ -52,6 +52,9 @@ BAD_CONFIGS = [
     ({"scoring": {"threshold": 1.5}}, "scoring.threshold: must be between 0 and 1 (exclusive), got 1.5"),
     ({"scoring": {"threshold": "high"}}, "scoring.threshold: expected a number, got string"),
     ({"training": {"target_recall": 0}}, "training.target_recall: must be between 0 and 1 (exclusive), got 0.0"),
+    ({"training": {"n_splits": 1}}, "training.n_splits: must be at least 2, got 1"),
+    ({"training": {"holdout_fraction": 0.9}}, "training.holdout_fraction: must be between 0.05 and 0.5, got 0.9"),
+    ({"training": {"seed_dir": 3}}, "training.seed_dir: expected a string, got integer"),
     ({"export": {"formats": ["xls"]}}, "export.formats[0]: unknown format 'xls' (expected one of csv, xlsx, jsonl)"),
     ({"export": {"formats": []}}, "export.formats: must name at least one format"),
     ({"logging": {"level": "loud"}}, "logging.level: unknown level 'LOUD' (expected DEBUG, INFO, WARNING or ERROR)"),
@@ -149,3 +152,14 @@ def test_shipped_config_is_valid():
     cfg = load_config(Path(__file__).resolve().parent.parent / "config.yaml")
     assert cfg.database.url.startswith("sqlite:///")
     assert all(s.name for s in cfg.sources)
+
+
+def test_training_seed_dir_defaults_to_the_project_seed_and_resolves_relative(write_config):
+    from config import DEFAULT_SEED_DIR
+
+    assert load_config(write_config({})).training.seed_dir == DEFAULT_SEED_DIR
+    assert DEFAULT_SEED_DIR.is_dir()
+    path = write_config({"training": {"seed_dir": "myseed", "n_splits": 3, "holdout_fraction": 0.25}})
+    training = load_config(path).training
+    assert training.seed_dir == path.parent / "myseed"
+    assert (training.n_splits, training.holdout_fraction) == (3, 0.25)

@@ -60,8 +60,6 @@ def test_missing_model_is_a_user_error(write_config, tmp_path, capsys) -> None:
 
 @pytest.mark.slow
 def test_train_promotes(write_config, tmp_path, monkeypatch, capsys) -> None:
-    from stages import classify as stage
-
     seed = tmp_path / "seed"
     seed.mkdir()
     from tests.conftest import tiny_training_frame
@@ -69,12 +67,9 @@ def test_train_promotes(write_config, tmp_path, monkeypatch, capsys) -> None:
     X, y, g = tiny_training_frame()
     pd.DataFrame({"title": "", "description": X["description"], "company": "", "location": "", "salary": "",
                   "language": "xx", "label": y, "provenance": "test", "group": g}).to_csv(seed / "s.csv", index=False)
-    monkeypatch.setattr(stage, "DEFAULT_SEED_DIR", seed)
-    real = stage.train_model
-    monkeypatch.setattr(stage, "train_model", lambda **kw: real(seed_dir=seed, shared_data_dir=None, n_splits=3,
-                                                                params={"calibration_cv": 2, "min_df": 1}, **kw))
     models = tmp_path / "models"
-    cfg = write_config({"models": {"dir": str(models)}})
+    cfg = write_config({"models": {"dir": str(models)}, "database": {"url": f"sqlite:///{tmp_path / 't.db'}"},
+                        "training": {"seed_dir": str(seed), "n_splits": 3}})
     assert pipeline.main(["train", "--promote", "--config", str(cfg)]) == 0
-    assert "promoted" in capsys.readouterr().out
+    assert "current model: " in capsys.readouterr().out
     assert registry.current_version(models) in registry.list_versions(models)
