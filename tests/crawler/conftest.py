@@ -73,7 +73,7 @@ def build_site(server: LoopbackServer) -> None:
     p["/errs/slow.html"] = jobposting_page(201, "Slow but fine", "<p>Cleaner at a hotel in Siem Reap, day shift.</p>")
     p["/errs/slow.html"].delay = 0.4
     p["/errs/timeout.html"] = jobposting_page(202, "Too slow", "<p>never arrives in time</p>")
-    p["/errs/timeout.html"].delay = 3.0
+    p["/errs/timeout.html"].delay = 10.0
     p["/errs/big.html"] = Page(b"<html><body>" + b"x" * 10_000_000 + b"</body></html>")
     p["/errs/moved.html"] = Page(b"", status=302, headers={"Location": "/errs/target.html"})
     p["/errs/target.html"] = jobposting_page(203, "Moved ad", "<p>Receptionist in Vientiane, Lao language a plus.</p>", "LA")
@@ -149,7 +149,7 @@ def crawl_config(write_config: Callable[..., Path]) -> Callable[..., Config]:
     """A config for crawling the loopback site fast: politeness off, short timeouts."""
     def _make(sources: list[dict[str, Any]], database_url: str | None = None, **crawl: Any) -> Config:
         settings = {"user_agent": "lurewatch-tests/0.1", "obey_robots": True, "autothrottle": False,
-                    "download_delay": 0, "download_timeout": 1.5, "retry_times": 1,
+                    "download_delay": 0, "download_timeout": 8, "retry_times": 1,
                     "concurrent_requests_per_domain": 8, "max_response_bytes": 2_000_000,
                     "removed_after_runs": 2, **crawl}
         return load_config(write_config({

@@ -16,7 +16,8 @@ from config import load_config
 from store.schema import Ad, Crawl, Run
 
 PROJECT = Path(__file__).resolve().parents[2]
-FAST = {"autothrottle": False, "download_delay": 0, "download_timeout": 2, "retry_times": 0}
+# Generous timeouts: the loopback server shares two cores with the crawler and pytest workers.
+FAST = {"autothrottle": False, "download_delay": 0, "download_timeout": 10, "retry_times": 0}
 
 pytestmark = pytest.mark.slow
 

@@ -58,7 +58,8 @@ def test_jsonld_crawl_is_polite_incremental_and_detects_edits(site, crawl_config
 
 
 def test_failures_are_handled_and_counted(site, crawl_config):
-    config = crawl_config([_source(site, "rough", "/errs/index.html")], download_timeout=1.0)
+    # The timeout page answers after 10 s; 3 s leaves a loaded machine room for the others.
+    config = crawl_config([_source(site, "rough", "/errs/index.html")], download_timeout=3.0)
     engine, factory = open_database(config.database.url)
     try:
         result = crawl(config, factory, None)
