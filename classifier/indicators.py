@@ -301,12 +301,16 @@ def find_hits_batch(batch: Batch, iset: IndicatorSet) -> list[list[Hit]]:
         k = batch.locate(pos)
         return batch.norm_starts[k], batch.norm_ends[k]
 
-    def add(sig: Signal, start: int, end: int) -> None:
-        k = batch.locate(start)
-        a, b, ev = batch.span_text(k, start, end)
-        hits[k].append(Hit(sig.id, sig.label, sig.weight, a, b, ev))
-
-    _resolve(batch.norm.text, iset, bounds, add)
+    found: list[tuple[Signal, int, int]] = []
+    _resolve(batch.norm.text, iset, bounds, lambda sig, start, end: found.append((sig, start, end)))
+    # Map every span back to the original text in one go (see Normalized.to_original_many).
+    starts = [f[1] for f in found]
+    items = batch.locate_many(starts)
+    orig_a, orig_b = batch.norm.to_original_many(starts, [f[2] for f in found])
+    original, orig_starts = batch.norm.original, batch.orig_starts
+    for (sig, _, _), k, a, b in zip(found, items, orig_a, orig_b):
+        off = orig_starts[k]
+        hits[k].append(Hit(sig.id, sig.label, sig.weight, a - off, b - off, original[a:b]))
     for h in hits:
         h.sort(key=lambda x: (x.start, -x.weight))
     return hits
