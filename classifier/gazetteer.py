@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from classifier.errors import PatternFileError
-from classifier.indicators import Hit, IndicatorSet, Signal, build_set, find_hits, find_hits_batch, phrase_atoms
+from classifier.indicators import (
+    Hit, IndicatorSet, Signal, build_set, find_hits, find_hits_batch, phrase_atoms, read_pattern_file,
+)
 from classifier.normalize import Batch, Normalized
 
 log = logging.getLogger(__name__)
@@ -84,13 +85,7 @@ def parse_gazetteer(spec: dict, where: str = "gazetteer.yaml") -> Gazetteer:
 def load_gazetteer(path: Path | str | None = None) -> Gazetteer:
     """Read the gazetteer file (cached; default: the packaged file)."""
     p = Path(path) if path else DEFAULT_PATH
-    try:
-        spec = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PatternFileError(f"{p}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise PatternFileError(f"{p}: invalid YAML: {exc}".replace("\n", " ")) from None
-    return parse_gazetteer(spec, where=p.name)
+    return parse_gazetteer(read_pattern_file(p), where=p.name)
 
 
 def _places(hits: list[Hit], gaz: Gazetteer) -> list[Destination]:

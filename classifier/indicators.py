@@ -10,6 +10,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -225,17 +226,21 @@ def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, .
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=8)
-def load_signals(path: Path | str | None = None) -> IndicatorSet:
-    """Read and compile the indicator file (cached; default: the packaged file)."""
-    p = Path(path) if path else DEFAULT_PATH
+def read_pattern_file(p: Path) -> Any:
+    """The parsed YAML of an expert-edited data file; PatternFileError names the file."""
     try:
-        spec = yaml.safe_load(p.read_text(encoding="utf-8"))
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise PatternFileError(f"{p}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise PatternFileError(f"{p}: invalid YAML: {exc}".replace("\n", " ")) from None
-    signals = parse_signals(spec, where=str(p.name))
+
+
+@functools.lru_cache(maxsize=8)
+def load_signals(path: Path | str | None = None) -> IndicatorSet:
+    """Read and compile the indicator file (cached; default: the packaged file)."""
+    p = Path(path) if path else DEFAULT_PATH
+    signals = parse_signals(read_pattern_file(p), where=str(p.name))
     log.debug("loaded %d signals from %s", len(signals), p)
     return build_set(signals)
 
