@@ -132,15 +132,23 @@ def _counts(results: list[StageResult]) -> dict[str, Any]:
 
 
 def format_summary(result: RunResult) -> str:
-    """A few readable lines for the terminal and cron mail."""
+    """A few readable lines for the terminal and cron mail: stages, alarms, files."""
     lines = [f"run {result.run_id}: {result.status} in {result.duration_seconds:.1f}s"]
     if not result.stages:
         lines.append("no stages to run yet (nothing is crawled, scored or exported)")
-    lines.extend(f"ALARM {alarm}" for alarm in result.alarms)
-    if result.summary_path:
-        lines.append(f"summary: {result.summary_path}")
     for stage in result.stages:
         counts = ", ".join(f"{k} {v}" for k, v in stage.counts.items()
                            if not isinstance(v, (dict, list)))
         lines.append(f"  {stage.name}: {counts or 'done'}{' (partial)' if stage.partial else ''}")
+        lines.extend(f"    {name}: {_source_line(row)}"
+                     for name, row in sorted((stage.counts.get("sources") or {}).items()))
+        lines.extend(f"    wrote {path}" for path in stage.counts.get("files") or [])
+    lines.extend(f"ALARM {alarm}" for alarm in result.alarms)
+    if result.summary_path:
+        lines.append(f"summary: {result.summary_path}")
     return "\n".join(lines)
+
+
+def _source_line(row: Any) -> str:
+    keys = ("pages", "new", "updated", "unchanged", "dropped", "errors")
+    return ", ".join(f"{k} {row.get(k, 0)}" for k in keys) + (" FAILED" if row.get("failed") else "")
