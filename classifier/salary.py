@@ -63,7 +63,7 @@ _NUM_FIRST = [(c, rx) for c, rx in _PATTERNS if rx.pattern.startswith("(?P<a>[0-
 _WORD_FIRST = [(c, rx) for c, rx in _PATTERNS if not rx.pattern.startswith("(?P<a>[0-9]")]
 _NUM_START = re.compile(r"(?<![0-9.,])[0-9]")
 # A bare number right after a Korean monthly-pay word means 만원: "월 400 숙식" = 400만원.
-_KO_BARE = re.compile(rf"(?:월급|월수입|월|한달|매달)\s*(?P<a>\d{{3,4}})(?![\d,.]|\s*(?:만|원|억|천|달러|\$|%|년|명|일|시))")
+_KO_BARE = re.compile(r"(?:월급|월수입|월|한달|매달)\s*(?P<a>\d{3,4})(?![\d,.]|\s*(?:만|원|억|천|달러|\$|%|년|명|일|시))")
 
 _PERIOD_BEFORE = [
     ("hour", re.compile(r"(?:시급|时薪|per hour|hourly|/hr)\s*[:：]?\s*$")),

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-import numpy as np
 import pandas as pd
 
 from classifier import adfiles, datasets, evaluation, registry

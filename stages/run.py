@@ -20,8 +20,8 @@ from config import Config
 from stages.common import StageResult, engine_of, utcnow
 from stages.crawl import crawl_stage
 from stages.export import export_nightly
-from stages.score import score_stage
 from stages.health import crawl_sources, health_alarms
+from stages.score import score_stage
 from store.files import atomic_write
 from store.lock import run_lock
 from store.runs import finish_run, mark_interrupted, recent_runs, start_run
