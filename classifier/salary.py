@@ -100,7 +100,13 @@ def _num(s: str) -> float:
         return float(s.replace(",", ""))
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", s):  # 15.000.000 (VND, IDR)
         return float(s.replace(".", ""))
-    return float(s.replace(",", ""))
+    plain = s.replace(",", "")
+    if plain.count(".") > 1:
+        # NUM also matches "1.234.5" (dot thousands, then a decimal): only the last dot is
+        # decimal. float() of it raised and one such ad failed a whole scoring batch.
+        head, _, tail = plain.rpartition(".")
+        plain = f"{head.replace('.', '')}.{tail}"
+    return float(plain)
 
 
 def _korean(s: str) -> float:

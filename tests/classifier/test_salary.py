@@ -75,6 +75,14 @@ def test_numbers_that_are_not_pay(text: str) -> None:
     assert parse_pay(normalize(text).text) == []
 
 
+@pytest.mark.parametrize("text,usd", [("salary $1.234.5 per month", 1234.5), ("1.234.5 usd", 1234.5),
+                                      ("월급 $2.300.000.5", 2_300_000.5), ("$1,234.567.8", 1_234_567.8)])
+def test_dotted_numbers_with_a_decimal_parse(text: str, usd: float) -> None:
+    # These once raised ValueError inside the batch scan, failing every ad of the batch.
+    pay = best_pay(parse_pay(normalize(text).text))
+    assert pay is not None and pay.monthly_usd_high == pytest.approx(usd)
+
+
 def test_range_low_end_kept() -> None:
     pay = best_pay(parse_pay(normalize("$2,500 - $4,000 per month").text))
     assert (pay.monthly_usd_low, pay.monthly_usd_high) == (2500, 4000)
