@@ -176,7 +176,7 @@ def _base(text: str) -> tuple[str, np.ndarray | None]:
     # e.g. ligatures, '…' or 'İ' lowercasing to two characters: each output character maps
     # to the input character it came from. The output is exactly `fast` (the table works
     # character by character); the map repeats each input index by its piece's length.
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)  # JSON can carry lone surrogates
     distinct, which = np.unique(codes, return_inverse=True)
     lengths = np.array([len(_CHAR_TABLE[int(c)]) for c in distinct], dtype=np.int64)[which]
     return fast, np.repeat(np.arange(len(text)), lengths)
