@@ -29,7 +29,8 @@ _SKIP_EXTENSIONS = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ic
 def _scope(url: str) -> str:
     """The folder a start URL lives in: links outside it are not followed."""
     parts = urlsplit(url)
-    folder = parts.path if parts.path.endswith("/") else posixpath.dirname(parts.path) + "/"
+    folder = parts.path if parts.path.endswith("/") else posixpath.dirname(parts.path)
+    folder = folder if folder.endswith("/") else folder + "/"  # a root page's folder is "/", not "//"
     return f"{parts.scheme}://{parts.netloc}{folder}"
 
 

@@ -102,6 +102,17 @@ def test_listing_follows_links_in_scope_only():
                                          "http://jobs.example/list/page-2.html"]
 
 
+@pytest.mark.parametrize("url", ["http://jobs.example/jobs", "http://jobs.example/list.html",
+                                 "http://jobs.example/", "http://jobs.example", "http://jobs.example/jobs?page=1"])
+def test_a_listing_at_the_site_root_follows_the_whole_site(url):
+    # Its folder is "/": the scope once came out as "http://jobs.example//" and such a
+    # listing (e.g. https://site/jobs) followed no link at all.
+    body = b'<a href="/job-1.html">1</a><a href="/careers/job-2.html">2</a><a href="https://other.example/x">x</a>'
+    response = HtmlResponse(url, body=body, request=Request(url, meta={"listing": True}))
+    _, requests = split(make(JsonLdSpider).parse(response))
+    assert [r.url for r in requests] == ["http://jobs.example/job-1.html", "http://jobs.example/careers/job-2.html"]
+
+
 def test_sitemap_index_and_sitemap(saved_page):
     spider = make(JsonLdSpider)
     index = saved_page("sitemap_index.xml", "http://jobs.example/sitemap.xml")
