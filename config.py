@@ -52,6 +52,8 @@ class CrawlConfig:
     retry_times: int = 3
     concurrent_requests_per_domain: int = 2
     max_pages_per_source: int = 2000
+    # A slow or tarpitting source must not hold the nightly run past its window.
+    max_minutes_per_source: float = 60.0
     max_response_bytes: int = 5_000_000
     removed_after_runs: int = 3
     redis_url: str | None = None
@@ -306,6 +308,7 @@ def parse_config(data: Any, base_dir: Path, path: Path | None = None,
         concurrent_requests_per_domain=c.positive(
             "concurrent_requests_per_domain", int, d.concurrent_requests_per_domain),
         max_pages_per_source=c.positive("max_pages_per_source", int, d.max_pages_per_source),
+        max_minutes_per_source=c.positive("max_minutes_per_source", float, d.max_minutes_per_source),
         max_response_bytes=c.positive("max_response_bytes", int, d.max_response_bytes),
         removed_after_runs=c.positive("removed_after_runs", int, d.removed_after_runs),
         redis_url=env.get("LUREWATCH_REDIS_URL") or redis_url,

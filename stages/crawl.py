@@ -96,9 +96,14 @@ def source_counts(stats: dict[str, Any], error: str | None) -> dict[str, Any]:
     return counts
 
 
+# A crawl stopped by a configured limit kept what it fetched: not failed, but not complete
+# either (unseen ads may lie beyond the limit, so none is marked removed).
+LIMITS = {"closespider_pagecount": "page limit", "closespider_timeout": "time limit"}
+
+
 def _failed(counts: dict[str, Any], error: str | None) -> bool:
     # Nothing fetched but errors: the source is down or unreachable, not empty.
-    return bool(error) or counts["finish_reason"] not in ("finished", "closespider_pagecount") \
+    return bool(error) or counts["finish_reason"] not in ("finished", *LIMITS) \
         or (counts["pages"] == 0 and counts["errors"] > 0)
 
 
@@ -196,7 +201,9 @@ def format_table(result: StageResult) -> str:
     """The per-source table the crawl command prints."""
     rows = [("source", *COLUMNS, "status")]
     for name, counts in result.counts.get("sources", {}).items():
-        status = "FAILED" if counts.get("failed") else "complete" if counts.get("complete") else "ok"
+        status = ("FAILED" if counts.get("failed") else "complete" if counts.get("complete")
+                  else f"stopped at {LIMITS[counts['finish_reason']]}" if counts.get("finish_reason") in LIMITS
+                  else "ok")
         if counts.get("unavailable_channels"):
             status += f" (unavailable: {', '.join(counts['unavailable_channels'])})"
         rows.append((name, *(str(counts.get(c, 0)) for c in COLUMNS), status))

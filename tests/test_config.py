@@ -24,6 +24,7 @@ BAD_CONFIGS = [
     ({"crawl": {"obey_robots": "yes"}}, "crawl.obey_robots: expected true or false, got string"),
     ({"crawl": {"retry_times": True}}, "crawl.retry_times: expected an integer, got bool"),
     ({"crawl": {"max_pages_per_source": 0}}, "crawl.max_pages_per_source: must be greater than 0, got 0"),
+    ({"crawl": {"max_minutes_per_source": -5}}, "crawl.max_minutes_per_source: must be greater than 0, got -5.0"),
     ({"crawl": {"download_delay": -1}}, "crawl.download_delay: must not be negative, got -1.0"),
     ({"crawl": {"distributed": {"redis": "x"}}}, "crawl.distributed.redis: unknown key"),
     ({"crawl": {"distributed": {"key_prefix": "a b"}}},

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, select
 
 import pipeline
 from config import load_config
+from loopback import LoopbackServer, html, jobposting_page
 from store.schema import Ad, Crawl, Run
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -63,6 +64,29 @@ def test_all_sources_failing_is_exit_1(write_config, capsys):
     assert pipeline.main(["crawl", "--config", str(path)]) == 1
     assert "every source failed" in capsys.readouterr().err
     assert [r.status for r in _rows(path, select(Run.status))] == ["failed"]
+
+
+def test_a_slow_source_stops_at_the_time_limit_and_keeps_what_it_got(write_config, capsys):
+    # 30 ads, one request per 0.3 s (the per-domain delay; with no delay Scrapy 2.19 sends
+    # a listing's requests in a burst whatever the concurrency): ~9 s in full, limit 3 s.
+    server = LoopbackServer()
+    server.pages["/robots.txt"] = html("")
+    server.pages["/list.html"] = html("".join(f'<a href="ad-{i}.html">ad {i}</a>' for i in range(30)))
+    for i in range(30):
+        server.pages[f"/ad-{i}.html"] = jobposting_page(i, f"Job {i}", f"<p>Kitchen helper {i}, full time.</p>")
+    server.start()
+    try:
+        path = _write(write_config, [{"name": "slow", "kind": "jsonld", "start_urls": [server.url + "/list.html"]}],
+                      download_delay=0.3, max_minutes_per_source=0.05)
+        assert pipeline.main(["crawl", "--config", str(path)]) == 0  # a limit is not a failure
+    finally:
+        server.stop()
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("slow"))
+    assert row.endswith("stopped at time limit")
+    assert 0 < len(_rows(path, select(Ad.id))) < 30
+    [(complete, failed, counts)] = _rows(path, select(Crawl.complete, Crawl.failed, Crawl.counts))
+    # Not complete: ads beyond the limit were not seen, so none may be marked removed.
+    assert (complete, failed, counts["finish_reason"]) == (False, False, "closespider_timeout")
 
 
 def test_run_includes_the_crawl(site, write_config, capsys):

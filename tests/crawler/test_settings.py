@@ -12,7 +12,7 @@ def test_settings_follow_the_config(write_config):
     config = load_config(write_config({
         "crawl": {"user_agent": "ua-test (+mailto:x@example.org)", "obey_robots": True, "autothrottle": True,
                   "download_delay": 2.5, "download_timeout": 12, "retry_times": 4,
-                  "concurrent_requests_per_domain": 3, "max_pages_per_source": 77,
+                  "concurrent_requests_per_domain": 3, "max_pages_per_source": 77, "max_minutes_per_source": 0.5,
                   "max_response_bytes": 123456, "distributed": {"redis_url": "redis://127.0.0.1:6379/0"}},
         "sources": [{"name": "s", "kind": "feed", "start_urls": ["https://x.example/rss"]}]}))
     s = scrapy_settings(config, config.source("s"))
@@ -20,6 +20,7 @@ def test_settings_follow_the_config(write_config):
     assert s["AUTOTHROTTLE_ENABLED"] and s["DOWNLOAD_DELAY"] == 2.5 and s["DOWNLOAD_TIMEOUT"] == 12
     assert s["RETRY_TIMES"] == 4 and 429 in s["RETRY_HTTP_CODES"] and s["RETRY_HTTP_CODES"] == RETRY_CODES
     assert s["CONCURRENT_REQUESTS_PER_DOMAIN"] == 3 and s["CLOSESPIDER_PAGECOUNT"] == 77
+    assert s["CLOSESPIDER_TIMEOUT"] == 30
     assert s["DOWNLOAD_MAXSIZE"] == 123456 and s["LUREWATCH_SOURCE"] == "s"
     assert s["LUREWATCH_DATABASE_URL"] == config.database.url
     # A Redis URL alone changes nothing: only a shared crawl's processes use the frontier.
