@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import numpy as np
 from datasketch import MinHash
-from sqlalchemy import delete
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
 from store.schema import Ad, AdFingerprint, FingerprintKey
@@ -124,8 +124,16 @@ def fingerprint(session: Session, ad: Ad) -> tuple[set[str], MinHash | None, boo
     return refresh_fingerprint(session, ad, session.get(AdFingerprint, ad.id))
 
 
+# Core, not ORM, statements: an ORM bulk delete scans the whole identity map to keep it in
+# step (1,000 loaded ads per scoring batch), and no FingerprintKey objects are ever loaded.
+_DELETE_KEYS = FingerprintKey.__table__.delete().where(
+    FingerprintKey.__table__.c.ad_id == bindparam("ad_id"))
+_INSERT_KEYS = FingerprintKey.__table__.insert()
+
+
 def refresh_fingerprint(session: Session, ad: Ad,
-                 fp: AdFingerprint | None) -> tuple[set[str], MinHash | None, bool]:
+                        fp: AdFingerprint | None) -> tuple[set[str], MinHash | None, bool]:
+    """``fingerprint`` given the ad's stored fingerprint row (None when it has none)."""
     contacts = contact_keys(ad.contacts)
     stamp = hashlib.sha256(f"{FINGERPRINT_VERSION}:{ad.content_hash}".encode()).hexdigest()
     if fp is not None and fp.content_hash == stamp:
@@ -136,11 +144,10 @@ def refresh_fingerprint(session: Session, ad: Ad,
         session.add(AdFingerprint(ad_id=ad.id, content_hash=stamp, minhash=blob))
     else:
         fp.content_hash, fp.minhash = stamp, blob
-    session.execute(delete(FingerprintKey).where(FingerprintKey.ad_id == ad.id))
+    session.execute(_DELETE_KEYS, {"ad_id": ad.id})
     keys = contacts | (band_keys(mh) if mh is not None else set())
     if keys:
         # executemany of one cached statement: SQLAlchemy batches it into multi-row
         # INSERTs itself ("insertmanyvalues"), without compiling a new statement per ad.
-        session.execute(FingerprintKey.__table__.insert(),
-                        [{"ad_id": ad.id, "key": k} for k in sorted(keys)])
+        session.execute(_INSERT_KEYS, [{"ad_id": ad.id, "key": k} for k in sorted(keys)])
     return contacts, mh, True
