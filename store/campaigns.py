@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 # contact_keys and fingerprint are re-exported: callers fingerprint and link through one module.
 from store.fingerprints import (  # noqa: F401
-    NEAR_DUPLICATE, band_keys, contact_keys, fingerprint, load_minhash, refresh_fingerprint,
+    NEAR_DUPLICATE, band_keys, contact_keys, fingerprint, refresh_fingerprint, similarity,
 )
 from store.schema import (
     Ad, AdFingerprint, Campaign, CampaignKey, CampaignMember, FingerprintKey, FreeKey, ReviewItem,
@@ -176,18 +176,18 @@ def _matches(session: Session, ad_id: int, keys: set[str], mh: MinHash | None,
     if mh is None or not (representatives or free_bands):
         return campaigns, free
     wanted = sorted(free_bands.union(*representatives.values()))
-    similarity = {other: mh.jaccard(load_minhash(blob))
-                  for other, blob in session.execute(_SIGNATURES, {"ad_ids": wanted}) if blob}
+    similar = {other: similarity(mh, blob)
+               for other, blob in session.execute(_SIGNATURES, {"ad_ids": wanted}) if blob}
 
     def near(other: int) -> str:
-        return f"near-duplicate text of ad {other} (similarity {similarity[other]:.2f})"
+        return f"near-duplicate text of ad {other} (similarity {similar[other]:.2f})"
 
     for other in sorted(free_bands):
-        if similarity.get(other, 0.0) >= NEAR_DUPLICATE:
+        if similar.get(other, 0.0) >= NEAR_DUPLICATE:
             free[other] = near(other)
     for campaign_id, members in representatives.items():
-        best = max(members, key=lambda a: (similarity.get(a, 0.0), -a))
-        if similarity.get(best, 0.0) >= NEAR_DUPLICATE:
+        best = max(members, key=lambda a: (similar.get(a, 0.0), -a))
+        if similar.get(best, 0.0) >= NEAR_DUPLICATE:
             campaigns[campaign_id] = (best, near(best))
     return campaigns, free
 

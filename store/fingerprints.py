@@ -119,6 +119,15 @@ def load_minhash(blob: bytes) -> MinHash:
                    hashvalues=np.frombuffer(blob, dtype="<u8"))
 
 
+def similarity(mh: MinHash, blob: bytes) -> float:
+    """Estimated Jaccard similarity of a MinHash and a stored signature.
+
+    ``mh.jaccard(load_minhash(blob))`` without building a MinHash per stored signature,
+    which cost more than the comparison: linking compares each ad with several.
+    """
+    return float(np.count_nonzero(mh.hashvalues == np.frombuffer(blob, dtype="<u8"))) / NUM_PERM
+
+
 def fingerprint(session: Session, ad: Ad) -> tuple[set[str], MinHash | None, bool]:
     """(contact keys, MinHash, refreshed?) for an ad, stored; recomputed only on a content change."""
     return refresh_fingerprint(session, ad, session.get(AdFingerprint, ad.id))
