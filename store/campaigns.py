@@ -4,43 +4,37 @@ Scam recruiters repost the same ad with small edits and the same Telegram
 handle; linking them lets an analyst decide them together, and lets a new
 repost of a known scam be queued whatever its score.
 
-Each ad gets a fingerprint: normalised contact keys (``tg:``, ``phone:``,
-``kakao:``, ``email:``, ...) and the band hashes of a MinHash signature
-(datasketch) over character shingles, all stored in ``fingerprint_keys``. Ads
+Each ad's fingerprint (store.fingerprints: contact keys and MinHash band keys)
+is stored in ``fingerprint_keys``; linking looks keys up in ``campaign_keys``
+(one row per key and campaign) and ``free_keys`` (ads in no campaign). Ads
 sharing a key are candidates; contact matches link at once, band matches only
 when the estimated Jaccard similarity reaches ``NEAR_DUPLICATE``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from functools import lru_cache
+from typing import Any, Iterable
 
-import numpy as np
 from datasketch import MinHash
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Integer, bindparam, cast, delete, func, null, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store.schema import Ad, AdFingerprint, Campaign, CampaignMember, FingerprintKey, ReviewItem
+# contact_keys and fingerprint are re-exported: callers fingerprint and link through one module.
+from store.fingerprints import (  # noqa: F401
+    NEAR_DUPLICATE, band_keys, contact_keys, fingerprint, refresh_fingerprint, similarity,
+)
+from store.schema import (
+    Ad, AdFingerprint, Campaign, CampaignKey, CampaignMember, FingerprintKey, FreeKey, ReviewItem,
+)
 
 log = logging.getLogger(__name__)
-
-NUM_PERM = 64
-BANDS, ROWS = 16, 4          # 16 bands of 4 rows: candidate pairs from Jaccard ~0.5 up
-SHINGLE = 5                  # characters; works for Korean, Chinese and Latin text alike
-NEAR_DUPLICATE = 0.7         # estimated Jaccard needed to link on text alone
-MIN_TEXT = 40                # shorter texts are too generic to link on
-SEED = 1                     # fixed, so signatures stored on different nights compare
-# datasketch 2 changed its default permutations; naming ours keeps stored
-# signatures comparable across upgrades. Changing any parameter above or the
-# scheme needs a new FINGERPRINT_VERSION, which recomputes every fingerprint.
-SCHEME = "affine32"
-FINGERPRINT_VERSION = "mh1"
 
 
 @dataclass(frozen=True)
@@ -53,175 +47,165 @@ class LinkCounts:
     campaigns_merged: int = 0
 
 
-# ------------------------------------------------------------- fingerprints
-
-# Country codes of the places these ads target or recruit from.
-_COUNTRY_CODES = ("855", "856", "95", "82", "66", "84", "86", "63", "62", "60", "81", "1")
-
-
-def _digits(value: str) -> str:
-    """A phone number as its national number: +855 12 345 678 and 012-345-678 agree."""
-    digits = re.sub(r"\D", "", value)
-    international = value.strip().startswith("+") or digits.startswith("00")
-    digits = digits[2:] if digits.startswith("00") else digits
-    if international or len(digits) >= 11:
-        for code in _COUNTRY_CODES:
-            if digits.startswith(code) and len(digits) - len(code) >= 7:
-                digits = digits[len(code):]
-                break
-    digits = digits.lstrip("0")
-    return digits if len(digits) >= 7 else ""
-
-
-def _handle(value: str) -> str:
-    value = value.strip().lower()
-    value = re.sub(r"^(https?://)?(www\.)?(t\.me|telegram\.me)/(s/)?", "", value)
-    return value.lstrip("@").strip("/ ")
-
-
-def _link(value: str) -> str:
-    value = value.strip().lower()
-    value = re.sub(r"^https?://(www\.)?", "", value)
-    return value.rstrip("/ ")
-
-
-_NORMALISERS = {
-    "telegram": ("tg", _handle), "kakao": ("kakao", _link), "phone": ("phone", _digits),
-    "whatsapp": ("phone", _digits), "line": ("line", lambda v: v.strip().lower().lstrip("@")),
-    "email": ("email", lambda v: v.strip().lower()),
-}
-
-
-def contact_keys(contacts: Mapping[str, Any] | None) -> set[str]:
-    """Normalised lookup keys of an ad's contacts (a ``url`` contact is not a key:
-    many unrelated ads link the same big job board)."""
-    keys: set[str] = set()
-    for kind, values in (contacts or {}).items():
-        if kind not in _NORMALISERS:
-            continue
-        prefix, normalise = _NORMALISERS[kind]
-        for value in values if isinstance(values, list) else [values]:
-            norm = normalise(str(value or ""))
-            if len(norm) >= 3:
-                keys.add(f"{prefix}:{norm}"[:300])
-    return keys
-
-
-def _text(ad: Ad) -> str:
-    return " ".join(f"{ad.title} {ad.description}".lower().split())
-
-
-def minhash_of(text: str) -> MinHash | None:
-    """The MinHash of a text's character shingles; None for texts too short to link."""
-    if len(text) < MIN_TEXT:
-        return None
-    shingles = {text[i:i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
-    mh.update_batch(list(shingles))
-    return mh
-
-
-def _bands(mh: MinHash) -> set[str]:
-    values = mh.hashvalues.astype("<u8")
-    keys = set()
-    for b in range(BANDS):
-        digest = hashlib.blake2b(values[b * ROWS:(b + 1) * ROWS].tobytes(), digest_size=10)
-        keys.add(f"band{b}:{digest.hexdigest()}")
-    return keys
-
-
-@lru_cache(maxsize=1)
-def _permutations() -> Any:
-    # Deriving the permutations costs more than hashing a short ad; derive them once.
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
-
-
-def _load(blob: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations(),
-                   hashvalues=np.frombuffer(blob, dtype="<u8"))
-
-
-def fingerprint(session: Session, ad: Ad) -> tuple[set[str], MinHash | None, bool]:
-    """(contact keys, MinHash, refreshed?) for an ad, stored; recomputed only on a content change."""
-    return _fingerprint(session, ad, session.get(AdFingerprint, ad.id))
-
-
-def _fingerprint(session: Session, ad: Ad,
-                 fp: AdFingerprint | None) -> tuple[set[str], MinHash | None, bool]:
-    contacts = contact_keys(ad.contacts)
-    stamp = hashlib.sha256(f"{FINGERPRINT_VERSION}:{ad.content_hash}".encode()).hexdigest()
-    if fp is not None and fp.content_hash == stamp:
-        return contacts, (_load(fp.minhash) if fp.minhash else None), False
-    mh = minhash_of(_text(ad))
-    blob = mh.hashvalues.astype("<u8").tobytes() if mh is not None else None
-    if fp is None:
-        session.add(AdFingerprint(ad_id=ad.id, content_hash=stamp, minhash=blob))
-    else:
-        fp.content_hash, fp.minhash = stamp, blob
-    session.execute(delete(FingerprintKey).where(FingerprintKey.ad_id == ad.id))
-    keys = contacts | (_bands(mh) if mh is not None else set())
-    if keys:
-        # executemany of one cached statement: SQLAlchemy batches it into multi-row
-        # INSERTs itself ("insertmanyvalues"), without compiling a new statement per ad.
-        session.execute(FingerprintKey.__table__.insert(),
-                        [{"ad_id": ad.id, "key": k} for k in sorted(keys)])
-    return contacts, mh, True
-
-
 # ------------------------------------------------------------------ linking
+#
+# Where a new ad's candidates come from, and why the work per ad is bounded:
+# - campaign_keys: one row per (key, campaign). A key shared by a campaign of 10,000
+#   templated reposts is one row, not 10,000 (reading fingerprint_keys was, and made
+#   linking superlinear: 23 ms/ad at 2,000 ads, 36 ms/ad at 5,000).
+# - free_keys: the keys of ads in no campaign. Their rows go when the ad is linked, so
+#   reading them never walks past linked ads.
+# Each lookup reads at most PER_KEY rows per key, and band matches compare MinHashes with
+# at most REPRESENTATIVES members per campaign, so one ad costs at most a constant number
+# of rows and comparisons however many ads share its keys.
 
-# Near-duplicate checks per campaign already linked: one similar member is enough to
-# join it, so a templated campaign of thousands of ads costs a few comparisons, not all.
+# Rows read per key from each table, newest first. Ads pile up under one band key when
+# they share a band but stay below NEAR_DUPLICATE (boilerplate alike, yet no repost),
+# and so do the campaigns they form. Reposts come close together in time, so the newest
+# are the ones worth checking; an older one past the cap is missed, never mislinked.
+PER_KEY = 50
+# Near-duplicate checks per campaign: one similar member is enough to join it.
 REPRESENTATIVES = 8
 
-
-def _candidate_statements() -> tuple[Any, Any]:
-    """(representatives of campaigns sharing a key, unlinked ads sharing a key), built once."""
-    is_band = FingerprintKey.key.like("band%")
-    shared = (select(FingerprintKey.ad_id, FingerprintKey.key, is_band.label("band"))
-              .where(FingerprintKey.key.in_(bindparam("keys", expanding=True)),
-                     FingerprintKey.ad_id != bindparam("ad_id")))
-    ranked = (shared.join(CampaignMember, CampaignMember.ad_id == FingerprintKey.ad_id)
-              .add_columns(func.row_number().over(partition_by=(CampaignMember.campaign_id, is_band),
-                                                  order_by=FingerprintKey.ad_id).label("rank"))
-              .subquery())
-    linked = select(ranked.c.ad_id, ranked.c.key, ranked.c.band).where(ranked.c.rank <= REPRESENTATIVES)
-    free = shared.where(~select(CampaignMember.ad_id)
-                        .where(CampaignMember.ad_id == FingerprintKey.ad_id).exists())
-    return linked, free
-
-
-_LINKED_CANDIDATES, _FREE_CANDIDATES = _candidate_statements()
+# Statements of the per-ad path, built once: building and cache-keying a statement costs
+# more than running it. Core (table) statements for the key tables, whose rows are never
+# loaded as objects: an ORM bulk delete would scan the whole identity map each time.
+_CK, _FK, _FREE = CampaignKey.__table__, FingerprintKey.__table__, FreeKey.__table__
+_OWN_CAMPAIGN = select(CampaignMember.campaign_id).where(CampaignMember.ad_id == bindparam("ad_id"))
+_SIGNATURES = select(AdFingerprint.ad_id, AdFingerprint.minhash).where(
+    AdFingerprint.ad_id.in_(bindparam("ad_ids", expanding=True)))
+_INSERT_FREE = _FREE.insert()
+_DELETE_FREE = _FREE.delete().where(_FREE.c.ad_id.in_(bindparam("ad_ids", expanding=True)))
+_DELETE_CAMPAIGN_KEYS = _CK.delete().where(_CK.c.campaign_id == bindparam("campaign_id"))
+# ON CONFLICT DO NOTHING (SQLite and PostgreSQL) rather than a NOT EXISTS guard: without
+# fresh statistics (a nightly run fills these tables in one transaction) PostgreSQL
+# planned NOT EXISTS as an anti-join over every key of the campaign, 3 ms per ad at
+# 1,000 templated ads and 9 ms at 3,000; a conflict check is one probe of the primary key.
+_INSERT_IGNORING = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
-def _matches(session: Session, ad: Ad, contacts: set[str], mh: MinHash | None) -> dict[int, str]:
-    """Other ads this one links to, each with a readable reason.
+@lru_cache(maxsize=4)
+def _key_statements(dialect: str) -> tuple[Any, Any]:
+    """(give a campaign its members' keys, copy a campaign's keys to another), skipping held keys.
 
-    Ads already in a campaign are represented by a few members per campaign (linking
-    to one of them joins the whole campaign), so the work per ad grows with the
-    campaigns it touches, not with their size: templated reposts stay linear.
+    Parameters: campaign_id and ad_ids; source and target. A new row's representative
+    is its lowest ad id among the members given.
     """
-    keys = sorted(set(contacts) | (_bands(mh) if mh is not None else set()))
+    columns = ["key", "campaign_id", "ad_id"]
+    adds = (select(_FK.c.key, bindparam("campaign_id", type_=Integer), func.min(_FK.c.ad_id))
+            .where(_FK.c.ad_id.in_(bindparam("ad_ids", expanding=True))).group_by(_FK.c.key))
+    moves = (select(_CK.c.key, bindparam("target", type_=Integer), _CK.c.ad_id)
+             .where(_CK.c.campaign_id == bindparam("source", type_=Integer)))
+    insert = _INSERT_IGNORING.get(dialect)
+    if insert is not None:
+        return (insert(_CK).from_select(columns, adds).on_conflict_do_nothing(),
+                insert(_CK).from_select(columns, moves).on_conflict_do_nothing())
+    held = _CK.alias("held")  # other backends: the portable guard
+
+    def lacking(campaign: str, key: Any) -> Any:
+        return ~select(held.c.key).where(held.c.campaign_id == bindparam(campaign, type_=Integer),
+                                         held.c.key == key).exists()
+
+    return (_CK.insert().from_select(columns, adds.where(lacking("campaign_id", _FK.c.key))),
+            _CK.insert().from_select(columns, moves.where(lacking("target", _CK.c.key))))
+
+
+# Keys looked up per statement: two UNION ALL terms each stay well under SQLite's 500
+# (an ad listing hundreds of phone numbers would otherwise fail to link).
+KEYS_PER_STATEMENT = 100
+
+
+@lru_cache(maxsize=KEYS_PER_STATEMENT)  # one statement per number of keys (16 bands + contacts)
+def _candidates(n_keys: int) -> Any:
+    """(key, campaign_id, ad_id) rows sharing keys :k0..:k<n-1>, at most PER_KEY per key and table.
+
+    Free ads come with a NULL campaign_id. One UNION ALL of small LIMITed index scans:
+    a window function over all rows of a key would read them all before ranking.
+    """
+    parts = []
+    for i in range(n_keys):
+        key = bindparam(f"k{i}")
+        parts.append(select(CampaignKey.key, CampaignKey.campaign_id, CampaignKey.ad_id)
+                     .where(CampaignKey.key == key)
+                     .order_by(CampaignKey.campaign_id.desc()).limit(PER_KEY).subquery())
+        parts.append(select(FreeKey.key, cast(null(), Integer).label("campaign_id"), FreeKey.ad_id)
+                     .where(FreeKey.key == key, FreeKey.ad_id != bindparam("ad_id"))
+                     .order_by(FreeKey.ad_id.desc()).limit(PER_KEY).subquery())
+    return union_all(*(select(*part.c) for part in parts))
+
+
+def _matches(session: Session, ad_id: int, keys: set[str], mh: MinHash | None,
+             own: int | None) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
+    """(campaigns, free ads) this ad links to: {campaign: (ad matched, reason)}, {ad: reason}.
+
+    A shared contact links at once. A shared band links only when the MinHashes reach
+    NEAR_DUPLICATE: a free ad's own, or for a campaign the best of a few members that
+    brought this ad's bands to it, those holding the most of them first (more shared
+    bands, more alike). ``own`` is the ad's campaign, if any: nothing to check there.
+    """
+    campaigns: dict[int, tuple[int, str]] = {}
+    free: dict[int, str] = {}
     if not keys:
-        return {}
-    params = {"keys": keys, "ad_id": ad.id}
-    rows = session.execute(_LINKED_CANDIDATES, params).all() + session.execute(_FREE_CANDIDATES, params).all()
-    found: dict[int, str] = {}
-    band_candidates: set[int] = set()
-    for other, key, band in sorted(rows):
-        if band:
-            band_candidates.add(other)
-        elif other not in found:
-            kind, _, value = key.partition(":")
-            found[other] = f"shares {kind} {value} with ad {other}"
-    band_candidates -= set(found)
-    if band_candidates and mh is not None:
-        blobs = session.execute(select(AdFingerprint.ad_id, AdFingerprint.minhash)
-                                .where(AdFingerprint.ad_id.in_(sorted(band_candidates)))).all()
-        for other, blob in blobs:
-            if blob and (sim := mh.jaccard(_load(blob))) >= NEAR_DUPLICATE:
-                found[other] = f"near-duplicate text of ad {other} (similarity {sim:.2f})"
-    return found
+        return campaigns, free
+    ordered, rows = sorted(keys), []
+    for start in range(0, len(ordered), KEYS_PER_STATEMENT):
+        chunk = ordered[start:start + KEYS_PER_STATEMENT]
+        params = {"ad_id": ad_id, **{f"k{i}": key for i, key in enumerate(chunk)}}
+        rows += session.execute(_candidates(len(chunk)), params).all()
+    shared_bands: dict[int, Counter[int]] = {}
+    free_bands: set[int] = set()
+    for key, campaign_id, other in sorted(rows, key=lambda r: (r[2], r[0], r[1] or 0)):
+        if other == ad_id or (campaign_id is not None and campaign_id == own):
+            continue
+        if key.startswith("band"):
+            if campaign_id is None:
+                free_bands.add(other)
+            else:
+                shared_bands.setdefault(campaign_id, Counter())[other] += 1
+            continue
+        kind, _, value = key.partition(":")
+        reason = f"shares {kind} {value} with ad {other}"
+        if campaign_id is None:
+            free.setdefault(other, reason)
+        else:
+            campaigns.setdefault(campaign_id, (other, reason))
+    representatives = {  # most shared bands first, then the oldest ad
+        campaign_id: sorted(counts, key=lambda a: (-counts[a], a))[:REPRESENTATIVES]
+        for campaign_id, counts in shared_bands.items() if campaign_id not in campaigns}
+    free_bands -= free.keys()
+    if mh is None or not (representatives or free_bands):
+        return campaigns, free
+    wanted = sorted(free_bands.union(*representatives.values()))
+    similar = {other: similarity(mh, blob)
+               for other, blob in session.execute(_SIGNATURES, {"ad_ids": wanted}) if blob}
+
+    def near(other: int) -> str:
+        return f"near-duplicate text of ad {other} (similarity {similar[other]:.2f})"
+
+    for other in sorted(free_bands):
+        if similar.get(other, 0.0) >= NEAR_DUPLICATE:
+            free[other] = near(other)
+    for campaign_id, members in representatives.items():
+        best = max(members, key=lambda a: (similar.get(a, 0.0), -a))
+        if similar.get(best, 0.0) >= NEAR_DUPLICATE:
+            campaigns[campaign_id] = (best, near(best))
+    return campaigns, free
+
+
+def _add_campaign_keys(session: Session, campaign_id: int, ad_ids: list[int]) -> None:
+    """Give a campaign the keys of these members that it lacks."""
+    add_keys, _ = _key_statements(session.get_bind().dialect.name)
+    session.execute(add_keys, {"campaign_id": campaign_id, "ad_ids": ad_ids})
+
+
+def _merge(session: Session, source: int, target: int) -> None:
+    """Fold campaign ``source`` into ``target``: its members, and the keys target lacks."""
+    session.execute(update(CampaignMember).where(CampaignMember.campaign_id == source)
+                    .values(campaign_id=target))
+    _, move_keys = _key_statements(session.get_bind().dialect.name)
+    session.execute(move_keys, {"source": source, "target": target})
+    session.execute(_DELETE_CAMPAIGN_KEYS, {"campaign_id": source})
+    session.execute(delete(Campaign).where(Campaign.id == source))
 
 
 def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCounts:
@@ -231,6 +215,7 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
     Membership is sticky: an edit that removes the shared contact does not unlink.
     """
     fingerprinted = linked = created = merged = 0
+    touched: set[int] = set()
     ids = sorted(set(ad_ids))
     ads: dict[int, Ad] = {}
     fps: dict[int, AdFingerprint] = {}
@@ -243,38 +228,52 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
         ad = ads.get(ad_id)
         if ad is None:
             continue
-        contacts, mh, refreshed = _fingerprint(session, ad, fps.get(ad_id))
+        # Asked per ad: an earlier ad of the batch may have linked it.
+        own = session.execute(_OWN_CAMPAIGN, {"ad_id": ad_id}).scalar()
+        contacts, mh, refreshed = refresh_fingerprint(session, ad, fps.get(ad_id))
         fingerprinted += refreshed
-        matches = _matches(session, ad, contacts, mh)
-        if not matches:
+        keys = contacts | (band_keys(mh) if mh is not None else set())
+        # A free ad fingerprinted before has free_keys rows: old ones if it changed.
+        free_rows = own is None and ad_id in fps
+        if free_rows and refreshed:  # the new keys are added below if it stays free
+            session.execute(_DELETE_FREE, {"ad_ids": [ad_id]})
+            free_rows = False
+        campaigns, free = _matches(session, ad_id, keys, mh, own)
+        if not campaigns and not free:
+            if refreshed and own is None and keys:
+                session.execute(_INSERT_FREE, [{"key": k, "ad_id": ad_id} for k in sorted(keys)])
+            elif refreshed and own is not None:
+                _add_campaign_keys(session, own, [ad_id])
             continue
-        members = {ad_id, *matches}
-        current = dict(session.execute(
-            select(CampaignMember.ad_id, CampaignMember.campaign_id)
-            .where(CampaignMember.ad_id.in_(sorted(members)))).all())
-        campaign_ids = sorted(set(current.values()))
-        if campaign_ids:
-            target = campaign_ids[0]
-            for other in campaign_ids[1:]:
-                session.execute(update(CampaignMember).where(CampaignMember.campaign_id == other)
-                                .values(campaign_id=target))
-                session.execute(delete(Campaign).where(Campaign.id == other))
+        targets = sorted(set(campaigns) | ({own} if own is not None else set()))
+        if targets:
+            target = targets[0]
+            for other in targets[1:]:
+                _merge(session, other, target)
                 merged += 1
-            session.execute(update(Campaign).where(Campaign.id == target).values(updated_at=now))
+            touched.add(target)
         else:
             campaign = Campaign(created_at=now, updated_at=now)
             session.add(campaign)
             session.flush()
             target, created = campaign.id, created + 1
-        first_match = min(matches)
-        for member in sorted(members):
-            if member in current:
-                continue
-            reason = (matches[first_match] if member == ad_id
-                      else _reverse(matches[member], ad_id))
+        matched = dict(campaigns.values()) | free
+        first_match = min(matched)
+        joining = ([ad_id] if own is None else []) + sorted(free)
+        for member in joining:
+            reason = matched[first_match] if member == ad_id else _reverse(free[member], ad_id)
             session.add(CampaignMember(ad_id=member, campaign_id=target, reason=reason,
                                        joined_at=now))
             linked += 1
+        if free_rows or free:
+            session.execute(_DELETE_FREE, {"ad_ids": ([ad_id] if free_rows else []) + sorted(free)})
+        # A linked ad that changed brings its new keys too (its old ones stay: the
+        # campaign did use them).
+        changed = [ad_id] if own is not None and refreshed else []
+        _add_campaign_keys(session, target, joining + changed)
+    if touched:  # once per batch; campaigns merged away meanwhile are simply gone
+        session.execute(update(Campaign).where(Campaign.id.in_(sorted(touched)))
+                        .values(updated_at=now))
     session.flush()
     if created or linked or merged:
         log.info("campaigns: %d ad(s) linked, %d created, %d merged", linked, created, merged)

@@ -247,3 +247,40 @@ class FingerprintKey(Base):
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
 
     __table_args__ = (Index("ix_fingerprint_keys_key", "key"),)
+
+
+class CampaignKey(Base):
+    """One row per (key, campaign): some member of the campaign has (or had) this key.
+
+    Linking a new ad looks its keys up here rather than in ``fingerprint_keys``,
+    so the rows read grow with the number of campaigns sharing a key, not with
+    their size: a campaign of 10,000 templated reposts is one row per key.
+    ``ad_id`` is the member that brought the key: the representative a
+    near-duplicate check compares with, and the ad a link's reason names. It is
+    not a foreign key on purpose: the campaign keeps a key it has used even if
+    that ad is ever deleted, and a missing representative is simply skipped.
+    """
+
+    __tablename__ = "campaign_keys"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    # Indexed for merges, which repoint a whole campaign's keys.
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True, index=True)
+    ad_id: Mapped[int] = mapped_column(Integer)
+
+
+class FreeKey(Base):
+    """Lookup keys of ads in no campaign (a copy of their ``fingerprint_keys`` rows).
+
+    Finding the unlinked ads that share a key in ``fingerprint_keys`` would mean
+    reading past every linked ad holding it; these rows go as soon as an ad joins
+    a campaign, so the table stays small and linking reads only what it needs.
+    """
+
+    __tablename__ = "free_keys"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    # Indexed because an ad's rows are deleted by ad when it joins a campaign.
+    ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), primary_key=True,
+                                       index=True)

@@ -1,0 +1,162 @@
+"""Ad fingerprints: normalised contact keys and a MinHash of the text, with its LSH bands.
+
+Each ad gets normalised contact keys (``tg:``, ``phone:``, ``kakao:``,
+``email:``, ...) and the band hashes of a MinHash signature (datasketch) over
+character shingles, all stored in ``fingerprint_keys``; store.campaigns links
+ads that share keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from typing import Any, Mapping
+
+import numpy as np
+from datasketch import MinHash
+from sqlalchemy import bindparam
+from sqlalchemy.orm import Session
+
+from store.schema import Ad, AdFingerprint, FingerprintKey
+
+NUM_PERM = 64
+BANDS, ROWS = 16, 4          # 16 bands of 4 rows: candidate pairs from Jaccard ~0.5 up
+SHINGLE = 5                  # characters; works for Korean, Chinese and Latin text alike
+NEAR_DUPLICATE = 0.7         # estimated Jaccard needed to link on text alone
+MIN_TEXT = 40                # shorter texts are too generic to link on
+SEED = 1                     # fixed, so signatures stored on different nights compare
+# datasketch 2 changed its default permutations; naming ours keeps stored
+# signatures comparable across upgrades. Changing any parameter above or the
+# scheme needs a new FINGERPRINT_VERSION, which recomputes every fingerprint.
+SCHEME = "affine32"
+FINGERPRINT_VERSION = "mh1"
+
+
+# Country codes of the places these ads target or recruit from.
+_COUNTRY_CODES = ("855", "856", "95", "82", "66", "84", "86", "63", "62", "60", "81", "1")
+
+
+def _digits(value: str) -> str:
+    """A phone number as its national number: +855 12 345 678 and 012-345-678 agree."""
+    digits = re.sub(r"\D", "", value)
+    international = value.strip().startswith("+") or digits.startswith("00")
+    digits = digits[2:] if digits.startswith("00") else digits
+    if international or len(digits) >= 11:
+        for code in _COUNTRY_CODES:
+            if digits.startswith(code) and len(digits) - len(code) >= 7:
+                digits = digits[len(code):]
+                break
+    digits = digits.lstrip("0")
+    return digits if len(digits) >= 7 else ""
+
+
+def _handle(value: str) -> str:
+    value = value.strip().lower()
+    value = re.sub(r"^(https?://)?(www\.)?(t\.me|telegram\.me)/(s/)?", "", value)
+    return value.lstrip("@").strip("/ ")
+
+
+def _link(value: str) -> str:
+    value = value.strip().lower()
+    value = re.sub(r"^https?://(www\.)?", "", value)
+    return value.rstrip("/ ")
+
+
+_NORMALISERS = {
+    "telegram": ("tg", _handle), "kakao": ("kakao", _link), "phone": ("phone", _digits),
+    "whatsapp": ("phone", _digits), "line": ("line", lambda v: v.strip().lower().lstrip("@")),
+    "email": ("email", lambda v: v.strip().lower()),
+}
+
+
+def contact_keys(contacts: Mapping[str, Any] | None) -> set[str]:
+    """Normalised lookup keys of an ad's contacts (a ``url`` contact is not a key:
+    many unrelated ads link the same big job board)."""
+    keys: set[str] = set()
+    for kind, values in (contacts or {}).items():
+        if kind not in _NORMALISERS:
+            continue
+        prefix, normalise = _NORMALISERS[kind]
+        for value in values if isinstance(values, list) else [values]:
+            norm = normalise(str(value or ""))
+            if len(norm) >= 3:
+                keys.add(f"{prefix}:{norm}"[:300])
+    return keys
+
+
+def _text(ad: Ad) -> str:
+    return " ".join(f"{ad.title} {ad.description}".lower().split())
+
+
+def minhash_of(text: str) -> MinHash | None:
+    """The MinHash of a text's character shingles; None for texts too short to link."""
+    if len(text) < MIN_TEXT:
+        return None
+    shingles = {text[i:i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
+    mh.update_batch(list(shingles))
+    return mh
+
+
+def band_keys(mh: MinHash) -> set[str]:
+    values = mh.hashvalues.astype("<u8")
+    keys = set()
+    for b in range(BANDS):
+        digest = hashlib.blake2b(values[b * ROWS:(b + 1) * ROWS].tobytes(), digest_size=10)
+        keys.add(f"band{b}:{digest.hexdigest()}")
+    return keys
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> Any:
+    # Deriving the permutations costs more than hashing a short ad; derive them once.
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
+def load_minhash(blob: bytes) -> MinHash:
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations(),
+                   hashvalues=np.frombuffer(blob, dtype="<u8"))
+
+
+def similarity(mh: MinHash, blob: bytes) -> float:
+    """Estimated Jaccard similarity of a MinHash and a stored signature.
+
+    ``mh.jaccard(load_minhash(blob))`` without building a MinHash per stored signature,
+    which cost more than the comparison: linking compares each ad with several.
+    """
+    return float(np.count_nonzero(mh.hashvalues == np.frombuffer(blob, dtype="<u8"))) / NUM_PERM
+
+
+def fingerprint(session: Session, ad: Ad) -> tuple[set[str], MinHash | None, bool]:
+    """(contact keys, MinHash, refreshed?) for an ad, stored; recomputed only on a content change."""
+    return refresh_fingerprint(session, ad, session.get(AdFingerprint, ad.id))
+
+
+# Core, not ORM, statements: an ORM bulk delete scans the whole identity map to keep it in
+# step (1,000 loaded ads per scoring batch), and no FingerprintKey objects are ever loaded.
+_DELETE_KEYS = FingerprintKey.__table__.delete().where(
+    FingerprintKey.__table__.c.ad_id == bindparam("ad_id"))
+_INSERT_KEYS = FingerprintKey.__table__.insert()
+
+
+def refresh_fingerprint(session: Session, ad: Ad,
+                        fp: AdFingerprint | None) -> tuple[set[str], MinHash | None, bool]:
+    """``fingerprint`` given the ad's stored fingerprint row (None when it has none)."""
+    contacts = contact_keys(ad.contacts)
+    stamp = hashlib.sha256(f"{FINGERPRINT_VERSION}:{ad.content_hash}".encode()).hexdigest()
+    if fp is not None and fp.content_hash == stamp:
+        return contacts, (load_minhash(fp.minhash) if fp.minhash else None), False
+    mh = minhash_of(_text(ad))
+    blob = mh.hashvalues.astype("<u8").tobytes() if mh is not None else None
+    if fp is None:
+        session.add(AdFingerprint(ad_id=ad.id, content_hash=stamp, minhash=blob))
+    else:
+        fp.content_hash, fp.minhash = stamp, blob
+    session.execute(_DELETE_KEYS, {"ad_id": ad.id})
+    keys = contacts | (band_keys(mh) if mh is not None else set())
+    if keys:
+        # executemany of one cached statement: SQLAlchemy batches it into multi-row
+        # INSERTs itself ("insertmanyvalues"), without compiling a new statement per ad.
+        session.execute(_INSERT_KEYS, [{"ad_id": ad.id, "key": k} for k in sorted(keys)])
+    return contacts, mh, True
