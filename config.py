@@ -53,7 +53,7 @@ class CrawlConfig:
     concurrent_requests_per_domain: int = 2
     max_pages_per_source: int = 2000
     # A slow or tarpitting source must not hold the nightly run past its window.
-    max_minutes_per_source: float = 60.0
+    max_minutes_per_source: float | None = 60.0  # None: no time limit
     max_response_bytes: int = 5_000_000
     removed_after_runs: int = 3
     redis_url: str | None = None
@@ -308,12 +308,15 @@ def parse_config(data: Any, base_dir: Path, path: Path | None = None,
         concurrent_requests_per_domain=c.positive(
             "concurrent_requests_per_domain", int, d.concurrent_requests_per_domain),
         max_pages_per_source=c.positive("max_pages_per_source", int, d.max_pages_per_source),
-        max_minutes_per_source=c.positive("max_minutes_per_source", float, d.max_minutes_per_source),
+        max_minutes_per_source=c.get("max_minutes_per_source", float, d.max_minutes_per_source, nullable=True),
         max_response_bytes=c.positive("max_response_bytes", int, d.max_response_bytes),
         removed_after_runs=c.positive("removed_after_runs", int, d.removed_after_runs),
         redis_url=env.get("LUREWATCH_REDIS_URL") or redis_url,
         redis_prefix=redis_prefix,
     )
+    if crawl.max_minutes_per_source is not None and crawl.max_minutes_per_source <= 0:
+        raise ConfigError("crawl.max_minutes_per_source: must be greater than 0 (or null for no limit), "
+                          f"got {crawl.max_minutes_per_source}")
     if crawl.download_delay < 0:
         raise ConfigError(f"crawl.download_delay: must not be negative, got {crawl.download_delay}")
     if crawl.retry_times < 0:

@@ -150,9 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'model':<24}{'ads/s':>10}{'seconds':>10}{'peak RSS MB':>14}")
     for r in rows:
         print(f"{r['kind']:<24}{r['ads_per_s']:>10.0f}{r['seconds']:>10.2f}{r['peak_rss_mb']:>14.0f}")
-    lw, base = rows[0]["ads_per_s"], rows[-1]["ads_per_s"]
+    speed = {r["kind"]: r["ads_per_s"] for r in rows}
+    lw, base = speed["lurewatch"], speed["baseline"]
     print(f"lurewatch (with explanations) / baseline speed: {lw / base:.2f}x")
-    print(f"lurewatch text representation alone / baseline speed: {rows[3]['ads_per_s'] / base:.2f}x")
+    print(f"lurewatch text representation alone / baseline speed: {speed['lurewatch-text-only'] / base:.2f}x")
     print("peak RSS of the 2-process run is the largest single process (parent or a worker)")
     return 0
 

@@ -46,7 +46,9 @@ _SPELLED_DIGITS = re.compile(r"\d(?<![\w.,]\d)([\s.\-_*])\d(?!\w)(?:\1\d(?!\w))+
 _SPELLED_SEP = re.compile(r"[\s.\-_*]")
 
 
-# The same pattern as one group, for split(): kept and deleted pieces alternate.
+# The same pattern as one group, for split(): kept and deleted pieces alternate. That holds
+# while _DELETE has no group of its own and never matches empty (each branch consumes).
+assert _DELETE.groups == 0
 _DELETE_SPLIT = re.compile(f"({_DELETE.pattern})")
 
 
@@ -86,7 +88,7 @@ def _swap_homoglyphs(text: str) -> str:
     return _HOMOGLYPH_RX.sub(lambda m: _HOMOGLYPH_MAP[m.group()], text)
 
 
-@dataclass(frozen=True, eq=False)  # holds a numpy array: compare fields, not objects
+@dataclass(frozen=True, eq=False)  # holds a numpy array, so == is identity; compare fields instead
 class Normalized:
     """Normalised text plus what is needed to map its offsets back to the original."""
 

@@ -51,7 +51,7 @@ def scrapy_settings(config: Config, source: SourceConfig | None = None) -> dict[
         "RETRY_TIMES": c.retry_times,
         "RETRY_HTTP_CODES": RETRY_CODES,
         "CLOSESPIDER_PAGECOUNT": c.max_pages_per_source,
-        "CLOSESPIDER_TIMEOUT": c.max_minutes_per_source * 60,
+        "CLOSESPIDER_TIMEOUT": (c.max_minutes_per_source or 0) * 60,  # 0: no limit
         "COOKIES_ENABLED": False,
         # Drops are counted per reason in the stats; one log line each at INFO is enough.
         "DEFAULT_DROPITEM_LOG_LEVEL": "INFO",

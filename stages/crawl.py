@@ -164,6 +164,14 @@ def crawl(config: Config, factory: sessionmaker[Session], run_id: int | None,
             counts["removed"] = (mark_removed(session, source.name, config.crawl.removed_after_runs, now)
                                  if complete else 0)
             counts["complete"], counts["failed"] = complete, failed
+            if not failed and counts["finish_reason"] in LIMITS:
+                # Worth an operator's attention: a source that hits its limit every night
+                # never completes a crawl, so its vanished ads are never marked removed.
+                log.warning("source %s stopped at its %s (crawl.max_%s_per_source) after %d pages: "
+                            "what it fetched is kept, but the crawl is not complete, so no ad is "
+                            "marked removed", source.name, LIMITS[counts["finish_reason"]],
+                            "pages" if counts["finish_reason"] == "closespider_pagecount" else "minutes",
+                            counts["pages"])
             per_source[source.name] = counts
             log.info("source %s: %s", source.name,
                      ", ".join(f"{c} {counts[c]}" for c in COLUMNS))

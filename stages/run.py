@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from stages.common import StageResult, engine_of, utcnow
-from stages.crawl import crawl_stage
+from stages.crawl import LIMITS, crawl_stage
 from stages.export import export_nightly
 from stages.health import crawl_sources, health_alarms
 from stages.score import score_stage
@@ -151,4 +151,6 @@ def format_summary(result: RunResult) -> str:
 
 def _source_line(row: Any) -> str:
     keys = ("pages", "new", "updated", "unchanged", "dropped", "errors")
-    return ", ".join(f"{k} {row.get(k, 0)}" for k in keys) + (" FAILED" if row.get("failed") else "")
+    stopped = LIMITS.get(row.get("finish_reason", ""))
+    return (", ".join(f"{k} {row.get(k, 0)}" for k in keys) + (" FAILED" if row.get("failed") else "")
+            + (f" (stopped at {stopped})" if stopped and not row.get("failed") else ""))

@@ -26,9 +26,9 @@ from sqlalchemy import Integer, bindparam, cast, delete, func, null, select, uni
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-# contact_keys and fingerprint are re-exported: callers fingerprint and link through one module.
+# contact_keys is re-exported: callers read keys and link through one module.
 from store.fingerprints import (  # noqa: F401
-    NEAR_DUPLICATE, band_keys, contact_keys, fingerprint, refresh_fingerprint, similarity,
+    NEAR_DUPLICATE, band_keys, contact_keys, refresh_fingerprint, similarity,
 )
 from store.schema import (
     Ad, AdFingerprint, Campaign, CampaignKey, CampaignMember, FingerprintKey, FreeKey, ReviewItem,

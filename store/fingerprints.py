@@ -129,7 +129,11 @@ def similarity(mh: MinHash, blob: bytes) -> float:
 
 
 def fingerprint(session: Session, ad: Ad) -> tuple[set[str], MinHash | None, bool]:
-    """(contact keys, MinHash, refreshed?) for an ad, stored; recomputed only on a content change."""
+    """(contact keys, MinHash, refreshed?) for an ad, stored; recomputed only on a content change.
+
+    Writes fingerprint_keys only: link_ads also keeps campaign_keys and free_keys in step,
+    so ads meant for linking must be fingerprinted through link_ads, not this.
+    """
     return refresh_fingerprint(session, ad, session.get(AdFingerprint, ad.id))
 
 

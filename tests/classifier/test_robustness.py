@@ -4,11 +4,12 @@ fail scoring for the 2,000 ads around it (as "$1.234.5" once did)."""
 from __future__ import annotations
 
 import random
+import unicodedata
 
 import pytest
 
 from classifier import features as F
-from classifier.normalize import normalize, normalize_batch
+from classifier.normalize import _swap_homoglyphs, normalize, normalize_batch
 
 # Pieces that stress each stage: numbers in every separator style next to currency and
 # period words (pay), separators between dense letters and spelled-out words
@@ -54,3 +55,24 @@ def test_batch_normalisation_equals_one_by_one(seed: int) -> None:
     texts = _random_texts(300, seed + 10)
     batch = normalize_batch(texts)
     assert [t.lstrip() for t in batch.texts()] == [normalize(t.replace("\x00", " ")).text.lstrip() for t in texts]
+
+
+def _forms(original: str) -> str:
+    """What normalisation may turn these original characters into (before deletions)."""
+    return _swap_homoglyphs("".join(unicodedata.normalize("NFKC", c).lower() for c in original))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_every_normalised_character_maps_back_to_the_original_it_came_from(seed: int) -> None:
+    # The offset maps behind every evidence span: each character of the normalised text
+    # maps to original characters whose normal form holds it, in order, for single texts
+    # and for a whole batch (separators included).
+    texts = _random_texts(200, seed + 20)
+    cases = [normalize(t) for t in texts] + [normalize_batch(texts).norm]
+    for norm in cases:
+        n = len(norm.text)
+        spans = [norm.to_original(i, i + 1) for i in range(n)]
+        assert all(norm.text[i] in _forms(norm.original[a:b]) for i, (a, b) in enumerate(spans))
+        assert [a for a, _ in spans] == sorted(a for a, _ in spans)
+        many = norm.to_original_many(list(range(n)), list(range(1, n + 1)))
+        assert list(zip(*many)) == spans

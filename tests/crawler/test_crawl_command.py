@@ -81,8 +81,10 @@ def test_a_slow_source_stops_at_the_time_limit_and_keeps_what_it_got(write_confi
         assert pipeline.main(["crawl", "--config", str(path)]) == 0  # a limit is not a failure
     finally:
         server.stop()
-    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("slow"))
+    out, err = capsys.readouterr()
+    row = next(line for line in out.splitlines() if line.startswith("slow"))
     assert row.endswith("stopped at time limit")
+    assert "source slow stopped at its time limit" in err and "no ad is marked removed" in err
     assert 0 < len(_rows(path, select(Ad.id))) < 30
     [(complete, failed, counts)] = _rows(path, select(Crawl.complete, Crawl.failed, Crawl.counts))
     # Not complete: ads beyond the limit were not seen, so none may be marked removed.

@@ -28,6 +28,13 @@ def test_settings_follow_the_config(write_config):
     assert list(s["ITEM_PIPELINES"]) == sorted(s["ITEM_PIPELINES"], key=s["ITEM_PIPELINES"].get)
 
 
+def test_no_time_limit_when_the_config_says_null(write_config):
+    config = load_config(write_config({"crawl": {"max_minutes_per_source": None},
+                                       "sources": [{"name": "s", "kind": "feed", "start_urls": ["https://x.example/rss"]}]}))
+    assert scrapy_settings(config, config.source("s"))["CLOSESPIDER_TIMEOUT"] == 0  # Scrapy: 0 is off
+    assert load_config(write_config({})).crawl.max_minutes_per_source == 60
+
+
 def test_module_settings_are_lazy_and_read_the_config(write_config, monkeypatch):
     import crawler.settings as module
     path = write_config({"crawl": {"user_agent": "lazy-ua"}})

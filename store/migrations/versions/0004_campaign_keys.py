@@ -23,7 +23,9 @@ down_revision = '0003'
 branch_labels = None
 depends_on = None
 
-# The representative of a (key, campaign) is its lowest ad id, as link_ads would pick it.
+# The representative of a (key, campaign) is its lowest ad id: link_ads keeps whichever member
+# brought the key first, which is usually but not always the lowest id; either serves as a
+# representative for near-duplicate checks.
 BACKFILL_CAMPAIGN_KEYS = """
 INSERT INTO campaign_keys (key, campaign_id, ad_id)
 SELECT fk.key, cm.campaign_id, MIN(fk.ad_id)
