@@ -9,6 +9,7 @@ import weakref
 
 import numpy as np
 import pandas as pd
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.pipeline import Pipeline
 
 from classifier.features import Analysis, Reason, pause_gc
@@ -43,6 +44,13 @@ def _text_coef(pipeline: Pipeline) -> tuple[np.ndarray, slice, np.ndarray]:
     cache = (coef[sl], sl, names)
     _COEF_CACHE[pipeline] = cache
     return cache
+
+
+def _is_filler(token: str) -> bool:
+    """Words that explain nothing to an analyst ("in", "the", "we", "a"), though the model may
+    weigh them: seed lures say "work in Cambodia" more often than real ads say "in". Short
+    words that do mean something here ("qq", "vx", "tg") are not stop words and stay."""
+    return token in ENGLISH_STOP_WORDS or (token.isascii() and len(token) < 2)
 
 
 def _find_token(token: str, text: str) -> tuple[int, int] | None:
@@ -99,8 +107,12 @@ def _score_frame(pipeline: Pipeline, ads: pd.DataFrame, threshold: float) -> pd.
     for i, a in enumerate(analysed["_analysis"]):
         lo, hi = C.indptr[i], C.indptr[i + 1]
         data, idx = C.data[lo:hi], C.indices[lo:hi]
-        top = np.argsort(-data)[:TOP_TEXT_FEATURES] if hi > lo else []
-        keep = [j for j in top if data[j] >= MIN_TEXT_CONTRIBUTION]
+        keep = []
+        for j in np.argsort(-data) if hi > lo else []:
+            if data[j] < MIN_TEXT_CONTRIBUTION or len(keep) == TOP_TEXT_FEATURES:
+                break
+            if not _is_filler(str(names[idx[j]])):
+                keep.append(j)
         reasons.append(_reasons(a, [str(names[idx[j]]) for j in keep], [float(data[j]) for j in keep]))
     return pd.DataFrame({
         "score": np.round(scores, 4),

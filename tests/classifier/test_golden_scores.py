@@ -42,3 +42,13 @@ def test_small_batches_match_golden(shipped, golden) -> None:
     ads = golden_ads()
     parts = [score_frame(pipeline, ads.iloc[i:i + 7], float(card["threshold"])) for i in range(0, len(ads), 7)]
     assert _outputs(pd.concat(parts)) == golden["outputs"]
+
+
+def test_text_reasons_are_words_an_analyst_can_read(shipped) -> None:
+    """Stop words can carry weight in the model but explain nothing ("mentions 'in'")."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    pipeline, card = shipped
+    frame = score_frame(pipeline, golden_ads(), float(card["threshold"]))
+    texts = [r["evidence"].lower() for reasons in frame["reasons"] for r in reasons if r["signal"] == "text"]
+    assert texts and not [t for t in texts if t in ENGLISH_STOP_WORDS]
