@@ -9,7 +9,8 @@ from pathlib import Path
 
 from classifier.errors import PatternFileError
 from classifier.indicators import (
-    Hit, IndicatorSet, Signal, build_set, find_hits, find_hits_batch, phrase_atoms, read_pattern_file,
+    Hit, IndicatorSet, Signal, build_set, entry_value, find_hits, find_hits_batch, phrase_atoms,
+    read_pattern_file, require_keys,
 )
 from classifier.normalize import Batch, Normalized
 
@@ -60,16 +61,11 @@ def parse_gazetteer(spec: dict, where: str = "gazetteer.yaml") -> Gazetteer:
         at = f"{where}: places[{i}]"
         if not isinstance(entry, dict):
             raise PatternFileError(f"{at}: expected a mapping")
-        for key in ("id", "country", "risk", "names"):
-            if key not in entry:
-                raise PatternFileError(f"{at}: missing key {key!r}")
+        require_keys(entry, ("id", "country", "risk", "names"), at)
         pid = str(entry["id"])
         if pid in places:
             raise PatternFileError(f"{at}: duplicate id {pid!r}")
-        try:
-            risk = int(entry["risk"])
-        except (TypeError, ValueError):
-            raise PatternFileError(f"{at}: key 'risk' must be an integer") from None
+        risk = entry_value(entry, "risk", int, "an integer", at)
         names = entry["names"]
         if not isinstance(names, list) or not names:
             raise PatternFileError(f"{at}: key 'names' must be a non-empty list")

@@ -196,13 +196,8 @@ def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, .
         if sid in seen:
             raise PatternFileError(f"{at}: duplicate id")
         seen.add(sid)
-        for key in ("label", "weight", "patterns"):
-            if key not in entry:
-                raise PatternFileError(f"{at}: missing key {key!r}")
-        try:
-            weight = float(entry["weight"])
-        except (TypeError, ValueError):
-            raise PatternFileError(f"{at}: key 'weight' must be a number") from None
+        require_keys(entry, ("label", "weight", "patterns"), at)
+        weight = entry_value(entry, "weight", float, "a number", at)
         patterns = entry["patterns"]
         if not isinstance(patterns, dict) or not patterns:
             raise PatternFileError(f"{at}: key 'patterns' must map languages to lists")
@@ -224,6 +219,21 @@ def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, .
         out.append(Signal(sid, str(entry.get("ref", "")), str(entry["label"]), weight,
                           tuple(phrases), tuple(regexes), exclude))
     return tuple(out)
+
+
+def require_keys(entry: dict, keys: tuple[str, ...], at: str) -> None:
+    """PatternFileError naming the first of ``keys`` an entry of an expert-edited file lacks."""
+    for key in keys:
+        if key not in entry:
+            raise PatternFileError(f"{at}: missing key {key!r}")
+
+
+def entry_value(entry: dict, key: str, kind: type, noun: str, at: str) -> Any:
+    """``kind(entry[key])``, or PatternFileError saying the key must be ``noun``."""
+    try:
+        return kind(entry[key])
+    except (TypeError, ValueError):
+        raise PatternFileError(f"{at}: key {key!r} must be {noun}") from None
 
 
 def read_pattern_file(p: Path) -> Any:
