@@ -91,8 +91,10 @@ def test_failed_current_write_keeps_old_pointer(tiny_models_dir, tiny_fit, monke
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError):
         registry.set_current(tiny_models_dir, second)
+    monkeypatch.undo()
     assert registry.current_version(tiny_models_dir) == first
-    assert not list(tiny_models_dir.glob(".CURRENT.*"))
+    assert (tiny_models_dir / registry.CURRENT).read_text() == first + "\n"
+    assert not list(tiny_models_dir.glob(".CURRENT.*"))  # the temp file is cleaned up
 
 
 def test_corrupt_artefact_with_matching_hash(tiny_models_dir) -> None:
