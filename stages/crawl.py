@@ -99,6 +99,8 @@ def source_counts(stats: dict[str, Any], error: str | None) -> dict[str, Any]:
 # A crawl stopped by a configured limit kept what it fetched: not failed, but not complete
 # either (unseen ads may lie beyond the limit, so none is marked removed).
 LIMITS = {"closespider_pagecount": "page limit", "closespider_timeout": "time limit"}
+_LIMIT_KEYS = {"closespider_pagecount": "crawl.max_pages_per_source",
+               "closespider_timeout": "crawl.max_minutes_per_source"}
 
 
 def _failed(counts: dict[str, Any], error: str | None) -> bool:
@@ -167,11 +169,10 @@ def crawl(config: Config, factory: sessionmaker[Session], run_id: int | None,
             if not failed and counts["finish_reason"] in LIMITS:
                 # Worth an operator's attention: a source that hits its limit every night
                 # never completes a crawl, so its vanished ads are never marked removed.
-                log.warning("source %s stopped at its %s (crawl.max_%s_per_source) after %d pages: "
-                            "what it fetched is kept, but the crawl is not complete, so no ad is "
-                            "marked removed", source.name, LIMITS[counts["finish_reason"]],
-                            "pages" if counts["finish_reason"] == "closespider_pagecount" else "minutes",
-                            counts["pages"])
+                log.warning("source %s stopped at its %s (%s) after %d pages: what it fetched is "
+                            "kept, but the crawl is not complete, so no ad is marked removed",
+                            source.name, LIMITS[counts["finish_reason"]],
+                            _LIMIT_KEYS[counts["finish_reason"]], counts["pages"])
             per_source[source.name] = counts
             log.info("source %s: %s", source.name,
                      ", ".join(f"{c} {counts[c]}" for c in COLUMNS))
