@@ -34,16 +34,19 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
 	$(PY) -m pip install --quiet -r requirements-test.lock
 	touch $@
 
+# Packages only the tests need (the [test] extra and what it pulls in): requirements-test.lock.
+TEST_TOOLS := pytest|pytest-timeout|pytest-xdist|execnet|iniconfig|pluggy|httpx2|httpcore2|truststore|selenium|trio|trio-websocket|outcome|sniffio|sortedcontainers|wsproto|websocket-client|PySocks
+
 # Re-pin after changing dependencies in pyproject.toml (then retrain: see README).
 lock: $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[test]'
 	{ echo "# Exact versions of every runtime package, installed by make so a fresh machine"; \
 	  echo "# gets the versions the shipped model was trained with. Regenerate: make lock"; \
 	  echo "# setuptools and wheel are pinned too: make builds the project without build isolation."; \
-	  $(PY) -m pip freeze --all --exclude-editable | grep -v -E "^pip==" | grep -v -E '^(pytest|pytest-timeout|pytest-xdist|execnet|iniconfig|pluggy)=='; } > requirements.lock
+	  $(PY) -m pip freeze --all --exclude-editable | grep -v -E "^pip==" | grep -v -E '^($(TEST_TOOLS))=='; } > requirements.lock
 	{ echo "# Test tools, pinned like requirements.lock (which this file includes)."; \
 	  echo "-r requirements.lock"; \
-	  $(PY) -m pip freeze | grep -E '^(pytest|pytest-timeout|pytest-xdist|execnet|iniconfig|pluggy)=='; } > requirements-test.lock
+	  $(PY) -m pip freeze | grep -E '^($(TEST_TOOLS))=='; } > requirements-test.lock
 
 clean:
 	rm -rf $(VENV) build *.egg-info
