@@ -6,6 +6,9 @@ characters (＠ｎａｍｅ), spaces or dots inside numbers, "(at)" for "@", Kor
 abbreviations such as ㅌㄹ (텔레) and ㅋㅌ (카톡). We normalise those first (NFKC,
 de-obfuscation) and then match labelled IDs, links and bare handles.
 
+Phone and WhatsApp numbers are stored in E.164 (store.contacts.normalise_phone,
+with libphonenumber), so one number written three ways is one contact.
+
 A bare ``@handle`` with no label is taken as Telegram: in these ads that is what
 it is (INDICATORS.md §5); a handle right after a KakaoTalk or Line label goes there.
 """
@@ -17,6 +20,7 @@ import unicodedata
 from typing import Iterable
 
 from crawler.items import CONTACT_KINDS
+from store.contacts import normalise_phone
 
 Contacts = dict[str, list[str]]
 
@@ -57,7 +61,6 @@ _WA_NUMBER = re.compile(rf"(?<![A-Za-z]){_WA_LABEL}(?![A-Za-z]){_GAP}(\+?[\d][\d
 _HANDLE = re.compile(r"(?<![\w.@/+-])@([A-Za-z][A-Za-z0-9_]{4,31})(?![\w@.]*\.[A-Za-z]{2,}\b)")
 _PHONE = re.compile(r"(?<![\w+])((?:\+|00)\s?\d{1,3}[\s.\-]?(?:\(0\)\s?)?\d[\d\s.\-]{5,16}\d|0\d[\d\s.\-()]{6,14}\d)(?![\w])")
 _DATE_LIKE = re.compile(r"^\d{4}[.\-/]\d{1,2}[.\-/]\d{1,2}|^\d{2,4}[.\-]\d{2}[.\-]\d{2,4}$")
-_KR_MOBILE = re.compile(r"^01[016789]\d{7,8}$")
 # Words that follow "@" in ordinary prose and are not handles.
 _NOT_HANDLES = {"gmail", "naver", "daum", "hanmail", "yahoo", "hotmail", "outlook", "media",
                 "import", "example"}
@@ -77,18 +80,6 @@ def deobfuscate(text: str) -> str:
     for pattern, replacement in _OBFUSCATIONS:
         text = pattern.sub(replacement, text)
     return text
-
-
-def normalise_phone(raw: str) -> str:
-    """E.164 ("+85512345678") for international and Korean mobile numbers, else the digits."""
-    digits = re.sub(r"\D", "", raw.replace("(0)", ""))
-    stripped = raw.strip()
-    if stripped.startswith("+") or stripped.startswith("00"):
-        digits = digits[2:] if stripped.startswith("00") else digits
-        return "+" + digits
-    if _KR_MOBILE.match(digits):
-        return "+82" + digits[1:]
-    return digits
 
 
 def _plausible_phone(raw: str) -> bool:

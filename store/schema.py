@@ -19,6 +19,7 @@ REVIEW_STATUSES = ("pending", "in_review", "scam", "legit", "needs_info", "skipp
 DECISIONS = ("scam", "legit", "needs_info", "skipped")
 RUN_STATUSES = ("running", "ok", "partial", "failed", "interrupted")
 BANDS = ("low", "medium", "high")
+ROLES = ("analyst", "lead")
 
 # Named constraints so Alembic batch migrations on SQLite can find them later.
 NAMING = {
@@ -284,3 +285,46 @@ class FreeKey(Base):
     # Indexed because an ad's rows are deleted by ad when it joins a campaign.
     ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), primary_key=True,
                                        index=True)
+
+
+class AdContact(Base):
+    """One normalised contact of an ad (store.contacts), so a search is an index lookup."""
+
+    __tablename__ = "ad_contacts"
+    __table_args__ = (Index("ix_ad_contacts_value_kind", "value", "kind"),)
+
+    ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(300), primary_key=True)
+
+
+class User(Base):
+    """An account of the review desk: an analyst or a lead, with an argon2 password hash."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="analyst")
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Part of every session cookie; a new password or disabling the account changes it,
+    # which ends every session signed before.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LoginFailure(Base):
+    """A failed login, kept a while to rate-limit guessing by account name and by client."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_name_at", "name", "at"),
+                      Index("ix_login_failures_client_at", "client", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    client: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

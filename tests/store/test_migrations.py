@@ -13,7 +13,7 @@ from store.schema import Base
 
 TABLES = {"ads", "scores", "review_items", "review_events", "runs", "alembic_version",
           "campaigns", "campaign_members", "ad_fingerprints", "fingerprint_keys",
-          "campaign_keys", "free_keys"}
+          "campaign_keys", "free_keys", "ad_contacts", "users", "login_failures"}
 
 
 def test_migrations_create_every_table_and_match_the_models(db_url):
