@@ -8,6 +8,7 @@ Exit codes: 0 success; 1 error (bad input, bad config, failed run) with one line
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import sys
@@ -23,11 +24,12 @@ from stages import classify as classify_stage
 from stages import train as train_stage
 from stages.common import database, utcnow
 from stages.crawl import crawl_run, format_table, select_sources
-from stages.export import export_queue
+from stages.export import CONTACT_FORMATS, export_contacts, export_queue
 from stages.review import analyst_name, format_list, format_show
 from stages.run import format_summary, run_nightly
 from stages.scaleout import crawl_worker
 from stages.score import score_ads
+from store.accounts import add_user, disable_user, list_users, set_password
 from store.campaigns import campaign_of
 from store.decisions import import_decisions
 from store.errors import ImportValidationError, NotFoundError, ReviewError, StoreError
@@ -147,7 +149,20 @@ def _filters(args: argparse.Namespace, default: tuple[str, ...] = ("pending",)) 
 
 
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
-    """Write the queue (pending items by default) as CSV, XLSX or JSON Lines."""
+    """Write the queue (pending items by default) as CSV, XLSX or JSON Lines,
+    or the confirmed scam contacts as CSV or STIX 2.1."""
+    if args.format in CONTACT_FORMATS:
+        given = [f"--{name.replace('_', '-')}" for name in ("status", "min_score", "source", "country",
+                                                              "since", "campaign")
+                 if getattr(args, name) is not None]
+        if given:
+            raise ConfigError(f"{', '.join(given)}: queue filters do not apply to --format {args.format} "
+                              f"(it exports every contact of ads decided scam)")
+        with database(config) as factory:
+            path, n = export_contacts(config, factory, args.format, Path(args.out) if args.out else None)
+        if not args.quiet:
+            print(f"exported {n} confirmed contact(s) to {path}")
+        return EXIT_OK
     with database(config) as factory:
         path, n = export_queue(config, factory, args.format, _filters(args),
                                Path(args.out) if args.out else None)
@@ -254,8 +269,9 @@ def cmd_review(args: argparse.Namespace, config: Config) -> int:
 
 
 def _export_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=EXPORT_FORMATS,
-                   help="file format (default: the first of export.formats)")
+    p.add_argument("--format", choices=(*EXPORT_FORMATS, *CONTACT_FORMATS),
+                   help="file format (default: the first of export.formats); contacts-csv and stix "
+                        "write the contacts of ads analysts decided scam, for platforms and police")
     _filter_options(p, "pending (default), in_review, a decision, or all; repeatable")
     p.add_argument("--out", metavar="FILE", help="where to write (default: export.dir/flagged-DATE.EXT)")
 
@@ -388,6 +404,80 @@ def _add_models(p: argparse.ArgumentParser) -> None:
                        help="make the previously current model current again and rescore the queue")
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """From standard input (--password-stdin, first line), else prompted twice without echo."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise ConfigError("--password-stdin: no password on standard input")
+        return password
+    if not sys.stdin.isatty():
+        raise ConfigError("no terminal to prompt for the password on; pipe it with --password-stdin")
+    password = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != password:
+        raise ConfigError("the two passwords differ; nothing was changed")
+    return password
+
+
+def cmd_users(args: argparse.Namespace, config: Config) -> int:
+    """Accounts of the review desk: add, list, disable, passwd."""
+    now = utcnow()
+    if args.action in ("add", "passwd"):
+        password = _read_password(args)
+    with database(config) as factory, factory.begin() as session:
+        if args.action == "add":
+            account = add_user(session, args.name, password, now, args.role)
+            message = f"user {account.name} added ({account.role})"
+        elif args.action == "passwd":
+            set_password(session, args.name, password, now)
+            message = f"password of {args.name} changed; their open sessions have ended"
+        elif args.action == "disable":
+            disable_user(session, args.name, now)
+            message = f"user {args.name} disabled; their open sessions have ended"
+        else:
+            users = list_users(session)
+            lines = [f"{'NAME':<24} {'ROLE':<8} {'STATUS':<9} {'CREATED':<17} LAST LOGIN"]
+            lines += [f"{u.name:<24} {u.role:<8} {'disabled' if u.disabled else 'active':<9} "
+                      f"{u.created_at:%Y-%m-%d %H:%M} "
+                      f"{u.last_login_at.strftime('%Y-%m-%d %H:%M') if u.last_login_at else '-'}"
+                      for u in users]
+            message = "\n".join(lines) if users else "no users yet: pipeline.py users add NAME"
+    if not args.quiet or args.action == "list":
+        print(message)
+    return EXIT_OK
+
+
+def _add_users(p: argparse.ArgumentParser) -> None:
+    common = _common_options()
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", parents=[common], help="a new account (password prompted, or --password-stdin)")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", choices=("analyst", "lead"), default="analyst",
+                     help="analyst (default) or lead (may also release others' claims)")
+    actions.add_parser("list", parents=[common], help="every account, its role and status")
+    dis = actions.add_parser("disable", parents=[common], help="stop an account logging in; ends its sessions")
+    dis.add_argument("name", metavar="NAME")
+    pw = actions.add_parser("passwd", parents=[common], help="set a new password; ends the account's sessions")
+    pw.add_argument("name", metavar="NAME")
+    for sub in (add, pw):
+        sub.add_argument("--password-stdin", action="store_true",
+                         help="read the password from the first line of standard input (for scripts)")
+
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    """Run the analysts' review desk until interrupted."""
+    from web.server import serve  # the web stack loads only for this command
+
+    serve(config, args.host or config.web.host, args.port or config.web.port)
+    return EXIT_OK
+
+
+def _add_serve(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", help="address to listen on (default: web.host, 127.0.0.1); any other "
+                                  "than loopback needs LUREWATCH_SECRET_KEY")
+    p.add_argument("--port", type=int, help="port (default: web.port, 8080)")
+
+
 # (name, help, add-arguments, handler); later issues add their commands here.
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = [
     ("run", "nightly job: crawl, score, queue, export", lambda p: None, cmd_run),
@@ -406,6 +496,9 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
     ("train", "train from seed data, files and analysts' decisions; compare; optionally promote",
      _add_train, cmd_train),
     ("models", "model registry: list | promote VERSION | rollback", _add_models, cmd_models),
+    ("serve", "the analysts' review desk in a browser (web)", _add_serve, cmd_serve),
+    ("users", "accounts of the review desk: add NAME | list | disable NAME | passwd NAME",
+     _add_users, cmd_users),
 ]
 
 

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from stages.common import StageResult, utcnow
+from store.confirmed import confirmed_contacts, contacts_csv, contacts_stix
 from store.exports import write_export
+from store.files import atomic_write
 from store.listing import QueueFilter, list_items
 from store.queue import expire_leases
 
@@ -36,6 +38,30 @@ def export_queue(config: Config, factory: sessionmaker[Session], fmt: str | None
         rows = list_items(session, filters)
     path = write_export(rows, out or default_path(config, fmt, now), fmt)
     return path, len(rows)
+
+
+CONTACT_FORMATS = {"contacts-csv": "csv", "stix": "stix.json"}
+
+
+def export_contacts(config: Config, factory: sessionmaker[Session], fmt: str, out: Path | None = None,
+                    now: datetime | None = None) -> tuple[Path, int]:
+    """Write the contacts of ads analysts decided scam as CSV or a STIX 2.1 bundle; (path, count).
+
+    ``out`` defaults to ``export.dir/confirmed-contacts-YYYY-MM-DD.csv`` (or ``.stix.json``).
+    """
+    now = now or utcnow()
+    with factory() as session:
+        contacts = confirmed_contacts(session)
+    path = out or config.export.dir / f"confirmed-contacts-{now.date().isoformat()}.{CONTACT_FORMATS[fmt]}"
+    if fmt == "contacts-csv":
+        text = contacts_csv(contacts)
+        # utf-8-sig: the BOM Excel needs to read Korean as UTF-8.
+        atomic_write(path, lambda fh: fh.write(text), encoding="utf-8-sig", newline="")
+    else:
+        bundle = contacts_stix(contacts)
+        atomic_write(path, lambda fh: fh.write(bundle))
+    log.info("exported %d confirmed contact(s) to %s", len(contacts), path)
+    return path, len(contacts)
 
 
 def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) -> StageResult:

@@ -234,36 +234,78 @@ def _metric(card: dict, *path: str) -> float | None:
     return node if isinstance(node, (int, float)) else None
 
 
-def format_models(models_dir: Path) -> str:
-    """`models list`: one line per version, newest last; `*` marks the current one.
+@dataclass(frozen=True)
+class ModelSummary:
+    """One saved model version as `models list` and the desk show it."""
 
-    Held-out metrics for models trained by `pipeline.py train`; grouped-CV figures (marked
-    cv) for older cards that have no held-out comparison.
+    version: str
+    current: bool
+    created: str = "-"
+    rows: int | None = None
+    decisions: int | None = None
+    threshold: float | None = None
+    recall_at_fpr: float | None = None
+    pr_auc: float | None = None
+    heldout: bool = False             # figures from a held-out comparison, else grouped CV
+    error: str | None = None          # the card could not be read
+
+
+def model_summaries(models_dir: Path) -> list[ModelSummary]:
+    """Every saved version, oldest first, with its key figures.
+
+    Held-out metrics for models trained by `pipeline.py train`; grouped-CV figures
+    for older cards that have no held-out comparison.
     """
-    versions = registry.list_versions(models_dir)
-    if not versions:
-        return f"no models in {models_dir}"
     try:
         current = registry.current_version(models_dir)
     except registry.ModelError:
         current = None
-    fmt = (lambda v: "-" if v is None else f"{v:.3f}")
-    lines = [f"  {'VERSION':<20} {'CREATED':<25} {'ROWS':>6} {'DECIDED':>7} {'THRESH':>6} "
-             f"{'R@FPR':>6} {'PR-AUC':>6} EVAL"]
-    for v in versions:
+    out = []
+    for v in registry.list_versions(models_dir):
         try:
             card = registry.read_card(models_dir, v)
         except registry.ModelError as exc:
-            lines.append(f"{'*' if v == current else ' '} {v:<20} unreadable card: {exc}")
+            out.append(ModelSummary(v, v == current, error=str(exc)))
             continue
         heldout = _metric(card, "heldout", "new", "pr_auc") is not None
-        r_fpr = _metric(card, "heldout", "new", "recall_at_max_fpr")
         pr_auc = _metric(card, "heldout", "new", "pr_auc") if heldout else \
             _metric(card, "cv", "full_ads", "pr_auc") or _metric(card, "cv", "all_texts", "pr_auc")
-        rows = _metric(card, "training", "rows")
-        decided = _metric(card, "training", "decisions")
-        lines.append(f"{'*' if v == current else ' '} {v:<20} {str(card.get('created', '-')):<25} "
-                     f"{'-' if rows is None else int(rows):>6} {'-' if decided is None else int(decided):>7} "
-                     f"{fmt(_metric(card, 'threshold')):>6} {fmt(r_fpr):>6} {fmt(pr_auc):>6} "
-                     f"{'held-out' if heldout else 'cv'}")
+        rows, decided = _metric(card, "training", "rows"), _metric(card, "training", "decisions")
+        out.append(ModelSummary(v, v == current, str(card.get("created", "-")),
+                                None if rows is None else int(rows), None if decided is None else int(decided),
+                                _metric(card, "threshold"), _metric(card, "heldout", "new", "recall_at_max_fpr"),
+                                pr_auc, heldout))
+    return out
+
+
+def heldout_report(models_dir: Path, version: str) -> dict | None:
+    """The version's heldout.json (metrics and PR curves of the comparison), if it has one."""
+    path = models_dir / version / REPORT_JSON
+    if version not in registry.list_versions(models_dir) or not path.is_file():
+        return None
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("%s: unreadable held-out report: %s", path, exc)
+        return None
+    return report if isinstance(report, dict) else None
+
+
+def format_models(models_dir: Path) -> str:
+    """`models list`: one line per version, newest last; `*` marks the current one."""
+    summaries = model_summaries(models_dir)
+    if not summaries:
+        return f"no models in {models_dir}"
+    fmt = (lambda v: "-" if v is None else f"{v:.3f}")
+    lines = [f"  {'VERSION':<20} {'CREATED':<25} {'ROWS':>6} {'DECIDED':>7} {'THRESH':>6} "
+             f"{'R@FPR':>6} {'PR-AUC':>6} EVAL"]
+    for m in summaries:
+        mark = "*" if m.current else " "
+        if m.error:
+            lines.append(f"{mark} {m.version:<20} unreadable card: {m.error}")
+            continue
+        lines.append(f"{mark} {m.version:<20} {m.created:<25} "
+                     f"{'-' if m.rows is None else m.rows:>6} {'-' if m.decisions is None else m.decisions:>7} "
+                     f"{fmt(m.threshold):>6} {fmt(m.recall_at_fpr):>6} {fmt(m.pr_auc):>6} "
+                     f"{'held-out' if m.heldout else 'cv'}")
     return "\n".join(lines)
