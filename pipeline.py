@@ -29,7 +29,7 @@ from stages.review import analyst_name, format_list, format_show
 from stages.run import format_summary, run_nightly
 from stages.scaleout import crawl_worker
 from stages.score import score_ads
-from store.accounts import add_user, disable_user, list_users, set_password
+from store.accounts import add_user, check_password, disable_user, list_users, set_password
 from store.campaigns import campaign_of
 from store.decisions import import_decisions
 from store.errors import ImportValidationError, NotFoundError, ReviewError, StoreError
@@ -424,6 +424,7 @@ def cmd_users(args: argparse.Namespace, config: Config) -> int:
     now = utcnow()
     if args.action in ("add", "passwd"):
         password = _read_password(args)
+        check_password(password)  # before the database is even opened
     with database(config) as factory, factory.begin() as session:
         if args.action == "add":
             account = add_user(session, args.name, password, now, args.role)

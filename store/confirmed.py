@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -87,13 +88,23 @@ def confirmed_contacts(session: Session) -> list[ConfirmedContact]:
     return out
 
 
+# E.164 numbers and Telegram handles start with + and @ but can hold no function call or
+# DDE link; receivers match them exactly, so they are written as they are. Every other
+# value goes through the usual formula neutralising.
+_INERT = re.compile(r"\+\d{4,15}|@[a-z0-9_]{1,64}")
+
+
+def _cell(value: str) -> str:
+    return value if _INERT.fullmatch(value) else neutralise(value)
+
+
 def contacts_csv(contacts: list[ConfirmedContact]) -> str:
     """The contacts as CSV text (formula-safe cells; the caller adds the BOM if it writes a file)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for c in contacts:
-        writer.writerow([neutralise(c.kind), neutralise(c.value), c.scam_ads, c.cleared_ads,
+        writer.writerow([c.kind, _cell(c.value), c.scam_ads, c.cleared_ads,
                          " ".join(str(i) for i in c.campaigns), c.first_seen.isoformat(),
                          c.last_seen.isoformat(), c.first_confirmed.isoformat(),
                          c.last_confirmed.isoformat()])
