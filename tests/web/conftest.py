@@ -97,3 +97,31 @@ def desk(tmp_path, desk_config) -> Iterator[Desk]:
 def any_desk(db_url, desk_config) -> Iterator[Desk]:
     """The desk on SQLite and on PostgreSQL."""
     yield from make_desk(db_url, desk_config)
+
+
+@pytest.fixture
+def live(desk):
+    """The desk served by uvicorn on a loopback port (its request log in ``live.log``)."""
+    from tests.web.live import LiveServer, require_chromium
+    require_chromium()
+    with LiveServer(desk.app) as server:
+        server.desk = desk
+        yield server
+
+
+@pytest.fixture
+def browsers(tmp_path):
+    """Headless Chromium instances, as many as a test asks for; all quit after it."""
+    from tests.web.live import chromium, fresh_profile, require_chromium
+    require_chromium()
+    drivers = []
+
+    def start(name: str = "analyst"):
+        driver = chromium(fresh_profile(tmp_path, f"{name}-{len(drivers)}"))
+        driver.set_page_load_timeout(30)
+        drivers.append(driver)
+        return driver
+
+    yield start
+    for driver in drivers:
+        driver.quit()
