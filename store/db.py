@@ -132,3 +132,17 @@ def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Give SQLite's query planner fresh table statistics (PostgreSQL keeps its own).
+
+    Without them SQLite takes any equality on an indexed column as selective, and may
+    walk the whole queue by its status index where a campaign's few members would do.
+    A sampled ANALYZE (analysis_limit) takes milliseconds even on a large database.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+        conn.exec_driver_sql("ANALYZE")

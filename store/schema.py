@@ -69,7 +69,12 @@ class Ad(Base):
     """One job ad, keyed by (source, external_id); a re-crawl updates it in place."""
 
     __tablename__ = "ads"
-    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        # The desk filters and orders the queue by these.
+        Index("ix_ads_first_seen_at", "first_seen_at"),
+        Index("ix_ads_country", "country"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(200))
@@ -120,6 +125,9 @@ class ReviewItem(Base):
     __table_args__ = (
         CheckConstraint(_in("status", REVIEW_STATUSES), name="status"),
         Index("ix_review_items_status_priority", "status", "priority"),
+        # Trends count what entered the queue, and what was judged, in a window of weeks.
+        Index("ix_review_items_created_at", "created_at"),
+        Index("ix_review_items_decided_at", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -133,6 +141,11 @@ class ReviewItem(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The queue's order (highest priority first, oldest item first among equals), as claim takes
+# items: one index walk gives a page of the queue without sorting anything.
+Index("ix_review_items_queue_order", ReviewItem.status, ReviewItem.priority.desc(), ReviewItem.id)
 
 
 class ReviewEvent(Base):

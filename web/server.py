@@ -7,7 +7,8 @@ import logging
 import uvicorn
 
 from config import Config
-from stages.common import database
+from stages.common import database, engine_of
+from store.db import refresh_statistics
 from web.app import create_app
 from web.security import session_secret
 
@@ -24,6 +25,7 @@ def serve(config: Config, host: str, port: int) -> None:
     if not config.web.secret_key:
         log.warning("LUREWATCH_SECRET_KEY is not set: logins last until this server stops")
     with database(config) as factory:
+        refresh_statistics(engine_of(factory))
         app = create_app(config, factory, secret)
         log.info("review desk on http://%s:%d/ (database %s)", host, port,
                  factory.kw["bind"].url.render_as_string(hide_password=True))

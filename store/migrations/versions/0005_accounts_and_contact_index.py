@@ -1,6 +1,8 @@
 """accounts of the review desk, login failures, and the normalised contact index
 
 ``users`` and ``login_failures`` are new and start empty (``pipeline.py users add``).
+``review_items`` gains indexes on ``created_at`` and ``decided_at`` (trends) and on the
+queue's order; ``ads`` on ``first_seen_at`` and ``country`` (the desk's filters).
 ``ad_contacts`` is filled from every stored ad's contacts, normalised by
 store.contacts (phone numbers in E.164), so a search of an upgraded database finds
 the ads crawled before the upgrade. A downgrade drops the three tables.
@@ -62,6 +64,15 @@ def upgrade() -> None:
     with op.batch_alter_table('ad_contacts', schema=None) as batch_op:
         batch_op.create_index('ix_ad_contacts_value_kind', ['value', 'kind'], unique=False)
 
+    with op.batch_alter_table('review_items', schema=None) as batch_op:
+        batch_op.create_index('ix_review_items_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_review_items_decided_at', ['decided_at'], unique=False)
+        batch_op.create_index('ix_review_items_queue_order', ['status', sa.literal_column('priority DESC'), 'id'],
+                              unique=False)
+    with op.batch_alter_table('ads', schema=None) as batch_op:
+        batch_op.create_index('ix_ads_country', ['country'], unique=False)
+        batch_op.create_index('ix_ads_first_seen_at', ['first_seen_at'], unique=False)
+
     _backfill_contacts()
 
 
@@ -86,6 +97,14 @@ def _backfill_contacts() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('ads', schema=None) as batch_op:
+        batch_op.drop_index('ix_ads_first_seen_at')
+        batch_op.drop_index('ix_ads_country')
+    with op.batch_alter_table('review_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_review_items_queue_order')
+        batch_op.drop_index('ix_review_items_decided_at')
+        batch_op.drop_index('ix_review_items_created_at')
+
     with op.batch_alter_table('ad_contacts', schema=None) as batch_op:
         batch_op.drop_index('ix_ad_contacts_value_kind')
 
