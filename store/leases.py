@@ -47,15 +47,19 @@ def claim_item(session: Session, item_id: int, actor: str, now: datetime,
 
 
 def require_own_lease(item: ReviewItem, actor: str, now: datetime) -> None:
-    """NoLeaseError unless ``actor`` holds an unexpired lease on an open item.
+    """NoLeaseError unless ``actor`` holds an unexpired lease on an open item
+    (LeaseHeldError, naming them, when someone else does).
 
     Items already decided are not leased: who may change those is decided by the
     verdict rules of store.queue.check_decision.
     """
     if item.status not in ("pending", "in_review"):
         return
-    if item.status != "in_review" or item.assignee != actor or item.lease_expires_at is None \
-            or item.lease_expires_at <= now:
+    held = item.status == "in_review" and item.lease_expires_at is not None and item.lease_expires_at > now
+    if held and item.assignee != actor:
+        raise LeaseHeldError(f"review item {item.id} is claimed by {item.assignee} until "
+                             f"{item.lease_expires_at.isoformat(timespec='minutes')}")
+    if not held:
         raise NoLeaseError(f"review item {item.id}: claim it first (press c); a decision needs your own "
                            f"claim on the item")
 

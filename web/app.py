@@ -21,7 +21,11 @@ from stages.common import utcnow
 from web.auth import login_page, logout
 from web.desk import HERE, page, redirect, render, templates
 from web.security import BodyLimit, SecurityHeaders
+from web.views.campaigns import campaign_page, decide_campaign
+from web.views.claims import claims_page
+from web.views.items import ad_page, claim, decide, item_page, release
 from web.views.operations import models_page, run_detail, runs_list
+from web.views.queue import queue_list, queue_next
 from web.views.search import search_page
 from web.views.share import contacts_csv_file, contacts_stix_file, share_page
 from web.views.trends import trends_page
@@ -31,8 +35,8 @@ SESSION_COOKIE = "lurewatch_session"
 
 @page
 def home(request: Request, session: Session, account: object) -> Response:
-    """Where a login lands."""
-    return redirect("/search")
+    """Where a login lands: the queue."""
+    return redirect("/queue")
 
 
 async def health(request: Request) -> Response:
@@ -59,6 +63,16 @@ def routes() -> list[Route | Mount]:
         Route("/login", login_page, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/healthz", health),
+        Route("/queue", queue_list),
+        Route("/queue/next", queue_next, methods=["POST"]),
+        Route("/items/{item_id:int}", item_page),
+        Route("/items/{item_id:int}/claim", claim, methods=["POST"]),
+        Route("/items/{item_id:int}/release", release, methods=["POST"]),
+        Route("/items/{item_id:int}/decide", decide, methods=["POST"]),
+        Route("/ads/{ad_id:int}", ad_page),
+        Route("/campaigns/{campaign_id:int}", campaign_page),
+        Route("/campaigns/{campaign_id:int}/decide", decide_campaign, methods=["POST"]),
+        Route("/claims", claims_page),
         Route("/search", search_page),
         Route("/trends", trends_page),
         Route("/runs", runs_list),
@@ -86,4 +100,5 @@ def create_app(config: Config, factory: sessionmaker[Session], secret_key: str,
     app = Starlette(routes=routes(), middleware=middleware, exception_handlers={404: not_found})
     app.state.config, app.state.factory, app.state.clock = config, factory, clock
     app.state.templates = templates()
+    app.state.facets = {"at": 0.0, "value": None}   # web.views.queue caches the filters' choices here
     return app

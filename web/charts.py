@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import base64
 import io
+from datetime import datetime
 from functools import lru_cache
 from typing import Sequence
 
 import matplotlib
+import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
 matplotlib.rcParams.update({
@@ -89,4 +91,25 @@ def pr_chart(curves: Sequence[tuple[str, Sequence[float], Sequence[float]]],
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", frameon=False, fontsize=8)
+    return _data_uri(fig)
+
+
+STATUS_COLOURS = {"scam": CONFIRMED, "legit": CLEARED, "in_review": LINE, "needs_info": "#b86e00"}
+
+
+@lru_cache(maxsize=32)
+def timeline_chart(labels: tuple[str, ...], first: tuple[datetime, ...], last: tuple[datetime, ...],
+                   statuses: tuple[str, ...]) -> str:
+    """When each ad of a campaign was seen: a bar from first to last sighting, coloured by status."""
+    fig = Figure(figsize=(7.5, 0.8 + 0.22 * len(labels)))
+    ax = fig.subplots()
+    y = list(range(len(labels)))[::-1]
+    starts = mdates.date2num(first)
+    widths = [max(e - s, 0.4) for s, e in zip(starts, mdates.date2num(last))]   # a day's sighting shows
+    colours = [STATUS_COLOURS.get(s, FLAGGED) for s in statuses]
+    ax.barh(y, widths, left=starts, height=0.6, color=colours)
+    ax.set_yticks(y, labels)
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator())
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    ax.set_xlabel("first to last seen (orange pending, red scam, green legit)")
     return _data_uri(fig)

@@ -80,6 +80,11 @@ def flash(request: Request, text: str, level: str = "info") -> None:
     request.session["flash"] = messages[-5:]
 
 
+def lease_of(request: Request) -> timedelta:
+    """How long a claim made in the desk holds its item (web.lease_minutes)."""
+    return timedelta(minutes=request.app.state.config.web.lease_minutes)
+
+
 def redirect(url: str) -> RedirectResponse:
     """See other: after a POST, the browser GETs the next page."""
     return RedirectResponse(url, status_code=303)

@@ -14,6 +14,13 @@ HOSTILE_TITLE = '<script>window.__pwned=1</script>Hiring <img src=x onerror="win
 PIXEL = "/lure-pixel.png?who=analyst"
 
 
+# Texts unlike each other and the lures above, so near-duplicate linking leaves d and e alone.
+OTHER_TEXTS = {"d": "Warehouse night shift in Yangon, forklift licence required, 감금 절대 없음 they say, "
+                    "contract in Burmese and English, pay weekly in kyat",
+               "e": "Call centre team lead for a bank in Mawlamyine; Thai and English, three years of "
+                    "experience, health insurance and a work permit are provided"}
+
+
 def hostile_description(pixel_url: str = PIXEL, size: int = 0) -> str:
     """An ad written to attack the analyst's browser (and phone home if anything ran)."""
     body = (f'Easy job in Sihanoukville <img src="{pixel_url}"> <script src="{pixel_url}"></script>'
@@ -48,8 +55,8 @@ def make_queue(session, hostile_size: int = 0, pixel_url: str = PIXEL) -> Queue:
         q.ads[name] = make_ad(session, i, now=seen, source="board" if i % 2 else "feed",
                               country="KH" if i < 3 else "MM",
                               contacts=phone if name in "abc" else {"email": [f"hr{i}@jobs{i}.example"]},
-                              description=f"Easy job in Sihanoukville number {i}, 감금 절대 없음, "
-                                          f"telegram @lure_boss")
+                              description=(f"Easy job in Sihanoukville number {i}, 감금 절대 없음, telegram "
+                                           f"@lure_boss" if name in "abc" else OTHER_TEXTS[name]))
         score(session, q.ads[name], s, now=seen, reasons=REASON)
     q.ads["hostile"] = make_ad(session, 9, title=HOSTILE_TITLE, url="javascript:alert(document.cookie)",
                                description=hostile_description(pixel_url, hostile_size),

@@ -29,7 +29,7 @@ def test_handles_emails_domains_and_words(desk):
     assert f'/ads/{q.ads["d"]}"' in client.get("/search", params={"q": "HR3@jobs3.example"}).text
     page = client.get("/search", params={"q": "jobs4.example", "kind": "domain"}).text
     assert f'/ads/{q.ads["e"]}"' in page and f'/ads/{q.ads["d"]}"' not in page
-    page = client.get("/search", params={"q": "number 3", "kind": "text"}).text
+    page = client.get("/search", params={"q": "Forklift Licence", "kind": "text"}).text
     assert f'/ads/{q.ads["d"]}"' in page and "1 ad." in page
     assert "1 ad." in client.get("/search", params={"q": "company 4", "kind": "company"}).text
 
