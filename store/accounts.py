@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -30,8 +31,12 @@ MAX_FAILURES_PER_NAME = 5
 MAX_FAILURES_PER_CLIENT = 20
 
 _hasher = PasswordHasher()
-# Verified when the name is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@lru_cache(maxsize=2)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified when the name is unknown, so a wrong name takes as long as a wrong password."""
+    return hasher.hash("not a password of anyone")
 
 
 class AccountError(StoreError):
@@ -138,7 +143,7 @@ def authenticate(session: Session, name: str, password: str, client: str,
         minutes = int(FAILURE_WINDOW.total_seconds() // 60)
         raise LoginRefused(f"too many failed logins; wait {minutes} minutes and try again")
     user = session.scalar(select(User).where(func.lower(User.name) == name.lower())) if name else None
-    if not _verify(user.password_hash if user else _DUMMY_HASH, password) or user is None or user.disabled:
+    if not _verify(user.password_hash if user else _dummy_hash(_hasher), password) or user is None or user.disabled:
         session.add(LoginFailure(name=name.lower(), client=client, at=now))
         session.execute(delete(LoginFailure).where(LoginFailure.at < now - 4 * FAILURE_WINDOW))
         return None

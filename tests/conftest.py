@@ -44,6 +44,14 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(work)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with small parameters in tests: the same code path, a fraction of the CPU.
+    (The desk's defaults are RFC 9106's low-memory profile; tests log in hundreds of times.)"""
+    from argon2 import PasswordHasher
+    monkeypatch.setattr("store.accounts._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def write_config(tmp_path: Path):
     """Write a config.yaml (dict or text) in a temp folder and return its path."""
