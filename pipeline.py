@@ -34,7 +34,13 @@ from store.errors import ImportValidationError, NotFoundError, ReviewError, Stor
 from store.lock import LockHeldError
 from store.listing import QueueFilter, collapse_campaigns, list_items, spread_uncertain
 from store.queue import (
-    claim, decide, decide_campaign, expire_leases, get_item, item_events, release,
+    claim,
+    decide,
+    decide_campaign,
+    expire_leases,
+    get_item,
+    item_events,
+    release,
 )
 from store.schema import REVIEW_STATUSES
 
@@ -53,6 +59,7 @@ Handler = Callable[[argparse.Namespace, Config], int]
 
 # ------------------------------------------------------------------ commands
 
+
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     """The nightly job: every stage in order, recorded in the runs table."""
     with database(config) as factory:
@@ -63,28 +70,37 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _crawl_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", metavar="NAME", action="append", default=None,
-                        help="crawl only this source (repeatable; default: every enabled source)")
-    parser.add_argument("--worker", action="store_true",
-                        help="join the shared crawl under way (needs a Redis URL) as an extra "
-                             "crawler; records no run, only stores ads")
-    parser.add_argument("--wait", metavar="SECONDS", type=float, default=300.0,
-                        help="with --worker: how long to wait for a shared crawl to start "
-                             "(default: 300)")
+    parser.add_argument(
+        "--source",
+        metavar="NAME",
+        action="append",
+        default=None,
+        help="crawl only this source (repeatable; default: every enabled source)",
+    )
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="join the shared crawl under way (needs a Redis URL) as an extra crawler; records no run, only stores ads",
+    )
+    parser.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=float,
+        default=300.0,
+        help="with --worker: how long to wait for a shared crawl to start (default: 300)",
+    )
 
 
 def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
     """Crawl the enabled (or named) sources, recorded as a run of its own."""
     select_sources(config, args.source)  # unknown names fail before anything starts
     if args.worker:
-        result = crawl_worker(config, args.source, args.wait,
-                              log_level="DEBUG" if args.verbose else "WARNING")
+        result = crawl_worker(config, args.source, args.wait, log_level="DEBUG" if args.verbose else "WARNING")
         if not args.quiet:
             print(format_table(result))
         return EXIT_PARTIAL if result.partial else EXIT_OK
     with database(config) as factory:
-        status, result = crawl_run(config, factory, args.source,
-                                   log_level="DEBUG" if args.verbose else "WARNING")
+        status, result = crawl_run(config, factory, args.source, log_level="DEBUG" if args.verbose else "WARNING")
     if not args.quiet:
         print(format_table(result))
     if status == "failed":
@@ -94,8 +110,9 @@ def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
 
 
 def _score_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rescore", action="store_true",
-                        help="rescore every undecided ad, not only ads this model has not scored")
+    parser.add_argument(
+        "--rescore", action="store_true", help="rescore every undecided ad, not only ads this model has not scored"
+    )
 
 
 def cmd_score(args: argparse.Namespace, config: Config) -> int:
@@ -104,9 +121,11 @@ def cmd_score(args: argparse.Namespace, config: Config) -> int:
         result = score_ads(config, factory, rescore=args.rescore)
     if not args.quiet:
         c = result.counts
-        print(f"scored {c['scored']} ad(s) with model {c['model']} (threshold {c['threshold']}): "
-              f"{c['flagged']} flagged, {c['queued']} newly queued, "
-              f"{c['reprioritised']} re-prioritised, {c['kept_decided']} decided items kept")
+        print(
+            f"scored {c['scored']} ad(s) with model {c['model']} (threshold {c['threshold']}): "
+            f"{c['flagged']} flagged, {c['queued']} newly queued, "
+            f"{c['reprioritised']} re-prioritised, {c['kept_decided']} decided items kept"
+        )
     return EXIT_OK
 
 
@@ -130,8 +149,7 @@ def _score(text: str) -> float:
 
 
 def _filter_options(p: argparse.ArgumentParser, status_help: str) -> None:
-    p.add_argument("--status", choices=(*REVIEW_STATUSES, "all"), action="append",
-                   help=status_help)
+    p.add_argument("--status", choices=(*REVIEW_STATUSES, "all"), action="append", help=status_help)
     p.add_argument("--min-score", type=_score, metavar="X", help="only items scoring at least X")
     p.add_argument("--source", help="only ads from this source")
     p.add_argument("--country", help="only ads in this country (ISO code)")
@@ -141,16 +159,20 @@ def _filter_options(p: argparse.ArgumentParser, status_help: str) -> None:
 
 def _filters(args: argparse.Namespace, default: tuple[str, ...] = ("pending",)) -> QueueFilter:
     statuses = tuple(args.status or default)
-    return QueueFilter(statuses=None if "all" in statuses else statuses,
-                       min_score=args.min_score, source=args.source, country=args.country,
-                       since=args.since, campaign=args.campaign)
+    return QueueFilter(
+        statuses=None if "all" in statuses else statuses,
+        min_score=args.min_score,
+        source=args.source,
+        country=args.country,
+        since=args.since,
+        campaign=args.campaign,
+    )
 
 
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
     """Write the queue (pending items by default) as CSV, XLSX or JSON Lines."""
     with database(config) as factory:
-        path, n = export_queue(config, factory, args.format, _filters(args),
-                               Path(args.out) if args.out else None)
+        path, n = export_queue(config, factory, args.format, _filters(args), Path(args.out) if args.out else None)
     if not args.quiet:
         print(f"exported {n} item(s) to {path}")
     return EXIT_OK
@@ -169,22 +191,31 @@ def cmd_import_decisions(args: argparse.Namespace, config: Config) -> int:
             _error(f"{len(exc.errors)} problem(s) in {Path(args.file).name}; nothing was applied")
             return EXIT_ERROR
     if not args.quiet:
-        print(f"{result.applied} decision(s) recorded as {analyst}, {result.unchanged} unchanged, "
-              f"{result.blank} row(s) left blank")
+        print(
+            f"{result.applied} decision(s) recorded as {analyst}, {result.unchanged} unchanged, "
+            f"{result.blank} row(s) left blank"
+        )
     return EXIT_OK
 
 
 def _review_arguments(p: argparse.ArgumentParser) -> None:
     common = _common_options()
-    p.add_argument("--analyst", default=argparse.SUPPRESS,
-                   help="your name in the audit log (default: $LUREWATCH_ANALYST, else the OS user)")
+    p.add_argument(
+        "--analyst",
+        default=argparse.SUPPRESS,
+        help="your name in the audit log (default: $LUREWATCH_ANALYST, else the OS user)",
+    )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     ls = actions.add_parser("list", parents=[common], help="list the queue, one row per campaign")
     _filter_options(ls, "pending (default), in_review, a decision, or all; repeatable")
     ls.add_argument("--all-items", action="store_true", help="one row per item, not per campaign")
     ls.add_argument("--limit", type=int, default=200, help="at most this many items (default 200)")
-    ls.add_argument("--uncertain", type=int, metavar="N",
-                    help="the N pending items the model is least sure about, spread across campaigns")
+    ls.add_argument(
+        "--uncertain",
+        type=int,
+        metavar="N",
+        help="the N pending items the model is least sure about, spread across campaigns",
+    )
     show = actions.add_parser("show", parents=[common], help="one item: ad, reasons, evidence, history")
     show.add_argument("id", type=int, metavar="ID")
     cl = actions.add_parser("claim", parents=[common], help="lease the N highest-priority items to you")
@@ -196,8 +227,9 @@ def _review_arguments(p: argparse.ArgumentParser) -> None:
     dec.add_argument("id", type=int, metavar="ID")
     dec.add_argument("decision", metavar="DECISION", help="scam, legit, needs_info or skipped (any case)")
     dec.add_argument("--note", help="why; required to clear (legit) an ad scored 0.9 or more")
-    dec.add_argument("--campaign", action="store_true",
-                     help="decide every ad of item ID's campaign not yet judged scam or legit")
+    dec.add_argument(
+        "--campaign", action="store_true", help="decide every ad of item ID's campaign not yet judged scam or legit"
+    )
     for sub in (ls, show, cl, rel, dec):
         sub.add_argument("--analyst", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
@@ -245,8 +277,7 @@ def cmd_review(args: argparse.Namespace, config: Config) -> int:
             if campaign is None:
                 raise ReviewError(f"review item {args.id} is not part of a campaign")
             counts = decide_campaign(session, campaign, args.decision, analyst, now, args.note)
-            print(f"campaign {campaign}: {counts['decided']} ad(s) decided, "
-                  f"{counts['kept']} earlier decision(s) kept")
+            print(f"campaign {campaign}: {counts['decided']} ad(s) decided, {counts['kept']} earlier decision(s) kept")
         else:
             item = decide(session, args.id, args.decision, analyst, now, args.note)
             print(f"review item {args.id}: {item.status} (by {item.decided_by})")
@@ -254,8 +285,7 @@ def cmd_review(args: argparse.Namespace, config: Config) -> int:
 
 
 def _export_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=EXPORT_FORMATS,
-                   help="file format (default: the first of export.formats)")
+    p.add_argument("--format", choices=EXPORT_FORMATS, help="file format (default: the first of export.formats)")
     _filter_options(p, "pending (default), in_review, a decision, or all; repeatable")
     p.add_argument("--out", metavar="FILE", help="where to write (default: export.dir/flagged-DATE.EXT)")
 
@@ -268,11 +298,14 @@ def _import_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_classify(args: argparse.Namespace, config: Config) -> int:
     """Score a CSV/JSONL of ads; same rows out plus score, band, flagged, reasons."""
     out = Path(args.out) if args.out else None
-    counts = classify_stage.classify_file(Path(args.file), out, config.models.dir, config.scoring.model,
-                                          config.scoring.threshold, n_jobs=args.jobs)
+    counts = classify_stage.classify_file(
+        Path(args.file), out, config.models.dir, config.scoring.model, config.scoring.threshold, n_jobs=args.jobs
+    )
     if out is not None and not args.quiet:
-        print(f"{counts['rows']} ads scored, {counts['flagged']} flagged (model {counts['model']}, "
-              f"threshold {counts['threshold']:.3f}) -> {out}")
+        print(
+            f"{counts['rows']} ads scored, {counts['flagged']} flagged (model {counts['model']}, "
+            f"threshold {counts['threshold']:.3f}) -> {out}"
+        )
     return EXIT_OK
 
 
@@ -303,13 +336,20 @@ def _add_explain(p: argparse.ArgumentParser) -> None:
 
 def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
     """Metrics on a labelled file; JSON report and PR-curve PNG in --out-dir."""
-    rep = classify_stage.evaluate_file(Path(args.file), config.models.dir, args.model or config.scoring.model,
-                                       config.scoring.threshold, Path(args.out_dir))
+    rep = classify_stage.evaluate_file(
+        Path(args.file),
+        config.models.dir,
+        args.model or config.scoring.model,
+        config.scoring.threshold,
+        Path(args.out_dir),
+    )
     o = rep["overall"]
-    fmt = (lambda v: "n/a" if v is None else f"{v:.3f}")
-    print(f"model {rep['model']}: {o['n']} ads ({o['n_scam']} scam), PR-AUC {fmt(o['pr_auc'])}, "
-          f"ROC-AUC {fmt(o['roc_auc'])}, precision {fmt(o['precision'])}, recall {fmt(o['recall'])}, "
-          f"F1 {fmt(o['f1'])} at threshold {o['threshold']:.3f}")
+    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"
+    print(
+        f"model {rep['model']}: {o['n']} ads ({o['n_scam']} scam), PR-AUC {fmt(o['pr_auc'])}, "
+        f"ROC-AUC {fmt(o['roc_auc'])}, precision {fmt(o['precision'])}, recall {fmt(o['recall'])}, "
+        f"F1 {fmt(o['f1'])} at threshold {o['threshold']:.3f}"
+    )
     for lang, m in rep["per_language"].items():
         print(f"  {lang}: n={m['n']} recall {fmt(m['recall'])} FPR {fmt(m['false_positive_rate'])}")
     print(f"report: {rep['report_json']}" + (f", PR curve: {rep['pr_curve_png']}" if "pr_curve_png" in rep else ""))
@@ -326,8 +366,10 @@ def _print_rescore(counts: train_stage.RescoreCounts) -> None:
     if counts.skipped_reason:
         print(f"queue not rescored: {counts.skipped_reason}")
     else:
-        print(f"rescored {counts.scored} undecided ad(s) with {counts.model}: "
-              f"{counts.entered} entered the queue, {counts.left} left it")
+        print(
+            f"rescored {counts.scored} undecided ad(s) with {counts.model}: "
+            f"{counts.entered} entered the queue, {counts.left} left it"
+        )
 
 
 def _promote_and_rescore(config: Config, version: str, reason: str) -> None:
@@ -343,15 +385,20 @@ def cmd_train(args: argparse.Namespace, config: Config) -> int:
     model on held-out data; with --promote make it current if not worse (or --force)."""
     with database(config) as factory:
         decisions = train_stage.read_decisions(factory)
-    outcome = train_stage.train_candidate(config, decisions, [Path(p) for p in args.data],
-                                          eval_paths=[Path(p) for p in args.eval])
+    outcome = train_stage.train_candidate(
+        config, decisions, [Path(p) for p in args.data], eval_paths=[Path(p) for p in args.eval]
+    )
     t = outcome.card["training"]
-    print(f"model {outcome.version}: {t['rows']} training rows ({outcome.decisions} analyst decisions), "
-          f"fitted on {t['fitted_rows']}, threshold {outcome.card['threshold']:.4f}")
+    print(
+        f"model {outcome.version}: {t['rows']} training rows ({outcome.decisions} analyst decisions), "
+        f"fitted on {t['fitted_rows']}, threshold {outcome.card['threshold']:.4f}"
+    )
     print(outcome.table)
     print(f"verdict: {outcome.reason}")
-    print(f"report: {config.models.dir / outcome.version / train_stage.REPORT_JSON}, "
-          f"PR curves: {config.models.dir / outcome.version / train_stage.REPORT_PNG}")
+    print(
+        f"report: {config.models.dir / outcome.version / train_stage.REPORT_JSON}, "
+        f"PR curves: {config.models.dir / outcome.version / train_stage.REPORT_PNG}"
+    )
     if args.promote:
         _promote_and_rescore(config, outcome.version, train_stage.check_promotion(outcome, args.force))
     return EXIT_OK
@@ -359,10 +406,16 @@ def cmd_train(args: argparse.Namespace, config: Config) -> int:
 
 def _add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", nargs="*", default=[], metavar="PATH", help="extra labelled ad files")
-    p.add_argument("--eval", nargs="*", default=[], metavar="PATH",
-                   help="labelled files to compare the models on, instead of a held-out split (never fitted)")
-    p.add_argument("--promote", action="store_true",
-                   help="make the new model current if it is not worse than the current one")
+    p.add_argument(
+        "--eval",
+        nargs="*",
+        default=[],
+        metavar="PATH",
+        help="labelled files to compare the models on, instead of a held-out split (never fitted)",
+    )
+    p.add_argument(
+        "--promote", action="store_true", help="make the new model current if it is not worse than the current one"
+    )
     p.add_argument("--force", action="store_true", help="with --promote: promote even if it is worse")
 
 
@@ -384,43 +437,61 @@ def _add_models(p: argparse.ArgumentParser) -> None:
     actions.add_parser("list", parents=[common], help="versions, data size, key metrics, current mark")
     pr = actions.add_parser("promote", parents=[common], help="make VERSION current and rescore the queue")
     pr.add_argument("version", metavar="VERSION")
-    actions.add_parser("rollback", parents=[common],
-                       help="make the previously current model current again and rescore the queue")
+    actions.add_parser(
+        "rollback", parents=[common], help="make the previously current model current again and rescore the queue"
+    )
 
 
 # (name, help, add-arguments, handler); later issues add their commands here.
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = [
     ("run", "nightly job: crawl, score, queue, export", lambda p: None, cmd_run),
     ("crawl", "crawl only: the enabled sources, or those named with --source", _crawl_arguments, cmd_crawl),
-    ("score", "score unscored (or, with --rescore, all undecided) ads and fill the queue",
-     _score_arguments, cmd_score),
-    ("review", "work the review queue: list | show ID | claim [N] | release ID | decide ID DECISION",
-     _review_arguments, cmd_review),
-    ("export", "write the review queue as CSV, XLSX or JSON Lines for analysts",
-     _export_arguments, cmd_export),
-    ("import-decisions", "record the decisions typed into an export (all or nothing)",
-     _import_arguments, cmd_import_decisions),
+    ("score", "score unscored (or, with --rescore, all undecided) ads and fill the queue", _score_arguments, cmd_score),
+    (
+        "review",
+        "work the review queue: list | show ID | claim [N] | release ID | decide ID DECISION",
+        _review_arguments,
+        cmd_review,
+    ),
+    ("export", "write the review queue as CSV, XLSX or JSON Lines for analysts", _export_arguments, cmd_export),
+    (
+        "import-decisions",
+        "record the decisions typed into an export (all or nothing)",
+        _import_arguments,
+        cmd_import_decisions,
+    ),
     ("classify", "score a CSV/JSONL of ads, no database (stdout without --out)", _add_classify, cmd_classify),
     ("explain", "one ad: score, band, reasons", _add_explain, cmd_explain),
     ("evaluate", "metrics on a labelled CSV/JSONL", _add_evaluate, cmd_evaluate),
-    ("train", "train from seed data, files and analysts' decisions; compare; optionally promote",
-     _add_train, cmd_train),
+    (
+        "train",
+        "train from seed data, files and analysts' decisions; compare; optionally promote",
+        _add_train,
+        cmd_train,
+    ),
     ("models", "model registry: list | promote VERSION | rollback", _add_models, cmd_models),
 ]
 
 
 # ------------------------------------------------------------------ plumbing
 
+
 def _common_options() -> argparse.ArgumentParser:
     # SUPPRESS defaults so an option given before or after the subcommand both count.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                        help="config file (default: $LUREWATCH_CONFIG, else ./config.yaml)")
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: $LUREWATCH_CONFIG, else ./config.yaml)",
+    )
     loud = common.add_mutually_exclusive_group()
-    loud.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                      help="log debug detail on stderr")
-    loud.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
-                      help="only warnings and errors on stderr")
+    loud.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log debug detail on stderr"
+    )
+    loud.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="only warnings and errors on stderr"
+    )
     return common
 
 
@@ -428,10 +499,12 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     common = _common_options()
     parser = argparse.ArgumentParser(
-        prog="pipeline.py", parents=[common],
+        prog="pipeline.py",
+        parents=[common],
         description="lurewatch: find job ads that lure people into scam compounds.",
         epilog="exit codes: 0 ok, 1 error, 2 usage, 3 unexpected, 4 partial run, "
-               "5 locked by another run, 130 interrupted")
+        "5 locked by another run, 130 interrupted",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text, add_arguments, handler in COMMANDS:
         p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)

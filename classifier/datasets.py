@@ -14,6 +14,7 @@ What we use from ../shared/data and why:
   so its legit rows would teach "preprocessed text means legit". Useful only as a
   separate out-of-domain check.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,13 +36,28 @@ SHARED_CORPORA = {
     "ko_wanted_programmers": ("corpora/ko_wanted_programmers/ko_wanted_programmers_dev.csv", 0.3),
     "sea_jobstreet": ("corpora/sea_jobstreet/sea_jobstreet_dev.csv", 0.5),
 }
-KEEP = ["title", "description", "company", "location", "salary", "language", "label", "group",
-        "subset", "weight", "short"]
+KEEP = [
+    "title",
+    "description",
+    "company",
+    "location",
+    "salary",
+    "language",
+    "label",
+    "group",
+    "subset",
+    "weight",
+    "short",
+]
 
 
 def _frame(df: pd.DataFrame, subset: str, weight: float) -> pd.DataFrame:
-    out = pd.DataFrame({c: df[c].fillna("").astype(str) if c in df else "" for c in
-                        ["title", "description", "company", "location", "salary", "language"]})
+    out = pd.DataFrame(
+        {
+            c: df[c].fillna("").astype(str) if c in df else ""
+            for c in ["title", "description", "company", "location", "salary", "language"]
+        }
+    )
     out["label"] = df["label"].astype(int).to_numpy()
     out["group"] = df["group"].astype(str).to_numpy()
     out["subset"] = subset
@@ -82,7 +98,9 @@ def load_corpus(shared: Path, name: str) -> pd.DataFrame:
     df["description"] = df["description"].map(lambda s: re.sub(r"\s+", " ", s))
     df["label"] = 0
     comp = df["company"].str.strip().str.lower()
-    df["group"] = f"{name}:" + comp.where(comp != "", df.get("external_id", pd.Series(range(len(df)), index=df.index)).astype(str))
+    df["group"] = f"{name}:" + comp.where(
+        comp != "", df.get("external_id", pd.Series(range(len(df)), index=df.index)).astype(str)
+    )
     df["language"] = df["language"].str.split("+").str[0]
     return _frame(df, name, weight)
 
@@ -104,7 +122,7 @@ def _shingles(text: str, k: int = 5) -> set[bytes]:
     t = " ".join(text.lower().split())
     if len(t) <= k:
         return {t.encode()}
-    return {t[i:i + k].encode() for i in range(0, len(t) - k + 1)}
+    return {t[i : i + k].encode() for i in range(0, len(t) - k + 1)}
 
 
 def near_duplicate_clusters(texts: list[str], threshold: float = 0.7, num_perm: int = 64) -> np.ndarray:
@@ -170,8 +188,9 @@ def short_versions(df: pd.DataFrame) -> pd.DataFrame:
     return rows[keep]
 
 
-def training_frame(seed_dir: Path | str, shared_dir: Path | str | None,
-                   extra: pd.DataFrame | None = None, dedupe: bool = False) -> pd.DataFrame:
+def training_frame(
+    seed_dir: Path | str, shared_dir: Path | str | None, extra: pd.DataFrame | None = None, dedupe: bool = False
+) -> pd.DataFrame:
     """Seed + shared + extra rows with merged integer groups (`gid`) and short versions.
 
     With ``dedupe``, one row per content hash, later parts overriding earlier ones (so extra

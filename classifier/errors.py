@@ -1,4 +1,5 @@
 """Domain errors of the classifier; the CLI maps any ClassifierError to exit 1."""
+
 from __future__ import annotations
 
 

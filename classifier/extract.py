@@ -1,4 +1,5 @@
 """Ad-shape helpers: coerce a frame to the ad columns, assemble the text, read contacts."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,22 @@ from typing import Any
 
 import pandas as pd
 
-AD_COLUMNS = ["source", "url", "external_id", "title", "company", "location", "country", "salary",
-              "description", "contacts", "language", "posted_at", "fetched_at", "content_hash"]
+AD_COLUMNS = [
+    "source",
+    "url",
+    "external_id",
+    "title",
+    "company",
+    "location",
+    "country",
+    "salary",
+    "description",
+    "contacts",
+    "language",
+    "posted_at",
+    "fetched_at",
+    "content_hash",
+]
 TEXT_FIELDS = ["title", "company", "location", "salary", "description"]
 CONTACT_KINDS = ["telegram", "kakao", "whatsapp", "line", "phone", "email", "url"]
 MESSENGERS = frozenset({"telegram", "kakao", "whatsapp", "line", "wechat", "zalo", "qq"})

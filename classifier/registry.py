@@ -4,6 +4,7 @@ The artefact's sha256 is checked before joblib.load (a pickle runs code when loa
 paths inside the models folder are ever loaded, and a model built with other library
 versions is refused with a message saying how to retrain.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -99,11 +100,19 @@ def save_model(models_dir: Path | str, pipeline, card: dict, version: str | None
         art = staging / ARTEFACT
         joblib.dump(pipeline, art, compress=("xz", 3))
         full = dict(card)
-        full.update({"version": version, "artefact": ARTEFACT, "artefact_sha256": sha256_file(art),
-                     "artefact_bytes": art.stat().st_size, "libraries": library_versions(),
-                     "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
-        (staging / CARD).write_text(json.dumps(full, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-                                    encoding="utf-8")
+        full.update(
+            {
+                "version": version,
+                "artefact": ARTEFACT,
+                "artefact_sha256": sha256_file(art),
+                "artefact_bytes": art.stat().st_size,
+                "libraries": library_versions(),
+                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            }
+        )
+        (staging / CARD).write_text(
+            json.dumps(full, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+        )
         os.replace(staging, final)  # the version appears complete or not at all
     except BaseException:
         for f in staging.glob("*"):
@@ -189,17 +198,23 @@ def load_model(models_dir: Path | str, version: str = "current"):
         raise ModelError(f"model {version}: artefact {art.name} missing; {RETRAIN_HINT}")
     digest = sha256_file(art)
     if digest != card.get("artefact_sha256"):
-        raise ModelError(f"model {version}: {art.name} sha256 {digest[:12]}… does not match its card "
-                         f"({str(card.get('artefact_sha256'))[:12]}…); refusing to load a modified artefact; {RETRAIN_HINT}")
+        raise ModelError(
+            f"model {version}: {art.name} sha256 {digest[:12]}… does not match its card "
+            f"({str(card.get('artefact_sha256'))[:12]}…); refusing to load a modified artefact; {RETRAIN_HINT}"
+        )
     want, have = card.get("libraries", {}), library_versions()
     diff = [f"{k} {want[k]} (installed {have.get(k)})" for k in PINNED if k in want and want[k] != have.get(k)]
     if diff:
-        raise ModelError(f"model {version} was built with {', '.join(diff)}; install the locked versions "
-                         f"(`make install`) or {RETRAIN_HINT}")
+        raise ModelError(
+            f"model {version} was built with {', '.join(diff)}; install the locked versions "
+            f"(`make install`) or {RETRAIN_HINT}"
+        )
     try:
         pipeline = joblib.load(art)
     except Exception as exc:  # a corrupt pickle can raise nearly anything
-        raise ModelError(f"model {version}: cannot load {art.name} ({type(exc).__name__}: {exc}); {RETRAIN_HINT}") from None
+        raise ModelError(
+            f"model {version}: cannot load {art.name} ({type(exc).__name__}: {exc}); {RETRAIN_HINT}"
+        ) from None
     return pipeline, card
 
 

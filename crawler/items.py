@@ -7,28 +7,39 @@ from typing import Any
 import scrapy
 
 CONTACT_KINDS = ("telegram", "kakao", "whatsapp", "line", "phone", "email", "url")
-TEXT_FIELDS = ("source", "url", "external_id", "title", "company", "location", "country",
-               "salary", "description", "language", "content_hash")
+TEXT_FIELDS = (
+    "source",
+    "url",
+    "external_id",
+    "title",
+    "company",
+    "location",
+    "country",
+    "salary",
+    "description",
+    "language",
+    "content_hash",
+)
 
 
 class JobAd(scrapy.Item):
     """One job ad. Missing fields are empty strings (or None for dates), never invented."""
 
-    source = scrapy.Field()        # the config's source name
-    url = scrapy.Field()           # absolute URL of the ad (permalink for Telegram)
-    external_id = scrapy.Field()   # the site's own id, else a hash of the canonical URL
+    source = scrapy.Field()  # the config's source name
+    url = scrapy.Field()  # absolute URL of the ad (permalink for Telegram)
+    external_id = scrapy.Field()  # the site's own id, else a hash of the canonical URL
     title = scrapy.Field()
     company = scrapy.Field()
     location = scrapy.Field()
-    country = scrapy.Field()       # ISO 3166 alpha-2 when resolvable, else ""
-    salary = scrapy.Field()        # as written
-    description = scrapy.Field()   # plain text after the normalise pipeline
-    contacts = scrapy.Field()      # {kind: [values]} for kinds in CONTACT_KINDS
-    language = scrapy.Field()      # ISO 639-1, "" when unknown
-    posted_at = scrapy.Field()     # str as found; a UTC datetime after normalising
-    fetched_at = scrapy.Field()    # UTC datetime (response Date header, else pipeline clock)
+    country = scrapy.Field()  # ISO 3166 alpha-2 when resolvable, else ""
+    salary = scrapy.Field()  # as written
+    description = scrapy.Field()  # plain text after the normalise pipeline
+    contacts = scrapy.Field()  # {kind: [values]} for kinds in CONTACT_KINDS
+    language = scrapy.Field()  # ISO 639-1, "" when unknown
+    posted_at = scrapy.Field()  # str as found; a UTC datetime after normalising
+    fetched_at = scrapy.Field()  # UTC datetime (response Date header, else pipeline clock)
     content_hash = scrapy.Field()
-    extra = scrapy.Field()         # kind-specific data: views, channel, valid_through...
+    extra = scrapy.Field()  # kind-specific data: views, channel, valid_through...
 
 
 def new_ad(**values: Any) -> JobAd:

@@ -30,8 +30,7 @@ def freeze_config(config: Config) -> Config:
 
 def thaw_config(config: Config) -> Config:
     """Undo ``freeze_config``: read-only selectors again."""
-    sources = tuple(dataclasses.replace(s, selectors=MappingProxyType(dict(s.selectors)))
-                    for s in config.sources)
+    sources = tuple(dataclasses.replace(s, selectors=MappingProxyType(dict(s.selectors))) for s in config.sources)
     return dataclasses.replace(config, sources=sources)
 
 
@@ -47,9 +46,13 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def crawl_sources(config: Config, jobs: list[dict[str, Any]], log_level: str = "WARNING",
-                  overrides: dict[str, Any] | None = None,
-                  log_files: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+def crawl_sources(
+    config: Config,
+    jobs: list[dict[str, Any]],
+    log_level: str = "WARNING",
+    overrides: dict[str, Any] | None = None,
+    log_files: tuple[str, ...] = (),
+) -> dict[str, dict[str, Any]]:
     """Crawl each job's source concurrently; {source: {"stats": ..., "error": ...}}.
 
     A job is ``{"source": NAME, "known_ids": [...], "channel_states": {...}}``; a
@@ -87,9 +90,12 @@ def crawl_sources(config: Config, jobs: list[dict[str, Any]], log_level: str = "
                 attrs["start"] = _no_start  # only the coordinator seeds a shared crawl
             spidercls = type(base.__name__, (base,), attrs)
             crawler = process.create_crawler(spidercls)
-            deferred = process.crawl(crawler, source=source,
-                                     known_ids=job.get("known_ids") or (),
-                                     channel_states=job.get("channel_states") or {})
+            deferred = process.crawl(
+                crawler,
+                source=source,
+                known_ids=job.get("known_ids") or (),
+                channel_states=job.get("channel_states") or {},
+            )
         except Exception as exc:  # a broken source must not stop the others
             log.exception("source %s could not start", name)
             results[name]["error"] = f"{type(exc).__name__}: {exc}"
@@ -115,8 +121,14 @@ def _record_failure(failure: Any, result: dict[str, Any], name: str) -> None:
     result["error"] = f"{failure.type.__name__}: {failure.getErrorMessage()}"
 
 
-def child_main(config: Config, jobs: list[dict[str, Any]], log_level: str,
-               overrides: dict[str, Any] | None, conn: Any, log_files: tuple[str, ...] = ()) -> None:
+def child_main(
+    config: Config,
+    jobs: list[dict[str, Any]],
+    log_level: str,
+    overrides: dict[str, Any] | None,
+    conn: Any,
+    log_files: tuple[str, ...] = (),
+) -> None:
     """Entry point of the crawl child process: crawl, send the results, exit."""
     try:
         results = crawl_sources(thaw_config(config), jobs, log_level, overrides, log_files)

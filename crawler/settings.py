@@ -66,8 +66,7 @@ def scrapy_settings(config: Config, source: SourceConfig | None = None) -> dict[
         settings["LUREWATCH_SOURCE"] = source.name
         if source.start_urls and all(u.startswith("file://") for u in source.start_urls):
             # Local files (the offline demo): politeness protects servers, there is none.
-            settings.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
-                             "DOWNLOAD_DELAY_JITTER": 0})
+            settings.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0})
     return settings
 
 

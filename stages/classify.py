@@ -5,6 +5,7 @@ from the Config. Reproduce the shipped model with:
 
     python -m stages.classify train --promote
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,10 +56,16 @@ def _counts(df: pd.DataFrame) -> dict:
     return out
 
 
-def train_model(seed_dir: Path = DEFAULT_SEED_DIR, extra_paths: Sequence[Path] = (),
-                shared_data_dir: Path | None = DEFAULT_SHARED_DIR, models_dir: Path = DEFAULT_MODELS_DIR,
-                target_recall: float = 0.9, promote: bool = False, n_splits: int = 5,
-                params: dict | None = None) -> tuple[str, dict]:
+def train_model(
+    seed_dir: Path = DEFAULT_SEED_DIR,
+    extra_paths: Sequence[Path] = (),
+    shared_data_dir: Path | None = DEFAULT_SHARED_DIR,
+    models_dir: Path = DEFAULT_MODELS_DIR,
+    target_recall: float = 0.9,
+    promote: bool = False,
+    n_splits: int = 5,
+    params: dict | None = None,
+) -> tuple[str, dict]:
     """Train on seed (+ shared + extra) data, choose the threshold on grouped OOF scores, save.
 
     Deterministic (fixed seeds). Returns (version, card). Promotes only when asked.
@@ -71,27 +78,46 @@ def train_model(seed_dir: Path = DEFAULT_SEED_DIR, extra_paths: Sequence[Path] =
     # short texts (titles, opening lines, Telegram one-liners). Chosen on full ads only it
     # sat at 0.71 and caught about half the short lures (INDICATORS.md: real lures are
     # mostly fragments).
-    fit = fit_with_threshold(pipe, df, y, df["gid"].to_numpy(), target_recall=target_recall,
-                             n_splits=n_splits, random_state=params["random_state"],
-                             sample_weight=df["weight"].to_numpy(float), eval_mask=None)
+    fit = fit_with_threshold(
+        pipe,
+        df,
+        y,
+        df["gid"].to_numpy(),
+        target_recall=target_recall,
+        n_splits=n_splits,
+        random_state=params["random_state"],
+        sample_weight=df["weight"].to_numpy(float),
+        eval_mask=None,
+    )
     full = ~df["short"].to_numpy(bool)
     rep_full = evaluation.report(y[full], fit.oof_scores[full], fit.threshold, df.loc[full, "language"])
     rep_short = evaluation.report(y[~full], fit.oof_scores[~full], fit.threshold, df.loc[~full, "language"])
     analyser = fit.pipeline.named_steps["analyse"]
     card = {
-        "threshold": fit.threshold, "target_recall": target_recall, "parameters": params,
-        "cv": {"scheme": f"StratifiedGroupKFold({fit.cv_metrics['n_splits']}), groups = seed variant / "
-                         "source article / employer, merged with MinHash near-duplicate clusters; threshold "
-                         "chosen on out-of-fold scores of full ads and their short versions together",
-               "all_texts": fit.cv_metrics, "full_ads": rep_full["overall"],
-               "full_ads_per_language": rep_full["per_language"], "short_texts": rep_short["overall"],
-               "short_texts_per_language": rep_short["per_language"]},
-        "training": {"rows": int(len(df)), "data_sha256": datasets.data_sha256(df),
-                     "per_language_class_full_ads": _counts(df[full]),
-                     "per_subset": {k: int(v) for k, v in df[full].groupby("subset").size().items()},
-                     "short_versions": int((~full).sum()), "shared_data_used": bool((df["subset"] != "seed").any()),
-                     "excluded": "EMSCAD (generic fraud, preprocessed text; see classifier/datasets.py)"},
-        "indicators_sha256": analyser.indicators_sha256_, "gazetteer_sha256": analyser.gazetteer_sha256_,
+        "threshold": fit.threshold,
+        "target_recall": target_recall,
+        "parameters": params,
+        "cv": {
+            "scheme": f"StratifiedGroupKFold({fit.cv_metrics['n_splits']}), groups = seed variant / "
+            "source article / employer, merged with MinHash near-duplicate clusters; threshold "
+            "chosen on out-of-fold scores of full ads and their short versions together",
+            "all_texts": fit.cv_metrics,
+            "full_ads": rep_full["overall"],
+            "full_ads_per_language": rep_full["per_language"],
+            "short_texts": rep_short["overall"],
+            "short_texts_per_language": rep_short["per_language"],
+        },
+        "training": {
+            "rows": int(len(df)),
+            "data_sha256": datasets.data_sha256(df),
+            "per_language_class_full_ads": _counts(df[full]),
+            "per_subset": {k: int(v) for k, v in df[full].groupby("subset").size().items()},
+            "short_versions": int((~full).sum()),
+            "shared_data_used": bool((df["subset"] != "seed").any()),
+            "excluded": "EMSCAD (generic fraud, preprocessed text; see classifier/datasets.py)",
+        },
+        "indicators_sha256": analyser.indicators_sha256_,
+        "gazetteer_sha256": analyser.gazetteer_sha256_,
         "command": TRAIN_COMMAND,
     }
     version = registry.save_model(models_dir, fit.pipeline, card)
@@ -105,9 +131,16 @@ def _load(models_dir: Path, model: str, threshold: float | None):
     return pipeline, card, float(card["threshold"] if threshold is None else threshold)
 
 
-def classify_file(in_path: Path, out_path: Path | None = None, models_dir: Path = DEFAULT_MODELS_DIR,
-                  model: str = "current", threshold: float | None = None, chunksize: int = adfiles.DEFAULT_CHUNK,
-                  stdout: IO[str] | None = None, n_jobs: int = 1) -> dict:
+def classify_file(
+    in_path: Path,
+    out_path: Path | None = None,
+    models_dir: Path = DEFAULT_MODELS_DIR,
+    model: str = "current",
+    threshold: float | None = None,
+    chunksize: int = adfiles.DEFAULT_CHUNK,
+    stdout: IO[str] | None = None,
+    n_jobs: int = 1,
+) -> dict:
     """Score a CSV/JSONL of ads chunk by chunk; rows out as in, plus score, band, flagged, reasons.
 
     Output format follows out_path's extension, else the input's; no out_path -> stdout.
@@ -120,8 +153,9 @@ def classify_file(in_path: Path, out_path: Path | None = None, models_dir: Path 
     tmp = out_path.with_name(f".{out_path.name}.partial") if out_path else None
     fh = tmp.open("w", encoding="utf-8", newline="") if tmp else (stdout or sys.stdout)
     try:
-        for i, (chunk, scored) in enumerate(score_chunks(pipeline, adfiles.read_ads(in_path, chunksize), thr, n_jobs,
-                                                                 models_dir, card["version"])):
+        for i, (chunk, scored) in enumerate(
+            score_chunks(pipeline, adfiles.read_ads(in_path, chunksize), thr, n_jobs, models_dir, card["version"])
+        ):
             out = chunk.copy()
             out["score"], out["band"], out["flagged"] = scored["score"], scored["band"], scored["flagged"]
             out["reasons"] = scored["reasons"] if fmt == "jsonl" else scored["reasons"].map(render_reasons)
@@ -151,8 +185,9 @@ def _score_job(models_dir: str, version: str, chunk: pd.DataFrame, threshold: fl
     return chunk, score_frame(_worker_model(models_dir, version), chunk, threshold)
 
 
-def score_chunks(pipeline, chunks, threshold: float, n_jobs: int = 1,
-                 models_dir: Path | None = None, version: str | None = None):
+def score_chunks(
+    pipeline, chunks, threshold: float, n_jobs: int = 1, models_dir: Path | None = None, version: str | None = None
+):
     """(chunk, scores) pairs in input order; parallel across processes when n_jobs > 1.
 
     Workers load the model from models_dir/version; joblib dispatches at most 2 * n_jobs
@@ -165,24 +200,34 @@ def score_chunks(pipeline, chunks, threshold: float, n_jobs: int = 1,
     from joblib import Parallel, delayed
 
     yield from Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")(
-        delayed(_score_job)(str(models_dir), version, c, threshold) for c in chunks)
+        delayed(_score_job)(str(models_dir), version, c, threshold) for c in chunks
+    )
 
 
-def explain_text(text: str, models_dir: Path = DEFAULT_MODELS_DIR, model: str = "current",
-                 threshold: float | None = None) -> str:
+def explain_text(
+    text: str, models_dir: Path = DEFAULT_MODELS_DIR, model: str = "current", threshold: float | None = None
+) -> str:
     """Readable explanation of one ad text: score, band, threshold, reasons, marked evidence."""
     pipeline, card, thr = _load(models_dir, model, threshold)
     ad = pd.DataFrame([{"description": text}])
     row = score_frame(pipeline, ad, thr).iloc[0]
-    lines = [f"score {row['score']:.3f}  band {row['band']}  flagged {'yes' if row['flagged'] else 'no'}  "
-             f"(threshold {thr:.3f}, model {card['version']})", "reasons:"]
+    lines = [
+        f"score {row['score']:.3f}  band {row['band']}  flagged {'yes' if row['flagged'] else 'no'}  "
+        f"(threshold {thr:.3f}, model {card['version']})",
+        "reasons:",
+    ]
     lines += [f"  - {render_reason(r)}" for r in row["reasons"]] or ["  (none)"]
     lines += ["text (evidence in [[ ]]):", "  " + mark_evidence(ad_text(coerce_ads(ad).iloc[0]), row["reasons"])]
     return "\n".join(lines)
 
 
-def evaluate_file(path: Path, models_dir: Path = DEFAULT_MODELS_DIR, model: str = "current",
-                  threshold: float | None = None, out_dir: Path | None = None) -> dict:
+def evaluate_file(
+    path: Path,
+    models_dir: Path = DEFAULT_MODELS_DIR,
+    model: str = "current",
+    threshold: float | None = None,
+    out_dir: Path | None = None,
+) -> dict:
     """Metrics on a labelled CSV/JSONL; writes <stem>.eval.json and <stem>.pr.png to out_dir."""
     pipeline, card, thr = _load(models_dir, model, threshold)
     df = adfiles.read_all(path)
@@ -197,8 +242,9 @@ def evaluate_file(path: Path, models_dir: Path = DEFAULT_MODELS_DIR, model: str 
     png, js = out_dir / f"{stem}.pr.png", out_dir / f"{stem}.eval.json"
     if len(set(y.tolist())) == 2:
         o = rep["overall"]
-        evaluation.plot_pr(evaluation.pr_curve(y, scores), (o["recall"], o["precision"]), png,
-                           f"{stem} (model {card['version']})")
+        evaluation.plot_pr(
+            evaluation.pr_curve(y, scores), (o["recall"], o["precision"]), png, f"{stem} (model {card['version']})"
+        )
         rep["pr_curve_png"] = str(png)
     rep["report_json"] = str(js)
     js.write_text(json.dumps(rep, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -218,11 +264,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     tr.add_argument("--promote", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    version, card = train_model(args.seed_dir, args.data, args.shared_dir, args.models_dir,
-                                args.target_recall, args.promote)
+    version, card = train_model(
+        args.seed_dir, args.data, args.shared_dir, args.models_dir, args.target_recall, args.promote
+    )
     cv = card["cv"]["full_ads"]
-    print(f"model {version}: threshold {card['threshold']:.4f}, grouped-CV recall {cv['recall']:.3f}, "
-          f"FPR {cv['false_positive_rate']:.3f}, PR-AUC {cv['pr_auc']:.3f}{' (promoted)' if args.promote else ''}")
+    print(
+        f"model {version}: threshold {card['threshold']:.4f}, grouped-CV recall {cv['recall']:.3f}, "
+        f"FPR {cv['false_positive_rate']:.3f}, PR-AUC {cv['pr_auc']:.3f}{' (promoted)' if args.promote else ''}"
+    )
     return 0
 
 

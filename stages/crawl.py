@@ -20,7 +20,12 @@ from crawler.run import child_main, freeze_config
 from stages.common import utcnow
 from stages.common import StageResult
 from store.crawls import (
-    channel_states, finish_crawl, known_external_ids, mark_removed, save_channel_state, start_crawl,
+    channel_states,
+    finish_crawl,
+    known_external_ids,
+    mark_removed,
+    save_channel_state,
+    start_crawl,
 )
 from store.runs import finish_run, start_run
 
@@ -40,16 +45,19 @@ def select_sources(config: Config, names: list[str] | None) -> list[SourceConfig
     return [s for s in config.sources if s.enabled]
 
 
-def run_child(config: Config, jobs: list[dict[str, Any]], log_level: str = "WARNING",
-              overrides: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+def run_child(
+    config: Config, jobs: list[dict[str, Any]], log_level: str = "WARNING", overrides: dict[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
     """Run crawler.run.crawl_sources in a fresh (spawned) process; its results."""
     ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
     # The child writes to the same run log files as this process (append mode).
-    log_files = tuple(h.baseFilename for h in logging.getLogger().handlers
-                      if isinstance(h, logging.FileHandler))
-    proc = ctx.Process(target=child_main, name="lurewatch-crawl",
-                       args=(freeze_config(config), jobs, log_level, overrides, sender, log_files))
+    log_files = tuple(h.baseFilename for h in logging.getLogger().handlers if isinstance(h, logging.FileHandler))
+    proc = ctx.Process(
+        target=child_main,
+        name="lurewatch-crawl",
+        args=(freeze_config(config), jobs, log_level, overrides, sender, log_files),
+    )
     proc.start()
     sender.close()
     try:
@@ -71,10 +79,14 @@ def run_child(config: Config, jobs: list[dict[str, Any]], log_level: str = "WARN
 
 def source_counts(stats: dict[str, Any], error: str | None) -> dict[str, Any]:
     """The per-source table row from a crawler's stats."""
+
     def stat(key: str) -> int:
         return int(stats.get(key) or 0)
-    exceptions = int(stats.get("spider_exceptions/count") or sum(
-        int(v) for k, v in stats.items() if k.startswith("spider_exceptions/")))
+
+    exceptions = int(
+        stats.get("spider_exceptions/count")
+        or sum(int(v) for k, v in stats.items() if k.startswith("spider_exceptions/"))
+    )
     counts: dict[str, Any] = {
         "pages": stat("response_received_count"),
         "new": stat("lurewatch/ads/new"),
@@ -89,8 +101,9 @@ def source_counts(stats: dict[str, Any], error: str | None) -> dict[str, Any]:
     if stats.get("lurewatch/workers"):  # a shared crawl: pages fetched by each process
         counts["workers"] = dict(stats["lurewatch/workers"])
     counts["finish_reason"] = stats.get("finish_reason") or ("error" if error else "")
-    counts["details"] = {k.removeprefix("lurewatch/"): v for k, v in stats.items()
-                         if k.startswith("lurewatch/") and isinstance(v, int)}
+    counts["details"] = {
+        k.removeprefix("lurewatch/"): v for k, v in stats.items() if k.startswith("lurewatch/") and isinstance(v, int)
+    }
     if error:
         counts["error"] = error
     return counts
@@ -99,25 +112,39 @@ def source_counts(stats: dict[str, Any], error: str | None) -> dict[str, Any]:
 # A crawl stopped by a configured limit kept what it fetched: not failed, but not complete
 # either (unseen ads may lie beyond the limit, so none is marked removed).
 LIMITS = {"closespider_pagecount": "page limit", "closespider_timeout": "time limit"}
-_LIMIT_KEYS = {"closespider_pagecount": "crawl.max_pages_per_source",
-               "closespider_timeout": "crawl.max_minutes_per_source"}
+_LIMIT_KEYS = {
+    "closespider_pagecount": "crawl.max_pages_per_source",
+    "closespider_timeout": "crawl.max_minutes_per_source",
+}
 
 
 def _failed(counts: dict[str, Any], error: str | None) -> bool:
     # Nothing fetched but errors: the source is down or unreachable, not empty.
-    return bool(error) or counts["finish_reason"] not in ("finished", *LIMITS) \
+    return (
+        bool(error)
+        or counts["finish_reason"] not in ("finished", *LIMITS)
         or (counts["pages"] == 0 and counts["errors"] > 0)
+    )
 
 
 def _complete(counts: dict[str, Any]) -> bool:
     details = counts["details"]
-    return (counts["finish_reason"] == "finished" and counts["errors"] == 0
-            and not any(k.startswith("incomplete/") for k in details))
+    return (
+        counts["finish_reason"] == "finished"
+        and counts["errors"] == 0
+        and not any(k.startswith("incomplete/") for k in details)
+    )
 
 
-def crawl(config: Config, factory: sessionmaker[Session], run_id: int | None,
-          sources: list[str] | None = None, *, log_level: str = "WARNING",
-          clock: Clock = utcnow) -> StageResult:
+def crawl(
+    config: Config,
+    factory: sessionmaker[Session],
+    run_id: int | None,
+    sources: list[str] | None = None,
+    *,
+    log_level: str = "WARNING",
+    clock: Clock = utcnow,
+) -> StageResult:
     """Crawl the enabled (or named) sources; counts per source, partial if any failed."""
     selected = select_sources(config, sources)
     if not selected:
@@ -126,16 +153,17 @@ def crawl(config: Config, factory: sessionmaker[Session], run_id: int | None,
     with factory.begin() as session:
         for source in selected:
             crawl_ids[source.name] = start_crawl(session, source.name, run_id, clock()).id
-            job: dict[str, Any] = {"source": source.name,
-                                   "known_ids": sorted(known_external_ids(session, source.name))}
+            job: dict[str, Any] = {"source": source.name, "known_ids": sorted(known_external_ids(session, source.name))}
             if source.kind == "telegram":
                 job["channel_states"] = {
                     ch: {"last_message_id": st.last_message_id, "available": st.available}
-                    for ch, st in channel_states(session, source.name).items()}
+                    for ch, st in channel_states(session, source.name).items()
+                }
             jobs.append(job)
     log.info("crawling %d source(s): %s", len(selected), ", ".join(s.name for s in selected))
     # Imported on use: stages.scaleout imports StageResult, like this module.
     from stages.scaleout import FrontierError, abandon_frontiers, close_frontiers, open_frontiers
+
     try:
         open_frontiers(config, jobs)  # with a Redis URL: other processes may join the crawl
         results = run_child(config, jobs, log_level)
@@ -159,31 +187,54 @@ def crawl(config: Config, factory: sessionmaker[Session], run_id: int | None,
             channels = result["stats"].get("lurewatch/telegram/channels") or {}
             for channel, state in channels.items():
                 if state.get("available") is not None:
-                    save_channel_state(session, source.name, channel, available=state["available"],
-                                       last_message_id=state.get("last_message_id"), now=now)
-            finish_crawl(session, crawl_ids[source.name], complete=complete, failed=failed,
-                         counts=counts, now=now, error=result["error"])
-            counts["removed"] = (mark_removed(session, source.name, config.crawl.removed_after_runs, now)
-                                 if complete else 0)
+                    save_channel_state(
+                        session,
+                        source.name,
+                        channel,
+                        available=state["available"],
+                        last_message_id=state.get("last_message_id"),
+                        now=now,
+                    )
+            finish_crawl(
+                session,
+                crawl_ids[source.name],
+                complete=complete,
+                failed=failed,
+                counts=counts,
+                now=now,
+                error=result["error"],
+            )
+            counts["removed"] = (
+                mark_removed(session, source.name, config.crawl.removed_after_runs, now) if complete else 0
+            )
             counts["complete"], counts["failed"] = complete, failed
             if not failed and counts["finish_reason"] in LIMITS:
                 # Worth an operator's attention: a source that hits its limit every night
                 # never completes a crawl, so its vanished ads are never marked removed.
-                log.warning("source %s stopped at its %s (%s) after %d pages: what it fetched is "
-                            "kept, but the crawl is not complete, so no ad is marked removed",
-                            source.name, LIMITS[counts["finish_reason"]],
-                            _LIMIT_KEYS[counts["finish_reason"]], counts["pages"])
+                log.warning(
+                    "source %s stopped at its %s (%s) after %d pages: what it fetched is "
+                    "kept, but the crawl is not complete, so no ad is marked removed",
+                    source.name,
+                    LIMITS[counts["finish_reason"]],
+                    _LIMIT_KEYS[counts["finish_reason"]],
+                    counts["pages"],
+                )
             per_source[source.name] = counts
-            log.info("source %s: %s", source.name,
-                     ", ".join(f"{c} {counts[c]}" for c in COLUMNS))
+            log.info("source %s: %s", source.name, ", ".join(f"{c} {counts[c]}" for c in COLUMNS))
     totals = {c: sum(v[c] for v in per_source.values()) for c in COLUMNS}
     failed_names = [n for n, v in per_source.items() if v["failed"]]
     totals["failed_sources"] = len(failed_names)
     return StageResult("crawl", {**totals, "sources": per_source}, partial=bool(failed_names))
 
 
-def crawl_run(config: Config, factory: sessionmaker[Session], sources: list[str] | None = None, *,
-              log_level: str = "WARNING", clock: Clock = utcnow) -> tuple[str, StageResult]:
+def crawl_run(
+    config: Config,
+    factory: sessionmaker[Session],
+    sources: list[str] | None = None,
+    *,
+    log_level: str = "WARNING",
+    clock: Clock = utcnow,
+) -> tuple[str, StageResult]:
     """The crawl on its own (``pipeline.py crawl``), recorded as a run; (status, result).
 
     Status is "failed" when every source failed, "partial" when some did, else "ok".
@@ -201,8 +252,14 @@ def crawl_run(config: Config, factory: sessionmaker[Session], sources: list[str]
     all_failed = bool(per_source) and all(c.get("failed") for c in per_source.values())
     status = "failed" if all_failed else "partial" if result.partial else "ok"
     with factory.begin() as session:
-        finish_run(session, run_id, status, {"stages": {"crawl": result.counts}}, clock(),
-                   error="every source failed" if all_failed else None)
+        finish_run(
+            session,
+            run_id,
+            status,
+            {"stages": {"crawl": result.counts}},
+            clock(),
+            error="every source failed" if all_failed else None,
+        )
     return status, result
 
 
@@ -210,9 +267,15 @@ def format_table(result: StageResult) -> str:
     """The per-source table the crawl command prints."""
     rows = [("source", *COLUMNS, "status")]
     for name, counts in result.counts.get("sources", {}).items():
-        status = ("FAILED" if counts.get("failed") else "complete" if counts.get("complete")
-                  else f"stopped at {LIMITS[counts['finish_reason']]}" if counts.get("finish_reason") in LIMITS
-                  else "ok")
+        status = (
+            "FAILED"
+            if counts.get("failed")
+            else "complete"
+            if counts.get("complete")
+            else f"stopped at {LIMITS[counts['finish_reason']]}"
+            if counts.get("finish_reason") in LIMITS
+            else "ok"
+        )
         if counts.get("unavailable_channels"):
             status += f" (unavailable: {', '.join(counts['unavailable_channels'])})"
         rows.append((name, *(str(counts.get(c, 0)) for c in COLUMNS), status))
@@ -221,8 +284,9 @@ def format_table(result: StageResult) -> str:
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:
-        cells = [str(cell).ljust(widths[i]) if i == 0 else str(cell).rjust(widths[i])
-                 for i, cell in enumerate(row[:-1])]
+        cells = [
+            str(cell).ljust(widths[i]) if i == 0 else str(cell).rjust(widths[i]) for i, cell in enumerate(row[:-1])
+        ]
         lines.append("  ".join(cells) + "  " + row[-1])
     return "\n".join(lines)
 
@@ -230,4 +294,3 @@ def format_table(result: StageResult) -> str:
 def crawl_stage(config: Config, factory: sessionmaker[Session], run_id: int) -> StageResult:
     """The crawl as a stage of the nightly job: every enabled source."""
     return crawl(config, factory, run_id)
-

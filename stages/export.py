@@ -22,9 +22,14 @@ def default_path(config: Config, fmt: str, now: datetime) -> Path:
     return config.export.dir / f"flagged-{now.date().isoformat()}.{fmt}"
 
 
-def export_queue(config: Config, factory: sessionmaker[Session], fmt: str | None = None,
-                 filters: QueueFilter = QueueFilter(), out: Path | None = None,
-                 now: datetime | None = None) -> tuple[Path, int]:
+def export_queue(
+    config: Config,
+    factory: sessionmaker[Session],
+    fmt: str | None = None,
+    filters: QueueFilter = QueueFilter(),
+    out: Path | None = None,
+    now: datetime | None = None,
+) -> tuple[Path, int]:
     """Write one export of the items matching ``filters``; (path, number of rows).
 
     ``fmt`` defaults to the first of ``export.formats``; ``out`` to the dated file.
@@ -44,7 +49,6 @@ def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) 
     with factory.begin() as session:
         expire_leases(session, now)
         rows = list_items(session, QueueFilter())
-    files = [str(write_export(rows, default_path(config, fmt, now), fmt))
-             for fmt in config.export.formats]
+    files = [str(write_export(rows, default_path(config, fmt, now), fmt)) for fmt in config.export.formats]
     log.info("run %d: exported %d pending item(s) to %s", run_id, len(rows), ", ".join(files))
     return StageResult("export", {"items": len(rows), "files": files})

@@ -70,13 +70,17 @@ def format_list(rows: Sequence[tuple[QueueRow, int]]) -> str:
     """The queue as a table; a campaign shows once with its size."""
     if not rows:
         return "no review items match"
-    lines = [f"{'ID':>6}  {'SCORE':>5}  {'BAND':<6}  {'STATUS':<10}  {fit('CAMPAIGN', 20)}  "
-             f"{fit('SOURCE', 14)}  {'CC':<3} TITLE"]
+    lines = [
+        f"{'ID':>6}  {'SCORE':>5}  {'BAND':<6}  {'STATUS':<10}  {fit('CAMPAIGN', 20)}  "
+        f"{fit('SOURCE', 14)}  {'CC':<3} TITLE"
+    ]
     for row, listed in rows:
         score = f"{row.score:.2f}" if row.score is not None else "-"
-        lines.append(f"{row.review_id:>6}  {score:>5}  {row.band:<6}  {row.status:<10}  "
-                     f"{fit(_campaign(row, listed), 20)}  {fit(row.source, 14)}  "
-                     f"{fit(row.country, 3)} {fit(row.title, 60).rstrip()}")
+        lines.append(
+            f"{row.review_id:>6}  {score:>5}  {row.band:<6}  {row.status:<10}  "
+            f"{fit(_campaign(row, listed), 20)}  {fit(row.source, 14)}  "
+            f"{fit(row.country, 3)} {fit(row.title, 60).rstrip()}"
+        )
     return "\n".join(lines)
 
 
@@ -111,13 +115,13 @@ def format_show(row: QueueRow, events: Sequence[ReviewEvent], ansi: bool = False
     if contacts:
         lines.append("contacts " + clean(contacts).replace("\n", "\n         "))
     if row.decided_by:
-        lines.append(f"decided  {row.status} by {clean(row.decided_by)}"
-                     + (f": {clean(row.note)}" if row.note else ""))
+        lines.append(f"decided  {row.status} by {clean(row.decided_by)}" + (f": {clean(row.note)}" if row.note else ""))
     lines.append("reasons")
     lines += [f"  - {clean(reason_text(r))}" for r in row.reasons if isinstance(r, dict)] or ["  (none)"]
     lines += ["", mark_evidence(row.description, evidence, ansi), "", "history"]
     for e in events:
         note = f": {clean(e.note)}" if e.note else ""
-        lines.append(f"  {e.at.isoformat(timespec='minutes')} {clean(e.actor)} "
-                     f"{e.old_status or '-'} -> {e.new_status}{note}")
+        lines.append(
+            f"  {e.at.isoformat(timespec='minutes')} {clean(e.actor)} {e.old_status or '-'} -> {e.new_status}{note}"
+        )
     return "\n".join(lines)

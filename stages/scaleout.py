@@ -42,11 +42,14 @@ def open_frontiers(config: Config, jobs: list[dict[str, Any]]) -> None:
             continue
         client = client or redis_client(config.crawl.redis_url)
         me = worker_id()
-        frontier = Frontier.open(client, config.crawl.redis_prefix, job["source"],
-                                 job.get("known_ids") or (), me)
+        frontier = Frontier.open(client, config.crawl.redis_prefix, job["source"], job.get("known_ids") or (), me)
         job.update({"frontier": frontier.base, "worker": me, "seed": True})
-        log.info("source %s: shared crawl %s (workers join with: pipeline.py crawl --worker "
-                 "--source %s)", job["source"], frontier.base, job["source"])
+        log.info(
+            "source %s: shared crawl %s (workers join with: pipeline.py crawl --worker --source %s)",
+            job["source"],
+            frontier.base,
+            job["source"],
+        )
 
 
 def _shared(config: Config, jobs: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:
@@ -54,8 +57,7 @@ def _shared(config: Config, jobs: list[dict[str, Any]]) -> tuple[Any, list[dict[
     return (redis_client(config.crawl.redis_url or "") if shared else None), shared
 
 
-def close_frontiers(config: Config, jobs: list[dict[str, Any]],
-                    results: dict[str, dict[str, Any]]) -> None:
+def close_frontiers(config: Config, jobs: list[dict[str, Any]], results: dict[str, dict[str, Any]]) -> None:
     """Coordinator: wait for the workers, fold their stats into ``results``, delete the keys."""
     client, shared = _shared(config, jobs)
     for job in shared:
@@ -68,9 +70,12 @@ def close_frontiers(config: Config, jobs: list[dict[str, Any]],
             result = results.setdefault(source, {"stats": {}, "error": None})
             merge_worker_stats(result["stats"], others, left_behind)
             mine = int(result["stats"].get("response_received_count") or 0) - sum(
-                int(s.get("response_received_count") or 0) for s in others.values())
-            result["stats"]["lurewatch/workers"] = {me: mine, **{
-                w: int(s.get("response_received_count") or 0) for w, s in others.items()}}
+                int(s.get("response_received_count") or 0) for s in others.values()
+            )
+            result["stats"]["lurewatch/workers"] = {
+                me: mine,
+                **{w: int(s.get("response_received_count") or 0) for w, s in others.items()},
+            }
         finally:
             frontier.close(client, config.crawl.redis_prefix, source)
 
@@ -85,8 +90,7 @@ def abandon_frontiers(config: Config, jobs: list[dict[str, Any]]) -> None:
         log.warning("could not delete the shared crawls' keys", exc_info=True)
 
 
-def merge_worker_stats(stats: dict[str, Any], workers: dict[str, dict[str, Any]],
-                       left_behind: list[str]) -> None:
+def merge_worker_stats(stats: dict[str, Any], workers: dict[str, dict[str, Any]], left_behind: list[str]) -> None:
     """Add the workers' counts to the coordinator's stats; lost or cut-short workers make it incomplete."""
     for worker, theirs in workers.items():
         for key, value in theirs.items():
@@ -101,8 +105,7 @@ def merge_worker_stats(stats: dict[str, Any], workers: dict[str, dict[str, Any]]
         stats["lurewatch/incomplete/worker_lost"] = len(left_behind)
 
 
-def crawl_worker(config: Config, sources: list[str] | None, wait: float,
-                 log_level: str = "WARNING") -> StageResult:
+def crawl_worker(config: Config, sources: list[str] | None, wait: float, log_level: str = "WARNING") -> StageResult:
     """Join the shared crawls under way of the named (or enabled) sources as an extra worker."""
     from stages.crawl import run_child, select_sources, source_counts, _failed
 
@@ -119,8 +122,15 @@ def crawl_worker(config: Config, sources: list[str] | None, wait: float,
         except FrontierError as exc:
             log.warning("%s", exc)
             continue
-        jobs.append({"source": source.name, "known_ids": sorted(frontier.known_ids(client)),
-                     "frontier": frontier.base, "worker": worker_id(), "seed": False})
+        jobs.append(
+            {
+                "source": source.name,
+                "known_ids": sorted(frontier.known_ids(client)),
+                "frontier": frontier.base,
+                "worker": worker_id(),
+                "seed": False,
+            }
+        )
     if not jobs:
         names = ", ".join(s.name for s in selected) or "(no shareable source)"
         raise FrontierError(f"no shared crawl to join for {names}")
@@ -133,5 +143,6 @@ def crawl_worker(config: Config, sources: list[str] | None, wait: float,
         per_source[job["source"]] = counts
     columns = ("pages", "new", "updated", "unchanged", "dropped", "errors")
     totals = {c: sum(v[c] for v in per_source.values()) for c in columns}
-    return StageResult("crawl-worker", {**totals, "sources": per_source},
-                       partial=any(v["failed"] for v in per_source.values()))
+    return StageResult(
+        "crawl-worker", {**totals, "sources": per_source}, partial=any(v["failed"] for v in per_source.values())
+    )

@@ -24,8 +24,14 @@ from store.scores import ScoreRow, ads_to_score, record_scores
 log = logging.getLogger(__name__)
 
 
-def score_ads(config: Config, factory: sessionmaker[Session], *, rescore: bool = False,
-              clock: Callable = utcnow, progress: bool | None = None) -> StageResult:
+def score_ads(
+    config: Config,
+    factory: sessionmaker[Session],
+    *,
+    rescore: bool = False,
+    clock: Callable = utcnow,
+    progress: bool | None = None,
+) -> StageResult:
     """Score ads with the configured model and enqueue the flagged ones.
 
     Decided review items keep their decisions; pending ones get new priorities.
@@ -40,18 +46,33 @@ def score_ads(config: Config, factory: sessionmaker[Session], *, rescore: bool =
         for batch in ads_to_score(session, version, rescore, config.scoring.batch_size):
             frame = pd.DataFrame(batch).set_index("ad_id")
             scored = score_frame(pipeline, frame, threshold)
-            rows = [ScoreRow(int(ad_id), float(r.score), str(r.band), bool(r.flagged), list(r.reasons))
-                    for ad_id, r in zip(scored.index, scored.itertuples(index=False))]
+            rows = [
+                ScoreRow(int(ad_id), float(r.score), str(r.band), bool(r.flagged), list(r.reasons))
+                for ad_id, r in zip(scored.index, scored.itertuples(index=False))
+            ]
             counts = record_scores(session, version, rows, clock())
             session.commit()  # each batch is durable on its own (resumable runs)
             totals.update(counts.as_dict())
             totals["flagged"] += sum(r.flagged for r in rows)
             bar.update(len(rows))
-    log.info("scored %d ad(s) with model %s (threshold %.3f): %d flagged, %d newly queued",
-             totals["scored"], version, threshold, totals["flagged"], totals["queued"])
-    return StageResult("score", {"model": version, "threshold": round(float(threshold), 4),
-                                 "scored": totals["scored"], "flagged": totals["flagged"],
-                                 **{k: v for k, v in totals.items() if k not in ("scored", "flagged")}})
+    log.info(
+        "scored %d ad(s) with model %s (threshold %.3f): %d flagged, %d newly queued",
+        totals["scored"],
+        version,
+        threshold,
+        totals["flagged"],
+        totals["queued"],
+    )
+    return StageResult(
+        "score",
+        {
+            "model": version,
+            "threshold": round(float(threshold), 4),
+            "scored": totals["scored"],
+            "flagged": totals["flagged"],
+            **{k: v for k, v in totals.items() if k not in ("scored", "flagged")},
+        },
+    )
 
 
 def score_stage(config: Config, factory: sessionmaker[Session], run_id: int) -> StageResult:

@@ -6,6 +6,7 @@ employer) that the new model never sees: it is fitted, and its threshold chosen 
 grouped cross-validation, on the training part only. The saved artefact is that model,
 so the held-out figures in its card are honest figures for what gets promoted.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from classifier import datasets, evaluation, registry
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold
 from classifier.retrain import (
-    PROMOTION_TOLERANCE, HoldoutSplit, NotPromoted, content_key, decision_frame, format_comparison, holdout_split, model_summary,
+    PROMOTION_TOLERANCE,
+    HoldoutSplit,
+    NotPromoted,
+    content_key,
+    decision_frame,
+    format_comparison,
+    holdout_split,
+    model_summary,
     promotion_verdict,
 )
 from config import Config
@@ -50,7 +58,7 @@ class TrainOutcome:
     promote_ok: bool
     reason: str
     table: str
-    fitted_rows: np.ndarray = field(repr=False)   # positions in the training frame used for fitting
+    fitted_rows: np.ndarray = field(repr=False)  # positions in the training frame used for fitting
     heldout_rows: np.ndarray = field(repr=False)  # positions kept out for the comparison
     decisions: int = 0
 
@@ -89,9 +97,15 @@ def _fixed_split(df: pd.DataFrame, eval_paths: Sequence[Path]) -> tuple[pd.DataF
     return both, HoldoutSplit(np.arange(n), np.arange(n, len(both)))
 
 
-def train_candidate(config: Config, decisions: Sequence[dict] = (), extra_paths: Sequence[Path] = (),
-                    *, eval_paths: Sequence[Path] = (), progress: bool | None = None,
-                    params: dict | None = None) -> TrainOutcome:
+def train_candidate(
+    config: Config,
+    decisions: Sequence[dict] = (),
+    extra_paths: Sequence[Path] = (),
+    *,
+    eval_paths: Sequence[Path] = (),
+    progress: bool | None = None,
+    params: dict | None = None,
+) -> TrainOutcome:
     """Train a new model, evaluate it and the current one on the same held-out rows, save it
     with a JSON report and a PR-curve PNG in its folder. Never promotes.
 
@@ -102,8 +116,11 @@ def train_candidate(config: Config, decisions: Sequence[dict] = (), extra_paths:
     show = sys.stderr.isatty() if progress is None else progress
     params = {**DEFAULT_PARAMS, **(params or {})}
     tr = config.training
-    extra = pd.concat([f for f in (_extra_rows(extra_paths), decision_frame(decisions)) if len(f)],
-                      ignore_index=True) if (extra_paths or decisions) else None
+    extra = (
+        pd.concat([f for f in (_extra_rows(extra_paths), decision_frame(decisions)) if len(f)], ignore_index=True)
+        if (extra_paths or decisions)
+        else None
+    )
     df = datasets.training_frame(tr.seed_dir, tr.extra_data_dir, extra, dedupe=True)
     y = df["label"].to_numpy().astype(int)
     gid = df["gid"].to_numpy()
@@ -113,10 +130,17 @@ def train_candidate(config: Config, decisions: Sequence[dict] = (), extra_paths:
     else:
         split = holdout_split(y, gid, tr.holdout_fraction, params["random_state"])
     train, test = df.iloc[split.train], df.iloc[split.test]
-    fit = fit_with_threshold(build_pipeline(**params), train, y[split.train], gid[split.train],
-                             target_recall=tr.target_recall, n_splits=tr.n_splits,
-                             random_state=params["random_state"],
-                             sample_weight=train["weight"].to_numpy(float), progress=show)
+    fit = fit_with_threshold(
+        build_pipeline(**params),
+        train,
+        y[split.train],
+        gid[split.train],
+        target_recall=tr.target_recall,
+        n_splits=tr.n_splits,
+        random_state=params["random_state"],
+        sample_weight=train["weight"].to_numpy(float),
+        progress=show,
+    )
     y_test = y[split.test]
     new_scores = fit.pipeline.predict_proba(test)[:, 1]
     new = model_summary(y_test, new_scores, fit.threshold, tr.max_false_positive_rate)
@@ -132,44 +156,96 @@ def train_candidate(config: Config, decisions: Sequence[dict] = (), extra_paths:
         reason = f"{reason} (the current model cannot be loaded: {cur_problem})"
     full = ~df["short"].to_numpy(bool)
     card = {
-        "threshold": fit.threshold, "target_recall": tr.target_recall, "parameters": params,
-        "cv": {"scheme": f"StratifiedGroupKFold({fit.cv_metrics['n_splits']}) on the training part only; "
-                         "groups = campaign / seed variant / source article / employer merged with MinHash "
-                         "near-duplicate clusters", "all_texts": fit.cv_metrics},
-        "heldout": {"rows": int(len(split.test)), "fraction": None if eval_paths else tr.holdout_fraction,
-                    "files": [str(p) for p in eval_paths], "new": new,
-                    "current": cur_sum, "current_version": cur_version, "verdict": reason,
-                    "not_worse": ok, "tolerance": PROMOTION_TOLERANCE},
-        "training": {"rows": int(len(df)), "fitted_rows": int(len(split.train)),
-                     "data_sha256": datasets.data_sha256(df), "decisions": int(len(decision_frame(decisions))),
-                     "per_language_class_full_ads": _counts(df[full]),
-                     "per_subset": {k: int(v) for k, v in df[full].groupby("subset").size().items()},
-                     "short_versions": int((~full).sum()),
-                     "shared_data_used": bool(df["subset"].isin(list(datasets.SHARED_CORPORA) + ["quoted"]).any())},
+        "threshold": fit.threshold,
+        "target_recall": tr.target_recall,
+        "parameters": params,
+        "cv": {
+            "scheme": f"StratifiedGroupKFold({fit.cv_metrics['n_splits']}) on the training part only; "
+            "groups = campaign / seed variant / source article / employer merged with MinHash "
+            "near-duplicate clusters",
+            "all_texts": fit.cv_metrics,
+        },
+        "heldout": {
+            "rows": int(len(split.test)),
+            "fraction": None if eval_paths else tr.holdout_fraction,
+            "files": [str(p) for p in eval_paths],
+            "new": new,
+            "current": cur_sum,
+            "current_version": cur_version,
+            "verdict": reason,
+            "not_worse": ok,
+            "tolerance": PROMOTION_TOLERANCE,
+        },
+        "training": {
+            "rows": int(len(df)),
+            "fitted_rows": int(len(split.train)),
+            "data_sha256": datasets.data_sha256(df),
+            "decisions": int(len(decision_frame(decisions))),
+            "per_language_class_full_ads": _counts(df[full]),
+            "per_subset": {k: int(v) for k, v in df[full].groupby("subset").size().items()},
+            "short_versions": int((~full).sum()),
+            "shared_data_used": bool(df["subset"].isin(list(datasets.SHARED_CORPORA) + ["quoted"]).any()),
+        },
         "command": TRAIN_COMMAND,
     }
     analyser = fit.pipeline.named_steps["analyse"]
     card.update(indicators_sha256=analyser.indicators_sha256_, gazetteer_sha256=analyser.gazetteer_sha256_)
     version = registry.save_model(config.models.dir, fit.pipeline, card)
-    _write_report(config.models.dir / version, version, y_test, new_scores, new, cur_version, cur_scores,
-                  cur_sum, reason, df.iloc[split.test])
+    _write_report(
+        config.models.dir / version,
+        version,
+        y_test,
+        new_scores,
+        new,
+        cur_version,
+        cur_scores,
+        cur_sum,
+        reason,
+        df.iloc[split.test],
+    )
     table = format_comparison(version, new, cur_version, cur_sum)
-    return TrainOutcome(version, registry.read_card(config.models.dir, version), cur_version, new, cur_sum,
-                        ok, reason, table, train.index.to_numpy(), test.index.to_numpy(),
-                        int(card["training"]["decisions"]))
+    return TrainOutcome(
+        version,
+        registry.read_card(config.models.dir, version),
+        cur_version,
+        new,
+        cur_sum,
+        ok,
+        reason,
+        table,
+        train.index.to_numpy(),
+        test.index.to_numpy(),
+        int(card["training"]["decisions"]),
+    )
 
 
-def _write_report(folder: Path, version: str, y: np.ndarray, new_scores: np.ndarray, new: dict,
-                  cur_version: str | None, cur_scores: np.ndarray | None, cur: dict | None, verdict: str,
-                  heldout: pd.DataFrame) -> None:
+def _write_report(
+    folder: Path,
+    version: str,
+    y: np.ndarray,
+    new_scores: np.ndarray,
+    new: dict,
+    cur_version: str | None,
+    cur_scores: np.ndarray | None,
+    cur: dict | None,
+    verdict: str,
+    heldout: pd.DataFrame,
+) -> None:
     """heldout.json (both models' metrics and PR curves) and heldout_pr.png (both curves)."""
     curves = {f"new {version}": evaluation.pr_curve(y, new_scores)}
     points = {f"new {version}": (new["recall"], new["precision"])}
-    report = {"new_version": version, "current_version": cur_version, "verdict": verdict,
-              "rows": int(len(y)), "per_subset": {k: int(v) for k, v in heldout.groupby("subset").size().items()},
-              "new": {**new, "per_language": evaluation.report(y, new_scores, new["threshold"],
-                                                                heldout["language"])["per_language"]},
-              "current": cur}
+    report = {
+        "new_version": version,
+        "current_version": cur_version,
+        "verdict": verdict,
+        "rows": int(len(y)),
+        "per_subset": {k: int(v) for k, v in heldout.groupby("subset").size().items()},
+        "new": {
+            **new,
+            "per_language": evaluation.report(y, new_scores, new["threshold"], heldout["language"])["per_language"],
+        },
+        "current": cur,
+    }
     if cur_scores is not None and cur is not None:
         curves[f"current {cur_version}"] = evaluation.pr_curve(y, cur_scores)
         points[f"current {cur_version}"] = (cur["recall"], cur["precision"])
@@ -183,8 +259,10 @@ def check_promotion(outcome: TrainOutcome, force: bool) -> str:
     if outcome.promote_ok:
         return "train --promote"
     if not force:
-        raise NotPromoted(f"not promoted: {outcome.reason}; model {outcome.version} kept "
-                          f"(`pipeline.py models promote {outcome.version}` or --force to use it anyway)")
+        raise NotPromoted(
+            f"not promoted: {outcome.reason}; model {outcome.version} kept "
+            f"(`pipeline.py models promote {outcome.version}` or --force to use it anyway)"
+        )
     return "train --promote --force"
 
 
@@ -213,8 +291,9 @@ def rescore_queue(config: Config, factory: sessionmaker[Session], *, progress: b
     (those stay pending at their lower score, with an audit event; see store.training).
     """
     if config.scoring.model != "current":
-        return RescoreCounts(skipped_reason=f"scoring.model pins {config.scoring.model}: "
-                                            "the promoted model does not score the queue")
+        return RescoreCounts(
+            skipped_reason=f"scoring.model pins {config.scoring.model}: the promoted model does not score the queue"
+        )
     with factory() as session:
         before = undecided_flags(session)
     result = score_ads(config, factory, rescore=True, progress=progress)
@@ -222,8 +301,9 @@ def rescore_queue(config: Config, factory: sessionmaker[Session], *, progress: b
     with factory.begin() as session:
         after = undecided_flags(session, version)
         entered, left = note_crossings(session, before, after, version, utcnow())
-    log.info("rescored %d ad(s) with %s: %d entered the queue, %d left it",
-             result.counts["scored"], version, entered, left)
+    log.info(
+        "rescored %d ad(s) with %s: %d entered the queue, %d left it", result.counts["scored"], version, entered, left
+    )
     return RescoreCounts(int(result.counts["scored"]), entered, left, version)
 
 
@@ -247,9 +327,10 @@ def format_models(models_dir: Path) -> str:
         current = registry.current_version(models_dir)
     except registry.ModelError:
         current = None
-    fmt = (lambda v: "-" if v is None else f"{v:.3f}")
-    lines = [f"  {'VERSION':<20} {'CREATED':<25} {'ROWS':>6} {'DECIDED':>7} {'THRESH':>6} "
-             f"{'R@FPR':>6} {'PR-AUC':>6} EVAL"]
+    fmt = lambda v: "-" if v is None else f"{v:.3f}"
+    lines = [
+        f"  {'VERSION':<20} {'CREATED':<25} {'ROWS':>6} {'DECIDED':>7} {'THRESH':>6} {'R@FPR':>6} {'PR-AUC':>6} EVAL"
+    ]
     for v in versions:
         try:
             card = registry.read_card(models_dir, v)
@@ -258,12 +339,17 @@ def format_models(models_dir: Path) -> str:
             continue
         heldout = _metric(card, "heldout", "new", "pr_auc") is not None
         r_fpr = _metric(card, "heldout", "new", "recall_at_max_fpr")
-        pr_auc = _metric(card, "heldout", "new", "pr_auc") if heldout else \
-            _metric(card, "cv", "full_ads", "pr_auc") or _metric(card, "cv", "all_texts", "pr_auc")
+        pr_auc = (
+            _metric(card, "heldout", "new", "pr_auc")
+            if heldout
+            else _metric(card, "cv", "full_ads", "pr_auc") or _metric(card, "cv", "all_texts", "pr_auc")
+        )
         rows = _metric(card, "training", "rows")
         decided = _metric(card, "training", "decisions")
-        lines.append(f"{'*' if v == current else ' '} {v:<20} {str(card.get('created', '-')):<25} "
-                     f"{'-' if rows is None else int(rows):>6} {'-' if decided is None else int(decided):>7} "
-                     f"{fmt(_metric(card, 'threshold')):>6} {fmt(r_fpr):>6} {fmt(pr_auc):>6} "
-                     f"{'held-out' if heldout else 'cv'}")
+        lines.append(
+            f"{'*' if v == current else ' '} {v:<20} {str(card.get('created', '-')):<25} "
+            f"{'-' if rows is None else int(rows):>6} {'-' if decided is None else int(decided):>7} "
+            f"{fmt(_metric(card, 'threshold')):>6} {fmt(r_fpr):>6} {fmt(pr_auc):>6} "
+            f"{'held-out' if heldout else 'cv'}"
+        )
     return "\n".join(lines)

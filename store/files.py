@@ -42,8 +42,14 @@ def remove_stale_temp_files(folder: Path) -> int:
     return removed
 
 
-def atomic_write(path: Path, write: Callable[[IO[Any]], None], *, binary: bool = False,
-                 encoding: str = "utf-8", newline: str | None = None) -> None:
+def atomic_write(
+    path: Path,
+    write: Callable[[IO[Any]], None],
+    *,
+    binary: bool = False,
+    encoding: str = "utf-8",
+    newline: str | None = None,
+) -> None:
     """Write ``path`` through ``write(fh)`` so it is replaced whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(path.parent)

@@ -36,8 +36,7 @@ def require_service(env_var: str, what: str) -> str:
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the user's config or writes into the project: cwd is a temp dir."""
-    for var in ("LUREWATCH_CONFIG", "LUREWATCH_DATABASE_URL", "LUREWATCH_ANALYST",
-                "LUREWATCH_REDIS_URL"):
+    for var in ("LUREWATCH_CONFIG", "LUREWATCH_DATABASE_URL", "LUREWATCH_ANALYST", "LUREWATCH_REDIS_URL"):
         monkeypatch.delenv(var, raising=False)
     work = tmp_path / "cwd"
     work.mkdir()
@@ -47,23 +46,27 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def write_config(tmp_path: Path):
     """Write a config.yaml (dict or text) in a temp folder and return its path."""
+
     def _write(content: dict | str, name: str = "config.yaml") -> Path:
         path = tmp_path / "conf" / name
         path.parent.mkdir(exist_ok=True)
         body = content if isinstance(content, str) else yaml.safe_dump(content, allow_unicode=True)
         path.write_text(body, encoding="utf-8")
         return path
+
     return _write
 
 
 @pytest.fixture
 def config(write_config) -> Config:
     """A minimal config on a temp SQLite file, logs and exports in temp folders."""
-    path = write_config({
-        "database": {"url": "sqlite:///data/test.db"},
-        "export": {"dir": "exports"},
-        "logging": {"dir": "logs"},
-    })
+    path = write_config(
+        {
+            "database": {"url": "sqlite:///data/test.db"},
+            "export": {"dir": "exports"},
+            "logging": {"dir": "logs"},
+        }
+    )
     return load_config(path)
 
 

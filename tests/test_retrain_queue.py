@@ -26,17 +26,26 @@ PLAIN = "Software engineer at a Seoul company, 5 years of experience, apply via 
 
 @pytest.fixture
 def cfg(write_config, db_url, tiny_models_dir):
-    return lambda **scoring: load_config(write_config({
-        "database": {"url": db_url}, "models": {"dir": str(tiny_models_dir)},
-        "scoring": scoring, "logging": {"dir": "logs"}}))
+    return lambda **scoring: load_config(
+        write_config(
+            {
+                "database": {"url": db_url},
+                "models": {"dir": str(tiny_models_dir)},
+                "scoring": scoring,
+                "logging": {"dir": "logs"},
+            }
+        )
+    )
 
 
 def test_decided_rows_carry_label_campaign_and_source(cfg):
     config = cfg()
     with database(config) as factory:
         with factory.begin() as s:
-            ads = [make_ad(s, i, contacts={"telegram": ["@same"]} if i < 2 else {"email": [f"e{i}@x.org"]})
-                   for i in range(4)]
+            ads = [
+                make_ad(s, i, contacts={"telegram": ["@same"]} if i < 2 else {"email": [f"e{i}@x.org"]})
+                for i in range(4)
+            ]
             for a in ads:
                 score(s, a, 0.9)
             items = {i.ad_id: i.id for i in s.scalars(select(ReviewItem))}
@@ -62,8 +71,8 @@ def test_rescore_after_promotion_moves_ads_in_and_out_keeping_decisions(cfg, tin
             plain = make_ad(s, 1, description=PLAIN, title="", company="", salary="", location="")
             lure = make_ad(s, 2, description=LURE, title="", company="", salary="", location="")
             decided = make_ad(s, 3, description=PLAIN + " decided", title="", company="", salary="", location="")
-            score(s, plain, 0.95)   # the old model flagged the plain ad ...
-            score(s, lure, 0.1)     # ... and missed the lure
+            score(s, plain, 0.95)  # the old model flagged the plain ad ...
+            score(s, lure, 0.1)  # ... and missed the lure
             score(s, decided, 0.97)
             item = s.scalars(select(ReviewItem).where(ReviewItem.ad_id == decided)).one()
             decide(s, item.id, "scam", "kim", T0, note="seen before")

@@ -29,8 +29,13 @@ class SourceSpider(scrapy.Spider):
 
     kind = ""
 
-    def __init__(self, source: SourceConfig, known_ids: Iterable[str] = (),
-                 channel_states: dict[str, dict[str, Any]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: SourceConfig,
+        known_ids: Iterable[str] = (),
+        channel_states: dict[str, dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if source.kind != self.kind:
             raise ConfigError(f"source {source.name!r} is of kind {source.kind!r}, not {self.kind!r}")
         super().__init__(name=source.name, **kwargs)
@@ -40,8 +45,11 @@ class SourceSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SourceSpider":
-        source = (kwargs.pop("source", None) or getattr(cls, "_bound_source", None)
-                  or crawler.settings.get("LUREWATCH_SOURCE"))
+        source = (
+            kwargs.pop("source", None)
+            or getattr(cls, "_bound_source", None)
+            or crawler.settings.get("LUREWATCH_SOURCE")
+        )
         if isinstance(source, str):  # `scrapy crawl NAME`: look the source up in the config
             source = load_config(crawler.settings.get("LUREWATCH_CONFIG_PATH")).source(source)
         if source is None:
@@ -77,8 +85,7 @@ class SourceSpider(scrapy.Spider):
             self.count("errors")
             if request is not None and request.meta.get("listing"):
                 self.mark_incomplete("listing_failed")
-        log.info("%s: %s failed: %s", self.name, getattr(request, "url", "?"),
-                 failure.getErrorMessage())
+        log.info("%s: %s failed: %s", self.name, getattr(request, "url", "?"), failure.getErrorMessage())
 
     @staticmethod
     def fetched_at(response: Response) -> Any:

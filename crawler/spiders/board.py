@@ -53,8 +53,7 @@ class BoardSpider(SourceSpider):
 
     async def start(self) -> Any:
         for url in self.source.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                 meta={"listing": True})
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"listing": True})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
         """A listing page: follow its ads, then the next page unless all were seen."""
@@ -63,8 +62,7 @@ class BoardSpider(SourceSpider):
             return
         response = fix_encoding(response, self.source.encoding)
         sel = self.source.selectors
-        links = [response.urljoin(h.strip()) for h in select(response, sel["ad_links"]).getall()
-                 if h.strip()]
+        links = [response.urljoin(h.strip()) for h in select(response, sel["ad_links"]).getall() if h.strip()]
         if not links:
             self.count("board/empty_listing")
         for url in links:
@@ -76,8 +74,9 @@ class BoardSpider(SourceSpider):
             return
         next_page = select_text(response, sel.get("next_page")).split("\n")[0].strip()
         if next_page:
-            yield scrapy.Request(response.urljoin(next_page), callback=self.parse,
-                                 errback=self.on_error, meta={"listing": True})
+            yield scrapy.Request(
+                response.urljoin(next_page), callback=self.parse, errback=self.on_error, meta={"listing": True}
+            )
 
     def parse_ad(self, response: Response, **kwargs: Any) -> Iterator[JobAd]:
         """One ad page."""
@@ -89,16 +88,22 @@ class BoardSpider(SourceSpider):
         self.count("board/ads_read")
 
 
-
 def ad_from_page(source: str, response: TextResponse, selectors: Any) -> JobAd:
     """A JobAd from an ad page using the source's selectors; missing fields stay empty."""
-    fields = {name: select_text(response, selectors.get(name), markup=name in _HTML_FIELDS)
-              for name in ("title", "description", "company", "location", "salary", "country")}
+    fields = {
+        name: select_text(response, selectors.get(name), markup=name in _HTML_FIELDS)
+        for name in ("title", "description", "company", "location", "salary", "country")
+    }
     fields["title"] = fields["title"].split("\n")[0]
     country = fields.pop("country")
     links = select(response, selectors["contacts"]).getall() if selectors.get("contacts") else []
-    return new_ad(source=source, url=response.url, external_id=external_id_for(response.url),
-                  posted_at=select_text(response, selectors.get("posted_at")).split("\n")[0] or None,
-                  country=country_code(country) or find_country(country, fields["location"]),
-                  contacts={"url": [response.urljoin(u) for u in links]},
-                  fetched_at=SourceSpider.fetched_at(response), **fields)
+    return new_ad(
+        source=source,
+        url=response.url,
+        external_id=external_id_for(response.url),
+        posted_at=select_text(response, selectors.get("posted_at")).split("\n")[0] or None,
+        country=country_code(country) or find_country(country, fields["location"]),
+        contacts={"url": [response.urljoin(u) for u in links]},
+        fetched_at=SourceSpider.fetched_at(response),
+        **fields,
+    )

@@ -1,4 +1,5 @@
 """Loaders for ../shared/data (skipped on a fresh clone without it; the full evaluation is a benchmark)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """stages.classify: files in and out, explanations, evaluation reports, bad input."""
+
 from __future__ import annotations
 
 import io
@@ -12,8 +13,18 @@ from classifier.errors import AdFileError
 from stages.classify import classify_file, evaluate_file, explain_text
 
 ADS = [
-    {"id": "a1", "title": "캄보디아 고수익 알바", "description": "월 1000만원, 숙식 제공, 텔레그램 @abc 문의. 감금 절대 없음", "extra": "x"},
-    {"id": "a2", "title": "Backend engineer", "description": "5 years of experience, apply via our website", "extra": "y"},
+    {
+        "id": "a1",
+        "title": "캄보디아 고수익 알바",
+        "description": "월 1000만원, 숙식 제공, 텔레그램 @abc 문의. 감금 절대 없음",
+        "extra": "x",
+    },
+    {
+        "id": "a2",
+        "title": "Backend engineer",
+        "description": "5 years of experience, apply via our website",
+        "extra": "y",
+    },
     {"id": "a3", "text": "급구 시아누크빌 채팅 상담 월 800 경력무관 텔레 @kk", "extra": "z"},
 ]
 
@@ -78,13 +89,16 @@ def test_bad_csv_names_the_line(tmp_path) -> None:
         list(adfiles.read_ads(src))
 
 
-@pytest.mark.parametrize("name,content,fragment", [
-    ("x.txt", "hello", "unknown ad file type"),
-    ("x.jsonl", "[1, 2]\n", "expected a JSON object"),
-    ("x.csv", "", "empty file"),
-    ("x.csv", "id,label\n1,0\n", "no text column"),
-    ("x.jsonl", '{"id": 1}\n', "no text column"),
-])
+@pytest.mark.parametrize(
+    "name,content,fragment",
+    [
+        ("x.txt", "hello", "unknown ad file type"),
+        ("x.jsonl", "[1, 2]\n", "expected a JSON object"),
+        ("x.csv", "", "empty file"),
+        ("x.csv", "id,label\n1,0\n", "no text column"),
+        ("x.jsonl", '{"id": 1}\n', "no text column"),
+    ],
+)
 def test_bad_files(tmp_path, name, content, fragment) -> None:
     p = tmp_path / name
     p.write_text(content, encoding="utf-8")

@@ -15,12 +15,17 @@ from crawler.spiders.feed import FeedSpider, parse_feed
 from crawler.spiders.jsonld import JsonLdSpider, is_sitemap
 from crawler.spiders.telegram import TelegramSpider, channel_url, parse_views
 
-BOARD_SELECTORS = MappingProxyType({
-    "ad_links": "td.subject a::attr(href)", "next_page": "a.pg_next::attr(href)",
-    "title": "h1#bo_v_title::text", "description": "div#bo_v_con",
-    "location": "//th[contains(., '근무지')]/following-sibling::td[1]/text()",
-    "salary": "//th[contains(., '급여')]/following-sibling::td[1]/text()",
-    "posted_at": "strong.if_date::text"})
+BOARD_SELECTORS = MappingProxyType(
+    {
+        "ad_links": "td.subject a::attr(href)",
+        "next_page": "a.pg_next::attr(href)",
+        "title": "h1#bo_v_title::text",
+        "description": "div#bo_v_con",
+        "location": "//th[contains(., '근무지')]/following-sibling::td[1]/text()",
+        "salary": "//th[contains(., '급여')]/following-sibling::td[1]/text()",
+        "posted_at": "strong.if_date::text",
+    }
+)
 
 
 def make(cls, **source):
@@ -43,6 +48,7 @@ def stat(spider, key):
 
 
 # ------------------------------------------------------------------ jsonld
+
 
 def test_jsonld_graph_posting_with_html_salary_location(saved_page):
     spider = make(JsonLdSpider)
@@ -93,17 +99,26 @@ def test_lenient_jsonld_comment_newline_trailing_comma(saved_page):
 
 
 def test_listing_follows_links_in_scope_only():
-    body = (b'<a href="job-1.html">1</a><a href="/elsewhere/x.html">x</a><a href="page-2.html">next</a>'
-            b'<a href="style.css">css</a>')
+    body = (
+        b'<a href="job-1.html">1</a><a href="/elsewhere/x.html">x</a><a href="page-2.html">next</a>'
+        b'<a href="style.css">css</a>'
+    )
     url = "http://jobs.example/list/index.html"
     response = HtmlResponse(url, body=body, request=Request(url, meta={"listing": True}))
     _, requests = split(make(JsonLdSpider).parse(response))
-    assert [r.url for r in requests] == ["http://jobs.example/list/job-1.html",
-                                         "http://jobs.example/list/page-2.html"]
+    assert [r.url for r in requests] == ["http://jobs.example/list/job-1.html", "http://jobs.example/list/page-2.html"]
 
 
-@pytest.mark.parametrize("url", ["http://jobs.example/jobs", "http://jobs.example/list.html",
-                                 "http://jobs.example/", "http://jobs.example", "http://jobs.example/jobs?page=1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://jobs.example/jobs",
+        "http://jobs.example/list.html",
+        "http://jobs.example/",
+        "http://jobs.example",
+        "http://jobs.example/jobs?page=1",
+    ],
+)
 def test_a_listing_at_the_site_root_follows_the_whole_site(url):
     # Its folder is "/": the scope once came out as "http://jobs.example//" and such a
     # listing (e.g. https://site/jobs) followed no link at all.
@@ -126,6 +141,7 @@ def test_sitemap_index_and_sitemap(saved_page):
 
 # ------------------------------------------------------------------ telegram
 
+
 def test_telegram_preview_messages(saved_page):
     spider = make(TelegramSpider, channels=("lurejobs",), base_url="https://t.me/s/", start_urls=())
     response = saved_page("telegram_channel.html", "https://t.me/s/lurejobs")
@@ -142,10 +158,12 @@ def test_telegram_preview_messages(saved_page):
 
 
 def test_telegram_stops_at_last_seen_id(saved_page):
-    spider = make(TelegramSpider, channels=("lurejobs",), start_urls=(),
-                  channel_states={"lurejobs": {"last_message_id": 101}})
-    items, requests = split(spider.parse(saved_page("telegram_channel.html", "https://t.me/s/lurejobs"),
-                                         channel="lurejobs"))
+    spider = make(
+        TelegramSpider, channels=("lurejobs",), start_urls=(), channel_states={"lurejobs": {"last_message_id": 101}}
+    )
+    items, requests = split(
+        spider.parse(saved_page("telegram_channel.html", "https://t.me/s/lurejobs"), channel="lurejobs")
+    )
     assert [a["external_id"] for a in items] == ["lurejobs/103", "lurejobs/102"] and requests == []
     assert stat(spider, "telegram/stopped_at_last_seen") == 1
 
@@ -165,6 +183,7 @@ def test_telegram_helpers():
 
 # ------------------------------------------------------------------ board
 
+
 def test_board_listing_undeclared_euc_kr(saved_page):
     spider = make(BoardSpider, kind="board", selectors=BOARD_SELECTORS)
     url = "http://board.example/bbs/list.php?bo_table=job&page=1"
@@ -172,7 +191,8 @@ def test_board_listing_undeclared_euc_kr(saved_page):
     assert [r.url for r in requests] == [
         "http://board.example/bbs/view.php?bo_table=job&wr_id=3",
         "http://board.example/bbs/view.php?bo_table=job&wr_id=2",
-        "http://board.example/bbs/list.php?bo_table=job&page=2"]
+        "http://board.example/bbs/list.php?bo_table=job&page=2",
+    ]
 
 
 def test_board_listing_of_seen_ads_stops_paging(saved_page):
@@ -200,6 +220,7 @@ def test_board_empty_and_missing_fields_stay_empty():
 
 
 # ------------------------------------------------------------------ feed
+
 
 def test_rss_entries(saved_page):
     kind, ads = parse_feed("f", saved_page("rss.xml", "http://jobs.example/rss"))
@@ -236,5 +257,6 @@ def test_not_a_feed_is_counted():
 
 def test_spider_refuses_a_source_of_another_kind():
     from config import ConfigError
+
     with pytest.raises(ConfigError, match="not 'telegram'"):
         make(TelegramSpider, kind="jsonld")
