@@ -15,6 +15,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from core.ad import PAGE_FIELDS
+
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_MODELS_DIR = PROJECT_DIR / "models"
 DEFAULT_SEED_DIR = PROJECT_DIR / "data" / "seed"
@@ -22,18 +24,8 @@ DEFAULT_DATABASE_URL = "sqlite:///data/lurewatch.db"
 SOURCE_KINDS = ("jsonld", "telegram", "board", "feed")
 EXPORT_FORMATS = ("csv", "xlsx", "jsonl")
 BOARD_REQUIRED_SELECTORS = ("ad_links", "title", "description")
-SELECTOR_KEYS = (
-    "ad_links",
-    "next_page",
-    "title",
-    "description",
-    "company",
-    "location",
-    "salary",
-    "posted_at",
-    "country",
-    "contacts",
-)
+# What a board source's selectors may read: the links and pages to follow, and the ad.
+SELECTOR_KEYS = ("ad_links", "next_page", *PAGE_FIELDS)
 
 
 class ConfigError(Exception):

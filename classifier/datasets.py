@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from classifier.errors import ClassifierError
+from core.ad import TEXT_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -36,28 +37,11 @@ SHARED_CORPORA = {
     "ko_wanted_programmers": ("corpora/ko_wanted_programmers/ko_wanted_programmers_dev.csv", 0.3),
     "sea_jobstreet": ("corpora/sea_jobstreet/sea_jobstreet_dev.csv", 0.5),
 }
-KEEP = [
-    "title",
-    "description",
-    "company",
-    "location",
-    "salary",
-    "language",
-    "label",
-    "group",
-    "subset",
-    "weight",
-    "short",
-]
+KEEP = [*TEXT_FIELDS, "language", "label", "group", "subset", "weight", "short"]
 
 
 def _frame(df: pd.DataFrame, subset: str, weight: float) -> pd.DataFrame:
-    out = pd.DataFrame(
-        {
-            c: df[c].fillna("").astype(str) if c in df else ""
-            for c in ["title", "description", "company", "location", "salary", "language"]
-        }
-    )
+    out = pd.DataFrame({c: df[c].fillna("").astype(str) if c in df else "" for c in [*TEXT_FIELDS, "language"]})
     out["label"] = df["label"].astype(int).to_numpy()
     out["group"] = df["group"].astype(str).to_numpy()
     out["subset"] = subset

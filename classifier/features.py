@@ -20,11 +20,12 @@ import pandas as pd
 import yaml
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from core.ad import TEXT_FIELDS
+
 from classifier import gazetteer as gz
 from classifier import indicators as ind
 from classifier.extract import (
     MESSENGERS,
-    TEXT_FIELDS,
     ad_text,
     coerce_ads,
     contact_types,

@@ -25,11 +25,11 @@ from sklearn.model_selection import StratifiedGroupKFold
 from classifier.datasets import KEEP
 from classifier.errors import ClassifierError
 from classifier.model import metrics
+from core.ad import TEXT_FIELDS
 
 PROMOTION_TOLERANCE = 0.01
 DECISION_WEIGHT = 2.0  # verified by an analyst on ads from our own sources: worth more than seed rows
 LABELS = {"scam": 1, "legit": 0}
-CONTENT_FIELDS = ("title", "description", "company", "location", "salary")
 
 
 class NotPromoted(ClassifierError):
@@ -38,7 +38,7 @@ class NotPromoted(ClassifierError):
 
 def content_key(row: Mapping[str, Any]) -> str:
     """sha256 of an ad's normalised text fields (case and whitespace runs ignored)."""
-    text = "\x1f".join(" ".join(str(row.get(f) or "").lower().split()) for f in CONTENT_FIELDS)
+    text = "\x1f".join(" ".join(str(row.get(f) or "").lower().split()) for f in TEXT_FIELDS)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -56,7 +56,7 @@ def decision_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         group = f"campaign:{campaign}" if campaign is not None else f"ad:{r.get('source', '')}:{r['ad_id']}"
         out.append(
             {
-                **{f: str(r.get(f) or "") for f in CONTENT_FIELDS},
+                **{f: str(r.get(f) or "") for f in TEXT_FIELDS},
                 "language": str(r.get("language") or ""),
                 "label": LABELS[r["decision"]],
                 "group": "decision:" + group,

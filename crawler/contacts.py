@@ -16,7 +16,7 @@ import re
 import unicodedata
 from typing import Iterable
 
-from crawler.items import CONTACT_KINDS
+from core.ad import CONTACT_KINDS
 
 Contacts = dict[str, list[str]]
 

@@ -16,6 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.ad import AD_FIELDS
 from store.campaigns import link_ads, scam_campaigns
 from store.errors import NotFoundError, StoreError
 from store.schema import BANDS, DECISIONS, Ad, CampaignMember, ReviewEvent, ReviewItem, Score
@@ -23,21 +24,6 @@ from store.schema import BANDS, DECISIONS, Ad, CampaignMember, ReviewEvent, Revi
 log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "lurewatch"
-# What the classifier sees of an ad (plus ad_id, which record_scores needs back).
-AD_SCORING_FIELDS = (
-    "source",
-    "external_id",
-    "url",
-    "title",
-    "company",
-    "location",
-    "country",
-    "salary",
-    "description",
-    "contacts",
-    "language",
-    "posted_at",
-)
 
 
 @dataclass(frozen=True)
@@ -229,7 +215,7 @@ def ads_to_score(
     """
     if batch_size <= 0:
         raise StoreError(f"batch size must be positive, got {batch_size}")
-    columns = [getattr(Ad, name) for name in AD_SCORING_FIELDS]
+    columns = [getattr(Ad, name) for name in AD_FIELDS]
     if rescore:
         condition = ~exists().where(ReviewItem.ad_id == Ad.id, ReviewItem.status.in_(DECISIONS))
     else:
@@ -242,4 +228,4 @@ def ads_to_score(
         if not rows:
             return
         last = rows[-1][0]
-        yield [{"ad_id": r[0], **dict(zip(AD_SCORING_FIELDS, r[1:]))} for r in rows]
+        yield [{"ad_id": r[0], **dict(zip(AD_FIELDS, r[1:]))} for r in rows]

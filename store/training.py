@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.ad import TEXT_FIELDS
 from store.schema import Ad, CampaignMember, ReviewItem
 
 TRAINING_DECISIONS = ("scam", "legit")  # needs_info and skipped carry no label
@@ -26,11 +27,7 @@ def decided_rows(session: Session) -> list[dict[str, Any]]:
             ReviewItem.ad_id,
             ReviewItem.status,
             Ad.source,
-            Ad.title,
-            Ad.description,
-            Ad.company,
-            Ad.location,
-            Ad.salary,
+            *(getattr(Ad, name) for name in TEXT_FIELDS),
             Ad.language,
             Ad.content_hash,
             CampaignMember.campaign_id,
@@ -40,20 +37,7 @@ def decided_rows(session: Session) -> list[dict[str, Any]]:
         .where(ReviewItem.status.in_(TRAINING_DECISIONS))
         .order_by(ReviewItem.decided_at, ReviewItem.id)
     )
-    names = (
-        "item_id",
-        "ad_id",
-        "decision",
-        "source",
-        "title",
-        "description",
-        "company",
-        "location",
-        "salary",
-        "language",
-        "content_hash",
-        "campaign_id",
-    )
+    names = ("item_id", "ad_id", "decision", "source", *TEXT_FIELDS, "language", "content_hash", "campaign_id")
     return [dict(zip(names, row)) for row in session.execute(query).all()]
 
 

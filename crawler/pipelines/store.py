@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import JobAd
 from crawler.pipelines import CountingPipeline
-from store.ads import AD_FIELDS, upsert_ad
+from store.ads import STORED_FIELDS, upsert_ad
 from store.db import open_database
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class StorePipeline(CountingPipeline):
             self.engine, self.factory = open_database(self.database_url or "")
 
     def process_item(self, item: JobAd, spider: Any = None) -> JobAd:
-        self.pending.append({name: item.get(name) for name in AD_FIELDS})
+        self.pending.append({name: item.get(name) for name in STORED_FIELDS})
         if len(self.pending) >= self.batch_size:
             self.flush()
         return item

@@ -16,6 +16,7 @@ import scrapy
 from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
 
+from core.ad import PAGE_FIELDS
 from crawler.encoding import fix_encoding
 from crawler.items import JobAd, new_ad
 from crawler.spiders.base import SourceSpider
@@ -92,7 +93,8 @@ def ad_from_page(source: str, response: TextResponse, selectors: Any) -> JobAd:
     """A JobAd from an ad page using the source's selectors; missing fields stay empty."""
     fields = {
         name: select_text(response, selectors.get(name), markup=name in _HTML_FIELDS)
-        for name in ("title", "description", "company", "location", "salary", "country")
+        for name in PAGE_FIELDS
+        if name not in ("posted_at", "contacts")  # read below
     }
     fields["title"] = fields["title"].split("\n")[0]
     country = fields.pop("country")

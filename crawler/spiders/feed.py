@@ -15,6 +15,7 @@ from parsel import Selector
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from core.ad import PAGE_FIELDS
 from crawler.items import JobAd, new_ad
 from crawler.jobposting import page_postings
 from crawler.spiders.base import SourceSpider
@@ -137,7 +138,7 @@ class FeedSpider(SourceSpider):
                 self.count("dropped/broken_jsonld", broken)
             if postings:
                 ad = ad_from_posting(self.source.name, response, postings[0])
-                for name in ("title", "description", "company", "location", "posted_at"):
+                for name in PAGE_FIELDS:  # what the page lacks, the entry may have
                     if not ad[name] and entry[name]:
                         ad[name] = entry[name]
                 ad["external_id"] = entry["external_id"]  # the feed's id is the stable one

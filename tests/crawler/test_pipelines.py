@@ -17,7 +17,7 @@ from crawler.pipelines.language import LanguagePipeline, detect_language
 from crawler.pipelines.normalise import NormalisePipeline
 from crawler.pipelines.store import StorePipeline
 from crawler.pipelines.validate import ValidatePipeline
-from store.ads import content_hash
+from core.ad import content_hash
 from store.db import open_database
 from store.schema import Ad
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from store.ads import content_hash, get_ad, upsert_ad
+from core.ad import content_hash
+from store.ads import get_ad, upsert_ad
 from store.db import open_database
 from store.errors import StoreError
 from store.schema import Ad
