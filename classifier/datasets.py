@@ -27,6 +27,8 @@ import pandas as pd
 
 from classifier.errors import ClassifierError
 from core.ad import TEXT_FIELDS
+from core.minhash import NEAR_DUPLICATE, NUM_PERM, minhash
+from core.unionfind import UnionFind
 
 log = logging.getLogger(__name__)
 
@@ -102,51 +104,26 @@ def load_shared(shared_dir: Path | str | None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEEP)
 
 
-def _shingles(text: str, k: int = 5) -> set[bytes]:
-    t = " ".join(text.lower().split())
-    if len(t) <= k:
-        return {t.encode()}
-    return {t[i : i + k].encode() for i in range(0, len(t) - k + 1)}
+def near_duplicate_clusters(texts: list[str]) -> np.ndarray:
+    """Cluster number per text; texts whose MinHash Jaccard reaches NEAR_DUPLICATE share one."""
+    from datasketch import MinHashLSH
 
-
-def near_duplicate_clusters(texts: list[str], threshold: float = 0.7, num_perm: int = 64) -> np.ndarray:
-    """Cluster id per text; texts with MinHash Jaccard >= threshold share a cluster."""
-    from datasketch import MinHash, MinHashLSH
-
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    parent = list(range(len(texts)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    lsh = MinHashLSH(threshold=NEAR_DUPLICATE, num_perm=NUM_PERM)
+    clusters = UnionFind()
     for i, t in enumerate(texts):
-        m = MinHash(num_perm=num_perm, seed=1)
-        m.update_batch(list(_shingles(t)))
+        m = minhash(t)
         for j in lsh.query(m):
-            parent[find(i)] = find(int(j))
+            clusters.union(i, int(j))
         lsh.insert(str(i), m)
-    return np.array([find(i) for i in range(len(texts))])
+    return np.array(clusters.labels(range(len(texts))))
 
 
 def merge_groups(groups: list[str], clusters: np.ndarray) -> np.ndarray:
     """Union of declared groups and near-duplicate clusters -> one integer group per row."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    linked = UnionFind()
     for g, c in zip(groups, clusters):
-        parent[find(f"g:{g}")] = find(f"c:{c}")
-    roots = [find(f"g:{g}") for g in groups]
-    ids = {r: i for i, r in enumerate(dict.fromkeys(roots))}
-    return np.array([ids[r] for r in roots])
+        linked.union(f"g:{g}", f"c:{c}")
+    return np.array(linked.labels(f"g:{g}" for g in groups))
 
 
 def first_sentence(text: str, limit: int = 120) -> str:

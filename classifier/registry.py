@@ -21,6 +21,7 @@ from pathlib import Path
 import joblib
 
 from classifier.errors import RETRAIN_HINT, ModelError
+from core.files import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -66,20 +67,6 @@ def _version_dir(models_dir: Path, version: str) -> Path:
     if path.parent != root:
         raise ModelError(f"model version {version!r} resolves outside the models folder {root}")
     return path
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; other users read CURRENT
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_model(models_dir: Path | str, pipeline, card: dict, version: str | None = None) -> str:
@@ -163,7 +150,7 @@ def set_current(models_dir: Path | str, version: str, reason: str = "promote") -
         previous = current_version(root)
     except ModelError:
         previous = "-"
-    _atomic_write(root / CURRENT, version + "\n")
+    atomic_write_text(root / CURRENT, version + "\n")
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     with (root / HISTORY).open("a", encoding="utf-8") as fh:  # append-only: rollback reads it backwards
         fh.write(f"{stamp}\t{reason}\t{previous}\t{version}\n")

@@ -127,18 +127,6 @@ def _score_frame(pipeline: Pipeline, ads: pd.DataFrame, threshold: float) -> pd.
     )
 
 
-def render_reason(r: dict) -> str:
-    """One reason as a line: `safety denial: “감금 절대 없음”`."""
-    ev = " ".join(str(r.get("evidence", "")).split())
-    line = f"{r.get('label') or r.get('signal')}: “{ev}”" if ev else str(r.get("label") or r.get("signal"))
-    return f"in its favour, {line}" if float(r.get("weight", 0)) < 0 else line
-
-
-def render_reasons(reasons: list[dict]) -> str:
-    """Reasons as readable text, one per line (the CSV form)."""
-    return "\n".join(render_reason(r) for r in reasons)
-
-
 def mark_evidence(text: str, reasons: list[dict], left: str = "[[", right: str = "]]") -> str:
     """The original text with every evidence span wrapped in markers."""
     spans = sorted({(r["start"], r["end"]) for r in reasons if r.get("start", -1) >= 0 and r["end"] > r["start"]})

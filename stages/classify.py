@@ -22,7 +22,9 @@ import pandas as pd
 from classifier import adfiles, datasets, evaluation, registry
 from classifier.extract import ad_text, coerce_ads
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold
-from classifier.scoring import mark_evidence, render_reason, render_reasons, score_frame
+from classifier.scoring import mark_evidence, score_frame
+from core.files import atomic_write
+from core.reasons import reason_text, reasons_text
 
 log = logging.getLogger(__name__)
 
@@ -150,26 +152,21 @@ def classify_file(
     fmt = adfiles.file_format(out_path) if out_path else adfiles.file_format(in_path)
     counts = {"rows": 0, "flagged": 0, "model": card["version"], "threshold": thr}
     out_path = Path(out_path) if out_path else None
-    tmp = out_path.with_name(f".{out_path.name}.partial") if out_path else None
-    fh = tmp.open("w", encoding="utf-8", newline="") if tmp else (stdout or sys.stdout)
-    try:
-        for i, (chunk, scored) in enumerate(
-            score_chunks(pipeline, adfiles.read_ads(in_path, chunksize), thr, n_jobs, models_dir, card["version"])
-        ):
+
+    def write(fh: IO[str]) -> None:
+        chunks = adfiles.read_ads(in_path, chunksize)
+        for i, (chunk, scored) in enumerate(score_chunks(pipeline, chunks, thr, n_jobs, models_dir, card["version"])):
             out = chunk.copy()
             out["score"], out["band"], out["flagged"] = scored["score"], scored["band"], scored["flagged"]
-            out["reasons"] = scored["reasons"] if fmt == "jsonl" else scored["reasons"].map(render_reasons)
+            out["reasons"] = scored["reasons"] if fmt == "jsonl" else scored["reasons"].map(reasons_text)
             adfiles.write_chunk(out, fh, fmt, header=(i == 0))
             counts["rows"] += len(out)
             counts["flagged"] += int(scored["flagged"].sum())
-    except BaseException:
-        if tmp:
-            fh.close()
-            tmp.unlink(missing_ok=True)
-        raise
-    if tmp:
-        fh.close()
-        tmp.replace(out_path)  # readers never see a half-written file
+
+    if out_path is None:
+        write(stdout or sys.stdout)
+    else:
+        atomic_write(out_path, write, newline="")  # readers never see a half-written file
     log.info("classified %d ads, %d flagged (model %s)", counts["rows"], counts["flagged"], card["version"])
     return counts
 
@@ -216,7 +213,7 @@ def explain_text(
         f"(threshold {thr:.3f}, model {card['version']})",
         "reasons:",
     ]
-    lines += [f"  - {render_reason(r)}" for r in row["reasons"]] or ["  (none)"]
+    lines += [f"  - {reason_text(r)}" for r in row["reasons"]] or ["  (none)"]
     lines += ["text (evidence in [[ ]]):", "  " + mark_evidence(ad_text(coerce_ads(ad).iloc[0]), row["reasons"])]
     return "\n".join(lines)
 

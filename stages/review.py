@@ -13,7 +13,8 @@ import re
 import unicodedata
 from typing import Any, Mapping, Sequence
 
-from store.exports import contacts_text, reason_text
+from core.reasons import reason_text
+from store.exports import contacts_text
 from store.listing import QueueRow
 from store.schema import ReviewEvent
 

@@ -22,7 +22,7 @@ from stages.crawl import LIMITS, crawl_stage
 from stages.export import export_nightly
 from stages.health import crawl_sources, health_alarms
 from stages.score import score_stage
-from store.files import atomic_write
+from core.files import atomic_write
 from store.lock import run_lock
 from store.runs import finish_run, mark_interrupted, recent_runs, start_run
 

@@ -27,8 +27,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 # contact_keys is re-exported: callers read keys and link through one module.
+from core.minhash import NEAR_DUPLICATE
 from store.fingerprints import (  # noqa: F401
-    NEAR_DUPLICATE,
     band_keys,
     contact_keys,
     refresh_fingerprint,

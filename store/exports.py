@@ -23,8 +23,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.reasons import reason_text
 from store.errors import StoreError
-from store.files import atomic_write
+from core.files import atomic_write
 from store.listing import QueueRow
 
 log = logging.getLogger(__name__)
@@ -71,28 +72,11 @@ WIDTHS = {
 }
 
 
-def reason_text(reason: dict[str, Any]) -> str:
-    """One reason as an analyst reads it: ``safety denial: “감금 절대 없음”``.
-
-    The plain-words ``label`` the classifier attaches wins over the signal id;
-    a negative weight is a sign in the ad's favour and says so.
-    """
-    name = str(reason.get("label") or reason.get("signal") or "").strip()
-    evidence = " ".join(str(reason.get("evidence") or "").split())
-    line = f"{name}: “{evidence}”" if evidence else name
-    try:
-        favour = float(reason.get("weight") or 0) < 0
-    except (TypeError, ValueError):
-        favour = False
-    return f"in its favour, {line}" if favour else line
-
-
-def reasons_text(row: QueueRow) -> str:
+def row_reasons_text(row: QueueRow) -> str:
     """All reasons of a row, one per line; a scam campaign is a reason too."""
-    lines = [reason_text(r) for r in row.reasons if isinstance(r, dict)]
-    if row.campaign_scam:
-        lines.insert(0, f"campaign: “campaign {row.campaign_id} already decided scam”")
-    return "\n".join(line for line in lines if line)
+    campaign = {"label": "campaign", "evidence": f"campaign {row.campaign_id} already decided scam"}
+    reasons = [campaign, *row.reasons] if row.campaign_scam else row.reasons
+    return "\n".join(line for line in (reason_text(r) for r in reasons if isinstance(r, dict)) if line)
 
 
 def contacts_text(contacts: dict[str, Any]) -> str:
@@ -117,7 +101,7 @@ def flat_row(row: QueueRow) -> dict[str, Any]:
         "review_id": row.review_id,
         "score": round(row.score, 4) if row.score is not None else None,
         "band": row.band,
-        "reasons": reasons_text(row),
+        "reasons": row_reasons_text(row),
         "title": row.title,
         "company": row.company,
         "location": row.location,

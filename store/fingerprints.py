@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 from typing import Any, Mapping
 
 import numpy as np
@@ -18,18 +17,13 @@ from datasketch import MinHash
 from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
+from core.minhash import NUM_PERM, minhash, new_minhash
 from store.schema import Ad, AdFingerprint, FingerprintKey
 
-NUM_PERM = 64
-BANDS, ROWS = 16, 4  # 16 bands of 4 rows: candidate pairs from Jaccard ~0.5 up
-SHINGLE = 5  # characters; works for Korean, Chinese and Latin text alike
-NEAR_DUPLICATE = 0.7  # estimated Jaccard needed to link on text alone
+BANDS, ROWS = 16, 4  # 16 bands of core.minhash.NUM_PERM rows: candidate pairs from Jaccard ~0.5 up
 MIN_TEXT = 40  # shorter texts are too generic to link on
-SEED = 1  # fixed, so signatures stored on different nights compare
-# datasketch 2 changed its default permutations; naming ours keeps stored
-# signatures comparable across upgrades. Changing any parameter above or the
-# scheme needs a new FINGERPRINT_VERSION, which recomputes every fingerprint.
-SCHEME = "affine32"
+# Changing a parameter here or in core.minhash needs a new FINGERPRINT_VERSION,
+# which recomputes every stored fingerprint.
 FINGERPRINT_VERSION = "mh1"
 
 
@@ -96,10 +90,7 @@ def minhash_of(text: str) -> MinHash | None:
     """The MinHash of a text's character shingles; None for texts too short to link."""
     if len(text) < MIN_TEXT:
         return None
-    shingles = {text[i : i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
-    mh.update_batch(list(shingles))
-    return mh
+    return minhash(text)
 
 
 def band_keys(mh: MinHash) -> set[str]:
@@ -111,20 +102,8 @@ def band_keys(mh: MinHash) -> set[str]:
     return keys
 
 
-@lru_cache(maxsize=1)
-def _permutations() -> Any:
-    # Deriving the permutations costs more than hashing a short ad; derive them once.
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
-
-
 def load_minhash(blob: bytes) -> MinHash:
-    return MinHash(
-        num_perm=NUM_PERM,
-        seed=SEED,
-        scheme=SCHEME,
-        permutations=_permutations(),
-        hashvalues=np.frombuffer(blob, dtype="<u8"),
-    )
+    return new_minhash(np.frombuffer(blob, dtype="<u8"))
 
 
 def similarity(mh: MinHash, blob: bytes) -> float:

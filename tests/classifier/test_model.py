@@ -9,7 +9,8 @@ import pytest
 from classifier.datasets import first_sentence, merge_groups, near_duplicate_clusters, short_versions
 from classifier.model import choose_threshold, metrics
 from classifier.normalize import normalize
-from classifier.scoring import band_for, mark_evidence, render_reason, render_reasons, score_frame
+from classifier.scoring import band_for, mark_evidence, score_frame
+from core.reasons import reason_text, reasons_text
 from classifier.tokens import tokenize
 
 
@@ -82,8 +83,8 @@ def test_reasons_render_one_per_line() -> None:
         {"signal": "safety_denial", "label": "safety denial", "weight": 3, "evidence": "감금 절대 없음"},
         {"signal": "work_visa_stated", "label": "work visa stated", "weight": -1, "evidence": "취업비자"},
     ]
-    assert render_reasons(rs) == "safety denial: “감금 절대 없음”\nin its favour, work visa stated: “취업비자”"
-    assert render_reason({"signal": "x", "label": "x", "weight": 1, "evidence": "a\nb"}) == "x: “a b”"
+    assert reasons_text(rs) == "safety denial: “감금 절대 없음”\nin its favour, work visa stated: “취업비자”"
+    assert reason_text({"signal": "x", "label": "x", "weight": 1, "evidence": "a\nb"}) == "x: “a b”"
 
 
 def test_mark_evidence() -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from store.campaigns import campaign_ads, campaign_of, contact_keys, link_ads
 from store.errors import NoteRequiredError
-from store.exports import reasons_text
+from store.exports import row_reasons_text
 from store.listing import QueueFilter, collapse_campaigns, list_items
 from store.queue import decide, decide_campaign
 from store.schema import Campaign, ReviewEvent, ReviewItem
@@ -89,7 +89,7 @@ def test_repost_of_a_decided_scam_is_queued_whatever_its_score(factory):
         assert item.status == "pending" and "already decided scam" in event.note
         [row] = list_items(s)
         assert row.campaign_scam and row.campaign_size == 2
-        assert reasons_text(row).startswith("campaign: “campaign ")  # shown in exports
+        assert row_reasons_text(row).startswith("campaign: “campaign ")  # shown in exports
 
 
 def test_queue_collapses_campaigns_and_decides_them_at_once(factory):

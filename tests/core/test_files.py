@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from store.files import atomic_write, remove_stale_temp_files
+from core.files import atomic_write, remove_stale_temp_files
 
 
 def test_atomic_write_replaces_whole_or_not_at_all(tmp_path):
