@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config import parse_config  # noqa: E402
-from crawler.run import crawl_sources, freeze_config, thaw_config  # noqa: E402
+from crawler.run import CrawlJob, crawl_sources, freeze_config, thaw_config  # noqa: E402
 
 RISKY = "캄보디아 고수익 채팅 상담, 경험 무관, 항공권 숙소 제공. 텔레그램 @bench_{i:05d}"
 ORDINARY = "Warehouse assistant {i}: full time, contract, insurance. Apply by email jobs{i}@example.org."
@@ -102,7 +102,7 @@ def serve(ads: int, per_page: int) -> ThreadingHTTPServer:
 def _measured_crawl(config: Any, overrides: dict[str, Any], conn: Any) -> None:
     """In the child: crawl, then report stats and this process's own resource use."""
     start = time.perf_counter()
-    results = crawl_sources(thaw_config(config), [{"source": "bench"}], "ERROR", overrides)
+    results = crawl_sources(thaw_config(config), [CrawlJob("bench")], "ERROR", overrides)
     wall = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     stats = results["bench"]["stats"]

@@ -29,7 +29,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classifier.datasets import training_frame  # noqa: E402
+from classifier.trainset import training_frame  # noqa: E402
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold, metrics  # noqa: E402
 
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"

@@ -66,7 +66,7 @@ def _train_baseline(models_dir: Path, version: str):
     from sklearn.pipeline import make_pipeline
 
     from classifier import registry
-    from classifier.datasets import training_frame
+    from classifier.trainset import training_frame
     from stages.classify import DEFAULT_SEED_DIR, DEFAULT_SHARED_DIR
 
     card = registry.read_card(models_dir, version if version != "current" else registry.current_version(models_dir))

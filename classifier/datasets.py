@@ -17,21 +17,21 @@ What we use from ../shared/data and why:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from classifier.errors import ClassifierError
 from core.ad import TEXT_FIELDS
-from core.minhash import NEAR_DUPLICATE, NUM_PERM, minhash
-from core.unionfind import UnionFind
 
 log = logging.getLogger(__name__)
 
+DECISION_WEIGHT = 2.0  # verified by an analyst on ads from our own sources: worth more than seed rows
+LABELS = {"scam": 1, "legit": 0}
 SHARED_CORPORA = {
     # name: (relative csv path, sample weight, filter usable rows)
     "cambodia_jobboards": ("corpora/cambodia_jobboards/cambodia_jobboards_dev.csv", 1.0),
@@ -104,81 +104,27 @@ def load_shared(shared_dir: Path | str | None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEEP)
 
 
-def near_duplicate_clusters(texts: list[str]) -> np.ndarray:
-    """Cluster number per text; texts whose MinHash Jaccard reaches NEAR_DUPLICATE share one."""
-    from datasketch import MinHashLSH
+def decision_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Decided review items (dicts from store.training) as training rows.
 
-    lsh = MinHashLSH(threshold=NEAR_DUPLICATE, num_perm=NUM_PERM)
-    clusters = UnionFind()
-    for i, t in enumerate(texts):
-        m = minhash(t)
-        for j in lsh.query(m):
-            clusters.union(i, int(j))
-        lsh.insert(str(i), m)
-    return np.array(clusters.labels(range(len(texts))))
-
-
-def merge_groups(groups: list[str], clusters: np.ndarray) -> np.ndarray:
-    """Union of declared groups and near-duplicate clusters -> one integer group per row."""
-    linked = UnionFind()
-    for g, c in zip(groups, clusters):
-        linked.union(f"g:{g}", f"c:{c}")
-    return np.array(linked.labels(f"g:{g}" for g in groups))
-
-
-def first_sentence(text: str, limit: int = 120) -> str:
-    """Opening line of a text (up to the first sentence end or line break)."""
-    t = text.strip()
-    m = re.search(r"[.!?。！？\n]", t[3:])  # skip a few chars: "1. ", "Q. " are not sentences
-    cut = t[: 3 + m.start() + 1] if m else t
-    return cut[:limit].strip()
-
-
-def short_versions(df: pd.DataFrame) -> pd.DataFrame:
-    """Title-only or opening-line versions of each row, same label and group.
-
-    Both classes get them, so the model cannot learn "short text means scam"
-    (the real quoted lures are mostly fragments; the legit corpora are long).
+    Groups: the item's campaign when it has one (ads of one recruiter stay on one side of
+    every split), else source + ad; training_frame then merges near-duplicate clusters.
     """
-    rows = df.copy()
-    has_title = rows["title"].str.strip() != ""
-    rows["description"] = np.where(has_title, "", rows["description"].map(first_sentence))
-    rows[["company", "location", "salary"]] = ""
-    rows["short"] = True
-    keep = (rows["title"].str.strip() + rows["description"].str.strip()) != ""
-    return rows[keep]
-
-
-def training_frame(
-    seed_dir: Path | str, shared_dir: Path | str | None, extra: pd.DataFrame | None = None, dedupe: bool = False
-) -> pd.DataFrame:
-    """Seed + shared + extra rows with merged integer groups (`gid`) and short versions.
-
-    With ``dedupe``, one row per content hash, later parts overriding earlier ones (so extra
-    rows, e.g. analysts' decisions, win). Off by default so `python -m stages.classify train`
-    still reproduces the shipped model's data hash (the seed set has a few repeated ads).
-    """
-    from classifier.retrain import dedupe_by_content
-
-    parts = [load_seed(seed_dir), load_shared(shared_dir)]
-    if extra is not None and len(extra):
-        parts.append(extra[KEEP])
-    df = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    before = len(df)
-    df = dedupe_by_content(df) if dedupe else df
-    if len(df) < before:
-        log.info("training frame: %d duplicate texts dropped (the last label kept)", before - len(df))
-    texts = (df["title"] + " " + df["description"]).tolist()
-    df["gid"] = merge_groups(df["group"].tolist(), near_duplicate_clusters(texts))
-    short = short_versions(df)
-    out = pd.concat([df, short], ignore_index=True)
-    log.info("training frame: %d rows (%d short versions), %d groups", len(out), len(short), out["gid"].nunique())
-    return out
-
-
-def data_sha256(df: pd.DataFrame) -> str:
-    """Content hash of the training rows (order-sensitive, columns that affect the model)."""
-    h = hashlib.sha256()
-    for rec in df[["title", "description", "company", "location", "salary", "label", "weight"]].itertuples(index=False):
-        h.update(("\x1f".join(map(str, rec)) + "\x1e").encode("utf-8"))
-    return h.hexdigest()
+    out = []
+    for r in rows:
+        if r["decision"] not in LABELS:
+            continue  # needs_info / skipped say nothing about the label
+        campaign = r.get("campaign_id")
+        group = f"campaign:{campaign}" if campaign is not None else f"ad:{r.get('source', '')}:{r['ad_id']}"
+        out.append(
+            {
+                **{f: str(r.get(f) or "") for f in TEXT_FIELDS},
+                "language": str(r.get("language") or ""),
+                "label": LABELS[r["decision"]],
+                "group": "decision:" + group,
+                "subset": f"decision:{r.get('source', '')}",
+                "weight": DECISION_WEIGHT,
+                "short": False,
+            }
+        )
+    return pd.DataFrame(out, columns=KEEP)

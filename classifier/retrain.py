@@ -12,68 +12,22 @@ while a model that loses a point of recall at the operating FPR is.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import roc_curve
 from sklearn.model_selection import StratifiedGroupKFold
 
-from classifier.datasets import KEEP
 from classifier.errors import ClassifierError
 from classifier.model import metrics
-from core.ad import TEXT_FIELDS
 
 PROMOTION_TOLERANCE = 0.01
-DECISION_WEIGHT = 2.0  # verified by an analyst on ads from our own sources: worth more than seed rows
-LABELS = {"scam": 1, "legit": 0}
 
 
 class NotPromoted(ClassifierError):
     """The new model is worse than the current one and --force was not given."""
-
-
-def content_key(row: Mapping[str, Any]) -> str:
-    """sha256 of an ad's normalised text fields (case and whitespace runs ignored)."""
-    text = "\x1f".join(" ".join(str(row.get(f) or "").lower().split()) for f in TEXT_FIELDS)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def decision_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Decided review items (dicts from store.training) as training rows.
-
-    Groups: the item's campaign when it has one (ads of one recruiter stay on one side of
-    every split), else source + ad; training_frame then merges near-duplicate clusters.
-    """
-    out = []
-    for r in rows:
-        if r["decision"] not in LABELS:
-            continue  # needs_info / skipped say nothing about the label
-        campaign = r.get("campaign_id")
-        group = f"campaign:{campaign}" if campaign is not None else f"ad:{r.get('source', '')}:{r['ad_id']}"
-        out.append(
-            {
-                **{f: str(r.get(f) or "") for f in TEXT_FIELDS},
-                "language": str(r.get("language") or ""),
-                "label": LABELS[r["decision"]],
-                "group": "decision:" + group,
-                "subset": f"decision:{r.get('source', '')}",
-                "weight": DECISION_WEIGHT,
-                "short": False,
-            }
-        )
-    return pd.DataFrame(out, columns=KEEP)
-
-
-def dedupe_by_content(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per content hash; the LAST occurrence wins (callers put decisions last, so an
-    analyst's verdict overrides a seed or file label for the same text)."""
-    keys = df.apply(content_key, axis=1) if len(df) else pd.Series([], dtype=str)
-    keep = ~keys.duplicated(keep="last")
-    return df[keep.to_numpy()].reset_index(drop=True)
 
 
 @dataclass(frozen=True)

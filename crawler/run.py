@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -20,6 +22,19 @@ from crawler.loader import spider_class
 from crawler.settings import scrapy_settings, shared_crawl_settings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CrawlJob:
+    """One source for the child process to crawl, with the state the stage read for it."""
+
+    source: str
+    known_ids: tuple[str, ...] = ()  # external ids already stored: a board stops at a page of them
+    # Telegram: {channel: {"last_message_id": ..., "available": ...}} from the last crawl.
+    channel_states: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    frontier: str | None = None  # a shared crawl's Redis key base (crawler.frontier)
+    worker: str | None = None  # this process's id in the shared crawl
+    seed: bool = True  # False for a joining worker: only the coordinator seeds a shared crawl
 
 
 def freeze_config(config: Config) -> Config:
@@ -48,16 +63,14 @@ def _jsonable(value: Any) -> Any:
 
 def crawl_sources(
     config: Config,
-    jobs: list[dict[str, Any]],
+    jobs: list[CrawlJob],
     log_level: str = "WARNING",
     overrides: dict[str, Any] | None = None,
     log_files: tuple[str, ...] = (),
 ) -> dict[str, dict[str, Any]]:
     """Crawl each job's source concurrently; {source: {"stats": ..., "error": ...}}.
 
-    A job is ``{"source": NAME, "known_ids": [...], "channel_states": {...}}``; a
-    process of a shared crawl adds ``"frontier"`` (its Redis key base), ``"worker"``
-    (its id there) and ``"seed": False`` unless it is the coordinator.
+    A job of a shared crawl names its frontier and this process's worker id there.
     ``overrides`` are extra Scrapy settings (the benchmark swaps the pipelines).
     A source whose spider cannot even start is reported with its error; the
     others crawl on.
@@ -74,27 +87,27 @@ def crawl_sources(
     results: dict[str, dict[str, Any]] = {}
     crawlers: dict[str, Crawler] = {}
     for job in jobs:
-        name = job["source"]
+        name = job.source
         results[name] = {"stats": {}, "error": None}
         try:
             source = config.source(name)
             settings = scrapy_settings(config, source)
-            if job.get("frontier"):
-                settings.update(shared_crawl_settings(config, job["frontier"], job["worker"]))
+            if job.frontier:
+                settings.update(shared_crawl_settings(config, job.frontier, job.worker or ""))
             settings.update({"LOG_LEVEL": log_level, **(overrides or {})})
             base = spider_class(source.kind)
             # Per-source settings ride on a subclass: the process's crawlers share
             # one reactor but not their settings.
             attrs: dict[str, Any] = {"custom_settings": settings}
-            if not job.get("seed", True):
+            if not job.seed:
                 attrs["start"] = _no_start  # only the coordinator seeds a shared crawl
             spidercls = type(base.__name__, (base,), attrs)
             crawler = process.create_crawler(spidercls)
             deferred = process.crawl(
                 crawler,
                 source=source,
-                known_ids=job.get("known_ids") or (),
-                channel_states=job.get("channel_states") or {},
+                known_ids=job.known_ids,
+                channel_states=dict(job.channel_states),
             )
         except Exception as exc:  # a broken source must not stop the others
             log.exception("source %s could not start", name)
@@ -123,7 +136,7 @@ def _record_failure(failure: Any, result: dict[str, Any], name: str) -> None:
 
 def child_main(
     config: Config,
-    jobs: list[dict[str, Any]],
+    jobs: list[CrawlJob],
     log_level: str,
     overrides: dict[str, Any] | None,
     conn: Any,

@@ -19,7 +19,7 @@ from typing import IO
 
 import pandas as pd
 
-from classifier import adfiles, datasets, evaluation, registry
+from classifier import adfiles, evaluation, registry, trainset
 from classifier.extract import ad_text, coerce_ads
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold
 from classifier.scoring import mark_evidence, score_frame
@@ -73,7 +73,7 @@ def train_model(
     Deterministic (fixed seeds). Returns (version, card). Promotes only when asked.
     """
     params = {**DEFAULT_PARAMS, **(params or {})}
-    df = datasets.training_frame(seed_dir, shared_data_dir, _extra_rows(extra_paths))
+    df = trainset.training_frame(seed_dir, shared_data_dir, _extra_rows(extra_paths))
     y = df["label"].to_numpy().astype(int)
     pipe = build_pipeline(**params)
     # The threshold must reach the target recall on what we actually score: full ads AND
@@ -111,7 +111,7 @@ def train_model(
         },
         "training": {
             "rows": int(len(df)),
-            "data_sha256": datasets.data_sha256(df),
+            "data_sha256": trainset.data_sha256(df),
             "per_language_class_full_ads": _counts(df[full]),
             "per_subset": {k: int(v) for k, v in df[full].groupby("subset").size().items()},
             "short_versions": int((~full).sum()),

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from stages.common import StageResult, engine_of, utcnow
-from stages.crawl import LIMITS, crawl_stage
+from stages.crawl import crawl_stage
+from stages.crawling import LIMITS
 from stages.export import export_nightly
 from stages.health import crawl_sources, health_alarms
 from stages.score import score_stage

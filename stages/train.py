@@ -20,14 +20,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifier import datasets, evaluation, registry
+from classifier import datasets, evaluation, registry, trainset
+from classifier.datasets import decision_frame
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold
 from classifier.retrain import (
     PROMOTION_TOLERANCE,
     HoldoutSplit,
     NotPromoted,
-    content_key,
-    decision_frame,
     format_comparison,
     holdout_split,
     model_summary,
@@ -90,8 +89,8 @@ def _fixed_split(df: pd.DataFrame, eval_paths: Sequence[Path]) -> tuple[pd.DataF
     the same text as an evaluation row are dropped, so the model never fits on them."""
     gold = _extra_rows(eval_paths)
     gold["gid"] = -1
-    keys = set(gold.apply(content_key, axis=1))
-    df = df[~df.apply(content_key, axis=1).isin(keys).to_numpy()]
+    keys = set(gold.apply(trainset.content_key, axis=1))
+    df = df[~df.apply(trainset.content_key, axis=1).isin(keys).to_numpy()]
     both = pd.concat([df, gold[df.columns]], ignore_index=True)
     n = len(df)
     return both, HoldoutSplit(np.arange(n), np.arange(n, len(both)))
@@ -121,7 +120,7 @@ def train_candidate(
         if (extra_paths or decisions)
         else None
     )
-    df = datasets.training_frame(tr.seed_dir, tr.extra_data_dir, extra, dedupe=True)
+    df = trainset.training_frame(tr.seed_dir, tr.extra_data_dir, extra, dedupe=True)
     y = df["label"].to_numpy().astype(int)
     gid = df["gid"].to_numpy()
     if eval_paths:
@@ -179,7 +178,7 @@ def train_candidate(
         "training": {
             "rows": int(len(df)),
             "fitted_rows": int(len(split.train)),
-            "data_sha256": datasets.data_sha256(df),
+            "data_sha256": trainset.data_sha256(df),
             "decisions": int(len(decision_frame(decisions))),
             "per_language_class_full_ads": _counts(df[full]),
             "per_subset": {k: int(v) for k, v in df[full].groupby("subset").size().items()},

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 import pipeline
 from classifier import registry
-from classifier.retrain import decision_frame
+from classifier.datasets import decision_frame
 from classifier.scoring import score_frame
 from config import load_config
 from stages.common import database

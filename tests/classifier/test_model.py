@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from classifier.datasets import first_sentence, merge_groups, near_duplicate_clusters, short_versions
+from classifier.trainset import first_sentence, merge_groups, near_duplicate_clusters, short_versions
 from classifier.model import choose_threshold, metrics
 from classifier.normalize import normalize
 from classifier.scoring import band_for, mark_evidence, score_frame

@@ -11,8 +11,8 @@ import pytest
 import pipeline
 from classifier import registry
 from classifier.errors import ModelError
+from classifier.trainset import dedupe_by_content
 from classifier.retrain import (
-    dedupe_by_content,
     holdout_split,
     promotion_verdict,
     recall_at_fpr,
@@ -139,7 +139,8 @@ def test_training_progress_bar_only_when_asked(capsys):
 
 
 def test_training_frame_lets_a_decision_override_the_seed_label(tmp_path):
-    from classifier.datasets import KEEP, training_frame
+    from classifier.datasets import KEEP
+    from classifier.trainset import training_frame
 
     seed = pd.DataFrame(
         {
