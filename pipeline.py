@@ -31,8 +31,8 @@ from stages.score import score_ads
 from store.campaigns import campaign_of
 from store.decisions import import_decisions
 from store.errors import ImportValidationError, NotFoundError, ReviewError, StoreError
-from store.lock import LockHeldError
 from store.listing import QueueFilter, collapse_campaigns, list_items, spread_uncertain
+from store.lock import LockHeldError
 from store.queue import (
     claim,
     decide,
@@ -344,7 +344,10 @@ def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
         Path(args.out_dir),
     )
     o = rep["overall"]
-    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"
+
+    def fmt(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.3f}"
+
     print(
         f"model {rep['model']}: {o['n']} ads ({o['n_scam']} scam), PR-AUC {fmt(o['pr_auc'])}, "
         f"ROC-AUC {fmt(o['roc_auc'])}, precision {fmt(o['precision'])}, recall {fmt(o['recall'])}, "

@@ -29,8 +29,8 @@ from sklearn.model_selection import StratifiedGroupKFold
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classifier.trainset import training_frame  # noqa: E402
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold, metrics  # noqa: E402
+from classifier.trainset import training_frame  # noqa: E402
 
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
 
@@ -46,7 +46,7 @@ def held_out_scores(
     cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
     # Split on full ads; each short version follows its ad through the shared group id.
     gid = df["gid"].to_numpy()
-    for k, (tr_full, te_full) in enumerate(cv.split(np.zeros(full.sum()), y[full], gid[full])):
+    for k, (_, te_full) in enumerate(cv.split(np.zeros(full.sum()), y[full], gid[full])):
         te_groups = set(gid[full][te_full])
         te = np.isin(gid, list(te_groups))
         tr = ~te

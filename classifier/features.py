@@ -20,8 +20,6 @@ import pandas as pd
 import yaml
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from core.ad import TEXT_FIELDS
-
 from classifier import gazetteer as gz
 from classifier import indicators as ind
 from classifier.extract import (
@@ -35,6 +33,7 @@ from classifier.extract import (
 from classifier.normalize import Batch, normalize_batch
 from classifier.salary import Pay, best_pay, parse_pay
 from classifier.tokens import tokenize
+from core.ad import TEXT_FIELDS
 
 # Monthly pay (USD) an honest ad can offer: unskilled overseas work vs work asking for
 # qualifications. INDICATORS.md S02: 500만 원 (~US$3,000) for no-skill work is already a red

@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from classifier.errors import PatternFileError
 from classifier.indicators import (
     Hit,

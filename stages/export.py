@@ -26,7 +26,7 @@ def export_queue(
     config: Config,
     factory: sessionmaker[Session],
     fmt: str | None = None,
-    filters: QueueFilter = QueueFilter(),
+    filters: QueueFilter | None = None,
     out: Path | None = None,
     now: datetime | None = None,
 ) -> tuple[Path, int]:
@@ -38,7 +38,7 @@ def export_queue(
     fmt = fmt or config.export.formats[0]
     with factory.begin() as session:
         expire_leases(session, now)  # a lapsed claim is pending again, so it is exported
-        rows = list_items(session, filters)
+        rows = list_items(session, filters or QueueFilter())
     path = write_export(rows, out or default_path(config, fmt, now), fmt)
     return path, len(rows)
 

@@ -17,13 +17,13 @@ from typing import Any, Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
+from core.files import atomic_write
 from stages.common import StageResult, engine_of, utcnow
 from stages.crawl import crawl_stage
 from stages.crawling import LIMITS
 from stages.export import export_nightly
 from stages.health import crawl_sources, health_alarms
 from stages.score import score_stage
-from core.files import atomic_write
 from store.lock import run_lock
 from store.runs import finish_run, mark_interrupted, recent_runs, start_run
 

@@ -104,7 +104,7 @@ def abandon_frontiers(config: Config, jobs: list[CrawlJob]) -> None:
 
 def merge_worker_stats(stats: dict[str, Any], workers: dict[str, dict[str, Any]], left_behind: list[str]) -> None:
     """Add the workers' counts to the coordinator's stats; lost or cut-short workers make it incomplete."""
-    for worker, theirs in workers.items():
+    for theirs in workers.values():
         for key, value in theirs.items():
             if key in _NOT_SUMMED or isinstance(value, bool) or not isinstance(value, int):
                 continue

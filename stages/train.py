@@ -326,7 +326,10 @@ def format_models(models_dir: Path) -> str:
         current = registry.current_version(models_dir)
     except registry.ModelError:
         current = None
-    fmt = lambda v: "-" if v is None else f"{v:.3f}"
+
+    def fmt(v: float | None) -> str:
+        return "-" if v is None else f"{v:.3f}"
+
     lines = [
         f"  {'VERSION':<20} {'CREATED':<25} {'ROWS':>6} {'DECIDED':>7} {'THRESH':>6} {'R@FPR':>6} {'PR-AUC':>6} EVAL"
     ]

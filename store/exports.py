@@ -23,9 +23,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.files import atomic_write
 from core.reasons import reason_text
 from store.errors import StoreError
-from core.files import atomic_write
 from store.listing import QueueRow
 
 log = logging.getLogger(__name__)

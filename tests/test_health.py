@@ -8,8 +8,8 @@ import pytest
 
 import pipeline
 from config import HealthConfig
-from stages.health import health_alarms
 from stages.common import StageResult
+from stages.health import health_alarms
 
 LIMITS = HealthConfig(max_error_rate=0.2, min_usual_ads=5, history_runs=3)
 

@@ -15,10 +15,10 @@ from classifier import registry
 from config import load_config
 from stages.common import database
 from stages.score import score_ads
-from stages.train import read_decisions, train_candidate
+from stages.train import train_candidate
 from store.ads import upsert_ad
 from store.queue import decide
-from store.schema import ReviewEvent, ReviewItem, Score
+from store.schema import ReviewItem
 
 PROJECT_SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "seed_ads.csv"
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)

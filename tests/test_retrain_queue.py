@@ -13,7 +13,7 @@ from classifier.datasets import decision_frame
 from classifier.scoring import score_frame
 from config import load_config
 from stages.common import database
-from stages.train import make_current, rescore_queue
+from stages.train import rescore_queue
 from store.listing import QueueFilter, list_items
 from store.queue import decide
 from store.schema import ReviewEvent, ReviewItem

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.ad import content_hash
 from crawler.items import JobAd
 from crawler.pipelines import CountingPipeline
-from core.ad import content_hash
 
 
 class ContentHashPipeline(CountingPipeline):

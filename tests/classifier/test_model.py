@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from classifier.trainset import first_sentence, merge_groups, near_duplicate_clusters, short_versions
 from classifier.model import choose_threshold, metrics
 from classifier.normalize import normalize
 from classifier.scoring import band_for, mark_evidence, score_frame
-from core.reasons import reason_text, reasons_text
 from classifier.tokens import tokenize
+from classifier.trainset import first_sentence, merge_groups, near_duplicate_clusters, short_versions
+from core.reasons import reason_text, reasons_text
 
 
 def test_choose_threshold_reaches_target_recall() -> None:

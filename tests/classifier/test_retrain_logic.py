@@ -10,13 +10,12 @@ import pytest
 
 import pipeline
 from classifier import registry
-from classifier.errors import ModelError
-from classifier.trainset import dedupe_by_content
 from classifier.retrain import (
     holdout_split,
     promotion_verdict,
     recall_at_fpr,
 )
+from classifier.trainset import dedupe_by_content
 
 
 def _summary(r, pr, fpr=0.05):

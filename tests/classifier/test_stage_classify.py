@@ -130,7 +130,7 @@ def test_explain_text(tiny_models_dir) -> None:
 
 def test_evaluate_file_writes_json_and_png(tmp_path, tiny_models_dir) -> None:
     p = tmp_path / "lab.jsonl"
-    rows = [dict(a, label=l, language=g) for a, l, g in zip(ADS, [1, 0, 1], ["ko", "en", "ko"])]
+    rows = [dict(a, label=y, language=g) for a, y, g in zip(ADS, [1, 0, 1], ["ko", "en", "ko"])]
     _write_jsonl(p, rows + [{"text": "Cashier wanted, apply at the counter", "label": 0, "language": "en"}])
     rep = evaluate_file(p, models_dir=tiny_models_dir, out_dir=tmp_path / "rep")
     o = rep["overall"]

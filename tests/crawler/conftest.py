@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from loopback import LoopbackServer, Page, html, jobposting_page
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 
 from config import Config, load_config
-from loopback import LoopbackServer, Page, html, jobposting_page
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "crawler"
 

@@ -8,12 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from loopback import LoopbackServer, html, jobposting_page
 from sqlalchemy import create_engine, select
 
 import pipeline
 from config import load_config
-from loopback import LoopbackServer, html, jobposting_page
 from store.schema import Ad, Crawl, Run
 
 PROJECT = Path(__file__).resolve().parents[2]

@@ -10,6 +10,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
+from core.ad import content_hash
 from crawler.items import new_ad
 from crawler.pipelines.contacts import ContactsPipeline
 from crawler.pipelines.hashing import ContentHashPipeline
@@ -17,7 +18,6 @@ from crawler.pipelines.language import LanguagePipeline, detect_language
 from crawler.pipelines.normalise import NormalisePipeline
 from crawler.pipelines.store import StorePipeline
 from crawler.pipelines.validate import ValidatePipeline
-from core.ad import content_hash
 from store.db import open_database
 from store.schema import Ad
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from loopback import LoopbackServer, html, jobposting_page
 from sqlalchemy import create_engine, func, select
 
 import pipeline
 from crawler.frontier import KEY_TTL_SECONDS, Frontier, FrontierError, redis_client
-from loopback import LoopbackServer, html, jobposting_page
 from stages.scaleout import merge_worker_stats
 from store.schema import Ad, Crawl
 
