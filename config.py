@@ -86,7 +86,9 @@ class ScoringConfig:
 class TrainingConfig:
     target_recall: float = 0.9
     max_false_positive_rate: float = 0.05
-    extra_data_dir: Path | None = None
+    # More labelled data: files of ads (CSV/JSONL with a label column) or data folders in
+    # the layout of ../shared/data (classifier.datasets); missing entries are skipped.
+    extra_data: tuple[Path, ...] = ()
     seed_dir: Path = DEFAULT_SEED_DIR
     n_splits: int = 5  # grouped cross-validation folds (threshold choice)
     holdout_fraction: float = 0.2  # share of groups kept out of fitting for the comparison
@@ -361,12 +363,14 @@ def parse_config(
     sc.finish()
 
     tr = _Section(root.get("training", dict, None), "training")
-    extra = tr.get("extra_data_dir", str, None)
+    if "extra_data_dir" in tr.data:
+        raise ConfigError("training.extra_data_dir: replaced by training.extra_data, a list of files or folders")
+    extra = tr.str_list("extra_data")
     seed = tr.get("seed_dir", str, None)
     training = TrainingConfig(
         target_recall=_probability(tr, "target_recall", 0.9),
         max_false_positive_rate=_probability(tr, "max_false_positive_rate", 0.05),
-        extra_data_dir=_resolve(base_dir, extra) if extra else None,
+        extra_data=tuple(_resolve(base_dir, p) for p in extra),
         seed_dir=_resolve(base_dir, seed) if seed else DEFAULT_SEED_DIR,
         n_splits=tr.positive("n_splits", int, 5),
         holdout_fraction=_probability(tr, "holdout_fraction", 0.2),

@@ -29,6 +29,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from classifier.datasets import load_seed, load_shared  # noqa: E402
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold, metrics  # noqa: E402
 from classifier.trainset import training_frame  # noqa: E402
 
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: {args.shared} not found (third-party data is not part of the repository)")
         return 0
     logging.basicConfig(level=logging.WARNING)
-    df = training_frame(ROOT / "data" / "seed", args.shared)
+    df = training_frame([load_seed(ROOT / "data" / "seed"), load_shared(args.shared)])
     print(
         f"{len(df)} rows ({int(df['short'].sum())} short versions), {df['gid'].nunique()} groups; "
         f"{args.folds}-fold StratifiedGroupKFold, threshold per fold from an inner {args.inner}-fold grouped CV"

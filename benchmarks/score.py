@@ -65,13 +65,13 @@ def _train_baseline(models_dir: Path, version: str):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from classifier import registry
     from classifier.trainset import training_frame
-    from stages.classify import DEFAULT_SEED_DIR, DEFAULT_SHARED_DIR
+    from config import load_config
+    from stages.train import gather
 
-    card = registry.read_card(models_dir, version if version != "current" else registry.current_version(models_dir))
-    shared = DEFAULT_SHARED_DIR if card["training"].get("shared_data_used") else None
-    df = training_frame(DEFAULT_SEED_DIR, shared)
+    # The data the shipped config trains on: seed + training.extra_data (when present).
+    parts, _ = gather(load_config(Path(__file__).resolve().parent.parent / "config.yaml"))
+    df = training_frame(parts)
     text = df["title"] + "\n" + df["company"] + "\n" + df["location"] + "\n" + df["salary"] + "\n" + df["description"]
     base = make_pipeline(
         TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),

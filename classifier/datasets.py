@@ -1,10 +1,11 @@
-"""Training data: the seed set, the third-party data in ../shared/data, grouping, augmentation.
+"""Training data as rows: the seed set, files of labelled ads, data folders, analysts' decisions.
 
-Groups keep related rows on one side of every split: seed variants (`group`), quoted
-snippets from one article (`source_group`), ads of one employer (`company`), and
-near-duplicates found by MinHash (reposts across boards).
+Every loader returns rows with the KEEP columns: the ad's text, its label, a `group`
+(related rows stay on one side of every split: seed variants, quoted snippets of one
+article, ads of one employer or campaign), the `subset` it came from and its weight.
 
-What we use from ../shared/data and why:
+A data folder (``training.extra_data``, e.g. ../shared/data) is read in this layout,
+and this is what we use from it and why:
 - quoted_dev.csv: all rows (the only real lure wording we have), weight 2;
 - corpora: legit ads. Cambodian job boards are the hardest negatives (same region and
   vocabulary), so full weight; the Korean IT, Korean research and JobStreet sets are
@@ -25,7 +26,9 @@ from typing import Any
 
 import pandas as pd
 
+from classifier import adfiles
 from classifier.errors import ClassifierError
+from classifier.extract import coerce_ads
 from core.ad import TEXT_FIELDS
 
 log = logging.getLogger(__name__)
@@ -92,9 +95,9 @@ def load_corpus(shared: Path, name: str) -> pd.DataFrame:
 
 
 def load_shared(shared_dir: Path | str | None) -> pd.DataFrame:
-    """All usable third-party rows, or an empty frame when the folder is absent."""
+    """All usable rows of a data folder, or an empty frame when the folder is absent."""
     if shared_dir is None or not Path(shared_dir).is_dir():
-        log.info("no shared data at %s: training on seed data only", shared_dir)
+        log.info("no data folder at %s", shared_dir)
         return pd.DataFrame(columns=KEEP)
     shared = Path(shared_dir)
     frames = [load_quoted(shared)] if (shared / "quoted_dev.csv").is_file() else []
@@ -128,3 +131,27 @@ def decision_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out, columns=KEEP)
+
+
+def load_labelled_file(path: Path | str) -> pd.DataFrame:
+    """A CSV/JSONL of ads with a `label` column (1 scam, 0 legit), grouped by employer.
+
+    Rows without a company are grouped by their title and opening words. Every column of
+    the file is kept (the KEEP ones coerced), so evaluation files can pass through.
+    """
+    p = Path(path)
+    df = adfiles.read_all(p)
+    y = adfiles.labels(df, p)
+    ads = coerce_ads(df)
+    ads["label"] = y.to_numpy()
+    key = ads["company"].where(ads["company"] != "", ads["title"] + ads["description"].str[:80])
+    ads["group"] = f"extra:{p.name}:" + key
+    ads["subset"] = f"extra:{p.name}"
+    ads["weight"] = 1.0
+    ads["short"] = False
+    return ads
+
+
+def load_extra(path: Path) -> pd.DataFrame:
+    """One ``training.extra_data`` entry: a data folder (layout above) or a labelled file."""
+    return load_shared(path) if Path(path).is_dir() else load_labelled_file(path)[KEEP]

@@ -19,4 +19,4 @@ class PatternFileError(ClassifierError):
     """The indicator or gazetteer data file is malformed; the message names the entry."""
 
 
-RETRAIN_HINT = "retrain with `python pipeline.py train --promote` (or `python -m stages.classify train --promote`)"
+RETRAIN_HINT = "retrain with `python pipeline.py train --promote`"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import joblib
 
+from classifier.card import upgrade
 from classifier.errors import RETRAIN_HINT, ModelError
 from core.files import atomic_write_text
 
@@ -111,10 +112,10 @@ def save_model(models_dir: Path | str, pipeline, card: dict, version: str | None
 
 
 def read_card(models_dir: Path | str, version: str) -> dict:
-    """The card of a version (no artefact loading)."""
+    """The card of a version, in the current format (no artefact loading)."""
     path = _version_dir(Path(models_dir), version) / CARD
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return upgrade(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise ModelError(f"model {version}: no {CARD} in {path.parent}; {RETRAIN_HINT}") from None
     except ValueError as exc:

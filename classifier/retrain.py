@@ -26,10 +26,6 @@ from classifier.model import metrics
 PROMOTION_TOLERANCE = 0.01
 
 
-class NotPromoted(ClassifierError):
-    """The new model is worse than the current one and --force was not given."""
-
-
 @dataclass(frozen=True)
 class HoldoutSplit:
     """Row positions used for fitting and kept out for the comparison (disjoint groups)."""

@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from classifier.datasets import KEEP, load_seed, load_shared
+from classifier.datasets import KEEP
 from core.ad import TEXT_FIELDS
 from core.minhash import NEAR_DUPLICATE, NUM_PERM, minhash
 from core.unionfind import UnionFind
@@ -32,11 +31,19 @@ def content_key(row: Mapping[str, Any]) -> str:
 
 
 def dedupe_by_content(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per content hash; the LAST occurrence wins (callers put decisions last, so an
-    analyst's verdict overrides a seed or file label for the same text)."""
-    keys = df.apply(content_key, axis=1) if len(df) else pd.Series([], dtype=str)
-    keep = ~keys.duplicated(keep="last")
-    return df[keep.to_numpy()].reset_index(drop=True)
+    """A text found in several subsets (data sources) keeps only the rows of the last one.
+
+    Callers put analysts' decisions last, so a verdict overrides a seed or file label for
+    the same text. Repeats within one subset are kept: they are reposts, which is how these
+    ads circulate (the seed set has some on purpose), and near-duplicate grouping keeps
+    them on one side of every split.
+    """
+    if not len(df):
+        return df.reset_index(drop=True)
+    keys = df.apply(content_key, axis=1)
+    last_subset = pd.Series(df["subset"].to_numpy(), index=keys.to_numpy()).groupby(level=0).last()
+    keep = df["subset"].to_numpy() == last_subset.loc[keys.to_numpy()].to_numpy()
+    return df[keep].reset_index(drop=True)
 
 
 def near_duplicate_clusters(texts: list[str]) -> np.ndarray:
@@ -84,23 +91,14 @@ def short_versions(df: pd.DataFrame) -> pd.DataFrame:
     return rows[keep]
 
 
-def training_frame(
-    seed_dir: Path | str, shared_dir: Path | str | None, extra: pd.DataFrame | None = None, dedupe: bool = False
-) -> pd.DataFrame:
-    """Seed + shared + extra rows with merged integer groups (`gid`) and short versions.
-
-    With ``dedupe``, one row per content hash, later parts overriding earlier ones (so extra
-    rows, e.g. analysts' decisions, win). Off by default so `python -m stages.classify train`
-    still reproduces the shipped model's data hash (the seed set has a few repeated ads).
-    """
-    parts = [load_seed(seed_dir), load_shared(shared_dir)]
-    if extra is not None and len(extra):
-        parts.append(extra[KEEP])
-    df = pd.concat([p for p in parts if len(p)], ignore_index=True)
+def training_frame(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Rows of every source (in order, later ones overriding earlier ones for the same
+    text), with merged integer groups (`gid`) and short versions appended."""
+    df = pd.concat([p[KEEP] for p in parts if len(p)], ignore_index=True)
     before = len(df)
-    df = dedupe_by_content(df) if dedupe else df
+    df = dedupe_by_content(df)
     if len(df) < before:
-        log.info("training frame: %d duplicate texts dropped (the last label kept)", before - len(df))
+        log.info("training frame: %d rows dropped whose text a later source labels", before - len(df))
     texts = (df["title"] + " " + df["description"]).tolist()
     df["gid"] = merge_groups(df["group"].tolist(), near_duplicate_clusters(texts))
     short = short_versions(df)
@@ -110,8 +108,16 @@ def training_frame(
 
 
 def data_sha256(df: pd.DataFrame) -> str:
-    """Content hash of the training rows (order-sensitive, columns that affect the model)."""
+    """Content hash of the training rows (order-sensitive, the columns that affect the model)."""
     h = hashlib.sha256()
-    for rec in df[["title", "description", "company", "location", "salary", "label", "weight"]].itertuples(index=False):
+    for rec in df[[*TEXT_FIELDS, "label", "weight"]].itertuples(index=False):
         h.update(("\x1f".join(map(str, rec)) + "\x1e").encode("utf-8"))
     return h.hexdigest()
+
+
+def class_counts(df: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """{language: {"scam": n, "legit": n}} of a frame's rows."""
+    out: dict[str, dict[str, int]] = {}
+    for (lang, label), n in df.groupby(["language", "label"]).size().items():
+        out.setdefault(lang or "unknown", {})["scam" if int(label) else "legit"] = int(n)
+    return out

@@ -10,13 +10,14 @@ source makes the stage partial; the others still count.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config, SourceConfig
 from crawler.run import CrawlJob
-from stages.common import StageResult, utcnow
+from stages.common import StageResult, database, utcnow
 from stages.crawling import (
     COLUMNS,
     LIMIT_KEYS,
@@ -29,7 +30,7 @@ from stages.crawling import (
     source_counts,
     totals,
 )
-from stages.scaleout import FrontierError, abandon_frontiers, close_frontiers, open_frontiers
+from stages.scaleout import FrontierError, abandon_frontiers, close_frontiers, crawl_worker, open_frontiers
 from store.crawls import (
     channel_states,
     finish_crawl,
@@ -177,8 +178,32 @@ def crawl_run(
     return status, result
 
 
-def format_table(result: StageResult) -> str:
+@dataclass(frozen=True)
+class CrawlOutcome:
+    """`pipeline.py crawl`: the per-source table, "ok", "partial" or "failed", and why it failed."""
+
+    result: StageResult
+    status: str
+    error: str | None = None
+
+
+def crawl_command(
+    config: Config, sources: list[str] | None, *, worker: bool = False, wait: float = 300.0, log_level: str = "WARNING"
+) -> CrawlOutcome:
+    """Crawl the named (or enabled) sources as a run of its own, or join a shared crawl as a worker."""
+    select_sources(config, sources)  # unknown names fail before anything starts
+    if worker:
+        result = crawl_worker(config, sources, wait, log_level=log_level)
+        return CrawlOutcome(result, "partial" if result.partial else "ok")
+    with database(config) as factory:
+        status, result = crawl_run(config, factory, sources, log_level=log_level)
+    error = "crawl failed: every source failed (see the table and the log)" if status == "failed" else None
+    return CrawlOutcome(result, status, error)
+
+
+def format_table(result: StageResult | CrawlOutcome) -> str:
     """The per-source table the crawl command prints."""
+    result = result.result if isinstance(result, CrawlOutcome) else result
     rows = [("source", *COLUMNS, "status")]
     for name, counts in result.counts.get("sources", {}).items():
         status = (

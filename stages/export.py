@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
-from stages.common import StageResult, utcnow
+from stages.common import StageResult, database, utcnow
 from store.exports import write_export
 from store.listing import QueueFilter, list_items
 from store.queue import expire_leases
@@ -52,3 +52,15 @@ def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) 
     files = [str(write_export(rows, default_path(config, fmt, now), fmt)) for fmt in config.export.formats]
     log.info("run %d: exported %d pending item(s) to %s", run_id, len(rows), ", ".join(files))
     return StageResult("export", {"items": len(rows), "files": files})
+
+
+def export_command(config: Config, fmt: str | None, filters: QueueFilter, out: Path | None = None) -> tuple[Path, int]:
+    """`pipeline.py export`: one export from the configured database; (path, number of rows)."""
+    with database(config) as factory:
+        return export_queue(config, factory, fmt, filters, out)
+
+
+def format_export(exported: tuple[Path, int]) -> str:
+    """One line: how many items went where."""
+    path, n = exported
+    return f"exported {n} item(s) to {path}"

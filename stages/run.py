@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from core.files import atomic_write
-from stages.common import StageResult, engine_of, utcnow
+from stages.common import StageResult, database, engine_of, utcnow
 from stages.crawl import crawl_stage
 from stages.crawling import LIMITS
 from stages.export import export_nightly
@@ -70,6 +70,12 @@ def run_nightly(
     """
     with run_lock(engine_of(factory)):
         return _run_locked(config, factory, STAGES if stages is None else stages, clock)
+
+
+def nightly(config: Config) -> RunResult:
+    """`pipeline.py run`: the nightly job on the configured database."""
+    with database(config) as factory:
+        return run_nightly(config, factory)
 
 
 def _run_locked(

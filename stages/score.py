@@ -15,10 +15,11 @@ import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
+from classifier.card import threshold_for
 from classifier.registry import load_model
 from classifier.scoring import score_frame
 from config import Config
-from stages.common import StageResult, utcnow
+from stages.common import StageResult, database, utcnow
 from store.scores import ScoreRow, ads_to_score, record_scores
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def score_ads(
     """
     pipeline, card = load_model(config.models.dir, config.scoring.model)
     version = card["version"]
-    threshold = config.scoring.threshold if config.scoring.threshold is not None else card["threshold"]
+    threshold = threshold_for(card, config.scoring.threshold)
     totals: Counter[str] = Counter()
     show = sys.stderr.isatty() if progress is None else progress
     with factory() as session, tqdm(desc="scoring", unit="ad", disable=not show, leave=False) as bar:
@@ -78,3 +79,19 @@ def score_ads(
 def score_stage(config: Config, factory: sessionmaker[Session], run_id: int) -> StageResult:
     """The nightly run's scoring: new ads only."""
     return score_ads(config, factory)
+
+
+def score_command(config: Config, rescore: bool = False) -> StageResult:
+    """`pipeline.py score`: score on the configured database."""
+    with database(config) as factory:
+        return score_ads(config, factory, rescore=rescore)
+
+
+def format_score(result: StageResult) -> str:
+    """One line: the model, its threshold and what scoring did to the queue."""
+    c = result.counts
+    return (
+        f"scored {c['scored']} ad(s) with model {c['model']} (threshold {c['threshold']}): "
+        f"{c['flagged']} flagged, {c['queued']} newly queued, "
+        f"{c['reprioritised']} re-prioritised, {c['kept_decided']} decided items kept"
+    )

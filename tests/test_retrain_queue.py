@@ -13,7 +13,7 @@ from classifier.datasets import decision_frame
 from classifier.scoring import score_frame
 from config import load_config
 from stages.common import database
-from stages.train import rescore_queue
+from stages.models import rescore_queue
 from store.listing import QueueFilter, list_items
 from store.queue import decide
 from store.schema import ReviewEvent, ReviewItem
@@ -113,4 +113,4 @@ def test_uncertain_lists_closest_to_threshold_one_per_campaign_first(cfg, capsys
     titles = [line.split()[-1] if "solo" not in line else " ".join(line.split()[-2:]) for line in lines]
     assert len(lines) == 3
     assert "camp-a closer" in lines[0] and "solo mid" in lines[1] and "solo far" in lines[2], titles
-    assert pipeline.main(["review", "list", "--uncertain", "0", "--config", str(config.path)]) == 1
+    assert pipeline.main(["review", "list", "--uncertain", "0", "--config", str(config.path)]) == 2  # usage error

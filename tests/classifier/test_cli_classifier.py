@@ -44,7 +44,7 @@ def test_explain_text_and_file(cfg, tmp_path, capsys) -> None:
     f.write_text("Sihanoukville, no experience, Telegram only", encoding="utf-8")
     assert pipeline.main(["explain", "--file", str(f), "--config", str(cfg)]) == 0
     assert "score" in capsys.readouterr().out
-    assert pipeline.main(["explain", "--config", str(cfg)]) == 1
+    assert pipeline.main(["explain", "--config", str(cfg)]) == 2  # TEXT or --file: a usage error
 
 
 def test_evaluate(cfg, tmp_path, capsys) -> None:

@@ -138,7 +138,7 @@ def test_training_progress_bar_only_when_asked(capsys):
 
 
 def test_training_frame_lets_a_decision_override_the_seed_label(tmp_path):
-    from classifier.datasets import KEEP
+    from classifier.datasets import KEEP, load_seed
     from classifier.trainset import training_frame
 
     seed = pd.DataFrame(
@@ -171,9 +171,11 @@ def test_training_frame_lets_a_decision_override_the_seed_label(tmp_path):
             }
         ]
     )[KEEP]
-    full = training_frame(tmp_path, None, decision, dedupe=True)
+    full = training_frame([load_seed(tmp_path), decision])
     full = full[~full["short"]]
     assert len(full) == 4
     row = full[full["description"].str.startswith("alpha")].iloc[0]
     assert (row["label"], row["subset"]) == (0, "decision:demo")
-    assert len(training_frame(tmp_path, None, decision)[lambda d: ~d["short"]]) == 5  # default: as before
+    # A text repeated within one source is a repost, not an override: both rows stay.
+    pd.concat([seed, seed.iloc[[1]]]).to_csv(tmp_path / "s.csv", index=False)
+    assert len(training_frame([load_seed(tmp_path), decision])[lambda d: ~d["short"]]) == 5
