@@ -34,7 +34,9 @@ $(VENV)/bin/python:
 # models/ folder is the one beside the code), without re-resolving dependencies.
 $(VENV)/.installed: $(VENV)/bin/python requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# setuptools announces every editable install with a boxed notice; the project folder
+	@# is meant to be importable, so the notice tells us nothing and would bury real errors.
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock

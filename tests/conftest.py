@@ -20,6 +20,7 @@ from classifier.model import build_pipeline, fit_with_threshold
 from config import Config, load_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+SHIPPED_MODELS = PROJECT_DIR / "models"
 
 
 def require_service(env_var: str, what: str) -> str:
@@ -41,6 +42,35 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     work = tmp_path / "cwd"
     work.mkdir()
     monkeypatch.chdir(work)
+
+
+@contextmanager
+def untouched(folder: Path) -> Iterator[None]:
+    """Fail when anything under ``folder`` is added, removed or rewritten meanwhile."""
+    before = _snapshot(folder)
+    yield
+    after = _snapshot(folder)
+    if after != before:
+        changed = sorted({name for name, _ in set(before.items()) ^ set(after.items())})
+        pytest.fail(f"the test wrote under {folder}: {changed[:5]}")
+
+
+@pytest.fixture(autouse=True)
+def _shipped_models_untouched() -> Iterator[None]:
+    """Fail any test that writes under the project's own models/ folder (the shipped model).
+
+    Tests train and promote into temporary folders; a config without models.dir means the
+    project's models/, so a test that forgets to point it elsewhere is caught here.
+    """
+    with untouched(SHIPPED_MODELS):
+        yield
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every file under ``folder``, by relative path."""
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()
+    }
 
 
 @pytest.fixture

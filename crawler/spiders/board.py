@@ -52,10 +52,6 @@ class BoardSpider(SourceSpider):
 
     kind = "board"
 
-    async def start(self) -> Any:
-        for url in self.source.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"listing": True})
-
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
         """A listing page: follow its ads, then the next page unless all were seen."""
         if not isinstance(response, TextResponse):

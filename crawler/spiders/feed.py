@@ -107,10 +107,6 @@ class FeedSpider(SourceSpider):
 
     kind = "feed"
 
-    async def start(self) -> Any:
-        for url in self.source.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"listing": True})
-
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         kind, ads = parse_feed(self.source.name, response)
         if not kind:

@@ -61,11 +61,8 @@ class JsonLdSpider(SourceSpider):
 
     kind = "jsonld"
 
-    async def start(self) -> Any:
-        for url in self.source.start_urls:
-            yield scrapy.Request(
-                url, callback=self.parse, errback=self.on_error, meta={"listing": True, "scope": _scope(url)}
-            )
+    def start_meta(self, url: str) -> dict[str, Any]:
+        return {"scope": _scope(url)}
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Sitemap, page with postings, or listing page."""

@@ -81,3 +81,34 @@ def test_local_files_are_crawled_without_delays(write_config):
     local, web = (scrapy_settings(config, config.source(n)) for n in ("demo", "web"))
     assert local["DOWNLOAD_DELAY"] == 0 and not local["AUTOTHROTTLE_ENABLED"]
     assert web["DOWNLOAD_DELAY"] == 1.0 and web["AUTOTHROTTLE_ENABLED"]
+
+
+def test_scrapy_commands_load_the_config_once(write_config, monkeypatch):
+    """`scrapy list` / `scrapy crawl`: settings, spider loader and spiders share one load."""
+    from scrapy.settings import Settings
+    from scrapy.utils.test import get_crawler
+
+    import crawler.settings as module
+    from crawler.loader import SourceSpiderLoader
+
+    caches = (module.project_config,)
+
+    path = write_config({"sources": [{"name": "demo", "kind": "feed", "start_urls": ["https://x.example/rss"]}]})
+    monkeypatch.setenv("LUREWATCH_CONFIG", str(path))
+    loads = []
+    monkeypatch.setattr(module, "load_config", lambda *a, **k: loads.append(a) or load_config(*a, **k))
+    for f in (*caches, module._direct_settings):
+        f.cache_clear()
+    try:
+        assert module.USER_AGENT  # Scrapy reads the settings module...
+        loader = SourceSpiderLoader.from_settings(Settings())  # ...builds the spider loader...
+        assert loader.list() == ["demo"]
+        spidercls = loader.load("demo")
+        spider = spidercls.from_crawler(get_crawler(spidercls))  # ...and the spider
+        assert spider.source.name == "demo"
+        base = spidercls.__mro__[1]
+        assert base.from_crawler(get_crawler(base), source="demo").source.name == "demo"  # -a source=NAME
+        assert len(loads) == 1
+    finally:
+        for f in (*caches, module._direct_settings):
+            f.cache_clear()
