@@ -36,7 +36,7 @@ from classifier.tokens import tokenize
 from core.ad import TEXT_FIELDS
 
 # Monthly pay (USD) an honest ad can offer: unskilled overseas work vs work asking for
-# qualifications. INDICATORS.md S02: 500만 원 (~US$3,000) for no-skill work is already a red
+# qualifications. docs/signals.md S02: 500만 원 (~US$3,000) for no-skill work is already a red
 # flag; Koreans in Vietnam average ~240만 원; senior IT roles legitimately reach 500만+.
 BENCHMARK_UNSKILLED_USD = 1_200.0
 BENCHMARK_SKILLED_USD = 4_000.0
@@ -153,7 +153,7 @@ def _assemble(
     )
     easy_money = bool({"high_pay_claim", "short_term_quick_money"} & fired) or pay_feats["pay_implausible"] > 0
     anon = only or bool({"employer_vague", "messenger_contact"} & fired)
-    # INDICATORS.md §3.2 combination rules, as features the model can weigh.
+    # docs/signals.md §3.2 combination rules, as features the model can weigh.
     f["combo_core"] = float(risk >= 2 and easy_money and anon)
     f["combo_docs"] = float(bool({"visa_irregular", "passport_upfront"} & fired) and easy_money)
     f["combo_debt"] = float(bool({"debt_targeting", "costs_advanced"} & fired) and (risk >= 1 or easy_money))

@@ -1,7 +1,7 @@
 """Text normalisation that defeats spacing and character tricks, keeping a map to original offsets.
 
 Scam posters evade keyword filters with spaced letters (캄 보 디 아), dots (텔.레), full-width
-letters, zero-width characters and look-alike letters from other scripts (MOEL, INDICATORS.md
+letters, zero-width characters and look-alike letters from other scripts (MOEL, docs/signals.md
 S18). We undo these tricks before matching, and keep enough bookkeeping to point evidence
 spans back at the analyst's original text.
 """

@@ -7,7 +7,7 @@ abbreviations such as ㅌㄹ (텔레) and ㅋㅌ (카톡). We normalise those fi
 de-obfuscation) and then match labelled IDs, links and bare handles.
 
 A bare ``@handle`` with no label is taken as Telegram: in these ads that is what
-it is (INDICATORS.md §5); a handle right after a KakaoTalk or Line label goes there.
+it is (docs/signals.md §5); a handle right after a KakaoTalk or Line label goes there.
 """
 
 from __future__ import annotations

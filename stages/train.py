@@ -237,8 +237,8 @@ def train_candidate(
     train, test = df.iloc[split.train], df.iloc[split.test]
     # The threshold must reach the target recall on what we actually score: full ads AND
     # short texts (titles, opening lines, Telegram one-liners). Chosen on full ads only it
-    # sat at 0.71 and caught about half the short lures (real lures are mostly fragments:
-    # docs/signals.md, "Where the signals come from").
+    # sat at 0.71 and caught about half the short lures (the real lures that news reports
+    # and government warnings quote, docs/signals.md §2, are mostly fragments).
     fit = fit_with_threshold(
         build_pipeline(**params),
         train,

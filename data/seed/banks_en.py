@@ -127,43 +127,43 @@ EN_SCAM = [
         "scenarios": [
             {
                 "title": "{role} job in {dest}",
-                "basis": "INDICATORS.md S01+S04+S02+S06 (INTERPOL 2023 lure pattern)",
+                "basis": "docs/signals.md S01+S04+S02+S06 (INTERPOL 2023 lure pattern)",
                 "body": ["Hiring {role} staff in {dest}.", "Salary {pay}, {perks}.", "{req}.", "{contact}."],
                 "variants": 3,
             },
             {
                 "title": "{urgency}: overseas {role}",
-                "basis": "INDICATORS.md S08 urgency + S09 passport up front",
+                "basis": "docs/signals.md S08 urgency + S09 passport up front",
                 "body": ["{urgency}!", "{passport}.", "{role} in {dest}, {pay}.", "{perks}.", "{contact}."],
                 "variants": 3,
             },
             {
                 "title": "Easy online job abroad",
-                "basis": "INDICATORS.md S16 quick money + S12 debt targeting",
+                "basis": "docs/signals.md S16 quick money + S12 debt targeting",
                 "body": ["Easy money, {role}.", "{debt}.", "{pay}.", "{advance}.", "{contact}."],
                 "variants": 3,
             },
             {
                 "title": "Work in {dest} - no visa hassle",
-                "basis": "INDICATORS.md S10 visa irregularity (DFA/MEA warnings)",
+                "basis": "docs/signals.md S10 visa irregularity (DFA/MEA warnings)",
                 "body": ["{visa}.", "{role} position in {dest}.", "{pay}.", "{perks}.", "{contact}."],
                 "variants": 3,
             },
             {
                 "title": "Legit company, {role}",
-                "basis": "INDICATORS.md S11 safety denial",
+                "basis": "docs/signals.md S11 safety denial",
                 "body": ["{safety}.", "We need {role} in {dest}.", "{pay}, {perks}.", "{req}.", "{contact}."],
                 "variants": 3,
             },
             {
                 "title": "{role} (crypto / gaming)",
-                "basis": "INDICATORS.md S19 crime-adjacent duties",
+                "basis": "docs/signals.md S19 crime-adjacent duties",
                 "body": ["Job: {crime}.", "Location {dest}.", "{pay}.", "{req}, training given.", "{contact}."],
                 "variants": 3,
             },
             {
                 "title": "Digital Sales and Marketing Executives - Thailand",
-                "basis": "INDICATORS.md §2.10 India MEA 2022 wording",
+                "basis": "docs/signals.md §2.10 India MEA 2022 wording",
                 "body": [
                     "Digital Sales and Marketing Executives needed for a call-centre company in Thailand.",
                     "{nat}.",
@@ -176,13 +176,13 @@ EN_SCAM = [
             },
             {
                 "title": "Stay in a hotel, earn cash",
-                "basis": "INDICATORS.md S16 ('stay in a hotel for two weeks and receive $2,000')",
+                "basis": "docs/signals.md S16 ('stay in a hotel for two weeks and receive $2,000')",
                 "body": ["Stay in a hotel for two weeks and receive $2,000 in cash.", "{role}, {req}.", "{contact}."],
                 "variants": 2,
             },
             {
                 "title": "Customer Representative / Data Encoder",
-                "basis": "INDICATORS.md §2.10 Philippines DMW roles",
+                "basis": "docs/signals.md §2.10 Philippines DMW roles",
                 "body": [
                     "Customer Representative, Technical Support, Data Encoder wanted.",
                     "{dest}, {pay}.",
@@ -194,7 +194,7 @@ EN_SCAM = [
             },
             {
                 "title": "Models and hostesses wanted abroad",
-                "basis": "INDICATORS.md S14 looks criteria",
+                "basis": "docs/signals.md S14 looks criteria",
                 "body": [
                     "{looks}.",
                     "Models wanted for a casino resort in {dest}.",
@@ -206,7 +206,7 @@ EN_SCAM = [
             },
             {
                 "title": "Referral bonus - bring a friend",
-                "basis": "INDICATORS.md S15 commission and chain recruitment",
+                "basis": "docs/signals.md S15 commission and chain recruitment",
                 "body": [
                     "{role} in {dest}.",
                     "Unlimited commission plus referral bonus for every friend you bring.",
@@ -218,7 +218,7 @@ EN_SCAM = [
             },
             {
                 "title": "Big company abroad hiring",
-                "basis": "INDICATORS.md S07 unverifiable employer",
+                "basis": "docs/signals.md S07 unverifiable employer",
                 "body": [
                     "Big company abroad, company name disclosed later.",
                     "{role}, {pay}.",
@@ -229,7 +229,7 @@ EN_SCAM = [
             },
             {
                 "title": "Pick-up at the airport, {role}",
-                "basis": "INDICATORS.md S17 indirect route",
+                "basis": "docs/signals.md S17 indirect route",
                 "body": [
                     "Fly to Bangkok first, we pick you up at the airport and go by land to {dest}.",
                     "{role}, {pay}.",
@@ -240,7 +240,7 @@ EN_SCAM = [
             },
             {
                 "title": "{pay}",
-                "basis": "INDICATORS.md S02 + S06, minimal lure",
+                "basis": "docs/signals.md S02 + S06, minimal lure",
                 "body": ["{pay} for {role}.", "{contact}."],
                 "variants": 3,
                 "short_variant": False,
@@ -373,7 +373,7 @@ EN_LEGIT = [
             {
                 "title": "EPS: employment in Korea for Cambodian workers",
                 "location": "Phnom Penh",
-                "basis": "hard negative: Employment Permit System notice (official programme, INDICATORS.md §3.1)",
+                "basis": "hard negative: Employment Permit System notice (official programme, docs/signals.md §3.1)",
                 "body": [
                     "The Employment Permit System (EPS) recruits workers for manufacturing and agriculture in Korea.",
                     "Applicants must pass the EPS-TOPIK test and a skills test.",
@@ -399,7 +399,7 @@ EN_LEGIT = [
                 "company": "{corp}",
                 "location": "{city}",
                 "salary": "{lpay}",
-                "basis": "hard negative: Korean-speaker role at a registered employer in Cambodia/Thailand (INDICATORS.md S13 FP note)",
+                "basis": "hard negative: Korean-speaker role at a registered employer in Cambodia/Thailand (docs/signals.md S13 FP note)",
                 "body": [
                     "Korean-speaking {lrole} needed for our {city} office.",
                     "Fluent Korean and English; {lreq}.",
@@ -445,7 +445,7 @@ EN_LEGIT = [
                 "title": "Garment factory workers - dormitory provided",
                 "company": "Angkor Garments PLC",
                 "location": "Svay Rieng SEZ",
-                "basis": "hard negative: factory job in a Cambodian SEZ with dorm and transport (INDICATORS.md S01 FP note)",
+                "basis": "hard negative: factory job in a Cambodian SEZ with dorm and transport (docs/signals.md S01 FP note)",
                 "body": [
                     "Sewing operators and line leaders wanted at our factory in Svay Rieng SEZ.",
                     "Free dormitory, transport and lunch.",

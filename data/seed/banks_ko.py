@@ -152,19 +152,19 @@ KO_SCAM = [
         "scenarios": [
             {
                 "title": "{dest} {role} 직원 모집",
-                "basis": "INDICATORS.md S01+S04+S02+S11 (safety denial)",
+                "basis": "docs/signals.md S01+S04+S02+S11 (safety denial)",
                 "body": ["{dest} 현지 {role} 직원 구합니다.", "{pay}, {perks}.", "{req}.", "{safety}.", "{contact}"],
                 "variants": 3,
             },
             {
                 "title": "해외 고수익 알바",
-                "basis": "INDICATORS.md S16+S02+S05a+S12 (debt targeting)",
+                "basis": "docs/signals.md S16+S02+S05a+S12 (debt targeting)",
                 "body": ["해외 고수익 알바 모집합니다.", "{role} 업무이고 {pay}.", "{perks}.", "{debt}.", "{contact}"],
                 "variants": 3,
             },
             {
                 "title": "[{urgency}] {dest} 근무",
-                "basis": "INDICATORS.md S08 urgency + S09 passport up front",
+                "basis": "docs/signals.md S08 urgency + S09 passport up front",
                 "body": [
                     "{urgency}! {dest} 근무자 찾습니다.",
                     "{passport}.",
@@ -176,43 +176,43 @@ KO_SCAM = [
             },
             {
                 "title": "{dest} 단기 알바 {pay}",
-                "basis": "INDICATORS.md S16 short-term + S05b costs advanced",
+                "basis": "docs/signals.md S16 short-term + S05b costs advanced",
                 "body": ["{short}.", "{dest} {role}.", "{advance}.", "{req}.", "{contact}"],
                 "variants": 3,
             },
             {
                 "title": "비자 걱정 없는 해외 취업",
-                "basis": "INDICATORS.md S10 visa irregularity (MOFA 2025-10-30 wording)",
+                "basis": "docs/signals.md S10 visa irregularity (MOFA 2025-10-30 wording)",
                 "body": ["{visa}.", "{dest} {role} 모집.", "{pay}.", "{perks}.", "{contact}"],
                 "variants": 3,
             },
             {
                 "title": "{role} 경력자 우대 (초보도 가능)",
-                "basis": "INDICATORS.md S19 crime-adjacent duties",
+                "basis": "docs/signals.md S19 crime-adjacent duties",
                 "body": ["{dest}에서 {crime} 하실 분.", "{pay}.", "{req}, 대본 드립니다.", "{safety}.", "{contact}"],
                 "variants": 3,
             },
             {
                 "title": "해외 꿀알바 같이 가실 분",
-                "basis": "INDICATORS.md S20 social proof + S14 couple criteria",
+                "basis": "docs/signals.md S20 social proof + S14 couple criteria",
                 "body": ["{proof}.", "{dest} {role}, {pay}.", "{gender}.", "{perks}.", "{contact}"],
                 "variants": 3,
             },
             {
                 "title": "{dest} 통번역 단기 아르바이트",
-                "basis": "INDICATORS.md §2.9 MOFA 2024-07-30 lure (simple computer work/translation)",
+                "basis": "docs/signals.md §2.9 MOFA 2024-07-30 lure (simple computer work/translation)",
                 "body": ["단순 컴퓨터 작업이나 번역만 하면 {pay}.", "{perks}.", "{short}.", "{contact}"],
                 "variants": 2,
             },
             {
                 "title": "인생 한방 역전하실 분",
-                "basis": "INDICATORS.md S12 debt targeting (대출 갤러리 posts)",
+                "basis": "docs/signals.md S12 debt targeting (대출 갤러리 posts)",
                 "body": ["{debt}.", "{dest} 가서 {short}.", "{pay}.", "{advance}.", "{safety}.", "{contact}"],
                 "variants": 3,
             },
             {
                 "title": "{dest} 카지노 리조트 직원",
-                "basis": "INDICATORS.md §2.4 UNODC (casino/hotel roles) + S19",
+                "basis": "docs/signals.md §2.4 UNODC (casino/hotel roles) + S19",
                 "body": [
                     "{dest} 카지노 리조트 {role} 직원 채용.",
                     "{crime} 병행.",
@@ -224,19 +224,19 @@ KO_SCAM = [
             },
             {
                 "title": "TM 구인 (한국인만)",
-                "basis": "INDICATORS.md §2.9 KNPA: TM 구인 via open chat + S13",
+                "basis": "docs/signals.md §2.9 KNPA: TM 구인 via open chat + S13",
                 "body": ["TM 구인합니다 한국인만 지원 가능.", "{dest}, {pay}.", "{req}.", "{contact}"],
                 "variants": 3,
             },
             {
                 "title": "월 {pay}",
-                "basis": "INDICATORS.md S02 very high pay + S06 messenger-only contact",
+                "basis": "docs/signals.md S02 very high pay + S06 messenger-only contact",
                 "body": ["{pay} 가능한 자리 있습니다.", "{role}.", "{contact}"],
                 "variants": 3,
             },
             {
                 "title": "{dest} IT 전문가 / 모델 활동 모집",
-                "basis": "INDICATORS.md §2.9 Golden Triangle lure types (IT, 모델)",
+                "basis": "docs/signals.md §2.9 Golden Triangle lure types (IT, 모델)",
                 "body": [
                     "{dest} IT 전문가 및 모델 활동 모집.",
                     "{gender}.",
@@ -248,7 +248,7 @@ KO_SCAM = [
             },
             {
                 "title": "해외 취업 박람회 초청",
-                "basis": "INDICATORS.md S17 fake job fair (no official Cambodia fairs since 2020)",
+                "basis": "docs/signals.md S17 fake job fair (no official Cambodia fairs since 2020)",
                 "body": [
                     "캄보디아 현지 박람회 초청해 드립니다.",
                     "공항에서 업체 관계자가 픽업합니다.",
@@ -260,7 +260,7 @@ KO_SCAM = [
             },
             {
                 "title": "방콕 경유 {dest} 근무",
-                "basis": "INDICATORS.md S17 indirect route (Dong-A Golden Triangle case)",
+                "basis": "docs/signals.md S17 indirect route (Dong-A Golden Triangle case)",
                 "body": [
                     "태국 방콕으로 출국 후 공항에서 담당자를 만나 차량으로 이동합니다.",
                     "{role}, {pay}.",
@@ -272,7 +272,7 @@ KO_SCAM = [
             },
             {
                 "title": "{role} 재택 아님, 현지 근무",
-                "basis": "INDICATORS.md S07 unverifiable employer",
+                "basis": "docs/signals.md S07 unverifiable employer",
                 "body": [
                     "좋은 회사입니다, 회사명은 면접 때 알려드립니다.",
                     "{dest} {role}.",
@@ -284,25 +284,25 @@ KO_SCAM = [
             },
             {
                 "title": "통장 대여 / 출국장 작업",
-                "basis": "INDICATORS.md S19 (대포통장, 출국장)",
+                "basis": "docs/signals.md S19 (대포통장, 출국장)",
                 "body": ["출국장 작업 하실 분, 통장 대여 가능하신 분 구합니다.", "{pay}.", "{perks}.", "{contact}"],
                 "variants": 2,
             },
             {
                 "title": "고수익 해외 채팅 알바",
-                "basis": "INDICATORS.md S04 chat roles + S11",
+                "basis": "docs/signals.md S04 chat roles + S11",
                 "body": ["채팅 상담 알바, 한국 고객 대상.", "{pay}.", "{safety}.", "{req}.", "{contact}"],
                 "variants": 3,
             },
             {
                 "title": "{dest} 리조트 알바 (비자 없이)",
-                "basis": "INDICATORS.md §2.9 MOFA quote '비자 없이 리조트 알바 가능'",
+                "basis": "docs/signals.md §2.9 MOFA quote '비자 없이 리조트 알바 가능'",
                 "body": ["비자 없이 리조트 알바 가능.", "{pay}.", "{perks}.", "{urgency}.", "{contact}"],
                 "variants": 2,
             },
             {
                 "title": "{urgency} 해외 사무직",
-                "basis": "INDICATORS.md S15 commission/quota framing",
+                "basis": "docs/signals.md S15 commission/quota framing",
                 "body": [
                     "해외 사무직 {role}.",
                     "기본급에 실적 수당 별도, 최고 수익자 월 2천 이상.",
@@ -412,7 +412,7 @@ KO_LEGIT = [
                 "company": "{corp}",
                 "location": "{city}",
                 "salary": "{lpay}",
-                "basis": "hard negative: overseas job at a registered employer with paid flights and work visa (INDICATORS.md §3.1)",
+                "basis": "hard negative: overseas job at a registered employer with paid flights and work visa (docs/signals.md §3.1)",
                 "body": [
                     "{corp}에서 {city} 현지 {lrole} 담당자를 채용합니다.",
                     "자격요건: {lreq}.",
@@ -426,7 +426,7 @@ KO_LEGIT = [
                 "title": "두바이 5성급 호텔 객실관리 채용",
                 "company": "Al Noor Hospitality LLC",
                 "location": "두바이",
-                "basis": "hard negative: Dubai hotel job, flights and dorm paid by employer (employer-pays principle, INDICATORS.md §2.3)",
+                "basis": "hard negative: Dubai hotel job, flights and dorm paid by employer (employer-pays principle, docs/signals.md §2.3)",
                 "body": [
                     "두바이 5성급 호텔 한국인 객실관리 직원 채용.",
                     "왕복 항공권, 기숙사, 식사 제공, 취업비자 발급.",
@@ -466,7 +466,7 @@ KO_LEGIT = [
             {
                 "title": "{parttime} 구합니다",
                 "salary": "{wage}",
-                "basis": "ordinary domestic part-time ad with KakaoTalk contact (legit small employers use KakaoTalk, INDICATORS.md S06 FP note)",
+                "basis": "ordinary domestic part-time ad with KakaoTalk contact (legit small employers use KakaoTalk, docs/signals.md S06 FP note)",
                 "body": [
                     "{parttime} 구합니다.",
                     "{wage}, 주 3일 근무.",
@@ -520,7 +520,7 @@ KO_LEGIT = [
                 "title": "시니어 백엔드 개발자 (연봉 8,000만원 이상)",
                 "company": "(주)데이터브릿지",
                 "location": "서울 강남구",
-                "basis": "hard negative: high pay legitimately tied to 10 years' experience (INDICATORS.md S02 FP note)",
+                "basis": "hard negative: high pay legitimately tied to 10 years' experience (docs/signals.md S02 FP note)",
                 "body": [
                     "[주요업무] 대규모 결제 시스템 백엔드 설계 및 개발.",
                     "[자격요건] 백엔드 개발 경력 10년 이상, Java/Kotlin 능숙.",
@@ -560,7 +560,7 @@ KO_LEGIT = [
                 "company": "{corp}",
                 "location": "{city}",
                 "salary": "{lpay}",
-                "basis": "hard negative: Korean-speaker requirement at a registered employer abroad (INDICATORS.md S13 FP note)",
+                "basis": "hard negative: Korean-speaker requirement at a registered employer abroad (docs/signals.md S13 FP note)",
                 "body": [
                     "{city} 소재 한국계 기업 {lrole} 채용, 한국어 가능자.",
                     "{lperks}, {lperks}.",

@@ -25,20 +25,20 @@ OTHER_SCAM = [
         "scenarios": [
             {
                 "title": "{dest}{role} {pay}",
-                "basis": "INDICATORS.md §2.10 China: 工资高、门槛低; S05a 包吃包住",
+                "basis": "docs/signals.md §2.10 China: 工资高、门槛低; S05a 包吃包住",
                 "body": ["{dest}招{role}，{pay}。", "{perks}，{req}。", "{extra}。", "{contact}"],
                 "variants": 3,
                 "shuffle": True,
             },
             {
                 "title": "高薪{role}，{extra}",
-                "basis": "INDICATORS.md S19 (种菠菜) + S06 (飞机号)",
+                "basis": "docs/signals.md S19 (种菠菜) + S06 (飞机号)",
                 "body": ["高薪招聘{role}，{dest}。", "{pay}，{extra}。", "{req}。", "{contact}"],
                 "variants": 3,
             },
             {
                 "title": "轻松办公赚快钱",
-                "basis": "INDICATORS.md S16 轻松办公赚快钱",
+                "basis": "docs/signals.md S16 轻松办公赚快钱",
                 "body": ["轻松办公赚快钱，{role}。", "{pay}，{perks}。", "{extra}。", "{contact}"],
                 "variants": 3,
             },
@@ -59,13 +59,13 @@ OTHER_SCAM = [
         "scenarios": [
             {
                 "title": "รับสมัคร{role} {dest}",
-                "basis": "INDICATORS.md §2.10 Thailand DOE / Labour Minister wording",
+                "basis": "docs/signals.md §2.10 Thailand DOE / Labour Minister wording",
                 "body": ["รับสมัคร{role} ที่{dest}", "{pay} {perks}", "{extra}", "{contact}"],
                 "variants": 3,
             },
             {
                 "title": "งานต่างประเทศ {pay}",
-                "basis": "INDICATORS.md S02+S05a+S06 (Thai)",
+                "basis": "docs/signals.md S02+S05a+S06 (Thai)",
                 "body": ["งานต่างประเทศ {role}", "{pay}", "{extra} {extra}", "{contact}"],
                 "variants": 3,
             },
@@ -93,13 +93,13 @@ OTHER_SCAM = [
         "scenarios": [
             {
                 "title": "Tuyển {role} tại {dest}",
-                "basis": "INDICATORS.md §2.10 Vietnam police: việc nhẹ, lương cao",
+                "basis": "docs/signals.md §2.10 Vietnam police: việc nhẹ, lương cao",
                 "body": ["Tuyển {role} làm việc tại {dest}.", "{pay}, {perks}.", "{extra}, {extra}.", "{contact}."],
                 "variants": 3,
             },
             {
                 "title": "{extra} - đi {dest}",
-                "basis": "INDICATORS.md S03+S08+S06 (Vietnamese)",
+                "basis": "docs/signals.md S03+S08+S06 (Vietnamese)",
                 "body": ["{extra}!", "Đi {dest} làm {role}, {pay}.", "{perks}.", "{contact}."],
                 "variants": 3,
             },
@@ -133,13 +133,13 @@ OTHER_SCAM = [
         "scenarios": [
             {
                 "title": "Lowongan {role} di {dest}",
-                "basis": "INDICATORS.md §2.10 Indonesia (Komdigi/BP2MI) lure wording",
+                "basis": "docs/signals.md §2.10 Indonesia (Komdigi/BP2MI) lure wording",
                 "body": ["Lowongan kerja {role} di {dest}.", "{pay}, {perks}.", "{extra}, {extra}.", "{contact}."],
                 "variants": 3,
             },
             {
                 "title": "Kerja santai gaji besar di luar negeri",
-                "basis": "INDICATORS.md S16+S09+S10 (Indonesian)",
+                "basis": "docs/signals.md S16+S09+S10 (Indonesian)",
                 "body": ["Kerja santai gaji besar.", "{role}, {dest}.", "{extra}.", "{pay}.", "{contact}."],
                 "variants": 3,
             },

@@ -2,7 +2,7 @@
 
 Everything here was written by the lurewatch team for training; nothing is copied from
 third-party data. Scam-side wording is modelled on the signal catalogue of
-../shared/domain/INDICATORS.md (section noted in each row's provenance), legit-side wording
+docs/signals.md (section noted in each row's provenance), legit-side wording
 on the shapes of ordinary postings (EPS notices, hotel and factory jobs abroad with paid
 flights and dorms, Korean-speaker roles at registered employers, working holidays) so the
 model learns that "paid flights" or "Cambodia" alone is not a lure.
@@ -32,7 +32,7 @@ TEAM = "written by lurewatch team"
 
 
 def _obfuscate(text: str, rng: random.Random) -> str:
-    """Evasion spellings documented by MOEL (INDICATORS.md §1, S18)."""
+    """Evasion spellings documented by MOEL (docs/signals.md §1, S18)."""
     tricks = [
         ("캄보디아", "캄 보 디 아"),
         ("캄보디아", "캄.보.디.아"),
@@ -106,7 +106,7 @@ class _Filler:
 def _compose(bank: dict, lang: str, label: int, rng: random.Random, start: int) -> list[dict]:
     rows = []
     for s, scenario in enumerate(bank["scenarios"]):
-        # +2: reposts are how these ads circulate (MOEL, INDICATORS.md S18); grouped splits
+        # +2: reposts are how these ads circulate (MOEL, docs/signals.md S18); grouped splits
         # keep the variants of one scenario on one side.
         n_variants = scenario.get("variants", 2) + 2
         group = f"{lang}-{'scam' if label else 'legit'}-{bank['family']}-{s:03d}"

@@ -5,7 +5,7 @@ HANDWRITTEN = [
     {
         "language": "ko",
         "label": 1,
-        "basis": "INDICATORS.md S11+S02+S06, community-board style post",
+        "basis": "docs/signals.md S11+S02+S06, community-board style post",
         "title": "동남아 사무직 같이 하실분 구해요",
         "description": "형들 저 지금 캄보디아에서 일하는데 여기 진짜 괜찮음. 하는 일은 그냥 컴퓨터로 채팅 응대하는 거고 "
         "첫달부터 600 찍었어요. 뉴스에 나오는 감금 그런거 전혀 없고 주말엔 외출도 자유임. 궁금하면 텔레 주세요 @mk_life",
@@ -13,7 +13,7 @@ HANDWRITTEN = [
     {
         "language": "ko",
         "label": 1,
-        "basis": "INDICATORS.md S12 debt targeting + S05b, 대출 갤러리 style",
+        "basis": "docs/signals.md S12 debt targeting + S05b, 대출 갤러리 style",
         "title": "대출 연체 심하신 분들만 보세요",
         "description": "연체 때문에 잠 못 자는 분들, 저도 그랬습니다. 해외에서 3개월만 바짝 하면 빚 다 정리됩니다. "
         "비행기표랑 숙소는 회사에서 먼저 내주고 나중에 월급에서 조금씩 빼요. 경험 없어도 됩니다. 오픈채팅으로 연락",
@@ -21,7 +21,7 @@ HANDWRITTEN = [
     {
         "language": "ko",
         "label": 1,
-        "basis": "INDICATORS.md S19 리딩방 + S01",
+        "basis": "docs/signals.md S19 리딩방 + S01",
         "title": "리딩방 운영팀 모집 (프놈펜)",
         "description": "프놈펜 사무실에서 주식·코인 리딩방 운영하실 분. 대본 있고 하루 8시간. 기본급 400에 인센티브 무제한. "
         "여권만 있으면 이번주 출국 가능. 텔레그램 @pp_lead",
@@ -29,20 +29,20 @@ HANDWRITTEN = [
     {
         "language": "ko",
         "label": 1,
-        "basis": "INDICATORS.md S10+S09, short messenger post",
+        "basis": "docs/signals.md S10+S09, short messenger post",
         "description": "무비자 입국해서 바로 근무. 여권 사진 보내주시면 항공권 바로 끊어드림. 월 500",
     },
     {
         "language": "ko",
         "label": 1,
-        "basis": "INDICATORS.md S01 hub + S16, title only",
+        "basis": "docs/signals.md S01 hub + S16, title only",
         "title": "시아누크빌 고수익 단기 알바 (텔레 문의)",
         "description": "",
     },
     {
         "language": "ko",
         "label": 1,
-        "basis": "INDICATORS.md S14 + S04 + S01 (Golden Triangle)",
+        "basis": "docs/signals.md S14 + S04 + S01 (Golden Triangle)",
         "title": "골든트라이앵글 호텔 VIP 응대",
         "description": "라오스 골든트라이앵글 특구 호텔 VIP 고객 응대 직원. 20대 여성 우대, 외모 단정. 월 1,500만원 이상 가능, 숙식 제공. "
         "자세한 건 연락 주시면 설명드려요. 카톡 아이디 gt_vip",
@@ -50,14 +50,14 @@ HANDWRITTEN = [
     {
         "language": "ko",
         "label": 1,
-        "basis": "INDICATORS.md S17 + S08, DM-style recruiter message",
+        "basis": "docs/signals.md S17 + S08, DM-style recruiter message",
         "description": "안녕하세요 지난번 문의하신 해외 일자리 건입니다. 내일 인천에서 호치민으로 출국하시면 공항에서 저희 직원이 픽업해서 "
         "육로로 이동합니다. 도착하면 바로 일 시작이고 첫 달 보장 700입니다. 여권 꼭 챙기세요.",
     },
     {
         "language": "ko",
         "label": 1,
-        "basis": "INDICATORS.md S02 very high + S03 + S06",
+        "basis": "docs/signals.md S02 very high + S03 + S06",
         "title": "경력무관 월천 가능",
         "description": "ㅇ 컴퓨터 할 줄 알면 누구나 ㅇ 숙식 항공 제공 ㅇ 월 천 이상 ㅇ 텔그 @money_kh",
     },
@@ -133,14 +133,14 @@ HANDWRITTEN = [
     {
         "language": "en",
         "label": 1,
-        "basis": "INDICATORS.md S11+S06, Facebook-group style post",
+        "basis": "docs/signals.md S11+S06, Facebook-group style post",
         "description": "Guys I'm working in Cambodia now, customer service, they pay $2500 and the place is totally safe, not like the news. "
         "They need 5 more people this month, flight paid. PM me or add me on Telegram @sam_kh_jobs",
     },
     {
         "language": "en",
         "label": 1,
-        "basis": "INDICATORS.md S10+S09+S08",
+        "basis": "docs/signals.md S10+S09+S08",
         "title": "Thailand typing job",
         "description": "Go on a tourist visa, the company converts it to a working visa later. "
         "Send a picture of your passport today, flight tomorrow. $1800/month.",
@@ -148,7 +148,7 @@ HANDWRITTEN = [
     {
         "language": "en",
         "label": 1,
-        "basis": "INDICATORS.md S19 + S15",
+        "basis": "docs/signals.md S19 + S15",
         "title": "Chat operator - crypto",
         "description": "Chat with foreign clients as a friend, then introduce our crypto trading group. Script provided. "
         "Base $1,000 + commission, top earners $8k. Myawaddy. WhatsApp only.",
@@ -156,7 +156,7 @@ HANDWRITTEN = [
     {
         "language": "en",
         "label": 1,
-        "basis": "INDICATORS.md S02+S03 minimal",
+        "basis": "docs/signals.md S02+S03 minimal",
         "description": "No experience, $4000 a month, free accommodation in Sihanoukville. DM now.",
     },
     # ---- English legit ----
@@ -197,7 +197,7 @@ HANDWRITTEN = [
     {
         "language": "zh",
         "label": 1,
-        "basis": "INDICATORS.md S11 (赌场是合法开的) + S19",
+        "basis": "docs/signals.md S11 (赌场是合法开的) + S19",
         "description": "西港博彩公司招客服，赌场是合法开的，不扣护照，月薪两万五，包吃包住，小白可做。飞机号私聊。",
     },
     {
@@ -210,7 +210,7 @@ HANDWRITTEN = [
     {
         "language": "vi",
         "label": 1,
-        "basis": "INDICATORS.md Vietnam police wording",
+        "basis": "docs/signals.md Vietnam police wording",
         "description": "Việc nhẹ lương cao, không cần kinh nghiệm, thu nhập nghìn đô, bao ăn ở tại Campuchia. Liên hệ Zalo.",
     },
     {
@@ -222,7 +222,7 @@ HANDWRITTEN = [
     {
         "language": "th",
         "label": 1,
-        "basis": "INDICATORS.md Thai DOE wording",
+        "basis": "docs/signals.md Thai DOE wording",
         "description": "งานออนไลน์ รายได้สูง ไม่ต้องใช้ทักษะ ที่ปอยเปต มีที่พักและอาหารให้ ทักไลน์",
     },
     {
@@ -234,7 +234,7 @@ HANDWRITTEN = [
     {
         "language": "id",
         "label": 1,
-        "basis": "INDICATORS.md Indonesia wording",
+        "basis": "docs/signals.md Indonesia wording",
         "description": "Dicari admin judi online di Kamboja, tanpa ijazah, cukup paspor, gaji 15 juta, tiket gratis. Hubungi WA.",
     },
     {

@@ -149,3 +149,18 @@ def test_every_signal_has_four_languages() -> None:
 def test_bad_pattern_file_names_the_entry(spec: dict, fragment: str) -> None:
     with pytest.raises(PatternFileError, match=fragment.replace("(", r"\(")):
         parse_signals(spec)
+
+
+def test_every_signal_cites_an_id_documented_in_docs_signals() -> None:
+    """indicators.yaml's `ref` names a signal of docs/signals.md, where its sources are."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "signals.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| (S\d\d[ab]?|M-[a-z]+) \|", doc, re.M))
+    spec = yaml.safe_load((root / "classifier" / "data" / "indicators.yaml").read_text(encoding="utf-8"))
+    refs = {s["ref"] for s in spec["signals"]}
+    assert len(documented) >= 24 and refs <= documented, refs - documented
