@@ -27,13 +27,12 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
-sys.path.insert(0, str(PROJECT / "tests" / "crawler"))
 
 import yaml  # noqa: E402
-from loopback import LoopbackServer, Page, html, jobposting_page  # noqa: E402
 
 from store.ads import upsert_ad  # noqa: E402
 from store.db import open_database  # noqa: E402
+from tests.crawler.loopback import LoopbackServer, Page, html, jobposting_page  # noqa: E402
 
 PER_PAGE = 100
 TELEGRAM_PAGE = 20

@@ -19,6 +19,10 @@ from classifier import registry
 from classifier.model import build_pipeline, fit_with_threshold
 from config import Config, load_config
 
+# The crawler's fixtures (a loopback site, fast crawl configs, saved pages) serve the
+# crawl stage's tests in tests/stages/ too.
+pytest_plugins = ["tests.crawler.fixtures"]
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHIPPED_MODELS = PROJECT_DIR / "models"
 

@@ -187,3 +187,14 @@ def test_training_seed_dir_defaults_to_the_project_seed_and_resolves_relative(wr
     training = load_config(path).training
     assert training.seed_dir == path.parent / "myseed"
     assert (training.n_splits, training.holdout_fraction) == (3, 0.25)
+
+
+def test_training_extra_data_is_a_list_resolved_against_the_config_folder(write_config):
+    path = write_config({"training": {"extra_data": ["../shared/data", "/abs/ads.csv"]}})
+    assert load_config(path).training.extra_data == (
+        (path.parent.parent / "shared" / "data").resolve(),
+        Path("/abs/ads.csv"),
+    )
+    assert load_config(write_config({})).training.extra_data == ()
+    with pytest.raises(ConfigError, match="training.extra_data_dir: replaced by training.extra_data"):
+        load_config(write_config({"training": {"extra_data_dir": "../shared/data"}}))

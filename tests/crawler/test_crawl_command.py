@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from loopback import LoopbackServer, html, jobposting_page
 from sqlalchemy import create_engine, select
 
 import pipeline
 from config import load_config
 from store.schema import Ad, Crawl, Run
+from tests.crawler.loopback import LoopbackServer, html, jobposting_page
 
 PROJECT = Path(__file__).resolve().parents[2]
 # Generous timeouts: the loopback server shares two cores with the crawler and pytest workers.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +21,7 @@ from store.ads import upsert_ad
 from store.queue import decide
 from store.schema import ReviewItem
 
-PROJECT_SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "seed_ads.csv"
+PROJECT_SEED = Path(__file__).resolve().parents[2] / "data" / "seed" / "seed_ads.csv"
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 
 # A distinctive kind of ad: volunteer placements of a (fictional) aid agency in Cambodia,
@@ -215,3 +216,23 @@ def test_heldout_rows_are_never_fitted(retrain_config, monkeypatch, tiny_fit):
     assert card["training"]["decisions"] == 12
     assert registry.current_version(retrain_config.models.dir) == broken  # never promotes by itself
     assert outcome.current is None and "cannot be loaded" in outcome.reason and outcome.promote_ok
+
+
+def test_gather_lists_every_source_and_skips_a_missing_extra_entry(write_config, tmp_path):
+    """A fresh clone has no ../shared/data: training goes on with the seed data, and says so."""
+    from stages.train import gather
+
+    seed = small_seed(tmp_path / "seed", per_class=3)
+    extra = tmp_path / "extra.csv"
+    pd.DataFrame({"text": ["Barista, 2 years of experience", "캄보디아 고수익 텔레그램"], "label": [0, 1]}).to_csv(
+        extra, index=False
+    )
+    path = write_config({"training": {"seed_dir": str(seed), "extra_data": ["../shared/data", str(extra)]}})
+    parts, sources = gather(load_config(path), decisions=None)
+    assert [(s.name, s.rows, s.note) for s in sources] == [
+        (f"seed: {os.path.relpath(seed, path.parent)}", 6, ""),
+        ("../shared/data", 0, "missing: skipped"),
+        (os.path.relpath(extra, path.parent), 2, ""),
+        ("analysts' decisions", 0, "not read: --no-decisions"),
+    ]
+    assert [len(p) for p in parts] == [6, 2, 0]

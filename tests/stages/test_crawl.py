@@ -45,7 +45,7 @@ def test_jsonld_crawl_is_polite_incremental_and_detects_edits(site, crawl_config
         assert (second["new"], second["updated"], second["unchanged"]) == (0, 0, 6)
         assert len(_ads(factory, "site")) == 6
 
-        from loopback import jobposting_page
+        from tests.crawler.loopback import jobposting_page
 
         site.pages["/jobs/job-2.html"] = jobposting_page(2, "Job 2 (edited)", "<p>Now with housing.</p>")
         third = crawl(config, factory, None).counts["sources"]["site"]

@@ -1,4 +1,5 @@
-"""Crawler fixtures: saved pages as responses, a loopback site, fast crawl configs."""
+"""Crawler fixtures (loaded by tests/conftest.py for every test): saved pages as responses,
+a loopback site, fast crawl configs."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-from loopback import LoopbackServer, Page, html, jobposting_page
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 
 from config import Config, load_config
+from tests.crawler.loopback import LoopbackServer, Page, html, jobposting_page
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "crawler"
 

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from loopback import LoopbackServer, html, jobposting_page
 from sqlalchemy import create_engine, func, select
 
 import pipeline
 from crawler.frontier import KEY_TTL_SECONDS, Frontier, FrontierError, redis_client
 from stages.scaleout import merge_worker_stats
 from store.schema import Ad, Crawl
+from tests.crawler.loopback import LoopbackServer, html, jobposting_page
 
 PROJECT = Path(__file__).resolve().parents[2]
 ADS, PER_LISTING = 2000, 50
