@@ -14,6 +14,7 @@ legitimate sentences on the same topic. For each signal this prints:
 The `tune` tables may be used to change the patterns; the `sealed` tables never are, and
 are only reported on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -95,8 +96,14 @@ def rates(df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (sig, lang), g in df.groupby(["signal", "language"]):
         lure, miss = g[g["kind"] == "lure"], g[g["kind"] == "near_miss"]
-        row = {"signal": sig, "language": lang, "n_lure": len(lure), "n_miss": len(miss),
-               "catch": lure["hit"].mean(), "false": miss["hit"].mean()}
+        row = {
+            "signal": sig,
+            "language": lang,
+            "n_lure": len(lure),
+            "n_miss": len(miss),
+            "catch": lure["hit"].mean(),
+            "false": miss["hit"].mean(),
+        }
         if "flagged" in g:
             row.update(flag_lure=lure["flagged"].mean(), flag_miss=miss["flagged"].mean())
         rows.append(row)
@@ -129,7 +136,9 @@ def report(df: pd.DataFrame) -> str:
     for lang, g in scam.groupby("language"):
         lu, mi = g[g["kind"] == "lure"], g[g["kind"] == "near_miss"]
         by_lang[lang] = [lu["hit"].mean(), mi["hit"].mean()]
-    lines.append("per language (risk signals): " + "  ".join(f"{k} {v[0]:.2f}/{v[1]:.2f}" for k, v in sorted(by_lang.items())))
+    lines.append(
+        "per language (risk signals): " + "  ".join(f"{k} {v[0]:.2f}/{v[1]:.2f}" for k, v in sorted(by_lang.items()))
+    )
     return "\n".join(lines)
 
 
