@@ -15,6 +15,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from core.ad import PAGE_FIELDS
+
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_MODELS_DIR = PROJECT_DIR / "models"
 DEFAULT_SEED_DIR = PROJECT_DIR / "data" / "seed"
@@ -22,10 +24,8 @@ DEFAULT_DATABASE_URL = "sqlite:///data/lurewatch.db"
 SOURCE_KINDS = ("jsonld", "telegram", "board", "feed")
 EXPORT_FORMATS = ("csv", "xlsx", "jsonl")
 BOARD_REQUIRED_SELECTORS = ("ad_links", "title", "description")
-SELECTOR_KEYS = (
-    "ad_links", "next_page", "title", "description", "company",
-    "location", "salary", "posted_at", "country", "contacts",
-)
+# What a board source's selectors may read: the links and pages to follow, and the ad.
+SELECTOR_KEYS = ("ad_links", "next_page", *PAGE_FIELDS)
 
 
 class ConfigError(Exception):
@@ -86,10 +86,12 @@ class ScoringConfig:
 class TrainingConfig:
     target_recall: float = 0.9
     max_false_positive_rate: float = 0.05
-    extra_data_dir: Path | None = None
+    # More labelled data: files of ads (CSV/JSONL with a label column) or data folders in
+    # the layout of ../shared/data (classifier.datasets); missing entries are skipped.
+    extra_data: tuple[Path, ...] = ()
     seed_dir: Path = DEFAULT_SEED_DIR
-    n_splits: int = 5                  # grouped cross-validation folds (threshold choice)
-    holdout_fraction: float = 0.2      # share of groups kept out of fitting for the comparison
+    n_splits: int = 5  # grouped cross-validation folds (threshold choice)
+    holdout_fraction: float = 0.2  # share of groups kept out of fitting for the comparison
 
 
 @dataclass(frozen=True)
@@ -102,9 +104,9 @@ class ExportConfig:
 class HealthConfig:
     """When a nightly run raises an alarm about a source."""
 
-    max_error_rate: float = 0.2        # errors / (pages + errors) above this is an alarm
-    min_usual_ads: int = 5             # "usually returns many": median of recent runs at least this
-    history_runs: int = 5              # recent runs the median is taken over
+    max_error_rate: float = 0.2  # errors / (pages + errors) above this is an alarm
+    min_usual_ads: int = 5  # "usually returns many": median of recent runs at least this
+    history_runs: int = 5  # recent runs the median is taken over
 
 
 @dataclass(frozen=True)
@@ -119,11 +121,11 @@ class WebConfig:
 
     host: str = "127.0.0.1"
     port: int = 8080
-    https: bool = False                # reached over HTTPS (a TLS proxy): Secure cookies, HSTS
-    forwarded_allow_ips: str = "127.0.0.1"   # proxies whose X-Forwarded-For/-Proto are trusted
-    session_hours: float = 10.0        # a login lasts this long
-    lease_minutes: int = 30            # how long a claim from the desk holds an item
-    page_size: int = 50                # rows per queue and search page
+    https: bool = False  # reached over HTTPS (a TLS proxy): Secure cookies, HSTS
+    forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-For/-Proto are trusted
+    session_hours: float = 10.0  # a login lasts this long
+    lease_minutes: int = 30  # how long a claim from the desk holds an item
+    page_size: int = 50  # rows per queue and search page
     secret_key: str | None = field(default=None, repr=False)
 
 
@@ -155,6 +157,7 @@ class Config:
 
 # ---------------------------------------------------------------- validation
 
+
 class _Section:
     """Reads one mapping, tracking which keys were used so leftovers are errors."""
 
@@ -168,8 +171,9 @@ class _Section:
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
 
-    def get(self, name: str, kind: type | tuple[type, ...], default: Any, *,
-            required: bool = False, nullable: bool = False) -> Any:
+    def get(
+        self, name: str, kind: type | tuple[type, ...], default: Any, *, required: bool = False, nullable: bool = False
+    ) -> Any:
         self.used.add(name)
         if name not in self.data:
             if required:
@@ -210,13 +214,26 @@ class _Section:
 
 
 def _typename(value: Any) -> str:
-    return {dict: "mapping", list: "list", str: "string", bool: "bool", int: "integer",
-            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        dict: "mapping",
+        list: "list",
+        str: "string",
+        bool: "bool",
+        int: "integer",
+        float: "number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def _kinds(kinds: tuple[type, ...]) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
-             list: "a list", dict: "a mapping"}
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a mapping",
+    }
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
@@ -230,7 +247,7 @@ def _resolve_db_url(url: str, base: Path) -> str:
     prefix = "sqlite:///"
     if not url.startswith(prefix):
         return url
-    rest = url[len(prefix):]
+    rest = url[len(prefix) :]
     if not rest or rest.startswith(":memory:") or rest.startswith("/") or rest.startswith("file:"):
         return url
     return prefix + str(_resolve(base, rest))
@@ -270,9 +287,11 @@ def _source(raw: Any, index: int, base: Path) -> SourceConfig:
     if kind in ("jsonld", "board", "feed") and not start_urls:
         raise ConfigError(f"{s.key('start_urls')}: required for kind {kind!r}")
     src = SourceConfig(
-        name=name.strip(), kind=kind,
+        name=name.strip(),
+        kind=kind,
         enabled=s.get("enabled", bool, True),
-        start_urls=start_urls, channels=channels,
+        start_urls=start_urls,
+        channels=channels,
         base_url=s.get("base_url", str, "https://t.me/s/"),
         max_messages=s.positive("max_messages", int, 1000),
         encoding=s.get("encoding", str, None),
@@ -290,8 +309,9 @@ def _start_url(url: str, base: Path) -> str:
     return _resolve(base, url).as_uri()
 
 
-def parse_config(data: Any, base_dir: Path, path: Path | None = None,
-                 environ: Mapping[str, str] | None = None) -> Config:
+def parse_config(
+    data: Any, base_dir: Path, path: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Config:
     """Validate a parsed YAML document; relative paths resolve against ``base_dir``."""
     env = os.environ if environ is None else environ
     root = _Section(data, "")
@@ -321,7 +341,8 @@ def parse_config(data: Any, base_dir: Path, path: Path | None = None,
         download_timeout=c.positive("download_timeout", float, d.download_timeout),
         retry_times=c.get("retry_times", int, d.retry_times),
         concurrent_requests_per_domain=c.positive(
-            "concurrent_requests_per_domain", int, d.concurrent_requests_per_domain),
+            "concurrent_requests_per_domain", int, d.concurrent_requests_per_domain
+        ),
         max_pages_per_source=c.positive("max_pages_per_source", int, d.max_pages_per_source),
         max_minutes_per_source=c.get("max_minutes_per_source", float, d.max_minutes_per_source, nullable=True),
         max_response_bytes=c.positive("max_response_bytes", int, d.max_response_bytes),
@@ -330,8 +351,10 @@ def parse_config(data: Any, base_dir: Path, path: Path | None = None,
         redis_prefix=redis_prefix,
     )
     if crawl.max_minutes_per_source is not None and crawl.max_minutes_per_source <= 0:
-        raise ConfigError("crawl.max_minutes_per_source: must be greater than 0 (or null for no limit), "
-                          f"got {crawl.max_minutes_per_source}")
+        raise ConfigError(
+            "crawl.max_minutes_per_source: must be greater than 0 (or null for no limit), "
+            f"got {crawl.max_minutes_per_source}"
+        )
     if crawl.download_delay < 0:
         raise ConfigError(f"crawl.download_delay: must not be negative, got {crawl.download_delay}")
     if crawl.retry_times < 0:
@@ -343,8 +366,7 @@ def parse_config(data: Any, base_dir: Path, path: Path | None = None,
     seen: dict[str, int] = {}
     for i, src in enumerate(sources):
         if src.name in seen:
-            raise ConfigError(f"sources[{i}].name: duplicate source name {src.name!r} "
-                              f"(also sources[{seen[src.name]}])")
+            raise ConfigError(f"sources[{i}].name: duplicate source name {src.name!r} (also sources[{seen[src.name]}])")
         seen[src.name] = i
 
     sc = _Section(root.get("scoring", dict, None), "scoring")
@@ -356,12 +378,14 @@ def parse_config(data: Any, base_dir: Path, path: Path | None = None,
     sc.finish()
 
     tr = _Section(root.get("training", dict, None), "training")
-    extra = tr.get("extra_data_dir", str, None)
+    if "extra_data_dir" in tr.data:
+        raise ConfigError("training.extra_data_dir: replaced by training.extra_data, a list of files or folders")
+    extra = tr.str_list("extra_data")
     seed = tr.get("seed_dir", str, None)
     training = TrainingConfig(
         target_recall=_probability(tr, "target_recall", 0.9),
         max_false_positive_rate=_probability(tr, "max_false_positive_rate", 0.05),
-        extra_data_dir=_resolve(base_dir, extra) if extra else None,
+        extra_data=tuple(_resolve(base_dir, p) for p in extra),
         seed_dir=_resolve(base_dir, seed) if seed else DEFAULT_SEED_DIR,
         n_splits=tr.positive("n_splits", int, 5),
         holdout_fraction=_probability(tr, "holdout_fraction", 0.2),
@@ -376,8 +400,9 @@ def parse_config(data: Any, base_dir: Path, path: Path | None = None,
     formats = ex.str_list("formats") if "formats" in ex.data else ExportConfig.formats
     for i, fmt in enumerate(formats):
         if fmt not in EXPORT_FORMATS:
-            raise ConfigError(f"export.formats[{i}]: unknown format {fmt!r} "
-                              f"(expected one of {', '.join(EXPORT_FORMATS)})")
+            raise ConfigError(
+                f"export.formats[{i}]: unknown format {fmt!r} (expected one of {', '.join(EXPORT_FORMATS)})"
+            )
     if not formats:
         raise ConfigError("export.formats: must name at least one format")
     export = ExportConfig(dir=_resolve(base_dir, ex.get("dir", str, "exports")), formats=formats)
@@ -403,11 +428,18 @@ def parse_config(data: Any, base_dir: Path, path: Path | None = None,
 
     root.finish()
     return Config(
-        path=path, base_dir=base_dir,
+        path=path,
+        base_dir=base_dir,
         database=DatabaseConfig(url=_resolve_db_url(url, base_dir)),
         models=ModelsConfig(dir=_resolve(base_dir, models_dir) if models_dir else DEFAULT_MODELS_DIR),
-        crawl=crawl, sources=sources, scoring=scoring, training=training,
-        export=export, logging=logging_cfg, health=health, web=web,
+        crawl=crawl,
+        sources=sources,
+        scoring=scoring,
+        training=training,
+        export=export,
+        logging=logging_cfg,
+        health=health,
+        web=web,
     )
 
 
@@ -433,8 +465,7 @@ def _web(w: _Section, env: Mapping[str, str]) -> WebConfig:
     return web
 
 
-def find_config(explicit: str | Path | None = None,
-                environ: Mapping[str, str] | None = None) -> Path | None:
+def find_config(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
     """--config, else LUREWATCH_CONFIG, else ./config.yaml if it exists."""
     env = os.environ if environ is None else environ
     if explicit:
@@ -445,8 +476,7 @@ def find_config(explicit: str | Path | None = None,
     return local if local.exists() else None
 
 
-def load_config(explicit: str | Path | None = None,
-                environ: Mapping[str, str] | None = None) -> Config:
+def load_config(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Find, read and validate the configuration; defaults only when no file exists."""
     path = find_config(explicit, environ)
     if path is None:

@@ -1,4 +1,8 @@
-"""lurewatch command line: parse arguments, load the config, call stages, map errors.
+"""lurewatch command line: parse arguments, load the config, call one stage function, print its result.
+
+Every handler parses nothing itself and decides nothing: it calls one function of
+``stages`` and returns that function's result through the command's formatter.
+``main`` prints it and maps how it ended, and every error, to an exit code.
 
 Exit codes: 0 success; 1 error (bad input, bad config, failed run) with one line
 ``error: ...`` on stderr; 2 usage error; 3 unexpected error (traceback in the log);
@@ -12,107 +16,75 @@ import getpass
 import logging
 import os
 import sys
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
 
-from classifier import registry
 from classifier.errors import ClassifierError
 from config import EXPORT_FORMATS, Config, ConfigError, load_config
 from crawler.frontier import FrontierError
-from stages import classify as classify_stage
-from stages import train as train_stage
-from stages.common import database, utcnow
-from stages.crawl import crawl_run, format_table, select_sources
-from stages.export import CONTACT_FORMATS, export_contacts, export_queue
-from stages.review import analyst_name, format_list, format_show
-from stages.run import format_summary, run_nightly
-from stages.scaleout import crawl_worker
-from stages.score import score_ads
-from store.accounts import add_user, check_password, disable_user, list_users, set_password
-from store.campaigns import campaign_of
-from store.decisions import import_decisions
-from store.errors import ImportValidationError, NotFoundError, ReviewError, StoreError
+from stages import accounts, classify, models, review, train
+from stages.crawl import crawl_command, format_table
+from stages.export import CONTACT_FORMATS, contacts_command, export_command, format_export
+from stages.run import format_summary, nightly
+from stages.score import format_score, score_command
+from store.errors import StoreError
+from store.listing import QueueFilter
 from store.lock import LockHeldError
-from store.listing import QueueFilter, collapse_campaigns, list_items, spread_uncertain
-from store.queue import (
-    claim, decide, decide_campaign, expire_leases, get_item, item_events, release,
-)
 from store.schema import REVIEW_STATUSES
 
 log = logging.getLogger("lurewatch")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
 EXIT_PARTIAL, EXIT_LOCKED, EXIT_INTERRUPTED = 4, 5, 130
+STATUS_EXIT = {"ok": EXIT_OK, "partial": EXIT_PARTIAL, "failed": EXIT_ERROR}
 
 # Errors a user can fix: one line on stderr, exit 1, no traceback.
 USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, StoreError, ClassifierError, FrontierError)
 # Commands that do batch work and so get a log file of their own under logging.dir.
 LOGGED_COMMANDS = {"run", "crawl", "score", "train", "models"}
 
-Handler = Callable[[argparse.Namespace, Config], int]
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command hands back to main(): its text for stdout, and how it ended."""
+
+    text: str
+    status: str = "ok"  # ok | partial | failed
+    error: str | None = None  # the one-line reason of a failure
+    summary: bool = False  # a batch command's summary, which --quiet leaves out
 
 
-# ------------------------------------------------------------------ commands
-
-def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    """The nightly job: every stage in order, recorded in the runs table."""
-    with database(config) as factory:
-        result = run_nightly(config, factory)
-    if not args.quiet:
-        print(format_summary(result))
-    return EXIT_PARTIAL if result.status == "partial" else EXIT_OK
+Handler = Callable[[argparse.Namespace, Config], Outcome]
 
 
-def _crawl_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", metavar="NAME", action="append", default=None,
-                        help="crawl only this source (repeatable; default: every enabled source)")
-    parser.add_argument("--worker", action="store_true",
-                        help="join the shared crawl under way (needs a Redis URL) as an extra "
-                             "crawler; records no run, only stores ads")
-    parser.add_argument("--wait", metavar="SECONDS", type=float, default=300.0,
-                        help="with --worker: how long to wait for a shared crawl to start "
-                             "(default: 300)")
+# ------------------------------------------------------------------ argument types
 
 
-def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
-    """Crawl the enabled (or named) sources, recorded as a run of its own."""
-    select_sources(config, args.source)  # unknown names fail before anything starts
-    if args.worker:
-        result = crawl_worker(config, args.source, args.wait,
-                              log_level="DEBUG" if args.verbose else "WARNING")
-        if not args.quiet:
-            print(format_table(result))
-        return EXIT_PARTIAL if result.partial else EXIT_OK
-    with database(config) as factory:
-        status, result = crawl_run(config, factory, args.source,
-                                   log_level="DEBUG" if args.verbose else "WARNING")
-    if not args.quiet:
-        print(format_table(result))
-    if status == "failed":
-        _error("crawl failed: every source failed (see the table and the log)")
-        return EXIT_ERROR
-    return EXIT_PARTIAL if status == "partial" else EXIT_OK
+def positive_int(text: str) -> int:
+    """An integer above 0 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return value
 
 
-def _score_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rescore", action="store_true",
-                        help="rescore every undecided ad, not only ads this model has not scored")
+def seconds(text: str) -> float:
+    """A number of seconds, 0 or more (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
+    return value
 
 
-def cmd_score(args: argparse.Namespace, config: Config) -> int:
-    """Score unscored (or all undecided) ads and fill the review queue."""
-    with database(config) as factory:
-        result = score_ads(config, factory, rescore=args.rescore)
-    if not args.quiet:
-        c = result.counts
-        print(f"scored {c['scored']} ad(s) with model {c['model']} (threshold {c['threshold']}): "
-              f"{c['flagged']} flagged, {c['queued']} newly queued, "
-              f"{c['reprioritised']} re-prioritised, {c['kept_decided']} decided items kept")
-    return EXIT_OK
-
-
-def _since(text: str) -> datetime:
+def since(text: str) -> datetime:
     """--since DATE (YYYY-MM-DD, or a full ISO time; UTC unless it says otherwise)."""
     try:
         value = datetime.fromisoformat(text)
@@ -121,7 +93,8 @@ def _since(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _score(text: str) -> float:
+def score_value(text: str) -> float:
+    """A score between 0 and 1 (argparse type)."""
     try:
         value = float(text)
     except ValueError:
@@ -131,280 +104,146 @@ def _score(text: str) -> float:
     return value
 
 
-def _filter_options(p: argparse.ArgumentParser, status_help: str) -> None:
-    p.add_argument("--status", choices=(*REVIEW_STATUSES, "all"), action="append",
-                   help=status_help)
-    p.add_argument("--min-score", type=_score, metavar="X", help="only items scoring at least X")
-    p.add_argument("--source", help="only ads from this source")
-    p.add_argument("--country", help="only ads in this country (ISO code)")
-    p.add_argument("--since", type=_since, metavar="DATE", help="only ads first seen on or after DATE")
-    p.add_argument("--campaign", type=int, metavar="ID", help="only ads of this campaign")
+def _filters(args: argparse.Namespace) -> QueueFilter:
+    statuses = tuple(args.status or ("pending",))
+    return QueueFilter(
+        statuses=None if "all" in statuses else statuses,
+        min_score=args.min_score,
+        source=args.source,
+        country=args.country,
+        since=args.since,
+        campaign=args.campaign,
+    )
 
 
-def _filters(args: argparse.Namespace, default: tuple[str, ...] = ("pending",)) -> QueueFilter:
-    statuses = tuple(args.status or default)
-    return QueueFilter(statuses=None if "all" in statuses else statuses,
-                       min_score=args.min_score, source=args.source, country=args.country,
-                       since=args.since, campaign=args.campaign)
+def _scrapy_level(args: argparse.Namespace) -> str:
+    return "DEBUG" if args.verbose else "WARNING"
 
 
-def cmd_export(args: argparse.Namespace, config: Config) -> int:
-    """Write the queue (pending items by default) as CSV, XLSX or JSON Lines,
-    or the confirmed scam contacts as CSV or STIX 2.1."""
+# ------------------------------------------------------------------ commands
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> Outcome:
+    """The nightly job: every stage in order, recorded in the runs table."""
+    result = nightly(config)
+    return Outcome(format_summary(result), "partial" if result.status == "partial" else "ok", summary=True)
+
+
+def cmd_crawl(args: argparse.Namespace, config: Config) -> Outcome:
+    """Crawl the enabled (or named) sources, recorded as a run of its own."""
+    outcome = crawl_command(config, args.source, worker=args.worker, wait=args.wait, log_level=_scrapy_level(args))
+    return Outcome(format_table(outcome), outcome.status, outcome.error, summary=True)
+
+
+def cmd_score(args: argparse.Namespace, config: Config) -> Outcome:
+    """Score unscored (or all undecided) ads and fill the review queue."""
+    return Outcome(format_score(score_command(config, args.rescore)), summary=True)
+
+
+def cmd_export(args: argparse.Namespace, config: Config) -> Outcome:
+    """Write the queue (pending items by default) as CSV, XLSX or JSON Lines, or the
+    confirmed scam contacts as CSV or STIX 2.1."""
+    out = Path(args.out) if args.out else None
     if args.format in CONTACT_FORMATS:
-        given = [f"--{name.replace('_', '-')}" for name in ("status", "min_score", "source", "country",
-                                                              "since", "campaign")
-                 if getattr(args, name) is not None]
+        given = [f"--{name.replace('_', '-')}" for name in QUEUE_FILTERS if getattr(args, name) is not None]
         if given:
-            raise ConfigError(f"{', '.join(given)}: queue filters do not apply to --format {args.format} "
-                              f"(it exports every contact of ads decided scam)")
-        with database(config) as factory:
-            path, n = export_contacts(config, factory, args.format, Path(args.out) if args.out else None)
-        if not args.quiet:
-            print(f"exported {n} confirmed contact(s) to {path}")
-        return EXIT_OK
-    with database(config) as factory:
-        path, n = export_queue(config, factory, args.format, _filters(args),
-                               Path(args.out) if args.out else None)
-    if not args.quiet:
-        print(f"exported {n} item(s) to {path}")
-    return EXIT_OK
+            raise ConfigError(
+                f"{', '.join(given)}: queue filters do not apply to --format {args.format} "
+                f"(it exports every contact of ads decided scam)"
+            )
+        path, n = contacts_command(config, args.format, out)
+        return Outcome(f"exported {n} confirmed contact(s) to {path}", summary=True)
+    return Outcome(format_export(export_command(config, args.format, _filters(args), out)), summary=True)
 
 
-def cmd_import_decisions(args: argparse.Namespace, config: Config) -> int:
+def cmd_import_decisions(args: argparse.Namespace, config: Config) -> Outcome:
     """Apply the decisions of a filled-in export, all or nothing."""
-    analyst = analyst_name(args.analyst)
-    with database(config) as factory:
-        try:
-            with factory.begin() as session:
-                result = import_decisions(session, Path(args.file), analyst, utcnow())
-        except ImportValidationError as exc:
-            for line in exc.errors:
-                _error(line)
-            _error(f"{len(exc.errors)} problem(s) in {Path(args.file).name}; nothing was applied")
-            return EXIT_ERROR
-    if not args.quiet:
-        print(f"{result.applied} decision(s) recorded as {analyst}, {result.unchanged} unchanged, "
-              f"{result.blank} row(s) left blank")
-    return EXIT_OK
+    return Outcome(review.format_import(review.import_file(config, Path(args.file), args.analyst)), summary=True)
 
 
-def _review_arguments(p: argparse.ArgumentParser) -> None:
-    common = _common_options()
-    p.add_argument("--analyst", default=argparse.SUPPRESS,
-                   help="your name in the audit log (default: $LUREWATCH_ANALYST, else the OS user)")
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    ls = actions.add_parser("list", parents=[common], help="list the queue, one row per campaign")
-    _filter_options(ls, "pending (default), in_review, a decision, or all; repeatable")
-    ls.add_argument("--all-items", action="store_true", help="one row per item, not per campaign")
-    ls.add_argument("--limit", type=int, default=200, help="at most this many items (default 200)")
-    ls.add_argument("--uncertain", type=int, metavar="N",
-                    help="the N pending items the model is least sure about, spread across campaigns")
-    show = actions.add_parser("show", parents=[common], help="one item: ad, reasons, evidence, history")
-    show.add_argument("id", type=int, metavar="ID")
-    cl = actions.add_parser("claim", parents=[common], help="lease the N highest-priority items to you")
-    cl.add_argument("n", type=int, nargs="?", default=1, metavar="N")
-    cl.add_argument("--minutes", type=int, default=30, help="lease length (default 30)")
-    rel = actions.add_parser("release", parents=[common], help="give a claimed item back")
-    rel.add_argument("id", type=int, metavar="ID")
-    dec = actions.add_parser("decide", parents=[common], help="record scam, legit, needs_info or skipped")
-    dec.add_argument("id", type=int, metavar="ID")
-    dec.add_argument("decision", metavar="DECISION", help="scam, legit, needs_info or skipped (any case)")
-    dec.add_argument("--note", help="why; required to clear (legit) an ad scored 0.9 or more")
-    dec.add_argument("--campaign", action="store_true",
-                     help="decide every ad of item ID's campaign not yet judged scam or legit")
-    for sub in (ls, show, cl, rel, dec):
-        sub.add_argument("--analyst", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+def cmd_review_list(args: argparse.Namespace, config: Config) -> Outcome:
+    """The queue, one row per campaign, or the items the model is least sure about."""
+    rows = review.list_queue(
+        config, _filters(args), all_items=args.all_items, limit=args.limit, uncertain=args.uncertain
+    )
+    return Outcome(review.format_list(rows))
 
 
-def _threshold(config: Config) -> float:
-    """The scoring threshold: scoring.threshold, else the scoring model's card."""
-    if config.scoring.threshold is not None:
-        return float(config.scoring.threshold)
-    version = config.scoring.model
-    if version == "current":
-        version = registry.current_version(config.models.dir)
-    return float(registry.read_card(config.models.dir, version)["threshold"])
+def cmd_review_show(args: argparse.Namespace, config: Config) -> Outcome:
+    """One item: the ad, its reasons, the evidence marked in the text, its history."""
+    return Outcome(review.format_show(review.show_item(config, args.id), ansi=sys.stdout.isatty()))
 
 
-def cmd_review(args: argparse.Namespace, config: Config) -> int:
-    """The review queue from a terminal: list, show, claim, release, decide."""
-    analyst, now = analyst_name(getattr(args, "analyst", None)), utcnow()
-    with database(config) as factory, factory.begin() as session:
-        if args.action == "list" and args.uncertain is not None:
-            if args.uncertain <= 0:
-                raise ReviewError(f"--uncertain must be positive, got {args.uncertain}")
-            expire_leases(session, now)
-            rows = spread_uncertain(list_items(session, _filters(args)), _threshold(config), args.uncertain)
-            print(format_list([(r, 1) for r in rows]))
-        elif args.action == "list":
-            expire_leases(session, now)
-            rows = list_items(session, _filters(args), limit=args.limit)
-            print(format_list([(r, 1) for r in rows] if args.all_items else collapse_campaigns(rows)))
-        elif args.action == "show":
-            rows = list_items(session, QueueFilter(statuses=None), item_ids=[args.id])
-            if not rows:
-                raise NotFoundError(f"review item {args.id} does not exist")
-            print(format_show(rows[0], item_events(session, args.id), ansi=sys.stdout.isatty()))
-        elif args.action == "claim":
-            if args.minutes <= 0:
-                raise ReviewError(f"--minutes must be positive, got {args.minutes}")
-            ids = claim(session, analyst, args.n, now, timedelta(minutes=args.minutes))
-            rows = list_items(session, QueueFilter(statuses=None), item_ids=ids)
-            print(format_list([(r, 1) for r in rows]) if ids else "nothing to claim: the queue is empty")
-        elif args.action == "release":
-            release(session, args.id, analyst, now)
-            print(f"review item {args.id} released")
-        elif args.campaign:
-            campaign = campaign_of(session, get_item(session, args.id).ad_id)
-            if campaign is None:
-                raise ReviewError(f"review item {args.id} is not part of a campaign")
-            counts = decide_campaign(session, campaign, args.decision, analyst, now, args.note)
-            print(f"campaign {campaign}: {counts['decided']} ad(s) decided, "
-                  f"{counts['kept']} earlier decision(s) kept")
-        else:
-            item = decide(session, args.id, args.decision, analyst, now, args.note)
-            print(f"review item {args.id}: {item.status} (by {item.decided_by})")
-    return EXIT_OK
+def cmd_review_claim(args: argparse.Namespace, config: Config) -> Outcome:
+    """Lease the N highest-priority items to the analyst."""
+    rows = review.claim_items(config, args.n, args.minutes, args.analyst)
+    return Outcome(review.format_list(rows, empty="nothing to claim: the queue is empty"))
 
 
-def _export_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=(*EXPORT_FORMATS, *CONTACT_FORMATS),
-                   help="file format (default: the first of export.formats); contacts-csv and stix "
-                        "write the contacts of ads analysts decided scam, for platforms and police")
-    _filter_options(p, "pending (default), in_review, a decision, or all; repeatable")
-    p.add_argument("--out", metavar="FILE", help="where to write (default: export.dir/flagged-DATE.EXT)")
+def cmd_review_release(args: argparse.Namespace, config: Config) -> Outcome:
+    """Give a claimed item back."""
+    return Outcome(review.release_item(config, args.id, args.analyst))
 
 
-def _import_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE", help="a filled-in export (.csv or .xlsx)")
-    p.add_argument("--analyst", help="your name in the audit log (default: $LUREWATCH_ANALYST, else the OS user)")
+def cmd_review_decide(args: argparse.Namespace, config: Config) -> Outcome:
+    """Record a decision on an item (or its whole campaign)."""
+    message = review.decide_item(
+        config, args.id, args.decision, note=args.note, campaign=args.campaign, analyst=args.analyst
+    )
+    return Outcome(message)
 
 
-def cmd_classify(args: argparse.Namespace, config: Config) -> int:
+def cmd_classify(args: argparse.Namespace, config: Config) -> Outcome:
     """Score a CSV/JSONL of ads; same rows out plus score, band, flagged, reasons."""
     out = Path(args.out) if args.out else None
-    counts = classify_stage.classify_file(Path(args.file), out, config.models.dir, config.scoring.model,
-                                          config.scoring.threshold, n_jobs=args.jobs)
-    if out is not None and not args.quiet:
-        print(f"{counts['rows']} ads scored, {counts['flagged']} flagged (model {counts['model']}, "
-              f"threshold {counts['threshold']:.3f}) -> {out}")
-    return EXIT_OK
+    return Outcome(
+        classify.format_classify(classify.classify(config, Path(args.file), out, n_jobs=args.jobs)), summary=True
+    )
 
 
-def _add_classify(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE", help="ads as CSV or JSON Lines")
-    p.add_argument("--out", metavar="PATH", help="output file (.csv or .jsonl); default: stdout")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
-
-
-def cmd_explain(args: argparse.Namespace, config: Config) -> int:
+def cmd_explain(args: argparse.Namespace, config: Config) -> Outcome:
     """One ad: score, band, reasons with the evidence marked in the text."""
-    if (args.text is None) == (args.file is None):
-        raise ConfigError("give the ad TEXT or --file PATH (one of them)")
-    text = args.text
-    if args.file is not None:
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ClassifierError(f"{args.file}: cannot read: {exc}") from None
-    print(classify_stage.explain_text(text, config.models.dir, config.scoring.model, config.scoring.threshold))
-    return EXIT_OK
+    file = Path(args.file) if args.file else None
+    return Outcome(classify.format_explanation(classify.explain(config, args.text, file)))
 
 
-def _add_explain(p: argparse.ArgumentParser) -> None:
-    p.add_argument("text", nargs="?", metavar="TEXT", help="the ad text")
-    p.add_argument("--file", metavar="PATH", help="read the ad text from a file")
-
-
-def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
+def cmd_evaluate(args: argparse.Namespace, config: Config) -> Outcome:
     """Metrics on a labelled file; JSON report and PR-curve PNG in --out-dir."""
-    rep = classify_stage.evaluate_file(Path(args.file), config.models.dir, args.model or config.scoring.model,
-                                       config.scoring.threshold, Path(args.out_dir))
-    o = rep["overall"]
-    fmt = (lambda v: "n/a" if v is None else f"{v:.3f}")
-    print(f"model {rep['model']}: {o['n']} ads ({o['n_scam']} scam), PR-AUC {fmt(o['pr_auc'])}, "
-          f"ROC-AUC {fmt(o['roc_auc'])}, precision {fmt(o['precision'])}, recall {fmt(o['recall'])}, "
-          f"F1 {fmt(o['f1'])} at threshold {o['threshold']:.3f}")
-    for lang, m in rep["per_language"].items():
-        print(f"  {lang}: n={m['n']} recall {fmt(m['recall'])} FPR {fmt(m['false_positive_rate'])}")
-    print(f"report: {rep['report_json']}" + (f", PR curve: {rep['pr_curve_png']}" if "pr_curve_png" in rep else ""))
-    return EXIT_OK
+    return Outcome(
+        classify.format_evaluation(classify.evaluate(config, Path(args.file), args.model, Path(args.out_dir)))
+    )
 
 
-def _add_evaluate(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE", help="labelled ads (column label: 1 scam, 0 legit)")
-    p.add_argument("--model", metavar="VERSION", help="a version in models/ (default: scoring.model)")
-    p.add_argument("--out-dir", metavar="DIR", default="reports", help="where the report goes (default: reports)")
+def cmd_train(args: argparse.Namespace, config: Config) -> Outcome:
+    """Train; compare with the current model on held-out data (unless --all-rows); promote if asked."""
+    request = train.TrainRequest(
+        data=tuple(Path(p) for p in args.data),
+        eval=tuple(Path(p) for p in args.eval),
+        all_rows=args.all_rows,
+        decisions=not args.no_decisions,
+        promote=args.promote,
+        force=args.force,
+    )
+    report = train.train(config, request)
+    return Outcome(train.format_train(report), "failed" if report.refused else "ok", report.refused)
 
 
-def _print_rescore(counts: train_stage.RescoreCounts) -> None:
-    if counts.skipped_reason:
-        print(f"queue not rescored: {counts.skipped_reason}")
-    else:
-        print(f"rescored {counts.scored} undecided ad(s) with {counts.model}: "
-              f"{counts.entered} entered the queue, {counts.left} left it")
+def cmd_models_list(args: argparse.Namespace, config: Config) -> Outcome:
+    """Versions, data size, key metrics, the current mark."""
+    return Outcome(models.format_models(models.list_models(config)))
 
 
-def _promote_and_rescore(config: Config, version: str, reason: str) -> None:
-    """Make a version current, then rescore every undecided ad with it."""
-    train_stage.make_current(config, version, reason)
-    print(f"current model: {version}")
-    with database(config) as factory:
-        _print_rescore(train_stage.rescore_queue(config, factory))
+def cmd_models_promote(args: argparse.Namespace, config: Config) -> Outcome:
+    """Make a version current and rescore the queue."""
+    return Outcome(models.format_promotion(models.promote(config, args.version)))
 
 
-def cmd_train(args: argparse.Namespace, config: Config) -> int:
-    """Train on seed + --data + shared data + analysts' decisions; compare with the current
-    model on held-out data; with --promote make it current if not worse (or --force)."""
-    with database(config) as factory:
-        decisions = train_stage.read_decisions(factory)
-    outcome = train_stage.train_candidate(config, decisions, [Path(p) for p in args.data],
-                                          eval_paths=[Path(p) for p in args.eval])
-    t = outcome.card["training"]
-    print(f"model {outcome.version}: {t['rows']} training rows ({outcome.decisions} analyst decisions), "
-          f"fitted on {t['fitted_rows']}, threshold {outcome.card['threshold']:.4f}")
-    print(outcome.table)
-    print(f"verdict: {outcome.reason}")
-    print(f"report: {config.models.dir / outcome.version / train_stage.REPORT_JSON}, "
-          f"PR curves: {config.models.dir / outcome.version / train_stage.REPORT_PNG}")
-    if args.promote:
-        _promote_and_rescore(config, outcome.version, train_stage.check_promotion(outcome, args.force))
-    return EXIT_OK
+def cmd_models_rollback(args: argparse.Namespace, config: Config) -> Outcome:
+    """Make the previously current version current again and rescore the queue."""
+    return Outcome(models.format_promotion(models.rollback(config)))
 
 
-def _add_train(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", nargs="*", default=[], metavar="PATH", help="extra labelled ad files")
-    p.add_argument("--eval", nargs="*", default=[], metavar="PATH",
-                   help="labelled files to compare the models on, instead of a held-out split (never fitted)")
-    p.add_argument("--promote", action="store_true",
-                   help="make the new model current if it is not worse than the current one")
-    p.add_argument("--force", action="store_true", help="with --promote: promote even if it is worse")
-
-
-def cmd_models(args: argparse.Namespace, config: Config) -> int:
-    """The model registry: list versions, promote one, roll back to the previous one."""
-    root = config.models.dir
-    if args.action == "list":
-        print(train_stage.format_models(root))
-    elif args.action == "promote":
-        _promote_and_rescore(config, args.version, "models promote")
-    else:
-        _promote_and_rescore(config, registry.rollback_target(root), "models rollback")
-    return EXIT_OK
-
-
-def _add_models(p: argparse.ArgumentParser) -> None:
-    common = _common_options()
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("list", parents=[common], help="versions, data size, key metrics, current mark")
-    pr = actions.add_parser("promote", parents=[common], help="make VERSION current and rescore the queue")
-    pr.add_argument("version", metavar="VERSION")
-    actions.add_parser("rollback", parents=[common],
-                       help="make the previously current model current again and rescore the queue")
-
-
-def _read_password(args: argparse.Namespace) -> str:
+def _password(args: argparse.Namespace) -> str:
     """From standard input (--password-stdin, first line), else prompted twice without echo."""
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -419,102 +258,295 @@ def _read_password(args: argparse.Namespace) -> str:
     return password
 
 
-def cmd_users(args: argparse.Namespace, config: Config) -> int:
-    """Accounts of the review desk: add, list, disable, passwd."""
-    now = utcnow()
-    if args.action in ("add", "passwd"):
-        password = _read_password(args)
-        check_password(password)  # before the database is even opened
-    with database(config) as factory, factory.begin() as session:
-        if args.action == "add":
-            account = add_user(session, args.name, password, now, args.role)
-            message = f"user {account.name} added ({account.role})"
-        elif args.action == "passwd":
-            set_password(session, args.name, password, now)
-            message = f"password of {args.name} changed; their open sessions have ended"
-        elif args.action == "disable":
-            disable_user(session, args.name, now)
-            message = f"user {args.name} disabled; their open sessions have ended"
-        else:
-            users = list_users(session)
-            lines = [f"{'NAME':<24} {'ROLE':<8} {'STATUS':<9} {'CREATED':<17} LAST LOGIN"]
-            lines += [f"{u.name:<24} {u.role:<8} {'disabled' if u.disabled else 'active':<9} "
-                      f"{u.created_at:%Y-%m-%d %H:%M} "
-                      f"{u.last_login_at.strftime('%Y-%m-%d %H:%M') if u.last_login_at else '-'}"
-                      for u in users]
-            message = "\n".join(lines) if users else "no users yet: pipeline.py users add NAME"
-    if not args.quiet or args.action == "list":
-        print(message)
-    return EXIT_OK
+def cmd_users_add(args: argparse.Namespace, config: Config) -> Outcome:
+    """A new account of the review desk."""
+    return Outcome(accounts.add_account(config, args.name, _password(args), args.role))
 
 
-def _add_users(p: argparse.ArgumentParser) -> None:
-    common = _common_options()
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    add = actions.add_parser("add", parents=[common], help="a new account (password prompted, or --password-stdin)")
-    add.add_argument("name", metavar="NAME")
-    add.add_argument("--role", choices=("analyst", "lead"), default="analyst",
-                     help="analyst (default) or lead (may also release others' claims)")
-    actions.add_parser("list", parents=[common], help="every account, its role and status")
-    dis = actions.add_parser("disable", parents=[common], help="stop an account logging in; ends its sessions")
-    dis.add_argument("name", metavar="NAME")
-    pw = actions.add_parser("passwd", parents=[common], help="set a new password; ends the account's sessions")
-    pw.add_argument("name", metavar="NAME")
-    for sub in (add, pw):
-        sub.add_argument("--password-stdin", action="store_true",
-                         help="read the password from the first line of standard input (for scripts)")
+def cmd_users_list(args: argparse.Namespace, config: Config) -> Outcome:
+    """Every account, its role and status."""
+    return Outcome(accounts.format_accounts(accounts.list_accounts(config)))
 
 
-def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+def cmd_users_disable(args: argparse.Namespace, config: Config) -> Outcome:
+    """Stop an account logging in."""
+    return Outcome(accounts.disable_account(config, args.name))
+
+
+def cmd_users_passwd(args: argparse.Namespace, config: Config) -> Outcome:
+    """A new password for an account."""
+    return Outcome(accounts.change_password(config, args.name, _password(args)))
+
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> Outcome:
     """Run the analysts' review desk until interrupted."""
-    from web.server import serve  # the web stack loads only for this command
+    # Imported here, not above: only this command needs the web stack loaded.
+    from web.server import serve
 
     serve(config, args.host or config.web.host, args.port or config.web.port)
-    return EXIT_OK
+    return Outcome("")
 
 
-def _add_serve(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", help="address to listen on (default: web.host, 127.0.0.1); any other "
-                                  "than loopback needs LUREWATCH_SECRET_KEY")
-    p.add_argument("--port", type=int, help="port (default: web.port, 8080)")
+# ------------------------------------------------------------------ arguments
 
 
-# (name, help, add-arguments, handler); later issues add their commands here.
-COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = [
+def _crawl_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--source",
+        metavar="NAME",
+        action="append",
+        default=None,
+        help="crawl only this source (repeatable; default: every enabled source)",
+    )
+    p.add_argument(
+        "--worker",
+        action="store_true",
+        help="join the shared crawl under way (needs a Redis URL) as an extra crawler; records no run, only stores ads",
+    )
+    p.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=seconds,
+        default=300.0,
+        help="with --worker: how long to wait for a shared crawl to start (default: 300)",
+    )
+
+
+def _score_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rescore", action="store_true", help="rescore every undecided ad, not only ads this model has not scored"
+    )
+
+
+def _filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--status",
+        choices=(*REVIEW_STATUSES, "all"),
+        action="append",
+        help="pending (default), in_review, a decision, or all; repeatable",
+    )
+    p.add_argument("--min-score", type=score_value, metavar="X", help="only items scoring at least X")
+    p.add_argument("--source", help="only ads from this source")
+    p.add_argument("--country", help="only ads in this country (ISO code)")
+    p.add_argument("--since", type=since, metavar="DATE", help="only ads first seen on or after DATE")
+    p.add_argument("--campaign", type=int, metavar="ID", help="only ads of this campaign")
+
+
+def _analyst(p: argparse.ArgumentParser, shown: bool = True) -> None:
+    what = "your name in the audit log (default: $LUREWATCH_ANALYST, else the OS user)"
+    p.add_argument("--analyst", default=argparse.SUPPRESS, help=what if shown else argparse.SUPPRESS)
+
+
+def _review_arguments(p: argparse.ArgumentParser) -> None:
+    common = _common_options()
+    _analyst(p)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def action(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, parents=[common], help=help_text)
+        _analyst(sub, shown=False)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    ls = action("list", cmd_review_list, "list the queue, one row per campaign")
+    _filter_options(ls)
+    ls.add_argument("--all-items", action="store_true", help="one row per item, not per campaign")
+    ls.add_argument("--limit", type=positive_int, default=200, help="at most this many items (default 200)")
+    ls.add_argument(
+        "--uncertain",
+        type=positive_int,
+        metavar="N",
+        help="the N pending items the model is least sure about, spread across campaigns",
+    )
+    action("show", cmd_review_show, "one item: ad, reasons, evidence, history").add_argument(
+        "id", type=int, metavar="ID"
+    )
+    cl = action("claim", cmd_review_claim, "lease the N highest-priority items to you")
+    cl.add_argument("n", type=positive_int, nargs="?", default=1, metavar="N")
+    cl.add_argument("--minutes", type=positive_int, default=30, help="lease length (default 30)")
+    action("release", cmd_review_release, "give a claimed item back").add_argument("id", type=int, metavar="ID")
+    dec = action("decide", cmd_review_decide, "record scam, legit, needs_info or skipped")
+    dec.add_argument("id", type=int, metavar="ID")
+    dec.add_argument("decision", metavar="DECISION", help="scam, legit, needs_info or skipped (any case)")
+    dec.add_argument("--note", help="why; required to clear (legit) an ad scored 0.9 or more")
+    dec.add_argument(
+        "--campaign", action="store_true", help="decide every ad of item ID's campaign not yet judged scam or legit"
+    )
+
+
+QUEUE_FILTERS = ("status", "min_score", "source", "country", "since", "campaign")
+
+
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        choices=(*EXPORT_FORMATS, *CONTACT_FORMATS),
+        help="file format (default: the first of export.formats); contacts-csv and stix write the contacts "
+        "of ads analysts decided scam, for platforms and police",
+    )
+    _filter_options(p)
+    p.add_argument("--out", metavar="FILE", help="where to write (default: export.dir/flagged-DATE.EXT)")
+
+
+def _import_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="a filled-in export (.csv or .xlsx)")
+    _analyst(p)
+
+
+def _classify_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="ads as CSV or JSON Lines")
+    p.add_argument("--out", metavar="PATH", help="output file (.csv or .jsonl); default: stdout")
+    p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="worker processes (default 1)")
+
+
+def _explain_arguments(p: argparse.ArgumentParser) -> None:
+    ad = p.add_mutually_exclusive_group(required=True)
+    ad.add_argument("text", nargs="?", metavar="TEXT", help="the ad text")
+    ad.add_argument("--file", metavar="PATH", help="read the ad text from a file")
+
+
+def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="labelled ads (column label: 1 scam, 0 legit)")
+    p.add_argument("--model", metavar="VERSION", help="a version in models/ (default: scoring.model)")
+    p.add_argument("--out-dir", metavar="DIR", default="reports", help="where the report goes (default: reports)")
+
+
+def _train_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", nargs="*", default=[], metavar="PATH", help="more labelled ad files, for this training")
+    p.add_argument(
+        "--eval",
+        nargs="*",
+        default=[],
+        metavar="PATH",
+        help="labelled files to compare the models on, instead of a held-out split (never fitted)",
+    )
+    p.add_argument(
+        "--all-rows",
+        action="store_true",
+        help="fit every row: no held-out comparison, so --promote promotes it as it is (the shipped model)",
+    )
+    p.add_argument(
+        "--no-decisions",
+        action="store_true",
+        help="leave the analysts' decisions out (the database is not read): files only",
+    )
+    p.add_argument("--promote", action="store_true", help="make the new model current if it is not worse")
+    p.add_argument("--force", action="store_true", help="with --promote: promote even if it is worse")
+
+
+def _models_arguments(p: argparse.ArgumentParser) -> None:
+    common = _common_options()
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("list", parents=[common], help="versions, data size, key metrics, current mark").set_defaults(
+        handler=cmd_models_list
+    )
+    pr = actions.add_parser("promote", parents=[common], help="make VERSION current and rescore the queue")
+    pr.add_argument("version", metavar="VERSION")
+    pr.set_defaults(handler=cmd_models_promote)
+    actions.add_parser(
+        "rollback", parents=[common], help="make the previously current model current again and rescore the queue"
+    ).set_defaults(handler=cmd_models_rollback)
+
+
+def _users_arguments(p: argparse.ArgumentParser) -> None:
+    common = _common_options()
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def action(name: str, handler: Handler, help_text: str, password: bool = False) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, parents=[common], help=help_text)
+        sub.set_defaults(handler=handler)
+        if name != "list":
+            sub.add_argument("name", metavar="NAME")
+        if password:
+            sub.add_argument(
+                "--password-stdin",
+                action="store_true",
+                help="read the password from the first line of standard input (for scripts)",
+            )
+        return sub
+
+    add = action("add", cmd_users_add, "a new account (password prompted, or --password-stdin)", password=True)
+    add.add_argument(
+        "--role",
+        choices=("analyst", "lead"),
+        default="analyst",
+        help="analyst (default) or lead (may also release others' claims)",
+    )
+    action("list", cmd_users_list, "every account, its role and status")
+    action("disable", cmd_users_disable, "stop an account logging in; ends its sessions")
+    action("passwd", cmd_users_passwd, "set a new password; ends the account's sessions", password=True)
+
+
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--host",
+        help="address to listen on (default: web.host, 127.0.0.1); any other than loopback needs LUREWATCH_SECRET_KEY",
+    )
+    p.add_argument("--port", type=positive_int, help="port (default: web.port, 8080)")
+
+
+# (name, help, add-arguments, handler); a command with actions sets a handler per action.
+COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler | None]] = [
     ("run", "nightly job: crawl, score, queue, export", lambda p: None, cmd_run),
     ("crawl", "crawl only: the enabled sources, or those named with --source", _crawl_arguments, cmd_crawl),
-    ("score", "score unscored (or, with --rescore, all undecided) ads and fill the queue",
-     _score_arguments, cmd_score),
-    ("review", "work the review queue: list | show ID | claim [N] | release ID | decide ID DECISION",
-     _review_arguments, cmd_review),
-    ("export", "write the review queue as CSV, XLSX or JSON Lines for analysts",
-     _export_arguments, cmd_export),
-    ("import-decisions", "record the decisions typed into an export (all or nothing)",
-     _import_arguments, cmd_import_decisions),
-    ("classify", "score a CSV/JSONL of ads, no database (stdout without --out)", _add_classify, cmd_classify),
-    ("explain", "one ad: score, band, reasons", _add_explain, cmd_explain),
-    ("evaluate", "metrics on a labelled CSV/JSONL", _add_evaluate, cmd_evaluate),
-    ("train", "train from seed data, files and analysts' decisions; compare; optionally promote",
-     _add_train, cmd_train),
-    ("models", "model registry: list | promote VERSION | rollback", _add_models, cmd_models),
-    ("serve", "the analysts' review desk in a browser (web)", _add_serve, cmd_serve),
-    ("users", "accounts of the review desk: add NAME | list | disable NAME | passwd NAME",
-     _add_users, cmd_users),
+    (
+        "score",
+        "score unscored (or, with --rescore, all undecided) ads and fill the queue",
+        _score_arguments,
+        cmd_score,
+    ),
+    (
+        "review",
+        "work the review queue: list | show ID | claim [N] | release ID | decide ID DECISION",
+        _review_arguments,
+        None,
+    ),
+    ("export", "write the review queue as CSV, XLSX or JSON Lines for analysts", _export_arguments, cmd_export),
+    (
+        "import-decisions",
+        "record the decisions typed into an export (all or nothing)",
+        _import_arguments,
+        cmd_import_decisions,
+    ),
+    ("classify", "score a CSV/JSONL of ads, no database (stdout without --out)", _classify_arguments, cmd_classify),
+    ("explain", "one ad: score, band, reasons", _explain_arguments, cmd_explain),
+    ("evaluate", "metrics on a labelled CSV/JSONL", _evaluate_arguments, cmd_evaluate),
+    (
+        "train",
+        "train from seed data, files and analysts' decisions; compare; optionally promote",
+        _train_arguments,
+        cmd_train,
+    ),
+    ("models", "model registry: list | promote VERSION | rollback", _models_arguments, None),
+    ("serve", "the analysts' review desk in a browser (web)", _serve_arguments, cmd_serve),
+    (
+        "users",
+        "accounts of the review desk: add NAME | list | disable NAME | passwd NAME",
+        _users_arguments,
+        None,
+    ),
 ]
 
 
 # ------------------------------------------------------------------ plumbing
 
+
 def _common_options() -> argparse.ArgumentParser:
     # SUPPRESS defaults so an option given before or after the subcommand both count.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                        help="config file (default: $LUREWATCH_CONFIG, else ./config.yaml)")
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: $LUREWATCH_CONFIG, else ./config.yaml)",
+    )
     loud = common.add_mutually_exclusive_group()
-    loud.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                      help="log debug detail on stderr")
-    loud.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
-                      help="only warnings and errors on stderr")
+    loud.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log debug detail on stderr"
+    )
+    loud.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="only warnings and errors on stderr"
+    )
     return common
 
 
@@ -522,15 +554,17 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     common = _common_options()
     parser = argparse.ArgumentParser(
-        prog="pipeline.py", parents=[common],
+        prog="pipeline.py",
+        parents=[common],
         description="lurewatch: find job ads that lure people into scam compounds.",
-        epilog="exit codes: 0 ok, 1 error, 2 usage, 3 unexpected, 4 partial run, "
-               "5 locked by another run, 130 interrupted")
+        epilog="exit codes: 0 ok, 1 error, 2 usage, 3 unexpected, 4 partial run, 5 locked by another run, 130 interrupted",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text, add_arguments, handler in COMMANDS:
         p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
         add_arguments(p)
-        p.set_defaults(handler=handler)
+        if handler is not None:
+            p.set_defaults(handler=handler)
     return parser
 
 
@@ -574,6 +608,15 @@ def _error(message: object) -> None:
     print(f"error: {text}", file=sys.stderr)
 
 
+def _finish(outcome: Outcome, quiet: bool) -> int:
+    """Print a command's outcome and map how it ended to an exit code."""
+    if outcome.text and not (quiet and outcome.summary):
+        print(outcome.text)
+    if outcome.error:
+        _error(outcome.error)
+    return STATUS_EXIT[outcome.status]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
     parser = build_parser()
@@ -583,17 +626,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
     args.verbose = getattr(args, "verbose", False)
     args.quiet = getattr(args, "quiet", False)
+    args.analyst = getattr(args, "analyst", None)
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     configure_logging(level, None)
     try:
         config = load_config(getattr(args, "config", None))
         if args.command in LOGGED_COMMANDS:
             configure_logging(level, _log_file(config, args.command), config.logging.level)
-        return args.handler(args, config)
+        return _finish(args.handler(args, config), args.quiet)
     except LockHeldError as exc:
         _error(exc)
         return EXIT_LOCKED
     except USER_ERRORS as exc:
+        for line in getattr(exc, "errors", None) or []:  # a file's problems, one line each
+            _error(line)
         _error(exc)
         return EXIT_ERROR
     except KeyboardInterrupt:

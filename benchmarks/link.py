@@ -30,18 +30,31 @@ def main() -> None:
         engine, factory = open_database(url)
         now = datetime.now(timezone.utc)
         with factory.begin() as s:
-            ids = [upsert_ad(s, {"source": "bench", "external_id": str(i), "title": f"Job {i}",
-                                 "description": (LURE if i % 10 == 0 else ORDINARY).format(i=i)},
-                             now)[1] for i in range(1, n + 1)]
+            ids = [
+                upsert_ad(
+                    s,
+                    {
+                        "source": "bench",
+                        "external_id": str(i),
+                        "title": f"Job {i}",
+                        "description": (LURE if i % 10 == 0 else ORDINARY).format(i=i),
+                    },
+                    now,
+                )[1]
+                for i in range(1, n + 1)
+            ]
         for start in range(0, n, 1000):
-            batch = ids[start:start + 1000]
+            batch = ids[start : start + 1000]
             began = time.perf_counter()
             with factory.begin() as s:
                 counts = link_ads(s, batch, now)
             ms = 1000 * (time.perf_counter() - began) / len(batch)
-            print(f"ads {start + 1:>6}-{start + len(batch):<6} {ms:6.2f} ms/ad  "
-                  f"({counts.linked} linked, {counts.campaigns_created} created, "
-                  f"{counts.campaigns_merged} merged)", flush=True)
+            print(
+                f"ads {start + 1:>6}-{start + len(batch):<6} {ms:6.2f} ms/ad  "
+                f"({counts.linked} linked, {counts.campaigns_created} created, "
+                f"{counts.campaigns_merged} merged)",
+                flush=True,
+            )
         engine.dispose()
 
 

@@ -27,13 +27,12 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
-sys.path.insert(0, str(PROJECT / "tests" / "crawler"))
 
 import yaml  # noqa: E402
-from loopback import LoopbackServer, Page, html, jobposting_page  # noqa: E402
 
 from store.ads import upsert_ad  # noqa: E402
 from store.db import open_database  # noqa: E402
+from tests.crawler.loopback import LoopbackServer, Page, html, jobposting_page  # noqa: E402
 
 PER_PAGE = 100
 TELEGRAM_PAGE = 20
@@ -47,6 +46,7 @@ def _text(i: int) -> str:
 
 def build_site(server: LoopbackServer, jsonld: int, telegram: int, board: int) -> None:
     """Listing + detail pages for each source kind, generated on request."""
+
     def listing(q: dict[str, list[str]]) -> Page:
         page = int(q.get("page", ["1"])[0])
         ids = range((page - 1) * PER_PAGE + 1, min(jsonld, page * PER_PAGE) + 1)
@@ -64,7 +64,9 @@ def build_site(server: LoopbackServer, jsonld: int, telegram: int, board: int) -
             f'<div class="tgme_widget_message" data-post="benchjobs/{i}">'
             f'<div class="tgme_widget_message_text">{_text(i)}</div>'
             f'<a class="tgme_widget_message_date" href="https://t.me/benchjobs/{i}">'
-            f'<time datetime="2026-11-20T10:00:00+00:00">10:00</time></a></div>' for i in ids)
+            f'<time datetime="2026-11-20T10:00:00+00:00">10:00</time></a></div>'
+            for i in ids
+        )
         return html(f'<section class="tgme_channel_history">{body}</section>')
 
     def board_list(q: dict[str, list[str]]) -> Page:
@@ -79,8 +81,15 @@ def build_site(server: LoopbackServer, jsonld: int, telegram: int, board: int) -
         return _cp949(f'<h1 id="bo_v_title">공고 {i}</h1><div id="bo_v_con">{_text(i)}</div>')
 
     server.pages["/robots.txt"] = Page(b"User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"})
-    server.routes.update({"/jobs/list": listing, "/jobs/ad": detail, "/s/benchjobs": channel,
-                          "/board/list": board_list, "/board/view": board_view})
+    server.routes.update(
+        {
+            "/jobs/list": listing,
+            "/jobs/ad": detail,
+            "/s/benchjobs": channel,
+            "/board/list": board_list,
+            "/board/view": board_view,
+        }
+    )
 
 
 def _cp949(body: str) -> Page:
@@ -90,29 +99,56 @@ def _cp949(body: str) -> Page:
 
 def write_config(folder: Path, url: str, telegram: int) -> Path:
     path = folder / "config.yaml"
-    path.write_text(yaml.safe_dump({
-        "database": {"url": "sqlite:///lw.db"},
-        "crawl": {"user_agent": "lurewatch-bench/0.1", "autothrottle": False, "download_delay": 0,
-                  "concurrent_requests_per_domain": 16, "download_timeout": 10, "max_pages_per_source": 100_000},
-        "sources": [
-            {"name": "bench-jsonld", "kind": "jsonld", "start_urls": [f"{url}/jobs/list?page=1"]},
-            {"name": "bench-telegram", "kind": "telegram", "channels": ["benchjobs"],
-             "base_url": f"{url}/s/", "max_messages": telegram},
-            {"name": "bench-board", "kind": "board", "start_urls": [f"{url}/board/list?page=1"],
-             "selectors": {"ad_links": "td.subject a::attr(href)", "next_page": "a.pg_next::attr(href)",
-                           "title": "h1#bo_v_title::text", "description": "div#bo_v_con"}},
-        ],
-        "export": {"dir": "exports", "formats": ["xlsx", "csv"]},
-        "logging": {"dir": "logs"},
-    }, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "database": {"url": "sqlite:///lw.db"},
+                "crawl": {
+                    "user_agent": "lurewatch-bench/0.1",
+                    "autothrottle": False,
+                    "download_delay": 0,
+                    "concurrent_requests_per_domain": 16,
+                    "download_timeout": 10,
+                    "max_pages_per_source": 100_000,
+                },
+                "sources": [
+                    {"name": "bench-jsonld", "kind": "jsonld", "start_urls": [f"{url}/jobs/list?page=1"]},
+                    {
+                        "name": "bench-telegram",
+                        "kind": "telegram",
+                        "channels": ["benchjobs"],
+                        "base_url": f"{url}/s/",
+                        "max_messages": telegram,
+                    },
+                    {
+                        "name": "bench-board",
+                        "kind": "board",
+                        "start_urls": [f"{url}/board/list?page=1"],
+                        "selectors": {
+                            "ad_links": "td.subject a::attr(href)",
+                            "next_page": "a.pg_next::attr(href)",
+                            "title": "h1#bo_v_title::text",
+                            "description": "div#bo_v_con",
+                        },
+                    },
+                ],
+                "export": {"dir": "exports", "formats": ["xlsx", "csv"]},
+                "logging": {"dir": "logs"},
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
 # A fresh wrapper process per command, so its RUSAGE_CHILDREN peak is that command's alone
 # (the run's crawl child included).
-_WRAPPER = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-            "sys.exit(r.returncode)")
+_WRAPPER = (
+    "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(r.returncode)"
+)
 
 
 def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
@@ -131,8 +167,17 @@ def seed_ads(config: Path, n: int) -> None:
     now = datetime.now(timezone.utc)
     with factory.begin() as s:
         for i in range(1, n + 1):
-            upsert_ad(s, {"source": "bench", "external_id": str(i), "title": f"Job {i}",
-                          "description": _text(i), "language": "ko" if i % 10 == 0 else "en"}, now)
+            upsert_ad(
+                s,
+                {
+                    "source": "bench",
+                    "external_id": str(i),
+                    "title": f"Job {i}",
+                    "description": _text(i),
+                    "language": "ko" if i % 10 == 0 else "en",
+                },
+                now,
+            )
     engine.dispose()
 
 
@@ -151,11 +196,14 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="lw-nightly-") as tmp:
             (Path(tmp) / "run").mkdir()
             config = write_config(Path(tmp) / "run", server.url, telegram)
-            wall, peak_run = timed([python, str(PROJECT / "pipeline.py"), "run", "-q", "--config", str(config)],
-                                        config.parent)
+            wall, peak_run = timed(
+                [python, str(PROJECT / "pipeline.py"), "run", "-q", "--config", str(config)], config.parent
+            )
             summary = json.loads(next((config.parent / "exports").glob("run-*.json")).read_text())
-            print(f"nightly run on {args.ads:,} ads ({jsonld} jsonld, {telegram} telegram, {board} board), "
-                  f"politeness off: {wall:.1f} s wall, peak RSS {peak_run:.0f} MB")
+            print(
+                f"nightly run on {args.ads:,} ads ({jsonld} jsonld, {telegram} telegram, {board} board), "
+                f"politeness off: {wall:.1f} s wall, peak RSS {peak_run:.0f} MB"
+            )
             for stage in summary["stages"]:
                 c = stage["counts"]
                 extra = ""
@@ -164,8 +212,10 @@ def main(argv: list[str] | None = None) -> int:
                     pages = sum(s.get("pages", 0) for s in c["sources"].values())
                     extra = f"  ({pages} pages, {new} new ads, {pages / max(c['seconds'], 1e-9):.0f} pages/s)"
                 elif stage["name"] == "score":
-                    extra = (f"  ({c['scored']} scored, {c['flagged']} flagged, "
-                             f"{c['scored'] / max(c['seconds'], 1e-9):.0f} ads/s incl. campaign linking)")
+                    extra = (
+                        f"  ({c['scored']} scored, {c['flagged']} flagged, "
+                        f"{c['scored'] / max(c['seconds'], 1e-9):.0f} ads/s incl. campaign linking)"
+                    )
                 elif stage["name"] == "export":
                     extra = f"  ({c['items']} items)"
                 print(f"  {stage['name']:<7} {c['seconds']:8.1f} s{extra}")
@@ -173,11 +223,14 @@ def main(argv: list[str] | None = None) -> int:
             score_dir.mkdir()
             config2 = write_config(score_dir, server.url, telegram)
             seed_ads(config2, args.score_ads)
-            wall2, peak_score = timed([python, str(PROJECT / "pipeline.py"), "score", "-q", "--config",
-                                          str(config2)], score_dir)
-            print(f"score {args.score_ads:,} ads: {wall2:.1f} s ({args.score_ads / wall2:.0f} ads/s), "
-                  f"peak RSS {peak_score:.0f} MB vs {peak_run:.0f} MB for the {args.ads:,}-ad run "
-                  f"(ratio {peak_score / peak_run:.2f})")
+            wall2, peak_score = timed(
+                [python, str(PROJECT / "pipeline.py"), "score", "-q", "--config", str(config2)], score_dir
+            )
+            print(
+                f"score {args.score_ads:,} ads: {wall2:.1f} s ({args.score_ads / wall2:.0f} ads/s), "
+                f"peak RSS {peak_score:.0f} MB vs {peak_run:.0f} MB for the {args.ads:,}-ad run "
+                f"(ratio {peak_score / peak_run:.2f})"
+            )
     finally:
         server.stop()
     return 0

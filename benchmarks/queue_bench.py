@@ -19,8 +19,10 @@ from store.exports import write_export
 from store.listing import QueueFilter, list_items
 from store.scores import ads_to_score, record_scores
 
-WORDS = ("고수익 해외 취업 캄보디아 프놈펜 숙소 항공권 제공 경력 무관 텔레그램 연락 "
-         "hotel staff salary visa support passport office work online customer").split()
+WORDS = (
+    "고수익 해외 취업 캄보디아 프놈펜 숙소 항공권 제공 경력 무관 텔레그램 연락 "
+    "hotel staff salary visa support passport office work online customer"
+).split()
 
 
 def main() -> None:
@@ -33,14 +35,30 @@ def main() -> None:
     with factory.begin() as s:
         for i in range(n):
             text = " ".join(rnd.choice(WORDS) for _ in range(40))
-            upsert_ad(s, {"source": "bench", "external_id": str(i), "title": f"ad {i}",
-                          "description": text,
-                          "contacts": {"telegram": [f"@h{rnd.randrange(n // 4)}"]}}, now)
+            upsert_ad(
+                s,
+                {
+                    "source": "bench",
+                    "external_id": str(i),
+                    "title": f"ad {i}",
+                    "description": text,
+                    "contacts": {"telegram": [f"@h{rnd.randrange(n // 4)}"]},
+                },
+                now,
+            )
     t = time.perf_counter()
     with factory.begin() as s:
         for batch in ads_to_score(s, "bench", batch_size=500):
-            rows = [{"ad_id": a["ad_id"], "score": (v := rnd.random()), "band": "high" if v >= .5 else "low",
-                     "flagged": v >= 0.5, "reasons": []} for a in batch]
+            rows = [
+                {
+                    "ad_id": a["ad_id"],
+                    "score": (v := rnd.random()),
+                    "band": "high" if v >= 0.5 else "low",
+                    "flagged": v >= 0.5,
+                    "reasons": [],
+                }
+                for a in batch
+            ]
             record_scores(s, "bench", rows, now)
     print(f"record_scores + linking: {n} ads in {time.perf_counter() - t:.2f}s")
     t = time.perf_counter()

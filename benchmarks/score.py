@@ -9,6 +9,7 @@ each model in its own fresh process so peak RSS is its own. Prints ads/s and pea
 The text-only row times just the multilingual text representation (normalise, tokenise,
 TF-IDF), the counterpart of the baseline's word TF-IDF.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,16 @@ def generate_ads(n: int, seed: int = 7):
         k = rng.randint(2, 8)
         desc = " ".join(rng.sample(pool, min(k, len(pool))))
         title = rng.choice(rows)["title"] if rng.random() < 0.2 else base["title"]
-        out.append({"id": f"bench-{i}", "title": title, "description": desc, "company": base["company"],
-                    "location": base["location"], "salary": base["salary"]})
+        out.append(
+            {
+                "id": f"bench-{i}",
+                "title": title,
+                "description": desc,
+                "company": base["company"],
+                "location": base["location"],
+                "salary": base["salary"],
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -56,16 +65,18 @@ def _train_baseline(models_dir: Path, version: str):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from classifier import registry
-    from classifier.datasets import training_frame
-    from stages.classify import DEFAULT_SEED_DIR, DEFAULT_SHARED_DIR
+    from classifier.trainset import training_frame
+    from config import load_config
+    from stages.train import gather
 
-    card = registry.read_card(models_dir, version if version != "current" else registry.current_version(models_dir))
-    shared = DEFAULT_SHARED_DIR if card["training"].get("shared_data_used") else None
-    df = training_frame(DEFAULT_SEED_DIR, shared)
-    text = (df["title"] + "\n" + df["company"] + "\n" + df["location"] + "\n" + df["salary"] + "\n" + df["description"])
-    base = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-                         LogisticRegression(class_weight="balanced", max_iter=3000))
+    # The data the shipped config trains on: seed + training.extra_data (when present).
+    parts, _ = gather(load_config(Path(__file__).resolve().parent.parent / "config.yaml"))
+    df = training_frame(parts)
+    text = df["title"] + "\n" + df["company"] + "\n" + df["location"] + "\n" + df["salary"] + "\n" + df["description"]
+    base = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+        LogisticRegression(class_weight="balanced", max_iter=3000),
+    )
     base.fit(text, df["label"].astype(int))
     return base
 
@@ -74,11 +85,21 @@ def _child(kind: str, n: int, models_dir: str, version: str, queue) -> None:
     ads = generate_ads(n)
     if kind == "baseline":
         model = _train_baseline(Path(models_dir), version)
-        texts = (ads["title"] + "\n" + ads["company"] + "\n" + ads["location"] + "\n" + ads["salary"] + "\n" + ads["description"])
+        texts = (
+            ads["title"]
+            + "\n"
+            + ads["company"]
+            + "\n"
+            + ads["location"]
+            + "\n"
+            + ads["salary"]
+            + "\n"
+            + ads["description"]
+        )
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t0 = time.perf_counter()
         for i in range(0, n, BATCH):
-            model.predict_proba(texts.iloc[i:i + BATCH])
+            model.predict_proba(texts.iloc[i : i + BATCH])
     elif kind == "lurewatch-text-only":
         # The text representation alone (normalise, script-aware tokens, TF-IDF): the part
         # of the model that stands in for the baseline's word TF-IDF. The issue's design
@@ -94,7 +115,7 @@ def _child(kind: str, n: int, models_dir: str, version: str, queue) -> None:
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t0 = time.perf_counter()
         for i in range(0, n, BATCH):
-            texts = normalize_batch(raw[i:i + BATCH]).texts()
+            texts = normalize_batch(raw[i : i + BATCH]).texts()
             vec.transform([tokenize(t) for t in texts])
     elif kind == "lurewatch-2-processes":
         from classifier import registry
@@ -103,7 +124,7 @@ def _child(kind: str, n: int, models_dir: str, version: str, queue) -> None:
         pipeline, card = registry.load_model(Path(models_dir), version)
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t0 = time.perf_counter()
-        chunks = (ads.iloc[i:i + BATCH] for i in range(0, n, BATCH))
+        chunks = (ads.iloc[i : i + BATCH] for i in range(0, n, BATCH))
         for _ in score_chunks(pipeline, chunks, float(card["threshold"]), 2, Path(models_dir), card["version"]):
             pass
     else:
@@ -115,16 +136,25 @@ def _child(kind: str, n: int, models_dir: str, version: str, queue) -> None:
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t0 = time.perf_counter()
         for i in range(0, n, BATCH):
-            chunk = ads.iloc[i:i + BATCH]
+            chunk = ads.iloc[i : i + BATCH]
             if kind == "lurewatch":
                 score_frame(pipeline, chunk, thr)  # scores + bands + reasons with evidence
             else:
                 pipeline.predict_proba(chunk)  # scores only
     dt = time.perf_counter() - t0
-    queue.put({"kind": kind, "seconds": dt, "ads_per_s": n / dt,
-               "peak_rss_mb": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024,
-               "rss_before_scoring_mb": rss0 / 1024})
+    queue.put(
+        {
+            "kind": kind,
+            "seconds": dt,
+            "ads_per_s": n / dt,
+            "peak_rss_mb": max(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+            )
+            / 1024,
+            "rss_before_scoring_mb": rss0 / 1024,
+        }
+    )
 
 
 def run(kind: str, n: int, models_dir: Path, version: str) -> dict:

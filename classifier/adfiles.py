@@ -1,4 +1,5 @@
 """Reading and writing ad files (CSV or JSON Lines) in chunks, with errors naming file and line."""
+
 from __future__ import annotations
 
 import csv
@@ -38,8 +39,7 @@ def _check_columns(path: Path, columns: list[str], where: str) -> None:
 def _read_csv(path: Path, chunksize: int) -> Iterator[pd.DataFrame]:
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
-        reader = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=chunksize, sep=sep,
-                             encoding="utf-8")
+        reader = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=chunksize, sep=sep, encoding="utf-8")
         first = True
         for chunk in reader:
             if first:
@@ -102,7 +102,9 @@ def labels(df: pd.DataFrame, path: Path | str) -> pd.Series:
     """The `label` column as 0/1 ints; AdFileError naming the first bad row."""
     if "label" not in df.columns:
         raise AdFileError(f"{path}: no 'label' column (1 scam, 0 legit)")
-    mapped = df["label"].map(lambda v: {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0}.get(str(v).strip().lower()))
+    mapped = df["label"].map(
+        lambda v: {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0}.get(str(v).strip().lower())
+    )
     bad = mapped.isna()
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])

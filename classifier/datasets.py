@@ -1,10 +1,11 @@
-"""Training data: the seed set, the third-party data in ../shared/data, grouping, augmentation.
+"""Training data as rows: the seed set, files of labelled ads, data folders, analysts' decisions.
 
-Groups keep related rows on one side of every split: seed variants (`group`), quoted
-snippets from one article (`source_group`), ads of one employer (`company`), and
-near-duplicates found by MinHash (reposts across boards).
+Every loader returns rows with the KEEP columns: the ad's text, its label, a `group`
+(related rows stay on one side of every split: seed variants, quoted snippets of one
+article, ads of one employer or campaign), the `subset` it came from and its weight.
 
-What we use from ../shared/data and why:
+A data folder (``training.extra_data``, e.g. ../shared/data) is read in this layout,
+and this is what we use from it and why:
 - quoted_dev.csv: all rows (the only real lure wording we have), weight 2;
 - corpora: legit ads. Cambodian job boards are the hardest negatives (same region and
   vocabulary), so full weight; the Korean IT, Korean research and JobStreet sets are
@@ -14,20 +15,26 @@ What we use from ../shared/data and why:
   so its legit rows would teach "preprocessed text means legit". Useful only as a
   separate out-of-domain check.
 """
+
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from classifier import adfiles
 from classifier.errors import ClassifierError
+from classifier.extract import coerce_ads
+from core.ad import TEXT_FIELDS
 
 log = logging.getLogger(__name__)
 
+DECISION_WEIGHT = 2.0  # verified by an analyst on ads from our own sources: worth more than seed rows
+LABELS = {"scam": 1, "legit": 0}
 SHARED_CORPORA = {
     # name: (relative csv path, sample weight, filter usable rows)
     "cambodia_jobboards": ("corpora/cambodia_jobboards/cambodia_jobboards_dev.csv", 1.0),
@@ -35,13 +42,11 @@ SHARED_CORPORA = {
     "ko_wanted_programmers": ("corpora/ko_wanted_programmers/ko_wanted_programmers_dev.csv", 0.3),
     "sea_jobstreet": ("corpora/sea_jobstreet/sea_jobstreet_dev.csv", 0.5),
 }
-KEEP = ["title", "description", "company", "location", "salary", "language", "label", "group",
-        "subset", "weight", "short"]
+KEEP = [*TEXT_FIELDS, "language", "label", "group", "subset", "weight", "short"]
 
 
 def _frame(df: pd.DataFrame, subset: str, weight: float) -> pd.DataFrame:
-    out = pd.DataFrame({c: df[c].fillna("").astype(str) if c in df else "" for c in
-                        ["title", "description", "company", "location", "salary", "language"]})
+    out = pd.DataFrame({c: df[c].fillna("").astype(str) if c in df else "" for c in [*TEXT_FIELDS, "language"]})
     out["label"] = df["label"].astype(int).to_numpy()
     out["group"] = df["group"].astype(str).to_numpy()
     out["subset"] = subset
@@ -82,15 +87,17 @@ def load_corpus(shared: Path, name: str) -> pd.DataFrame:
     df["description"] = df["description"].map(lambda s: re.sub(r"\s+", " ", s))
     df["label"] = 0
     comp = df["company"].str.strip().str.lower()
-    df["group"] = f"{name}:" + comp.where(comp != "", df.get("external_id", pd.Series(range(len(df)), index=df.index)).astype(str))
+    df["group"] = f"{name}:" + comp.where(
+        comp != "", df.get("external_id", pd.Series(range(len(df)), index=df.index)).astype(str)
+    )
     df["language"] = df["language"].str.split("+").str[0]
     return _frame(df, name, weight)
 
 
 def load_shared(shared_dir: Path | str | None) -> pd.DataFrame:
-    """All usable third-party rows, or an empty frame when the folder is absent."""
+    """All usable rows of a data folder, or an empty frame when the folder is absent."""
     if shared_dir is None or not Path(shared_dir).is_dir():
-        log.info("no shared data at %s: training on seed data only", shared_dir)
+        log.info("no data folder at %s", shared_dir)
         return pd.DataFrame(columns=KEEP)
     shared = Path(shared_dir)
     frames = [load_quoted(shared)] if (shared / "quoted_dev.csv").is_file() else []
@@ -100,105 +107,51 @@ def load_shared(shared_dir: Path | str | None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEEP)
 
 
-def _shingles(text: str, k: int = 5) -> set[bytes]:
-    t = " ".join(text.lower().split())
-    if len(t) <= k:
-        return {t.encode()}
-    return {t[i:i + k].encode() for i in range(0, len(t) - k + 1)}
+def decision_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Decided review items (dicts from store.training) as training rows.
 
-
-def near_duplicate_clusters(texts: list[str], threshold: float = 0.7, num_perm: int = 64) -> np.ndarray:
-    """Cluster id per text; texts with MinHash Jaccard >= threshold share a cluster."""
-    from datasketch import MinHash, MinHashLSH
-
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    parent = list(range(len(texts)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, t in enumerate(texts):
-        m = MinHash(num_perm=num_perm, seed=1)
-        m.update_batch(list(_shingles(t)))
-        for j in lsh.query(m):
-            parent[find(i)] = find(int(j))
-        lsh.insert(str(i), m)
-    return np.array([find(i) for i in range(len(texts))])
-
-
-def merge_groups(groups: list[str], clusters: np.ndarray) -> np.ndarray:
-    """Union of declared groups and near-duplicate clusters -> one integer group per row."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for g, c in zip(groups, clusters):
-        parent[find(f"g:{g}")] = find(f"c:{c}")
-    roots = [find(f"g:{g}") for g in groups]
-    ids = {r: i for i, r in enumerate(dict.fromkeys(roots))}
-    return np.array([ids[r] for r in roots])
-
-
-def first_sentence(text: str, limit: int = 120) -> str:
-    """Opening line of a text (up to the first sentence end or line break)."""
-    t = text.strip()
-    m = re.search(r"[.!?。！？\n]", t[3:])  # skip a few chars: "1. ", "Q. " are not sentences
-    cut = t[: 3 + m.start() + 1] if m else t
-    return cut[:limit].strip()
-
-
-def short_versions(df: pd.DataFrame) -> pd.DataFrame:
-    """Title-only or opening-line versions of each row, same label and group.
-
-    Both classes get them, so the model cannot learn "short text means scam"
-    (the real quoted lures are mostly fragments; the legit corpora are long).
+    Groups: the item's campaign when it has one (ads of one recruiter stay on one side of
+    every split), else source + ad; training_frame then merges near-duplicate clusters.
     """
-    rows = df.copy()
-    has_title = rows["title"].str.strip() != ""
-    rows["description"] = np.where(has_title, "", rows["description"].map(first_sentence))
-    rows[["company", "location", "salary"]] = ""
-    rows["short"] = True
-    keep = (rows["title"].str.strip() + rows["description"].str.strip()) != ""
-    return rows[keep]
+    out = []
+    for r in rows:
+        if r["decision"] not in LABELS:
+            continue  # needs_info / skipped say nothing about the label
+        campaign = r.get("campaign_id")
+        group = f"campaign:{campaign}" if campaign is not None else f"ad:{r.get('source', '')}:{r['ad_id']}"
+        out.append(
+            {
+                **{f: str(r.get(f) or "") for f in TEXT_FIELDS},
+                "language": str(r.get("language") or ""),
+                "label": LABELS[r["decision"]],
+                "group": "decision:" + group,
+                "subset": f"decision:{r.get('source', '')}",
+                "weight": DECISION_WEIGHT,
+                "short": False,
+            }
+        )
+    return pd.DataFrame(out, columns=KEEP)
 
 
-def training_frame(seed_dir: Path | str, shared_dir: Path | str | None,
-                   extra: pd.DataFrame | None = None, dedupe: bool = False) -> pd.DataFrame:
-    """Seed + shared + extra rows with merged integer groups (`gid`) and short versions.
+def load_labelled_file(path: Path | str) -> pd.DataFrame:
+    """A CSV/JSONL of ads with a `label` column (1 scam, 0 legit), grouped by employer.
 
-    With ``dedupe``, one row per content hash, later parts overriding earlier ones (so extra
-    rows, e.g. analysts' decisions, win). Off by default so `python -m stages.classify train`
-    still reproduces the shipped model's data hash (the seed set has a few repeated ads).
+    Rows without a company are grouped by their title and opening words. Every column of
+    the file is kept (the KEEP ones coerced), so evaluation files can pass through.
     """
-    from classifier.retrain import dedupe_by_content
-
-    parts = [load_seed(seed_dir), load_shared(shared_dir)]
-    if extra is not None and len(extra):
-        parts.append(extra[KEEP])
-    df = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    before = len(df)
-    df = dedupe_by_content(df) if dedupe else df
-    if len(df) < before:
-        log.info("training frame: %d duplicate texts dropped (the last label kept)", before - len(df))
-    texts = (df["title"] + " " + df["description"]).tolist()
-    df["gid"] = merge_groups(df["group"].tolist(), near_duplicate_clusters(texts))
-    short = short_versions(df)
-    out = pd.concat([df, short], ignore_index=True)
-    log.info("training frame: %d rows (%d short versions), %d groups", len(out), len(short), out["gid"].nunique())
-    return out
+    p = Path(path)
+    df = adfiles.read_all(p)
+    y = adfiles.labels(df, p)
+    ads = coerce_ads(df)
+    ads["label"] = y.to_numpy()
+    key = ads["company"].where(ads["company"] != "", ads["title"] + ads["description"].str[:80])
+    ads["group"] = f"extra:{p.name}:" + key
+    ads["subset"] = f"extra:{p.name}"
+    ads["weight"] = 1.0
+    ads["short"] = False
+    return ads
 
 
-def data_sha256(df: pd.DataFrame) -> str:
-    """Content hash of the training rows (order-sensitive, columns that affect the model)."""
-    h = hashlib.sha256()
-    for rec in df[["title", "description", "company", "location", "salary", "label", "weight"]].itertuples(index=False):
-        h.update(("\x1f".join(map(str, rec)) + "\x1e").encode("utf-8"))
-    return h.hexdigest()
+def load_extra(path: Path) -> pd.DataFrame:
+    """One ``training.extra_data`` entry: a data folder (layout above) or a labelled file."""
+    return load_shared(path) if Path(path).is_dir() else load_labelled_file(path)[KEEP]

@@ -1,4 +1,5 @@
 """Domain errors of the classifier; the CLI maps any ClassifierError to exit 1."""
+
 from __future__ import annotations
 
 
@@ -18,4 +19,4 @@ class PatternFileError(ClassifierError):
     """The indicator or gazetteer data file is malformed; the message names the entry."""
 
 
-RETRAIN_HINT = "retrain with `python pipeline.py train --promote` (or `python -m stages.classify train --promote`)"
+RETRAIN_HINT = "retrain with `python pipeline.py train --promote`"

@@ -1,4 +1,5 @@
 """Evaluation reports: overall and per-language metrics, PR curve, and its plot (at the edge)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,8 +53,9 @@ def plot_pr(curve: dict, threshold_point: tuple[float, float] | None, path: Path
     plt.close(fig)
 
 
-def plot_pr_comparison(curves: dict[str, dict], points: dict[str, tuple[float, float]], path: Path | str,
-                       title: str) -> None:
+def plot_pr_comparison(
+    curves: dict[str, dict], points: dict[str, tuple[float, float]], path: Path | str, title: str
+) -> None:
     """Several models' PR curves on one plot, each with its own threshold point."""
     import matplotlib
 
@@ -62,7 +64,7 @@ def plot_pr_comparison(curves: dict[str, dict], points: dict[str, tuple[float, f
 
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)
     for i, (label, curve) in enumerate(curves.items()):
-        line, = ax.plot(curve["recall"], curve["precision"], lw=2, label=label, ls="-" if i == 0 else "--")
+        (line,) = ax.plot(curve["recall"], curve["precision"], lw=2, label=label, ls="-" if i == 0 else "--")
         if label in points:
             ax.scatter([points[label][0]], [points[label][1]], color=line.get_color(), zorder=3, edgecolor="black")
     ax.set_xlabel("recall (scam ads found)")

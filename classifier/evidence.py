@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
-Segment = tuple[str, tuple[int, ...]]   # text, and the numbers (1-based) of the reasons covering it
+Segment = tuple[str, tuple[int, ...]]  # text, and the numbers (1-based) of the reasons covering it
 
 
 def _span(text: str, reason: Any) -> tuple[int, int] | None:
@@ -33,8 +33,7 @@ def _span(text: str, reason: Any) -> tuple[int, int] | None:
 
 def evidence_segments(text: str, reasons: Sequence[Any]) -> list[Segment]:
     """``text`` cut into segments; each says which reasons (1-based, as listed) mark it."""
-    spans = [(s, e, n) for n, r in enumerate(reasons, start=1) if (span := _span(text, r))
-             for s, e in [span]]
+    spans = [(s, e, n) for n, r in enumerate(reasons, start=1) if (span := _span(text, r)) for s, e in [span]]
     if not spans:
         return [(text, ())] if text else []
     cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})

@@ -1,4 +1,5 @@
 """Ad-shape helpers: coerce a frame to the ad columns, assemble the text, read contacts."""
+
 from __future__ import annotations
 
 import json
@@ -7,10 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-AD_COLUMNS = ["source", "url", "external_id", "title", "company", "location", "country", "salary",
-              "description", "contacts", "language", "posted_at", "fetched_at", "content_hash"]
-TEXT_FIELDS = ["title", "company", "location", "salary", "description"]
-CONTACT_KINDS = ["telegram", "kakao", "whatsapp", "line", "phone", "email", "url"]
+from core.ad import AD_FIELDS, TEXT_FIELDS
+
 MESSENGERS = frozenset({"telegram", "kakao", "whatsapp", "line", "wechat", "zalo", "qq"})
 
 # Contact mentions in (normalised) text. Kept apart from the indicator file because these
@@ -42,7 +41,7 @@ def coerce_ads(df: pd.DataFrame) -> pd.DataFrame:
         else:
             blank = out["description"].map(_blank)
             out.loc[blank, "description"] = out.loc[blank, "text"]
-    for col in AD_COLUMNS:
+    for col in AD_FIELDS:
         if col not in out.columns:
             out[col] = ""
         elif col != "contacts":
@@ -51,7 +50,7 @@ def coerce_ads(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def ad_text(row: dict | pd.Series) -> str:
-    """The text the model reads: title, company, location, salary and description."""
+    """The text the model reads: the ad's TEXT_FIELDS, one per line."""
     parts = [str(row.get(f, "") or "") for f in TEXT_FIELDS]
     return "\n".join(p for p in parts if p.strip())
 

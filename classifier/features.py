@@ -4,6 +4,7 @@ One pass per ad: normalise, tokenize, match indicators and places, parse pay. Th
 analysis feeds the model (numeric columns and tokens) and the explanation (evidence spans),
 so scoring never computes it twice.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -21,13 +22,21 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from classifier import gazetteer as gz
 from classifier import indicators as ind
-from classifier.extract import MESSENGERS, TEXT_FIELDS, ad_text, coerce_ads, contact_types, messenger_only, parse_contacts
+from classifier.extract import (
+    MESSENGERS,
+    ad_text,
+    coerce_ads,
+    contact_types,
+    messenger_only,
+    parse_contacts,
+)
 from classifier.normalize import Batch, normalize_batch
 from classifier.salary import Pay, best_pay, parse_pay
 from classifier.tokens import tokenize
+from core.ad import TEXT_FIELDS
 
 # Monthly pay (USD) an honest ad can offer: unskilled overseas work vs work asking for
-# qualifications. INDICATORS.md S02: 500만 원 (~US$3,000) for no-skill work is already a red
+# qualifications. docs/signals.md S02: 500만 원 (~US$3,000) for no-skill work is already a red
 # flag; Koreans in Vietnam average ~240만 원; senior IT roles legitimately reach 500만+.
 BENCHMARK_UNSKILLED_USD = 1_200.0
 BENCHMARK_SKILLED_USD = 4_000.0
@@ -36,9 +45,22 @@ VERY_HIGH_USD = 7_000.0  # ~1,000만 원 a month: "very high" in S02 whatever th
 SKILL_SIGNALS = frozenset({"qualifications_required"})
 NO_SKILL_SIGNALS = frozenset({"no_experience", "vague_desk_role"})
 
-STRUCTURED = ["dest_hub", "dest_high_country", "dest_transit", "pay_present", "pay_level",
-              "pay_implausible", "pay_very_high", "contact_messenger", "contact_messenger_only",
-              "contact_email_or_url", "expert_score", "combo_core", "combo_docs", "combo_debt"]
+STRUCTURED = [
+    "dest_hub",
+    "dest_high_country",
+    "dest_transit",
+    "pay_present",
+    "pay_level",
+    "pay_implausible",
+    "pay_very_high",
+    "contact_messenger",
+    "contact_messenger_only",
+    "contact_email_or_url",
+    "expert_score",
+    "combo_core",
+    "combo_docs",
+    "combo_debt",
+]
 
 
 @dataclass
@@ -54,8 +76,14 @@ class Reason:
 
     def as_dict(self) -> dict:
         """JSON-ready form."""
-        return {"signal": self.signal, "label": self.label, "weight": round(float(self.weight), 3),
-                "evidence": self.evidence, "start": self.start, "end": self.end}
+        return {
+            "signal": self.signal,
+            "label": self.label,
+            "weight": round(float(self.weight), 3),
+            "evidence": self.evidence,
+            "start": self.start,
+            "end": self.end,
+        }
 
 
 @dataclass
@@ -93,9 +121,16 @@ def _pay_features(pay: Pay | None, fired: set[str]) -> tuple[dict[str, float], f
     }, ratio
 
 
-def _assemble(norm_text: str, tokens: list[str], hits: list[ind.Hit], dest: gz.Destination | None,
-              pay: Pay | None, pay_span: tuple[int, int, str] | None, found: dict[str, list[str]],
-              iset: ind.IndicatorSet) -> Analysis:
+def _assemble(
+    norm_text: str,
+    tokens: list[str],
+    hits: list[ind.Hit],
+    dest: gz.Destination | None,
+    pay: Pay | None,
+    pay_span: tuple[int, int, str] | None,
+    found: dict[str, list[str]],
+    iset: ind.IndicatorSet,
+) -> Analysis:
     """Features and structured reasons of one ad from what the batch scan found."""
     a = Analysis(norm_text, tokens, hits, dest, pay, found)
     fired = {h.signal for h in hits}
@@ -106,15 +141,19 @@ def _assemble(norm_text: str, tokens: list[str], hits: list[ind.Hit], dest: gz.D
     for s in fired:
         f[s] = 1.0
     f.update(pay_feats)
-    f.update({
-        "dest_hub": float(risk >= 3), "dest_high_country": float(risk >= 2), "dest_transit": float(risk == 1),
-        "contact_messenger": float(bool(MESSENGERS & found.keys())),
-        "contact_messenger_only": float(only),
-        "contact_email_or_url": float(bool({"email", "url"} & found.keys())),
-    })
+    f.update(
+        {
+            "dest_hub": float(risk >= 3),
+            "dest_high_country": float(risk >= 2),
+            "dest_transit": float(risk == 1),
+            "contact_messenger": float(bool(MESSENGERS & found.keys())),
+            "contact_messenger_only": float(only),
+            "contact_email_or_url": float(bool({"email", "url"} & found.keys())),
+        }
+    )
     easy_money = bool({"high_pay_claim", "short_term_quick_money"} & fired) or pay_feats["pay_implausible"] > 0
     anon = only or bool({"employer_vague", "messenger_contact"} & fired)
-    # INDICATORS.md §3.2 combination rules, as features the model can weigh.
+    # docs/signals.md §3.2 combination rules, as features the model can weigh.
     f["combo_core"] = float(risk >= 2 and easy_money and anon)
     f["combo_docs"] = float(bool({"visa_irregular", "passport_upfront"} & fired) and easy_money)
     f["combo_debt"] = float(bool({"debt_targeting", "costs_advanced"} & fired) and (risk >= 1 or easy_money))
@@ -127,8 +166,16 @@ def _assemble(norm_text: str, tokens: list[str], hits: list[ind.Hit], dest: gz.D
     if pay is not None and pay_span is not None and (pay_feats["pay_implausible"] or pay_feats["pay_very_high"]):
         a0, b0, txt = pay_span
         w = 3.0 if pay_feats["pay_very_high"] else 2.0
-        reasons.append(Reason("pay_above_market", "pay far above market for the role", w,
-                              f"{txt.strip()} (~US${pay.monthly_usd_high:,.0f}/month, {ratio:.1f}x benchmark)", a0, b0))
+        reasons.append(
+            Reason(
+                "pay_above_market",
+                "pay far above market for the role",
+                w,
+                f"{txt.strip()} (~US${pay.monthly_usd_high:,.0f}/month, {ratio:.1f}x benchmark)",
+                a0,
+                b0,
+            )
+        )
     if only:
         vals = [v for k in sorted(found) if k in MESSENGERS for v in found[k][:1]]
         reasons.append(Reason("messenger_only", "messenger app is the only contact", 1.5, ", ".join(vals)))
@@ -227,8 +274,10 @@ class AdAnalyzer(BaseEstimator, TransformerMixin):
     def compiled(self) -> tuple[ind.IndicatorSet, gz.Gazetteer]:
         """The compiled patterns (compiled once per process, not pickled)."""
         if getattr(self, "_compiled", None) is None:
-            self._compiled = (ind.build_set(ind.parse_signals(self.indicator_spec_)),
-                              gz.parse_gazetteer(self.gazetteer_spec_))
+            self._compiled = (
+                ind.build_set(ind.parse_signals(self.indicator_spec_)),
+                gz.parse_gazetteer(self.gazetteer_spec_),
+            )
         return self._compiled
 
     def __getstate__(self) -> dict:
@@ -246,7 +295,9 @@ class AdAnalyzer(BaseEstimator, TransformerMixin):
         analyses = analyse_batch(rows, iset, gaz)
         cols = feature_names(iset)
         # One float array first: a list of lists goes through pandas' slower inference.
-        values = np.array([[a.features[c] for c in cols] for a in analyses], dtype=float).reshape(len(analyses), len(cols))
+        values = np.array([[a.features[c] for c in cols] for a in analyses], dtype=float).reshape(
+            len(analyses), len(cols)
+        )
         out = pd.DataFrame(values, columns=cols, index=X.index)
         out["_tokens"] = [a.tokens for a in analyses]
         out["_analysis"] = analyses

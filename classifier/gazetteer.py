@@ -1,4 +1,5 @@
 """Destination lookup: place names in several scripts from classifier/data/gazetteer.yaml."""
+
 from __future__ import annotations
 
 import functools
@@ -6,11 +7,18 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from classifier.errors import PatternFileError
 from classifier.indicators import (
-    Hit, IndicatorSet, Signal, build_set, entry_value, find_hits, find_hits_batch, phrase_atoms,
-    read_pattern_file, require_keys,
+    Hit,
+    IndicatorSet,
+    Signal,
+    build_set,
+    entry_value,
+    find_hits,
+    find_hits_batch,
+    phrase_atoms,
+    read_pattern_file,
+    require_keys,
 )
 from classifier.normalize import Batch, Normalized
 
@@ -72,8 +80,7 @@ def parse_gazetteer(spec: dict, where: str = "gazetteer.yaml") -> Gazetteer:
         place = Place(pid, str(entry["country"] or ""), str(entry.get("city") or ""), risk)
         places[pid] = place
         label = place.city or place.country
-        signals.append(Signal(pid, "", label, float(risk),
-                              tuple(phrase_atoms(str(n)) for n in names), (), None))
+        signals.append(Signal(pid, "", label, float(risk), tuple(phrase_atoms(str(n)) for n in names), (), None))
     return Gazetteer(places, build_set(tuple(signals)))
 
 

@@ -3,6 +3,7 @@
 Each hit carries the signal, its expert weight and the evidence span in the ORIGINAL text,
 so an analyst sees exactly which words fired.
 """
+
 from __future__ import annotations
 
 import functools
@@ -116,7 +117,11 @@ def _trie_regex(phrases: list[tuple[str, ...]]) -> str:
     def emit(node: dict) -> str:
         end = "" in node
         # Assertions last, so a longer phrase wins over its shorter prefix.
-        alts = [a + emit(child) for a, child in sorted(node.items(), key=lambda kv: (kv[0].startswith("(?"), kv[0])) if a != ""]
+        alts = [
+            a + emit(child)
+            for a, child in sorted(node.items(), key=lambda kv: (kv[0].startswith("(?"), kv[0]))
+            if a != ""
+        ]
         if not alts:
             return ""
         body = alts[0] if len(alts) == 1 and not end else "(?:" + "|".join(alts) + ")"
@@ -145,8 +150,7 @@ def _key(atoms_or_text: tuple[str, ...] | str) -> str:
     """Lookup key of a phrase or matched text: the literal characters without spacing."""
     if isinstance(atoms_or_text, str):
         return "".join(atoms_or_text.split()) if not atoms_or_text.isalnum() else atoms_or_text
-    return "".join(re.sub(r"\\(.)", r"\1", a) for a in atoms_or_text
-                   if not a.startswith("(?") and a != r"\s*")
+    return "".join(re.sub(r"\\(.)", r"\1", a) for a in atoms_or_text if not a.startswith("(?") and a != r"\s*")
 
 
 def build_set(signals: tuple[Signal, ...]) -> IndicatorSet:
@@ -213,11 +217,11 @@ def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, .
         ex_phrases: list[tuple[str, ...]] = []
         ex_regexes: list[str] = []
         _split(entry.get("exclude") or [], ex_phrases, ex_regexes)
-        exclude = (_compile(ex_phrases, ex_regexes, at + " exclude")
-                   if ex_phrases or ex_regexes else None)
+        exclude = _compile(ex_phrases, ex_regexes, at + " exclude") if ex_phrases or ex_regexes else None
         _check(regexes, at)
-        out.append(Signal(sid, str(entry.get("ref", "")), str(entry["label"]), weight,
-                          tuple(phrases), tuple(regexes), exclude))
+        out.append(
+            Signal(sid, str(entry.get("ref", "")), str(entry["label"]), weight, tuple(phrases), tuple(regexes), exclude)
+        )
     return tuple(out)
 
 

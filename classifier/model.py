@@ -3,6 +3,7 @@
 analyse (indicators, destination, pay, contacts) -> [TF-IDF over script-aware tokens |
 numeric signal features] -> logistic regression (balanced classes), sigmoid-calibrated.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,28 +24,44 @@ from classifier.features import AdAnalyzer, identity, numeric_columns
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PARAMS: dict = {"C": 2.0, "min_df": 2, "max_features": 60_000, "calibration_cv": 3,
-                        "random_state": 0, "signal_weight": 1.0}
+DEFAULT_PARAMS: dict = {
+    "C": 2.0,
+    "min_df": 2,
+    "max_features": 60_000,
+    "calibration_cv": 3,
+    "random_state": 0,
+    "signal_weight": 1.0,
+}
 
 
-def build_pipeline(C: float = 2.0, min_df: int = 2, max_features: int = 60_000, calibration_cv: int = 3,
-                   random_state: int = 0, signal_weight: float = 1.0, indicators_path: str | None = None,
-                   gazetteer_path: str | None = None) -> Pipeline:
+def build_pipeline(
+    C: float = 2.0,
+    min_df: int = 2,
+    max_features: int = 60_000,
+    calibration_cv: int = 3,
+    random_state: int = 0,
+    signal_weight: float = 1.0,
+    indicators_path: str | None = None,
+    gazetteer_path: str | None = None,
+) -> Pipeline:
     """The one lurewatch pipeline (unfitted).
 
     signal_weight scales the indicator/structured columns against the TF-IDF block: larger
     values regularise the expert signals less, so they weigh more than wording the seed
     ads happen to share.
     """
-    text = TfidfVectorizer(analyzer=identity, min_df=min_df, max_features=max_features,
-                           sublinear_tf=True, dtype=np.float32)
-    features = ColumnTransformer([("text", text, "_tokens"), ("signals", "passthrough", numeric_columns)],
-                                 remainder="drop", sparse_threshold=1.0,
-                                 transformer_weights={"text": 1.0, "signals": signal_weight})
+    text = TfidfVectorizer(
+        analyzer=identity, min_df=min_df, max_features=max_features, sublinear_tf=True, dtype=np.float32
+    )
+    features = ColumnTransformer(
+        [("text", text, "_tokens"), ("signals", "passthrough", numeric_columns)],
+        remainder="drop",
+        sparse_threshold=1.0,
+        transformer_weights={"text": 1.0, "signals": signal_weight},
+    )
     lr = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=random_state)
     clf = CalibratedClassifierCV(lr, method="sigmoid", cv=calibration_cv)
-    return Pipeline([("analyse", AdAnalyzer(indicators_path, gazetteer_path)),
-                     ("features", features), ("clf", clf)])
+    return Pipeline([("analyse", AdAnalyzer(indicators_path, gazetteer_path)), ("features", features), ("clf", clf)])
 
 
 def choose_threshold(y: np.ndarray, scores: np.ndarray, target_recall: float) -> float:
@@ -67,11 +84,17 @@ def metrics(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict:
     prec = tp / (tp + fp) if tp + fp else 0.0
     rec = tp / (tp + fn) if tp + fn else None  # no scam rows: recall undefined (JSON null)
     return {
-        "n": int(len(y)), "n_scam": int(y.sum()), "n_legit": int((1 - y).sum()),
+        "n": int(len(y)),
+        "n_scam": int(y.sum()),
+        "n_legit": int((1 - y).sum()),
         "pr_auc": float(average_precision_score(y, s)) if both else None,
         "roc_auc": float(roc_auc_score(y, s)) if both else None,
-        "threshold": float(threshold), "precision": float(prec), "recall": None if rec is None else float(rec),
-        "f1": float(2 * prec * rec / (prec + rec)) if rec is not None and prec + rec else (None if rec is None else 0.0),
+        "threshold": float(threshold),
+        "precision": float(prec),
+        "recall": None if rec is None else float(rec),
+        "f1": float(2 * prec * rec / (prec + rec))
+        if rec is not None and prec + rec
+        else (None if rec is None else 0.0),
         "false_positive_rate": float(fp / (fp + tn)) if fp + tn else None,
         "confusion": {"tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp)},
     }
@@ -87,9 +110,16 @@ class FitResult:
     oof_scores: np.ndarray
 
 
-def grouped_oof(pipeline: Pipeline, analysed: pd.DataFrame, y: np.ndarray, groups: np.ndarray,
-                n_splits: int = 5, random_state: int = 0, sample_weight: np.ndarray | None = None,
-                progress=None) -> np.ndarray:
+def grouped_oof(
+    pipeline: Pipeline,
+    analysed: pd.DataFrame,
+    y: np.ndarray,
+    groups: np.ndarray,
+    n_splits: int = 5,
+    random_state: int = 0,
+    sample_weight: np.ndarray | None = None,
+    progress=None,
+) -> np.ndarray:
     """Out-of-fold scores with StratifiedGroupKFold; each fold refits the model from scratch.
 
     `analysed` is the output of the (stateless) analyse step, computed once for speed.
@@ -113,10 +143,18 @@ def grouped_oof(pipeline: Pipeline, analysed: pd.DataFrame, y: np.ndarray, group
     return oof
 
 
-def fit_with_threshold(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray,
-                       target_recall: float = 0.9, n_splits: int = 5, random_state: int = 0,
-                       sample_weight: np.ndarray | None = None,
-                       eval_mask: np.ndarray | None = None, progress: bool = False) -> FitResult:
+def fit_with_threshold(
+    pipeline: Pipeline,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    groups: np.ndarray,
+    target_recall: float = 0.9,
+    n_splits: int = 5,
+    random_state: int = 0,
+    sample_weight: np.ndarray | None = None,
+    eval_mask: np.ndarray | None = None,
+    progress: bool = False,
+) -> FitResult:
     """Threshold from grouped out-of-fold scores (rows in eval_mask only), then fit on all rows.
 
     ``progress`` shows a bar on stderr over the folds and the final fit.
@@ -128,8 +166,9 @@ def fit_with_threshold(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, group
     analysed = analyser.transform(X)
     with tqdm(total=n_splits + 1, desc="training", unit="fit", disable=not progress, leave=False) as bar:
         oof = grouped_oof(pipeline, analysed, y, np.asarray(groups), n_splits, random_state, sample_weight, bar)
-        fitted, threshold, cv = _final_fit(pipeline, analyser, analysed, y, oof, eval_mask, target_recall,
-                                           n_splits, sample_weight)
+        fitted, threshold, cv = _final_fit(
+            pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n_splits, sample_weight
+        )
         bar.update(1)
     return FitResult(fitted, threshold, cv, oof)
 
@@ -146,6 +185,11 @@ def _final_fit(pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n
     rest.fit(analysed, y, **{f"clf__{k}": v for k, v in kw.items()})
     # Re-assemble: the analyse step is already fitted; the other steps were fitted on all rows.
     fitted = Pipeline([("analyse", analyser)] + rest.steps)
-    log.info("threshold %.4f for target recall %.2f (grouped OOF recall %.3f, FPR %s)",
-             threshold, target_recall, cv["recall"], cv["false_positive_rate"])
+    log.info(
+        "threshold %.4f for target recall %.2f (grouped OOF recall %.3f, FPR %s)",
+        threshold,
+        target_recall,
+        cv["recall"],
+        cv["false_positive_rate"],
+    )
     return fitted, threshold, cv

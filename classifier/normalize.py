@@ -1,10 +1,11 @@
 """Text normalisation that defeats spacing and character tricks, keeping a map to original offsets.
 
 Scam posters evade keyword filters with spaced letters (캄 보 디 아), dots (텔.레), full-width
-letters, zero-width characters and look-alike letters from other scripts (MOEL, INDICATORS.md
+letters, zero-width characters and look-alike letters from other scripts (MOEL, docs/signals.md
 S18). We undo these tricks before matching, and keep enough bookkeeping to point evidence
 spans back at the analyst's original text.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -60,9 +61,11 @@ def _deletions(text: str) -> tuple[np.ndarray, np.ndarray]:
     bounds = np.cumsum(lengths)
     starts, ends = bounds[0:-1:2], bounds[1::2]
     if " " in text or "." in text:
-        extra = [(m.start() + k.start(), m.start() + k.end())
-                 for m in [*_SPELLED.finditer(text), *_SPELLED_DIGITS.finditer(text)]
-                 for k in _SPELLED_SEP.finditer(m.group())]
+        extra = [
+            (m.start() + k.start(), m.start() + k.end())
+            for m in [*_SPELLED.finditer(text), *_SPELLED_DIGITS.finditer(text)]
+            for k in _SPELLED_SEP.finditer(m.group())
+        ]
         if extra:
             more = np.asarray(extra, dtype=np.int64)
             starts, ends = np.concatenate((starts, more[:, 0])), np.concatenate((ends, more[:, 1]))
@@ -142,8 +145,10 @@ class Normalized:
             b = self._base_map[b]
         a, b = a.tolist(), b.tolist()
         empty = (e <= s).tolist()
-        return ([st if z else x for x, st, z in zip(a, starts, empty)],
-                [st if z else x + 1 for x, st, z in zip(b, starts, empty)])
+        return (
+            [st if z else x for x, st, z in zip(a, starts, empty)],
+            [st if z else x + 1 for x, st, z in zip(b, starts, empty)],
+        )
 
 
 class _CharTable(dict):
@@ -196,7 +201,7 @@ def _finish(original: str, base: str, base_map: np.ndarray | None) -> Normalized
     keep = b > last
     last, a, b = last[keep], np.maximum(a[keep], last[keep]), b[keep]
     kept = [base[i:j] for i, j in zip(last.tolist(), a.tolist())]
-    kept.append(base[int(b[-1]):])
+    kept.append(base[int(b[-1]) :])
     seg_norm = np.concatenate(([0], np.cumsum(a - last))).tolist()
     seg_src = [0, *b.tolist()]
     return Normalized(original, "".join(kept), base_map, tuple(seg_norm), tuple(seg_src))
@@ -231,8 +236,9 @@ class Batch:
 
     def locate_many(self, positions: list[int]) -> list[int]:
         """locate() for many offsets at once."""
-        return (np.searchsorted(np.asarray(self.norm_starts), np.asarray(positions, dtype=np.int64),
-                                side="right") - 1).tolist()
+        return (
+            np.searchsorted(np.asarray(self.norm_starts), np.asarray(positions, dtype=np.int64), side="right") - 1
+        ).tolist()
 
     def span_text(self, item: int, start: int, end: int) -> tuple[int, int, str]:
         """(start, end, text) in the item's ORIGINAL text for a normalised batch span."""

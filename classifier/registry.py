@@ -4,6 +4,7 @@ The artefact's sha256 is checked before joblib.load (a pickle runs code when loa
 paths inside the models folder are ever loaded, and a model built with other library
 versions is refused with a message saying how to retrain.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +20,9 @@ from pathlib import Path
 
 import joblib
 
+from classifier.card import upgrade
 from classifier.errors import RETRAIN_HINT, ModelError
+from core.files import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -67,20 +70,6 @@ def _version_dir(models_dir: Path, version: str) -> Path:
     return path
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; other users read CURRENT
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_model(models_dir: Path | str, pipeline, card: dict, version: str | None = None) -> str:
     """Write a new version folder (artefact + card with hashes and versions); returns the version.
 
@@ -99,11 +88,19 @@ def save_model(models_dir: Path | str, pipeline, card: dict, version: str | None
         art = staging / ARTEFACT
         joblib.dump(pipeline, art, compress=("xz", 3))
         full = dict(card)
-        full.update({"version": version, "artefact": ARTEFACT, "artefact_sha256": sha256_file(art),
-                     "artefact_bytes": art.stat().st_size, "libraries": library_versions(),
-                     "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
-        (staging / CARD).write_text(json.dumps(full, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-                                    encoding="utf-8")
+        full.update(
+            {
+                "version": version,
+                "artefact": ARTEFACT,
+                "artefact_sha256": sha256_file(art),
+                "artefact_bytes": art.stat().st_size,
+                "libraries": library_versions(),
+                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            }
+        )
+        (staging / CARD).write_text(
+            json.dumps(full, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+        )
         os.replace(staging, final)  # the version appears complete or not at all
     except BaseException:
         for f in staging.glob("*"):
@@ -115,10 +112,10 @@ def save_model(models_dir: Path | str, pipeline, card: dict, version: str | None
 
 
 def read_card(models_dir: Path | str, version: str) -> dict:
-    """The card of a version (no artefact loading)."""
+    """The card of a version, in the current format (no artefact loading)."""
     path = _version_dir(Path(models_dir), version) / CARD
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return upgrade(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise ModelError(f"model {version}: no {CARD} in {path.parent}; {RETRAIN_HINT}") from None
     except ValueError as exc:
@@ -154,7 +151,7 @@ def set_current(models_dir: Path | str, version: str, reason: str = "promote") -
         previous = current_version(root)
     except ModelError:
         previous = "-"
-    _atomic_write(root / CURRENT, version + "\n")
+    atomic_write_text(root / CURRENT, version + "\n")
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     with (root / HISTORY).open("a", encoding="utf-8") as fh:  # append-only: rollback reads it backwards
         fh.write(f"{stamp}\t{reason}\t{previous}\t{version}\n")
@@ -189,17 +186,23 @@ def load_model(models_dir: Path | str, version: str = "current"):
         raise ModelError(f"model {version}: artefact {art.name} missing; {RETRAIN_HINT}")
     digest = sha256_file(art)
     if digest != card.get("artefact_sha256"):
-        raise ModelError(f"model {version}: {art.name} sha256 {digest[:12]}… does not match its card "
-                         f"({str(card.get('artefact_sha256'))[:12]}…); refusing to load a modified artefact; {RETRAIN_HINT}")
+        raise ModelError(
+            f"model {version}: {art.name} sha256 {digest[:12]}… does not match its card "
+            f"({str(card.get('artefact_sha256'))[:12]}…); refusing to load a modified artefact; {RETRAIN_HINT}"
+        )
     want, have = card.get("libraries", {}), library_versions()
     diff = [f"{k} {want[k]} (installed {have.get(k)})" for k in PINNED if k in want and want[k] != have.get(k)]
     if diff:
-        raise ModelError(f"model {version} was built with {', '.join(diff)}; install the locked versions "
-                         f"(`make install`) or {RETRAIN_HINT}")
+        raise ModelError(
+            f"model {version} was built with {', '.join(diff)}; install the locked versions "
+            f"(`make install`) or {RETRAIN_HINT}"
+        )
     try:
         pipeline = joblib.load(art)
     except Exception as exc:  # a corrupt pickle can raise nearly anything
-        raise ModelError(f"model {version}: cannot load {art.name} ({type(exc).__name__}: {exc}); {RETRAIN_HINT}") from None
+        raise ModelError(
+            f"model {version}: cannot load {art.name} ({type(exc).__name__}: {exc}); {RETRAIN_HINT}"
+        ) from None
     return pipeline, card
 
 

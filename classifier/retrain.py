@@ -9,62 +9,21 @@ tolerance. The tolerance (0.01 = one percentage point) absorbs the noise of a fe
 hundred held-out rows, so a retrain that changes nothing real is not refused by chance,
 while a model that loses a point of recall at the operating FPR is.
 """
+
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import roc_curve
 from sklearn.model_selection import StratifiedGroupKFold
 
-from classifier.datasets import KEEP
 from classifier.errors import ClassifierError
 from classifier.model import metrics
 
 PROMOTION_TOLERANCE = 0.01
-DECISION_WEIGHT = 2.0  # verified by an analyst on ads from our own sources: worth more than seed rows
-LABELS = {"scam": 1, "legit": 0}
-CONTENT_FIELDS = ("title", "description", "company", "location", "salary")
-
-
-class NotPromoted(ClassifierError):
-    """The new model is worse than the current one and --force was not given."""
-
-
-def content_key(row: Mapping[str, Any]) -> str:
-    """sha256 of an ad's normalised text fields (case and whitespace runs ignored)."""
-    text = "\x1f".join(" ".join(str(row.get(f) or "").lower().split()) for f in CONTENT_FIELDS)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def decision_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Decided review items (dicts from store.training) as training rows.
-
-    Groups: the item's campaign when it has one (ads of one recruiter stay on one side of
-    every split), else source + ad; training_frame then merges near-duplicate clusters.
-    """
-    out = []
-    for r in rows:
-        if r["decision"] not in LABELS:
-            continue  # needs_info / skipped say nothing about the label
-        campaign = r.get("campaign_id")
-        group = f"campaign:{campaign}" if campaign is not None else f"ad:{r.get('source', '')}:{r['ad_id']}"
-        out.append({**{f: str(r.get(f) or "") for f in CONTENT_FIELDS}, "language": str(r.get("language") or ""),
-                    "label": LABELS[r["decision"]], "group": "decision:" + group,
-                    "subset": f"decision:{r.get('source', '')}", "weight": DECISION_WEIGHT, "short": False})
-    return pd.DataFrame(out, columns=KEEP)
-
-
-def dedupe_by_content(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per content hash; the LAST occurrence wins (callers put decisions last, so an
-    analyst's verdict overrides a seed or file label for the same text)."""
-    keys = df.apply(content_key, axis=1) if len(df) else pd.Series([], dtype=str)
-    keep = ~keys.duplicated(keep="last")
-    return df[keep.to_numpy()].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -75,15 +34,15 @@ class HoldoutSplit:
     test: np.ndarray
 
 
-def holdout_split(y: np.ndarray, groups: np.ndarray, fraction: float = 0.2,
-                  random_state: int = 0) -> HoldoutSplit:
+def holdout_split(y: np.ndarray, groups: np.ndarray, fraction: float = 0.2, random_state: int = 0) -> HoldoutSplit:
     """One fold of a StratifiedGroupKFold with about 1/fraction folds: whole groups held out,
     both classes on each side."""
     y, groups = np.asarray(y).astype(int), np.asarray(groups)
     n_folds = max(2, int(round(1 / fraction)))
     if len(np.unique(groups)) < n_folds or min(np.bincount(y, minlength=2)) < 2:
-        raise ClassifierError(f"too few groups ({len(np.unique(groups))}) or rows per class to hold out "
-                              f"{fraction:.0%} of the data")
+        raise ClassifierError(
+            f"too few groups ({len(np.unique(groups))}) or rows per class to hold out {fraction:.0%} of the data"
+        )
     cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
     train, test = next(cv.split(np.zeros(len(y)), y, groups))
     if len(set(y[test].tolist())) < 2:
@@ -108,8 +67,9 @@ def model_summary(y: np.ndarray, scores: np.ndarray, threshold: float, max_fpr: 
     return out
 
 
-def promotion_verdict(new: Mapping[str, Any], current: Mapping[str, Any] | None,
-                      tolerance: float = PROMOTION_TOLERANCE) -> tuple[bool, str]:
+def promotion_verdict(
+    new: Mapping[str, Any], current: Mapping[str, Any] | None, tolerance: float = PROMOTION_TOLERANCE
+) -> tuple[bool, str]:
     """(promote?, why) from two model_summary dicts on the same held-out rows."""
     if current is None:
         return True, "no current model to compare with"
@@ -121,19 +81,30 @@ def promotion_verdict(new: Mapping[str, Any], current: Mapping[str, Any] | None,
         return True, f"recall at FPR {fpr:g} {nr:.3f} beats the current model's {cr:.3f}"
     na, ca = new["pr_auc"] or 0.0, current["pr_auc"] or 0.0
     if na < ca - tolerance:
-        return False, (f"recall at FPR {fpr:g} ties ({nr:.3f} vs {cr:.3f}) and PR-AUC {na:.3f} is below "
-                       f"the current model's {ca:.3f}")
+        return False, (
+            f"recall at FPR {fpr:g} ties ({nr:.3f} vs {cr:.3f}) and PR-AUC {na:.3f} is below "
+            f"the current model's {ca:.3f}"
+        )
     return True, f"recall at FPR {fpr:g} {nr:.3f} vs {cr:.3f}, PR-AUC {na:.3f} vs {ca:.3f} (within tolerance or better)"
 
 
-ROWS = (("recall at max FPR", "recall_at_max_fpr"), ("PR-AUC", "pr_auc"), ("ROC-AUC", "roc_auc"),
-        ("threshold", "threshold"), ("precision @thr", "precision"), ("recall @thr", "recall"),
-        ("F1 @thr", "f1"), ("FPR @thr", "false_positive_rate"))
+ROWS = (
+    ("recall at max FPR", "recall_at_max_fpr"),
+    ("PR-AUC", "pr_auc"),
+    ("ROC-AUC", "roc_auc"),
+    ("threshold", "threshold"),
+    ("precision @thr", "precision"),
+    ("recall @thr", "recall"),
+    ("F1 @thr", "f1"),
+    ("FPR @thr", "false_positive_rate"),
+)
 
 
-def format_comparison(new_version: str, new: Mapping[str, Any], current_version: str | None,
-                      current: Mapping[str, Any] | None) -> str:
+def format_comparison(
+    new_version: str, new: Mapping[str, Any], current_version: str | None, current: Mapping[str, Any] | None
+) -> str:
     """Plain-text table: one metric per line, the new model and the current one side by side."""
+
     def cell(v: Any) -> str:
         return "-" if v is None else f"{v:.3f}"
 

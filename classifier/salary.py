@@ -4,6 +4,7 @@ Handles 만원/천만원/억/원, $/USD/달러, 元/万, ฿/บาท, VND/tri�
 円, Rs/lakh; per hour, day, week, month or year. Runs on normalised text (lower case, NFKC,
 no spaces between Hangul letters), so 월 4 0 0 만 원 and full-width digits parse too.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -14,9 +15,20 @@ from dataclasses import dataclass
 # does not matter: the feature separates "an ordinary wage" from "several times any
 # plausible wage". Changing a rate changes features, so retrain after editing.
 USD_PER_UNIT: dict[str, float] = {
-    "USD": 1.0, "KRW": 1 / 1400, "CNY": 1 / 7.2, "THB": 1 / 35, "VND": 1 / 25_000,
-    "IDR": 1 / 16_000, "PHP": 1 / 57, "MYR": 1 / 4.5, "SGD": 1 / 1.35, "AED": 1 / 3.67,
-    "JPY": 1 / 150, "INR": 1 / 84, "KHR": 1 / 4_000, "EUR": 1.08,
+    "USD": 1.0,
+    "KRW": 1 / 1400,
+    "CNY": 1 / 7.2,
+    "THB": 1 / 35,
+    "VND": 1 / 25_000,
+    "IDR": 1 / 16_000,
+    "PHP": 1 / 57,
+    "MYR": 1 / 4.5,
+    "SGD": 1 / 1.35,
+    "AED": 1 / 3.67,
+    "JPY": 1 / 150,
+    "INR": 1 / 84,
+    "KHR": 1 / 4_000,
+    "EUR": 1.08,
 }
 # Multipliers to a month: 22 working days, 8-hour days, 52/12 weeks.
 PER_MONTH: dict[str, float] = {"hour": 176.0, "day": 22.0, "week": 52 / 12, "month": 1.0, "year": 1 / 12}
@@ -32,16 +44,36 @@ _RANGE = r"\s*(?:~|-|–|—|to|~|에서|至|到|hingga|sampai|đến)\s*"
 _KO_UNIT = r"(?:억|천만|백만|만|천)"
 _KO_AMOUNT = rf"{NUM}\s*{_KO_UNIT}\s*(?:(?:{NUM})\s*{_KO_UNIT}\s*)*(?:(?:{NUM})\s*)?"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("USD", re.compile(rf"(?:us\$|\$|usd)\s*(?P<a>{NUM})\s*(?P<ka>k)?(?:{_RANGE}(?:us\$|\$|usd)?\s*(?P<b>{NUM})\s*(?P<kb>k)?)?")),
-    ("USD", re.compile(rf"(?P<a>{NUM})\s*(?P<ka>k)?(?:{_RANGE}(?P<b>{NUM})\s*(?P<kb>k)?)?\s*(?:usd|us dollars?|dollars?|달러|불|美元|美金|đô(?: la)?)(?![a-z])")),
+    (
+        "USD",
+        re.compile(
+            rf"(?:us\$|\$|usd)\s*(?P<a>{NUM})\s*(?P<ka>k)?(?:{_RANGE}(?:us\$|\$|usd)?\s*(?P<b>{NUM})\s*(?P<kb>k)?)?"
+        ),
+    ),
+    (
+        "USD",
+        re.compile(
+            rf"(?P<a>{NUM})\s*(?P<ka>k)?(?:{_RANGE}(?P<b>{NUM})\s*(?P<kb>k)?)?\s*(?:usd|us dollars?|dollars?|달러|불|美元|美金|đô(?: la)?)(?![a-z])"
+        ),
+    ),
     ("USD", re.compile(r"(?P<a>nghìn|ngàn)\s*đô")),
     ("KRW", re.compile(rf"(?P<a>{_KO_AMOUNT})(?:{_RANGE}(?P<b>{_KO_AMOUNT}))?\s*(?:원|won|krw)?")),
     ("KRW", re.compile(rf"(?P<a>천만|백만)(?:{_RANGE}(?P<b>{_KO_AMOUNT}))?\s*(?:원|won|krw)?")),
     ("KRW", re.compile(rf"(?P<a>{NUM}){_RANGE}(?P<b>{_KO_AMOUNT})\s*(?:원|won|krw)?")),
     ("KRW", re.compile(rf"(?P<a>{NUM})\s*(?:{_RANGE}(?P<b>{NUM})\s*)?(?:원|won|krw)(?![a-z])")),
     ("KRW", re.compile(rf"₩\s*(?P<a>{NUM})")),
-    ("CNY", re.compile(rf"(?P<a>{NUM})\s*(?P<ua>万|千|w)?(?:{_RANGE}(?P<b>{NUM})\s*(?P<ub>万|千|w)?)?\s*(?:元|块|rmb|人民币|/月|每月)")),
-    ("CNY", re.compile(rf"(?:月薪|月入|底薪|日薪|年薪|工资|薪资|收入)(?:可达|过|超|在)?\s*(?P<a>{NUM}|过)?\s*(?P<ua>万|千)?(?:{_RANGE}(?P<b>{NUM})\s*(?P<ub>万|千)?)?")),
+    (
+        "CNY",
+        re.compile(
+            rf"(?P<a>{NUM})\s*(?P<ua>万|千|w)?(?:{_RANGE}(?P<b>{NUM})\s*(?P<ub>万|千|w)?)?\s*(?:元|块|rmb|人民币|/月|每月)"
+        ),
+    ),
+    (
+        "CNY",
+        re.compile(
+            rf"(?:月薪|月入|底薪|日薪|年薪|工资|薪资|收入)(?:可达|过|超|在)?\s*(?P<a>{NUM}|过)?\s*(?P<ua>万|千)?(?:{_RANGE}(?P<b>{NUM})\s*(?P<ub>万|千)?)?"
+        ),
+    ),
     ("CNY", re.compile(rf"(?:rmb|¥)\s*(?P<a>{NUM})")),
     ("THB", re.compile(rf"(?P<a>{NUM})\s*(?P<ka>k)?(?:{_RANGE}(?P<b>{NUM})\s*(?P<kb>k)?)?\s*(?:บาท|baht|thb|฿)")),
     ("THB", re.compile(rf"(?:฿|thb)\s*(?P<a>{NUM})(?:{_RANGE}(?P<b>{NUM}))?")),
@@ -69,21 +101,51 @@ _NUM_START = re.compile(r"[0-9](?<![0-9.,][0-9])")
 # (Group names repeat across the patterns, so the alternation drops them.)
 _ANY_NUM_FIRST = re.compile("|".join("(?:" + re.sub(r"\(\?P<\w+>", "(?:", rx.pattern) + ")" for _, rx in _NUM_FIRST))
 # A bare number right after a Korean monthly-pay word means 만원: "월 400 숙식" = 400만원.
-_KO_BARE = re.compile(r"(?:월급|월수입|월|한달|매달)\s*(?P<a>\d{3,4})(?![\d,.]|\s*(?:만|원|억|천|달러|\$|%|년|명|일|시))")
+_KO_BARE = re.compile(
+    r"(?:월급|월수입|월|한달|매달)\s*(?P<a>\d{3,4})(?![\d,.]|\s*(?:만|원|억|천|달러|\$|%|년|명|일|시))"
+)
 
 _PERIOD_BEFORE = [
     ("hour", re.compile(r"(?:시급|时薪|per hour|hourly|/hr)\s*[:：]?\s*$")),
-    ("day", re.compile(r"(?:일당|일급|하루|daily|day rate|日薪|日结|每天|một ngày|ngày|per hari|sehari|วันละ)\s*[:：]?\s*(?:약|최소|최대|평균)?\s*$")),
+    (
+        "day",
+        re.compile(
+            r"(?:일당|일급|하루|daily|day rate|日薪|日结|每天|một ngày|ngày|per hari|sehari|วันละ)\s*[:：]?\s*(?:약|최소|최대|평균)?\s*$"
+        ),
+    ),
     ("week", re.compile(r"(?:주급|weekly|周薪|每周|mỗi tuần|seminggu)\s*[:：]?\s*$")),
-    ("year", re.compile(r"(?:연봉|연수입|연소득|연|annual(?:ly)?|yearly|per year|年薪|年入|mỗi năm|per tahun)\s*[:：]?\s*(?:약|최소|최대|평균)?\s*$")),
-    ("month", re.compile(r"(?:월급|월수입|월|한달|매달|매월|monthly|salary|月薪|月入|底薪|月|lương|gaji|เงินเดือน|เดือนละ)\s*[:：]?\s*(?:약|최소|최대|평균|최소\s*보장|보장|up to|tối thiểu|可达|过|超)?\s*$")),
+    (
+        "year",
+        re.compile(
+            r"(?:연봉|연수입|연소득|연|annual(?:ly)?|yearly|per year|年薪|年入|mỗi năm|per tahun)\s*[:：]?\s*(?:약|최소|최대|평균)?\s*$"
+        ),
+    ),
+    (
+        "month",
+        re.compile(
+            r"(?:월급|월수입|월|한달|매달|매월|monthly|salary|月薪|月入|底薪|月|lương|gaji|เงินเดือน|เดือนละ)\s*[:：]?\s*(?:약|최소|최대|평균|최소\s*보장|보장|up to|tối thiểu|可达|过|超)?\s*$"
+        ),
+    ),
 ]
 _PERIOD_AFTER = [
     ("hour", re.compile(r"^\s*(?:/\s*(?:h|hr|hour|시간)|per hour|an hour|a hour|/小时|每小时|một giờ|/jam)")),
-    ("day", re.compile(r"^\s*(?:/\s*(?:day|일|日|天|ngày|hari|วัน)|per day|a day|daily|每天|一天|một ngày|sehari|ต่อวัน)")),
+    (
+        "day",
+        re.compile(r"^\s*(?:/\s*(?:day|일|日|天|ngày|hari|วัน)|per day|a day|daily|每天|一天|một ngày|sehari|ต่อวัน)"),
+    ),
     ("week", re.compile(r"^\s*(?:/\s*(?:week|wk|주|周)|per week|a week|weekly|每周|một tuần|per minggu)")),
-    ("year", re.compile(r"^\s*(?:/\s*(?:year|yr|년|年|năm|tahun)|per year|a year|per annum|p\.a\.|annually|yearly|每年|một năm|per tahun)")),
-    ("month", re.compile(r"^\s*(?:/\s*(?:month|mo|월|月|tháng|bulan|เดือน)|per month|a month|monthly|每月|một tháng|mỗi tháng|per bulan|sebulan|ต่อเดือน)")),
+    (
+        "year",
+        re.compile(
+            r"^\s*(?:/\s*(?:year|yr|년|年|năm|tahun)|per year|a year|per annum|p\.a\.|annually|yearly|每年|một năm|per tahun)"
+        ),
+    ),
+    (
+        "month",
+        re.compile(
+            r"^\s*(?:/\s*(?:month|mo|월|月|tháng|bulan|เดือน)|per month|a month|monthly|每月|một tháng|mỗi tháng|per bulan|sebulan|ต่อเดือน)"
+        ),
+    ),
 ]
 _KO_UNITS = {"억": 100_000_000, "천만": 10_000_000, "백만": 1_000_000, "만": 10_000, "천": 1_000}
 
@@ -130,8 +192,9 @@ def _korean(s: str) -> float:
 
 
 def _scale(unit: str | None, k: str | None) -> float:
-    scale = {"万": 10_000, "w": 10_000, "千": 1_000, "만": 10_000, "triệu": 1e6, "tr": 1e6,
-             "juta": 1e6, "jt": 1e6}.get(unit or "", 1.0)
+    scale = {"万": 10_000, "w": 10_000, "千": 1_000, "만": 10_000, "triệu": 1e6, "tr": 1e6, "juta": 1e6, "jt": 1e6}.get(
+        unit or "", 1.0
+    )
     if unit and unit.startswith(("lakh", "lac")):
         scale = 100_000
     return scale * (1000 if k else 1)
@@ -154,18 +217,20 @@ def _values(cur: str, m: re.Match[str]) -> tuple[float, float] | None:
     if a is None:
         return None
     ua, ub = g.get("ua"), g.get("ub") or g.get("ua")
-    lo = _num(a) * _scale(ua if ua else ub if g.get("b") else None, g.get("ka") or (g.get("kb") if g.get("b") else None))
+    lo = _num(a) * _scale(
+        ua if ua else ub if g.get("b") else None, g.get("ka") or (g.get("kb") if g.get("b") else None)
+    )
     hi = _num(g["b"]) * _scale(ub, g.get("kb")) if g.get("b") else lo
     return lo, max(lo, hi)
 
 
 def _period(text: str, start: int, end: int, cur: str, amount: float) -> str:
     """Pay period from the words just after the amount, else just before it."""
-    after = text[end:end + 16].split("\x00")[0]  # never read into the next ad of a batch
+    after = text[end : end + 16].split("\x00")[0]  # never read into the next ad of a batch
     for name, rx in _PERIOD_AFTER:
         if rx.search(after):
             return name
-    before = text[max(0, start - 14):start].split("\x00")[-1]
+    before = text[max(0, start - 14) : start].split("\x00")[-1]
     for name, rx in _PERIOD_BEFORE:
         if rx.search(before):
             return name

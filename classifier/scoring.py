@@ -3,6 +3,7 @@
 Reasons are the indicators that fired (with the words of the ad that fired them) and the
 text features that pushed the score up most, in plain words.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -58,8 +59,9 @@ def _find_token(token: str, text: str) -> tuple[int, int] | None:
     pos = text.find(token)
     while pos >= 0:
         end = pos + len(token)
-        if not WORD.fullmatch(token) or ((pos == 0 or not text[pos - 1].isalnum())
-                                         and (end == len(text) or not text[end].isalnum())):
+        if not WORD.fullmatch(token) or (
+            (pos == 0 or not text[pos - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+        ):
             return pos, end
         pos = text.find(token, pos + 1)
     return None
@@ -114,24 +116,15 @@ def _score_frame(pipeline: Pipeline, ads: pd.DataFrame, threshold: float) -> pd.
             if not _is_filler(str(names[idx[j]])):
                 keep.append(j)
         reasons.append(_reasons(a, [str(names[idx[j]]) for j in keep], [float(data[j]) for j in keep]))
-    return pd.DataFrame({
-        "score": np.round(scores, 4),
-        "flagged": scores >= threshold,
-        "band": [band_for(s, threshold) for s in scores],
-        "reasons": reasons,
-    }, index=ads.index)
-
-
-def render_reason(r: dict) -> str:
-    """One reason as a line: `safety denial: “감금 절대 없음”`."""
-    ev = " ".join(str(r.get("evidence", "")).split())
-    line = f"{r.get('label') or r.get('signal')}: “{ev}”" if ev else str(r.get("label") or r.get("signal"))
-    return f"in its favour, {line}" if float(r.get("weight", 0)) < 0 else line
-
-
-def render_reasons(reasons: list[dict]) -> str:
-    """Reasons as readable text, one per line (the CSV form)."""
-    return "\n".join(render_reason(r) for r in reasons)
+    return pd.DataFrame(
+        {
+            "score": np.round(scores, 4),
+            "flagged": scores >= threshold,
+            "band": [band_for(s, threshold) for s in scores],
+            "reasons": reasons,
+        },
+        index=ads.index,
+    )
 
 
 def mark_evidence(text: str, reasons: list[dict], left: str = "[[", right: str = "]]") -> str:

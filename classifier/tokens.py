@@ -6,6 +6,7 @@ between their characters to defeat 캄 보 디 아 tricks), so their runs give c
 bigrams: robust to spacing and to Korean particles, and far cheaper than sklearn's
 char_wb n-grams (which scored ~6x slower than word TF-IDF here).
 """
+
 from __future__ import annotations
 
 import re

@@ -6,11 +6,11 @@ characters (＠ｎａｍｅ), spaces or dots inside numbers, "(at)" for "@", Kor
 abbreviations such as ㅌㄹ (텔레) and ㅋㅌ (카톡). We normalise those first (NFKC,
 de-obfuscation) and then match labelled IDs, links and bare handles.
 
-Phone and WhatsApp numbers are stored in E.164 (store.contacts.normalise_phone,
-with libphonenumber), so one number written three ways is one contact.
+Phone and WhatsApp numbers are stored in E.164 (core.contacts.normalise_phone, with
+libphonenumber), so one number written three ways is one contact.
 
 A bare ``@handle`` with no label is taken as Telegram: in these ads that is what
-it is (INDICATORS.md §5); a handle right after a KakaoTalk or Line label goes there.
+it is (docs/signals.md §5); a handle right after a KakaoTalk or Line label goes there.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import re
 import unicodedata
 from typing import Iterable
 
-from crawler.items import CONTACT_KINDS
-from store.contacts import normalise_phone
+from core.ad import CONTACT_KINDS
+from core.contacts import normalise_phone
 
 Contacts = dict[str, list[str]]
 
@@ -45,8 +45,11 @@ _WA_LABEL = r"(?:왓\s*츠\s*앱|왓츠업|왓챕|왓섭|whats\s*app|whatsapp|wa
 _GAP = r"(?:\s*(?:[:：=\-→>]|id\b|아이디|ID)\s*)*\s*"
 _ID = r"@?([A-Za-z][A-Za-z0-9_.]{2,31})"
 
-_TG_LINK = re.compile(r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/"
-                      r"(?:s/)?(\+[\w-]{6,}|joinchat/[\w-]{6,}|[A-Za-z][A-Za-z0-9_]{3,31})", re.I)
+_TG_LINK = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/"
+    r"(?:s/)?(\+[\w-]{6,}|joinchat/[\w-]{6,}|[A-Za-z][A-Za-z0-9_]{3,31})",
+    re.I,
+)
 _KAKAO_LINK = re.compile(r"(?:https?://)?(open\.kakao\.com/[om]e?/[A-Za-z0-9]{4,})", re.I)
 _LINE_LINK = re.compile(r"(?:https?://)?line\.me/(?:R/)?ti/p/(?:%40|@|~)?([A-Za-z0-9_.\-]{3,32})", re.I)
 _WA_LINK = re.compile(r"(?:https?://)?(?:wa\.me/|(?:api|chat)\.whatsapp\.com/send/?\?phone=)\+?(\d{7,15})", re.I)
@@ -55,15 +58,18 @@ _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]+", re.I)
 _LABELLED = {
     "telegram": re.compile(rf"(?<![A-Za-z]){_TG_LABEL}(?:id)?(?![A-Za-z]){_GAP}{_ID}", re.I),
     "kakao": re.compile(rf"(?<![A-Za-z]){_KAKAO_LABEL}(?:id)?(?![A-Za-z]){_GAP}{_ID}", re.I),
-    "line": re.compile(rf"\b{_LINE_LABEL}(?![A-Za-z])(?:\s*(?:[:：=]|id\b|아이디)\s*)+@?([A-Za-z][A-Za-z0-9_.\-]{{2,31}})", re.I),
+    "line": re.compile(
+        rf"\b{_LINE_LABEL}(?![A-Za-z])(?:\s*(?:[:：=]|id\b|아이디)\s*)+@?([A-Za-z][A-Za-z0-9_.\-]{{2,31}})", re.I
+    ),
 }
 _WA_NUMBER = re.compile(rf"(?<![A-Za-z]){_WA_LABEL}(?![A-Za-z]){_GAP}(\+?[\d][\d\s.\-()]{{6,20}}\d)", re.I)
 _HANDLE = re.compile(r"(?<![\w.@/+-])@([A-Za-z][A-Za-z0-9_]{4,31})(?![\w@.]*\.[A-Za-z]{2,}\b)")
-_PHONE = re.compile(r"(?<![\w+])((?:\+|00)\s?\d{1,3}[\s.\-]?(?:\(0\)\s?)?\d[\d\s.\-]{5,16}\d|0\d[\d\s.\-()]{6,14}\d)(?![\w])")
+_PHONE = re.compile(
+    r"(?<![\w+])((?:\+|00)\s?\d{1,3}[\s.\-]?(?:\(0\)\s?)?\d[\d\s.\-]{5,16}\d|0\d[\d\s.\-()]{6,14}\d)(?![\w])"
+)
 _DATE_LIKE = re.compile(r"^\d{4}[.\-/]\d{1,2}[.\-/]\d{1,2}|^\d{2,4}[.\-]\d{2}[.\-]\d{2,4}$")
 # Words that follow "@" in ordinary prose and are not handles.
-_NOT_HANDLES = {"gmail", "naver", "daum", "hanmail", "yahoo", "hotmail", "outlook", "media",
-                "import", "example"}
+_NOT_HANDLES = {"gmail", "naver", "daum", "hanmail", "yahoo", "hotmail", "outlook", "media", "import", "example"}
 
 
 def _FOLD(ch: str) -> bool:

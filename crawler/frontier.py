@@ -45,8 +45,7 @@ def redis_client(url: str) -> Any:
     """A Redis client for ``url`` that answers in str; FrontierError when unreachable."""
     import redis
 
-    client = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=5,
-                                  socket_timeout=30)
+    client = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=5, socket_timeout=30)
     try:
         client.ping()
     except redis.RedisError as exc:
@@ -78,15 +77,14 @@ class Frontier:
     # ----------------------------------------------------------- coordinator
 
     @classmethod
-    def open(cls, client: Any, prefix: str, source: str, known_ids: Iterable[str],
-             coordinator: str) -> "Frontier":
+    def open(cls, client: Any, prefix: str, source: str, known_ids: Iterable[str], coordinator: str) -> "Frontier":
         """Start a new shared crawl of ``source`` and point ``current`` at it."""
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         frontier = cls(f"{prefix}:{source}:{stamp}-{uuid.uuid4().hex[:8]}")
         ids = list(known_ids)
         with client.pipeline() as pipe:
             for start in range(0, len(ids), 10_000):
-                pipe.sadd(frontier.key("known"), *ids[start:start + 10_000])
+                pipe.sadd(frontier.key("known"), *ids[start : start + 10_000])
             # The coordinator counts as busy until its crawler takes over its heartbeat,
             # so an early worker does not give up while the coordinator still starts.
             pipe.hset(frontier.key("workers"), coordinator, _beat(busy=True))
@@ -137,8 +135,9 @@ class Frontier:
             if frontier is not None:
                 return frontier
             if time.monotonic() >= deadline:
-                raise FrontierError(f"no shared crawl of source {source!r} to join "
-                                    f"(waited {wait:g}s for {current_key(prefix, source)})")
+                raise FrontierError(
+                    f"no shared crawl of source {source!r} to join (waited {wait:g}s for {current_key(prefix, source)})"
+                )
             time.sleep(0.5)
 
     def known_ids(self, client: Any) -> set[str]:
@@ -169,8 +168,9 @@ def heartbeat(client: Any, frontier: Frontier, worker: str, busy: bool) -> None:
 
 def others_busy(client: Any, frontier: Frontier, worker: str) -> bool:
     """True while another live process of the crawl is still working (and may add requests)."""
-    return any(beat.get("busy") and not _stale(beat)
-               for w, beat in read_workers(client, frontier).items() if w != worker)
+    return any(
+        beat.get("busy") and not _stale(beat) for w, beat in read_workers(client, frontier).items() if w != worker
+    )
 
 
 def leave(client: Any, frontier: Frontier, worker: str, stats: dict[str, Any]) -> None:

@@ -81,10 +81,17 @@ def microdata(node: Selector) -> dict[str, Any]:
         if "itemscope" in prop.attrib:
             value: Any = microdata(prop)
         else:
-            value = (prop.attrib.get("content") or prop.attrib.get("datetime")
-                     or prop.attrib.get("href") or prop.attrib.get("src")
-                     or (prop.get() if prop.attrib["itemprop"] == "description"
-                         else " ".join(prop.xpath(".//text()").getall())))
+            value = (
+                prop.attrib.get("content")
+                or prop.attrib.get("datetime")
+                or prop.attrib.get("href")
+                or prop.attrib.get("src")
+                or (
+                    prop.get()
+                    if prop.attrib["itemprop"] == "description"
+                    else " ".join(prop.xpath(".//text()").getall())
+                )
+            )
         for name in prop.attrib["itemprop"].split():
             if name in result and not isinstance(result[name], list):
                 result[name] = [result[name], value]
@@ -170,10 +177,15 @@ def posting_fields(posting: dict[str, Any]) -> dict[str, Any]:
     location, country = _locations(posting.get("jobLocation"))
     if not country:
         country = country_code(_name(posting.get("applicantLocationRequirements")))
-    extra = {k: posting[s] for k, s in (("valid_through", "validThrough"),
-                                         ("employment_type", "employmentType"),
-                                         ("job_location_type", "jobLocationType"))
-             if posting.get(s)}
+    extra = {
+        k: posting[s]
+        for k, s in (
+            ("valid_through", "validThrough"),
+            ("employment_type", "employmentType"),
+            ("job_location_type", "jobLocationType"),
+        )
+        if posting.get(s)
+    }
     return {
         "title": str(_first(posting.get("title") or posting.get("name")) or ""),
         "company": _name(posting.get("hiringOrganization")),

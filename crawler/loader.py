@@ -12,7 +12,8 @@ from typing import Any
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 
-from config import Config, load_config
+import crawler.settings as project
+from config import Config
 
 SPIDER_CLASSES = {
     "jsonld": "crawler.spiders.jsonld.JsonLdSpider",
@@ -31,7 +32,7 @@ class SourceSpiderLoader:
     """Lists the config's sources as spiders; loads the kind's class bound to the source."""
 
     def __init__(self, settings: BaseSettings) -> None:
-        self._config: Config = load_config(settings.get("LUREWATCH_CONFIG_PATH"))
+        self._config: Config = project.project_config()  # the one the settings were built from
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> "SourceSpiderLoader":

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -22,6 +24,19 @@ from crawler.settings import scrapy_settings, shared_crawl_settings
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class CrawlJob:
+    """One source for the child process to crawl, with the state the stage read for it."""
+
+    source: str
+    known_ids: tuple[str, ...] = ()  # external ids already stored: a board stops at a page of them
+    # Telegram: {channel: {"last_message_id": ..., "available": ...}} from the last crawl.
+    channel_states: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    frontier: str | None = None  # a shared crawl's Redis key base (crawler.frontier)
+    worker: str | None = None  # this process's id in the shared crawl
+    seed: bool = True  # False for a joining worker: only the coordinator seeds a shared crawl
+
+
 def freeze_config(config: Config) -> Config:
     """A picklable copy of ``config`` (MappingProxyType cannot cross a process boundary)."""
     sources = tuple(dataclasses.replace(s, selectors=dict(s.selectors)) for s in config.sources)
@@ -30,8 +45,7 @@ def freeze_config(config: Config) -> Config:
 
 def thaw_config(config: Config) -> Config:
     """Undo ``freeze_config``: read-only selectors again."""
-    sources = tuple(dataclasses.replace(s, selectors=MappingProxyType(dict(s.selectors)))
-                    for s in config.sources)
+    sources = tuple(dataclasses.replace(s, selectors=MappingProxyType(dict(s.selectors))) for s in config.sources)
     return dataclasses.replace(config, sources=sources)
 
 
@@ -47,14 +61,16 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def crawl_sources(config: Config, jobs: list[dict[str, Any]], log_level: str = "WARNING",
-                  overrides: dict[str, Any] | None = None,
-                  log_files: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+def crawl_sources(
+    config: Config,
+    jobs: list[CrawlJob],
+    log_level: str = "WARNING",
+    overrides: dict[str, Any] | None = None,
+    log_files: tuple[str, ...] = (),
+) -> dict[str, dict[str, Any]]:
     """Crawl each job's source concurrently; {source: {"stats": ..., "error": ...}}.
 
-    A job is ``{"source": NAME, "known_ids": [...], "channel_states": {...}}``; a
-    process of a shared crawl adds ``"frontier"`` (its Redis key base), ``"worker"``
-    (its id there) and ``"seed": False`` unless it is the coordinator.
+    A job of a shared crawl names its frontier and this process's worker id there.
     ``overrides`` are extra Scrapy settings (the benchmark swaps the pipelines).
     A source whose spider cannot even start is reported with its error; the
     others crawl on.
@@ -71,25 +87,28 @@ def crawl_sources(config: Config, jobs: list[dict[str, Any]], log_level: str = "
     results: dict[str, dict[str, Any]] = {}
     crawlers: dict[str, Crawler] = {}
     for job in jobs:
-        name = job["source"]
+        name = job.source
         results[name] = {"stats": {}, "error": None}
         try:
             source = config.source(name)
             settings = scrapy_settings(config, source)
-            if job.get("frontier"):
-                settings.update(shared_crawl_settings(config, job["frontier"], job["worker"]))
+            if job.frontier:
+                settings.update(shared_crawl_settings(config, job.frontier, job.worker or ""))
             settings.update({"LOG_LEVEL": log_level, **(overrides or {})})
             base = spider_class(source.kind)
             # Per-source settings ride on a subclass: the process's crawlers share
             # one reactor but not their settings.
             attrs: dict[str, Any] = {"custom_settings": settings}
-            if not job.get("seed", True):
+            if not job.seed:
                 attrs["start"] = _no_start  # only the coordinator seeds a shared crawl
             spidercls = type(base.__name__, (base,), attrs)
             crawler = process.create_crawler(spidercls)
-            deferred = process.crawl(crawler, source=source,
-                                     known_ids=job.get("known_ids") or (),
-                                     channel_states=job.get("channel_states") or {})
+            deferred = process.crawl(
+                crawler,
+                source=source,
+                known_ids=job.known_ids,
+                channel_states=dict(job.channel_states),
+            )
         except Exception as exc:  # a broken source must not stop the others
             log.exception("source %s could not start", name)
             results[name]["error"] = f"{type(exc).__name__}: {exc}"
@@ -115,8 +134,14 @@ def _record_failure(failure: Any, result: dict[str, Any], name: str) -> None:
     result["error"] = f"{failure.type.__name__}: {failure.getErrorMessage()}"
 
 
-def child_main(config: Config, jobs: list[dict[str, Any]], log_level: str,
-               overrides: dict[str, Any] | None, conn: Any, log_files: tuple[str, ...] = ()) -> None:
+def child_main(
+    config: Config,
+    jobs: list[CrawlJob],
+    log_level: str,
+    overrides: dict[str, Any] | None,
+    conn: Any,
+    log_files: tuple[str, ...] = (),
+) -> None:
     """Entry point of the crawl child process: crawl, send the results, exit."""
     try:
         results = crawl_sources(thaw_config(config), jobs, log_level, overrides, log_files)

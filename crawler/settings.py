@@ -59,15 +59,13 @@ def scrapy_settings(config: Config, source: SourceConfig | None = None) -> dict[
         "ITEM_PIPELINES": dict(ITEM_PIPELINES),
         "LOG_LEVEL": "INFO",
         "FEED_EXPORT_ENCODING": "utf-8",
-        "LUREWATCH_CONFIG_PATH": str(config.path) if config.path else None,
         "LUREWATCH_DATABASE_URL": config.database.url,
     }
     if source is not None:
         settings["LUREWATCH_SOURCE"] = source.name
         if source.start_urls and all(u.startswith("file://") for u in source.start_urls):
             # Local files (the offline demo): politeness protects servers, there is none.
-            settings.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
-                             "DOWNLOAD_DELAY_JITTER": 0})
+            settings.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0})
     return settings
 
 
@@ -101,9 +99,19 @@ def shared_crawl_settings(config: Config, frontier: str, worker: str) -> dict[st
 
 
 @lru_cache(maxsize=1)
+def project_config() -> Config:
+    """The config of a `scrapy` command ($LUREWATCH_CONFIG, else ./config.yaml), loaded once.
+
+    `scrapy list` and `scrapy crawl SOURCE` enter here, not through pipeline.py: the
+    settings below, the spider loader and the spiders all take the config from here.
+    """
+    return load_config(find_config())
+
+
+@lru_cache(maxsize=1)
 def _direct_settings() -> dict[str, Any]:
-    """The settings for `scrapy` commands, from $LUREWATCH_CONFIG or ./config.yaml."""
-    return scrapy_settings(load_config(find_config()))
+    """The settings for `scrapy` commands."""
+    return scrapy_settings(project_config())
 
 
 def __getattr__(name: str) -> Any:

@@ -21,7 +21,12 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
 from crawler.frontier import (
-    IDLE_CLOSE_SECONDS, Frontier, heartbeat, leave, others_busy, redis_client,
+    IDLE_CLOSE_SECONDS,
+    Frontier,
+    heartbeat,
+    leave,
+    others_busy,
+    redis_client,
 )
 
 log = logging.getLogger(__name__)
@@ -30,8 +35,7 @@ log = logging.getLogger(__name__)
 class SharedCrawl:
     """Heartbeat, wake-up and close-when-drained for one process of a shared crawl."""
 
-    def __init__(self, crawler: Any, frontier: Frontier, worker: str, redis_url: str,
-                 idle_close: float) -> None:
+    def __init__(self, crawler: Any, frontier: Frontier, worker: str, redis_url: str, idle_close: float) -> None:
         self.crawler, self.frontier, self.worker = crawler, frontier, worker
         self.client = redis_client(redis_url)
         self.idle_close = idle_close
@@ -43,8 +47,13 @@ class SharedCrawl:
         s = crawler.settings
         if not s.get("LUREWATCH_FRONTIER"):
             raise NotConfigured("not a shared crawl")
-        ext = cls(crawler, Frontier(s.get("LUREWATCH_FRONTIER")), s.get("LUREWATCH_WORKER_ID"),
-                  s.get("REDIS_URL"), s.getfloat("LUREWATCH_IDLE_CLOSE", IDLE_CLOSE_SECONDS))
+        ext = cls(
+            crawler,
+            Frontier(s.get("LUREWATCH_FRONTIER")),
+            s.get("LUREWATCH_WORKER_ID"),
+            s.get("REDIS_URL"),
+            s.getfloat("LUREWATCH_IDLE_CLOSE", IDLE_CLOSE_SECONDS),
+        )
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -83,6 +92,7 @@ class SharedCrawl:
         if now - self.idle_since < self.idle_close:
             # Re-check soon instead of at Scrapy's 5 s idle heartbeat.
             from twisted.internet import reactor
+
             slot = getattr(self.crawler.engine, "_slot", None)
             if slot is not None:
                 reactor.callLater(0.5, slot.nextcall.schedule)
@@ -93,10 +103,13 @@ class SharedCrawl:
             self.loop.stop()
         stats = dict(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
-        keep = {k: v for k, v in stats.items()
-                if k.startswith("lurewatch/") or k in ("response_received_count", "finish_reason",
-                                                       "item_scraped_count")
-                or k.startswith("spider_exceptions/")}
+        keep = {
+            k: v
+            for k, v in stats.items()
+            if k.startswith("lurewatch/")
+            or k in ("response_received_count", "finish_reason", "item_scraped_count")
+            or k.startswith("spider_exceptions/")
+        }
         try:
             leave(self.client, self.frontier, self.worker, keep)
         except Exception:

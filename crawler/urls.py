@@ -10,8 +10,21 @@ from w3lib.url import canonicalize_url
 
 # Query parameters boards commonly use for the post id (gnuboard wr_id, XE
 # document_srl, generic no/idx/seq...). When one is present it is the site's id.
-_ID_PARAMS = ("wr_id", "document_srl", "article_id", "articleid", "job_id", "jobid",
-              "post_id", "postid", "idx", "seq", "no", "num", "id")
+_ID_PARAMS = (
+    "wr_id",
+    "document_srl",
+    "article_id",
+    "articleid",
+    "job_id",
+    "jobid",
+    "post_id",
+    "postid",
+    "idx",
+    "seq",
+    "no",
+    "num",
+    "id",
+)
 # The board or table a post id belongs to, so ids of different boards never collide.
 _SCOPE_PARAMS = ("bo_table", "mid", "board", "table", "bbs", "code")
 _NUMERIC_SEGMENT = re.compile(r"(?:^|[-_/])(\d{3,})(?:\.html?)?$")

@@ -26,7 +26,7 @@ from store.listing import QueueRow
 from store.queue import claim, decide, decide_campaign, expire_leases, get_item, release
 from store.schema import ReviewEvent
 
-MEMBERS_SHOWN = 12   # campaign members listed on an ad's page (the campaign page lists all)
+MEMBERS_SHOWN = 12  # campaign members listed on an ad's page (the campaign page lists all)
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,21 @@ def open_item(session: Session, item_id: int, now: datetime) -> ItemPage:
     if not rows:
         raise NotFoundError(f"review item {item_id} does not exist")
     row = rows[0]
-    text = ad_text({"title": row.title, "company": row.company, "location": row.location,
-                    "salary": row.salary, "description": row.description})
+    text = ad_text(
+        {
+            "title": row.title,
+            "company": row.company,
+            "location": row.location,
+            "salary": row.salary,
+            "description": row.description,
+        }
+    )
     pay = best_pay(parse_pay(normalize(row.salary).text)) if row.salary.strip() else None
     members = campaign_members(session, row.campaign_id)[:MEMBERS_SHOWN] if row.campaign_id else []
     previous, nxt = neighbours(session, row)
-    return ItemPage(row, text, evidence_segments(text, row.reasons), pay, history(session, item_id),
-                    members, previous, nxt)
+    return ItemPage(
+        row, text, evidence_segments(text, row.reasons), pay, history(session, item_id), members, previous, nxt
+    )
 
 
 def item_for_ad(session: Session, ad_id: int) -> int:
@@ -92,22 +100,21 @@ def release_this(session: Session, item_id: int, analyst: str, lead: bool, now: 
         release_any(session, item_id, analyst, now)
         return f"Item {item_id} released (it was claimed by {holder})."
     if item.status == "in_review" and item.assignee != analyst:
-        raise ReviewError(f"review item {item_id} is claimed by {item.assignee}; only they or a lead "
-                          f"can release it")
+        raise ReviewError(f"review item {item_id} is claimed by {item.assignee}; only they or a lead can release it")
     release(session, item_id, analyst, now)
     return f"Item {item_id} released."
 
 
-def decide_this(session: Session, item_id: int, decision: str, analyst: str, now: datetime,
-                note: str | None) -> str:
+def decide_this(session: Session, item_id: int, decision: str, analyst: str, now: datetime, note: str | None) -> str:
     """Decide one item under the analyst's own claim; the CLI's rules hold. Returns the new status."""
     expire_leases(session, now)
     require_own_lease(get_item(session, item_id), analyst, now)
     return decide(session, item_id, decision, analyst, now, note).status
 
 
-def decide_campaign_of(session: Session, campaign_id: int, decision: str, analyst: str, now: datetime,
-                       note: str | None) -> dict[str, int]:
+def decide_campaign_of(
+    session: Session, campaign_id: int, decision: str, analyst: str, now: datetime, note: str | None
+) -> dict[str, int]:
     """Decide every ad of a campaign not yet judged scam or legit (as ``review decide --campaign``)."""
     expire_leases(session, now)
     return decide_campaign(session, campaign_id, decision, analyst, now, note)

@@ -23,18 +23,19 @@ def crawl_sources(counts: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return dict(crawl.get("sources") or {})
 
 
-def health_alarms(current: Mapping[str, Mapping[str, Any]],
-                  history: Sequence[Mapping[str, Mapping[str, Any]]],
-                  limits: HealthConfig) -> list[str]:
+def health_alarms(
+    current: Mapping[str, Mapping[str, Any]], history: Sequence[Mapping[str, Mapping[str, Any]]], limits: HealthConfig
+) -> list[str]:
     """Alarms for tonight's per-source crawl rows, given earlier runs' rows (newest first)."""
     alarms: list[str] = []
     for name, row in sorted(current.items()):
         pages, errors = int(row.get("pages") or 0), int(row.get("errors") or 0)
         if pages + errors and errors / (pages + errors) > limits.max_error_rate:
-            alarms.append(f"{name}: error rate {errors / (pages + errors):.0%} "
-                          f"({errors} errors, {pages} pages) is above {limits.max_error_rate:.0%}")
-        past = [_ads(run[name]) for run in history if name in run][:limits.history_runs]
+            alarms.append(
+                f"{name}: error rate {errors / (pages + errors):.0%} "
+                f"({errors} errors, {pages} pages) is above {limits.max_error_rate:.0%}"
+            )
+        past = [_ads(run[name]) for run in history if name in run][: limits.history_runs]
         if _ads(row) == 0 and past and median(past) >= limits.min_usual_ads:
-            alarms.append(f"{name}: 0 ads tonight, usually {median(past):g} "
-                          f"(median of the last {len(past)} runs)")
+            alarms.append(f"{name}: 0 ads tonight, usually {median(past):g} (median of the last {len(past)} runs)")
     return alarms

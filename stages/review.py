@@ -1,8 +1,9 @@
-"""The review queue for terminal users: who the analyst is, and readable text.
+"""The review queue from a terminal: list, show, claim, release, decide, import decisions.
 
-Scraped text goes to a terminal here, so control characters (ANSI escapes
-could rewrite the screen or fake output) are stripped before printing, and
-nothing is ever rendered as HTML.
+Each action is one transaction on the configured database, as the analyst named by
+--analyst, $LUREWATCH_ANALYST or the OS user. Scraped text goes to a terminal here,
+so control characters (ANSI escapes could rewrite the screen or fake output) are
+stripped before printing, and nothing is ever rendered as HTML.
 """
 
 from __future__ import annotations
@@ -11,11 +12,25 @@ import getpass
 import os
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from store.exports import contacts_text, reason_text
-from store.listing import QueueRow
+from classifier import registry
+from classifier.card import threshold_for
+from config import Config
+from core.reasons import reason_text
+from stages.common import database, utcnow
+from store.campaigns import campaign_of
+from store.decisions import ImportResult, import_decisions
+from store.errors import ImportValidationError, NotFoundError, ReviewError
+from store.exports import contacts_text
+from store.listing import QueueFilter, QueueRow, collapse_campaigns, list_items, spread_uncertain
+from store.queue import claim, decide, decide_campaign, expire_leases, get_item, item_events, release
 from store.schema import ReviewEvent
+
+Listed = list[tuple[QueueRow, int]]  # a row and how many of its campaign's items it stands for
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 MARK_OPEN, MARK_CLOSE = "»", "«"
@@ -66,17 +81,21 @@ def _campaign(row: QueueRow, listed: int | None = None) -> str:
     return text + (" scam" if row.campaign_scam else "")
 
 
-def format_list(rows: Sequence[tuple[QueueRow, int]]) -> str:
+def format_list(rows: Sequence[tuple[QueueRow, int]], empty: str = "no review items match") -> str:
     """The queue as a table; a campaign shows once with its size."""
     if not rows:
-        return "no review items match"
-    lines = [f"{'ID':>6}  {'SCORE':>5}  {'BAND':<6}  {'STATUS':<10}  {fit('CAMPAIGN', 20)}  "
-             f"{fit('SOURCE', 14)}  {'CC':<3} TITLE"]
+        return empty
+    lines = [
+        f"{'ID':>6}  {'SCORE':>5}  {'BAND':<6}  {'STATUS':<10}  {fit('CAMPAIGN', 20)}  "
+        f"{fit('SOURCE', 14)}  {'CC':<3} TITLE"
+    ]
     for row, listed in rows:
         score = f"{row.score:.2f}" if row.score is not None else "-"
-        lines.append(f"{row.review_id:>6}  {score:>5}  {row.band:<6}  {row.status:<10}  "
-                     f"{fit(_campaign(row, listed), 20)}  {fit(row.source, 14)}  "
-                     f"{fit(row.country, 3)} {fit(row.title, 60).rstrip()}")
+        lines.append(
+            f"{row.review_id:>6}  {score:>5}  {row.band:<6}  {row.status:<10}  "
+            f"{fit(_campaign(row, listed), 20)}  {fit(row.source, 14)}  "
+            f"{fit(row.country, 3)} {fit(row.title, 60).rstrip()}"
+        )
     return "\n".join(lines)
 
 
@@ -91,8 +110,9 @@ def mark_evidence(text: str, evidence: Sequence[str], ansi: bool = False) -> str
     return pattern.sub(lambda m: f"{opening}{m.group(0)}{closing}", text)
 
 
-def format_show(row: QueueRow, events: Sequence[ReviewEvent], ansi: bool = False) -> str:
+def format_show(view: ItemView, ansi: bool = False) -> str:
     """One item in full: the ad, its reasons, the evidence marked in the text, its history."""
+    row, events = view.row, view.events
     evidence = [str(r.get("evidence") or "") for r in row.reasons if isinstance(r, dict)]
     score = f"{row.score:.2f}" if row.score is not None else "not scored"
     lines = [
@@ -111,13 +131,121 @@ def format_show(row: QueueRow, events: Sequence[ReviewEvent], ansi: bool = False
     if contacts:
         lines.append("contacts " + clean(contacts).replace("\n", "\n         "))
     if row.decided_by:
-        lines.append(f"decided  {row.status} by {clean(row.decided_by)}"
-                     + (f": {clean(row.note)}" if row.note else ""))
+        lines.append(f"decided  {row.status} by {clean(row.decided_by)}" + (f": {clean(row.note)}" if row.note else ""))
     lines.append("reasons")
     lines += [f"  - {clean(reason_text(r))}" for r in row.reasons if isinstance(r, dict)] or ["  (none)"]
     lines += ["", mark_evidence(row.description, evidence, ansi), "", "history"]
     for e in events:
         note = f": {clean(e.note)}" if e.note else ""
-        lines.append(f"  {e.at.isoformat(timespec='minutes')} {clean(e.actor)} "
-                     f"{e.old_status or '-'} -> {e.new_status}{note}")
+        lines.append(
+            f"  {e.at.isoformat(timespec='minutes')} {clean(e.actor)} {e.old_status or '-'} -> {e.new_status}{note}"
+        )
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ actions
+
+
+def scoring_threshold(config: Config) -> float:
+    """The threshold the queue was scored at: scoring.threshold, else the scoring model's card."""
+    version = config.scoring.model
+    if config.scoring.threshold is None and version == "current":
+        version = registry.current_version(config.models.dir)
+    card = registry.read_card(config.models.dir, version) if config.scoring.threshold is None else {}
+    return threshold_for(card, config.scoring.threshold)
+
+
+def list_queue(
+    config: Config, filters: QueueFilter, *, all_items: bool = False, limit: int = 200, uncertain: int | None = None
+) -> Listed:
+    """The queue, one row per campaign (or per item); with ``uncertain``, the N items the
+    model is least sure about, spread across campaigns."""
+    with database(config) as factory, factory.begin() as session:
+        expire_leases(session, utcnow())
+        if uncertain is not None:
+            rows = spread_uncertain(list_items(session, filters), scoring_threshold(config), uncertain)
+            return [(r, 1) for r in rows]
+        rows = list_items(session, filters, limit=limit)
+        return [(r, 1) for r in rows] if all_items else collapse_campaigns(rows)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One review item in full, and its history."""
+
+    row: QueueRow
+    events: list[ReviewEvent]
+
+
+def show_item(config: Config, item_id: int) -> ItemView:
+    """The ad, reasons and history of one review item."""
+    with database(config) as factory, factory.begin() as session:
+        rows = list_items(session, QueueFilter(statuses=None), item_ids=[item_id])
+        if not rows:
+            raise NotFoundError(f"review item {item_id} does not exist")
+        return ItemView(rows[0], item_events(session, item_id))
+
+
+def claim_items(config: Config, n: int, minutes: int, analyst: str | None = None) -> Listed:
+    """Lease the N highest-priority pending items to the analyst; the items claimed."""
+    who, now = analyst_name(analyst), utcnow()
+    with database(config) as factory, factory.begin() as session:
+        ids = claim(session, who, n, now, timedelta(minutes=minutes))
+        return [(r, 1) for r in list_items(session, QueueFilter(statuses=None), item_ids=ids)]
+
+
+def release_item(config: Config, item_id: int, analyst: str | None = None) -> str:
+    """Give a claimed item back to the pool."""
+    with database(config) as factory, factory.begin() as session:
+        release(session, item_id, analyst_name(analyst), utcnow())
+    return f"review item {item_id} released"
+
+
+def decide_item(
+    config: Config,
+    item_id: int,
+    decision: str,
+    *,
+    note: str | None = None,
+    campaign: bool = False,
+    analyst: str | None = None,
+) -> str:
+    """Record a decision on one item, or (``campaign``) on every ad of its campaign."""
+    who, now = analyst_name(analyst), utcnow()
+    with database(config) as factory, factory.begin() as session:
+        if not campaign:
+            item = decide(session, item_id, decision, who, now, note)
+            return f"review item {item_id}: {item.status} (by {item.decided_by})"
+        campaign_id = campaign_of(session, get_item(session, item_id).ad_id)
+        if campaign_id is None:
+            raise ReviewError(f"review item {item_id} is not part of a campaign")
+        counts = decide_campaign(session, campaign_id, decision, who, now, note)
+    return f"campaign {campaign_id}: {counts['decided']} ad(s) decided, {counts['kept']} earlier decision(s) kept"
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What importing a filled-in export did, and as whom."""
+
+    analyst: str
+    result: ImportResult
+
+
+def import_file(config: Config, path: Path, analyst: str | None = None) -> Imported:
+    """Apply the decisions typed into an export (CSV or XLSX), all or nothing."""
+    who = analyst_name(analyst)
+    with database(config) as factory:
+        try:
+            with factory.begin() as session:
+                return Imported(who, import_decisions(session, Path(path), who, utcnow()))
+        except ImportValidationError as exc:
+            summary = f"{len(exc.errors)} problem(s) in {Path(path).name}; nothing was applied"
+            raise ImportValidationError(exc.errors, summary) from None
+
+
+def format_import(imported: Imported) -> str:
+    """One line: how many decisions were recorded, unchanged, left blank."""
+    r = imported.result
+    return (
+        f"{r.applied} decision(s) recorded as {imported.analyst}, {r.unchanged} unchanged, {r.blank} row(s) left blank"
+    )

@@ -17,12 +17,13 @@ from typing import Any, Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
-from stages.common import StageResult, engine_of, utcnow
-from stages.crawl import LIMITS, crawl_stage
+from core.files import atomic_write
+from stages.common import StageResult, database, engine_of, utcnow
+from stages.crawl import crawl_stage
+from stages.crawling import LIMITS
 from stages.export import export_nightly
 from stages.health import crawl_sources, health_alarms
 from stages.score import score_stage
-from store.files import atomic_write
 from store.lock import run_lock
 from store.runs import finish_run, mark_interrupted, recent_runs, start_run
 
@@ -56,9 +57,12 @@ class RunResult:
         return (self.finished_at - self.started_at).total_seconds()
 
 
-def run_nightly(config: Config, factory: sessionmaker[Session],
-                stages: list[tuple[str, Stage]] | None = None,
-                clock: Callable[[], datetime] = utcnow) -> RunResult:
+def run_nightly(
+    config: Config,
+    factory: sessionmaker[Session],
+    stages: list[tuple[str, Stage]] | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> RunResult:
     """Run the stages in order under the run lock, recording the run.
 
     LockHeldError at once when another run holds the lock; whatever stops a
@@ -68,8 +72,15 @@ def run_nightly(config: Config, factory: sessionmaker[Session],
         return _run_locked(config, factory, STAGES if stages is None else stages, clock)
 
 
-def _run_locked(config: Config, factory: sessionmaker[Session],
-                stages: list[tuple[str, Stage]], clock: Callable[[], datetime]) -> RunResult:
+def nightly(config: Config) -> RunResult:
+    """`pipeline.py run`: the nightly job on the configured database."""
+    with database(config) as factory:
+        return run_nightly(config, factory)
+
+
+def _run_locked(
+    config: Config, factory: sessionmaker[Session], stages: list[tuple[str, Stage]], clock: Callable[[], datetime]
+) -> RunResult:
     started = clock()
     with factory.begin() as session:
         for stale in mark_interrupted(session, started):
@@ -87,15 +98,17 @@ def _run_locked(config: Config, factory: sessionmaker[Session],
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         with factory.begin() as session:
-            finish_run(session, run_id, status, _counts(results), clock(),
-                       error=f"{type(exc).__name__}: {exc}"[:2000])
+            finish_run(session, run_id, status, _counts(results), clock(), error=f"{type(exc).__name__}: {exc}"[:2000])
         log.error("run %d %s", run_id, status)
         raise
     status = "partial" if any(r.partial for r in results) else "ok"
     counts = _counts(results)
     with factory() as session:
-        history = [crawl_sources(r.counts) for r in recent_runs(session, config.health.history_runs + 1)
-                   if r.id != run_id and r.status in ("ok", "partial")]
+        history = [
+            crawl_sources(r.counts)
+            for r in recent_runs(session, config.health.history_runs + 1)
+            if r.id != run_id and r.status in ("ok", "partial")
+        ]
     alarms = health_alarms(crawl_sources(counts), history, config.health)
     for alarm in alarms:
         log.warning("ALARM %s", alarm)
@@ -112,18 +125,20 @@ def _run_locked(config: Config, factory: sessionmaker[Session],
 def summary_dict(result: RunResult) -> dict[str, Any]:
     """The run summary as JSON-ready data (what the terminal shows, in full)."""
     return {
-        "run_id": result.run_id, "status": result.status,
-        "started_at": result.started_at.isoformat(), "finished_at": result.finished_at.isoformat(),
+        "run_id": result.run_id,
+        "status": result.status,
+        "started_at": result.started_at.isoformat(),
+        "finished_at": result.finished_at.isoformat(),
         "duration_seconds": round(result.duration_seconds, 3),
-        "stages": [asdict(stage) for stage in result.stages], "alarms": result.alarms,
+        "stages": [asdict(stage) for stage in result.stages],
+        "alarms": result.alarms,
     }
 
 
 def write_summary(result: RunResult, folder: Path) -> Path:
     """Write the summary as JSON beside the night's exports, atomically."""
     path = folder / f"run-{result.started_at:%Y-%m-%d}-{result.run_id}.json"
-    atomic_write(path, lambda fh: json.dump(summary_dict(result), fh, ensure_ascii=False,
-                                            indent=2, default=str))
+    atomic_write(path, lambda fh: json.dump(summary_dict(result), fh, ensure_ascii=False, indent=2, default=str))
     return path
 
 
@@ -137,11 +152,11 @@ def format_summary(result: RunResult) -> str:
     if not result.stages:
         lines.append("no stages to run yet (nothing is crawled, scored or exported)")
     for stage in result.stages:
-        counts = ", ".join(f"{k} {v}" for k, v in stage.counts.items()
-                           if not isinstance(v, (dict, list)))
+        counts = ", ".join(f"{k} {v}" for k, v in stage.counts.items() if not isinstance(v, (dict, list)))
         lines.append(f"  {stage.name}: {counts or 'done'}{' (partial)' if stage.partial else ''}")
-        lines.extend(f"    {name}: {_source_line(row)}"
-                     for name, row in sorted((stage.counts.get("sources") or {}).items()))
+        lines.extend(
+            f"    {name}: {_source_line(row)}" for name, row in sorted((stage.counts.get("sources") or {}).items())
+        )
         lines.extend(f"    wrote {path}" for path in stage.counts.get("files") or [])
     lines.extend(f"ALARM {alarm}" for alarm in result.alarms)
     if result.summary_path:
@@ -152,5 +167,8 @@ def format_summary(result: RunResult) -> str:
 def _source_line(row: Any) -> str:
     keys = ("pages", "new", "updated", "unchanged", "dropped", "errors")
     stopped = LIMITS.get(row.get("finish_reason", ""))
-    return (", ".join(f"{k} {row.get(k, 0)}" for k in keys) + (" FAILED" if row.get("failed") else "")
-            + (f" (stopped at {stopped})" if stopped and not row.get("failed") else ""))
+    return (
+        ", ".join(f"{k} {row.get(k, 0)}" for k in keys)
+        + (" FAILED" if row.get("failed") else "")
+        + (f" (stopped at {stopped})" if stopped and not row.get("failed") else "")
+    )

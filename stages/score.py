@@ -15,17 +15,24 @@ import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
+from classifier.card import threshold_for
 from classifier.registry import load_model
 from classifier.scoring import score_frame
 from config import Config
-from stages.common import StageResult, utcnow
+from stages.common import StageResult, database, utcnow
 from store.scores import ScoreRow, ads_to_score, record_scores
 
 log = logging.getLogger(__name__)
 
 
-def score_ads(config: Config, factory: sessionmaker[Session], *, rescore: bool = False,
-              clock: Callable = utcnow, progress: bool | None = None) -> StageResult:
+def score_ads(
+    config: Config,
+    factory: sessionmaker[Session],
+    *,
+    rescore: bool = False,
+    clock: Callable = utcnow,
+    progress: bool | None = None,
+) -> StageResult:
     """Score ads with the configured model and enqueue the flagged ones.
 
     Decided review items keep their decisions; pending ones get new priorities.
@@ -33,27 +40,58 @@ def score_ads(config: Config, factory: sessionmaker[Session], *, rescore: bool =
     """
     pipeline, card = load_model(config.models.dir, config.scoring.model)
     version = card["version"]
-    threshold = config.scoring.threshold if config.scoring.threshold is not None else card["threshold"]
+    threshold = threshold_for(card, config.scoring.threshold)
     totals: Counter[str] = Counter()
     show = sys.stderr.isatty() if progress is None else progress
     with factory() as session, tqdm(desc="scoring", unit="ad", disable=not show, leave=False) as bar:
         for batch in ads_to_score(session, version, rescore, config.scoring.batch_size):
             frame = pd.DataFrame(batch).set_index("ad_id")
             scored = score_frame(pipeline, frame, threshold)
-            rows = [ScoreRow(int(ad_id), float(r.score), str(r.band), bool(r.flagged), list(r.reasons))
-                    for ad_id, r in zip(scored.index, scored.itertuples(index=False))]
+            rows = [
+                ScoreRow(int(ad_id), float(r.score), str(r.band), bool(r.flagged), list(r.reasons))
+                for ad_id, r in zip(scored.index, scored.itertuples(index=False))
+            ]
             counts = record_scores(session, version, rows, clock())
             session.commit()  # each batch is durable on its own (resumable runs)
             totals.update(counts.as_dict())
             totals["flagged"] += sum(r.flagged for r in rows)
             bar.update(len(rows))
-    log.info("scored %d ad(s) with model %s (threshold %.3f): %d flagged, %d newly queued",
-             totals["scored"], version, threshold, totals["flagged"], totals["queued"])
-    return StageResult("score", {"model": version, "threshold": round(float(threshold), 4),
-                                 "scored": totals["scored"], "flagged": totals["flagged"],
-                                 **{k: v for k, v in totals.items() if k not in ("scored", "flagged")}})
+    log.info(
+        "scored %d ad(s) with model %s (threshold %.3f): %d flagged, %d newly queued",
+        totals["scored"],
+        version,
+        threshold,
+        totals["flagged"],
+        totals["queued"],
+    )
+    return StageResult(
+        "score",
+        {
+            "model": version,
+            "threshold": round(float(threshold), 4),
+            "scored": totals["scored"],
+            "flagged": totals["flagged"],
+            **{k: v for k, v in totals.items() if k not in ("scored", "flagged")},
+        },
+    )
 
 
 def score_stage(config: Config, factory: sessionmaker[Session], run_id: int) -> StageResult:
     """The nightly run's scoring: new ads only."""
     return score_ads(config, factory)
+
+
+def score_command(config: Config, rescore: bool = False) -> StageResult:
+    """`pipeline.py score`: score on the configured database."""
+    with database(config) as factory:
+        return score_ads(config, factory, rescore=rescore)
+
+
+def format_score(result: StageResult) -> str:
+    """One line: the model, its threshold and what scoring did to the queue."""
+    c = result.counts
+    return (
+        f"scored {c['scored']} ad(s) with model {c['model']} (threshold {c['threshold']}): "
+        f"{c['flagged']} flagged, {c['queued']} newly queued, "
+        f"{c['reprioritised']} re-prioritised, {c['kept_decided']} decided items kept"
+    )

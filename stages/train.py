@@ -1,15 +1,25 @@
-"""The train stage: retrain from seed + files + shared data + analysts' decisions, compare
-with the current model on the same held-out rows, promote (or not), rescore the queue.
+"""The train stage: the one way every model is trained, the shipped one included.
 
-The held-out rows are whole groups (campaign, near-duplicate cluster, seed variant,
-employer) that the new model never sees: it is fitted, and its threshold chosen by
-grouped cross-validation, on the training part only. The saved artefact is that model,
-so the held-out figures in its card are honest figures for what gets promoted.
+Data, in this order (a later source's label wins for the same text, see
+classifier.trainset): the seed set (``training.seed_dir``), every entry of
+``training.extra_data`` (data folders and labelled files; a missing entry is
+reported and skipped), the ``--data`` files, and every review item decided scam or
+legit (unless ``decisions`` is off: then the database is not read at all).
+
+By default whole groups (campaign, near-duplicate cluster, seed variant, employer)
+are held out: the new model is fitted, and its threshold chosen by grouped
+cross-validation, on the rest only, and it is compared with the current model on
+the held-out rows, so the figures in its card are honest figures for what gets
+promoted. With ``all_rows`` every row is fitted and nothing is compared (the
+shipped model: ``python pipeline.py train --all-rows --no-decisions --promote``);
+its threshold still comes from grouped out-of-fold scores.
 """
+
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,25 +27,56 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy.orm import Session, sessionmaker
 
-from classifier import datasets, evaluation, registry
+from classifier import datasets, evaluation, registry, trainset
+from classifier.card import build_card
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold
 from classifier.retrain import (
-    PROMOTION_TOLERANCE, HoldoutSplit, NotPromoted, content_key, decision_frame, format_comparison, holdout_split, model_summary,
+    PROMOTION_TOLERANCE,
+    HoldoutSplit,
+    format_comparison,
+    holdout_split,
+    model_summary,
     promotion_verdict,
 )
 from config import Config
-from stages.classify import _counts, _extra_rows
-from stages.common import utcnow
-from stages.score import score_ads
-from store.training import decided_rows, note_crossings, undecided_flags
+from core.files import atomic_write_text
+from stages.common import database
+from stages.models import Promotion, format_promotion, promote
+from store.training import decided_rows
 
 log = logging.getLogger(__name__)
 
 REPORT_JSON = "heldout.json"
 REPORT_PNG = "heldout_pr.png"
-TRAIN_COMMAND = "python pipeline.py train"
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """What `pipeline.py train` was asked to do."""
+
+    data: tuple[Path, ...] = ()  # more labelled files, for this training only
+    eval: tuple[Path, ...] = ()  # labelled files to compare on instead of a held-out split
+    all_rows: bool = False  # fit every row; no comparison
+    decisions: bool = True  # read the analysts' decisions from the database
+    promote: bool = False
+    force: bool = False
+
+    def command(self) -> str:
+        """The command line that makes this model (recorded in its card)."""
+        flags = [f"--data {p}" for p in self.data] + [f"--eval {p}" for p in self.eval]
+        flags += [f for f, on in (("--all-rows", self.all_rows), ("--no-decisions", not self.decisions)) if on]
+        flags += [f for f, on in (("--promote", self.promote), ("--force", self.force)) if on]
+        return " ".join(["python pipeline.py train", *flags])
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One source of training rows, as the training summary lists it."""
+
+    name: str
+    rows: int
+    note: str = ""
 
 
 @dataclass
@@ -45,20 +86,82 @@ class TrainOutcome:
     version: str
     card: dict
     current_version: str | None
-    new: dict
+    new: dict | None
     current: dict | None
     promote_ok: bool
     reason: str
-    table: str
-    fitted_rows: np.ndarray = field(repr=False)   # positions in the training frame used for fitting
+    table: str | None
+    fitted_rows: np.ndarray = field(repr=False)  # positions in the training frame used for fitting
     heldout_rows: np.ndarray = field(repr=False)  # positions kept out for the comparison
     decisions: int = 0
+    sources: list[DataSource] = field(default_factory=list)
 
 
-def read_decisions(factory: sessionmaker[Session]) -> list[dict]:
-    """Decided (scam/legit) review items from the database."""
-    with factory() as session:
+@dataclass
+class TrainReport:
+    """What `pipeline.py train` did: the model, and its promotion or why it was refused."""
+
+    outcome: TrainOutcome
+    folder: Path
+    promotion: Promotion | None = None
+    refused: str | None = None
+
+
+def read_decisions(config: Config) -> list[dict]:
+    """Decided (scam/legit) review items from the configured database."""
+    with database(config) as factory, factory() as session:
         return decided_rows(session)
+
+
+def _name(config: Config, path: Path) -> str:
+    """A path as the config names it: relative to the config's folder when it can be."""
+    return os.path.relpath(path, config.base_dir) if path.is_absolute() else str(path)
+
+
+def gather(
+    config: Config, data_paths: Sequence[Path] = (), decisions: Sequence[dict] | None = None
+) -> tuple[list[pd.DataFrame], list[DataSource]]:
+    """The training rows of every source, in order, and what each brought.
+
+    ``decisions`` None means they were not read (--no-decisions), which the summary says.
+    """
+    parts = [datasets.load_seed(config.training.seed_dir)]
+    sources = [DataSource(f"seed: {_name(config, config.training.seed_dir)}", len(parts[0]))]
+    for path in config.training.extra_data:
+        if not path.exists():
+            log.warning("training.extra_data: %s does not exist; skipped", path)
+            sources.append(DataSource(_name(config, path), 0, "missing: skipped"))
+            continue
+        parts.append(datasets.load_extra(path))
+        sources.append(DataSource(_name(config, path), len(parts[-1]), "" if len(parts[-1]) else "no usable rows"))
+    for path in data_paths:
+        parts.append(datasets.load_labelled_file(path))
+        sources.append(DataSource(f"{path} (--data)", len(parts[-1])))
+    parts.append(datasets.decision_frame(decisions or []))
+    note = "not read: --no-decisions" if decisions is None else ""
+    sources.append(DataSource("analysts' decisions", len(parts[-1]), note))
+    return parts, sources
+
+
+def _fixed_split(df: pd.DataFrame, eval_paths: Sequence[Path]) -> tuple[pd.DataFrame, HoldoutSplit]:
+    """Training frame + labelled evaluation files as the held-out part; training rows with
+    the same text as an evaluation row are dropped, so the model never fits on them."""
+    gold = pd.concat([datasets.load_labelled_file(p) for p in eval_paths], ignore_index=True)
+    gold["gid"] = -1
+    keys = set(gold.apply(trainset.content_key, axis=1))
+    df = df[~df.apply(trainset.content_key, axis=1).isin(keys).to_numpy()]
+    both = pd.concat([df, gold[df.columns]], ignore_index=True)
+    n = len(df)
+    return both, HoldoutSplit(np.arange(n), np.arange(n, len(both)))
+
+
+def _split(config: Config, df: pd.DataFrame, eval_paths: Sequence[Path], all_rows: bool, seed: int):
+    if all_rows:
+        return df, HoldoutSplit(np.arange(len(df)), np.arange(0))
+    if eval_paths:
+        return _fixed_split(df, eval_paths)
+    y, gid = df["label"].to_numpy().astype(int), df["gid"].to_numpy()
+    return df, holdout_split(y, gid, config.training.holdout_fraction, seed)
 
 
 def _current(models_dir: Path) -> tuple[object, str | None]:
@@ -77,235 +180,210 @@ def _current(models_dir: Path) -> tuple[object, str | None]:
         return None, str(exc)
 
 
-def _fixed_split(df: pd.DataFrame, eval_paths: Sequence[Path]) -> tuple[pd.DataFrame, HoldoutSplit]:
-    """Training frame + labelled evaluation files as the held-out part; training rows with
-    the same text as an evaluation row are dropped, so the model never fits on them."""
-    gold = _extra_rows(eval_paths)
-    gold["gid"] = -1
-    keys = set(gold.apply(content_key, axis=1))
-    df = df[~df.apply(content_key, axis=1).isin(keys).to_numpy()]
-    both = pd.concat([df, gold[df.columns]], ignore_index=True)
-    n = len(df)
-    return both, HoldoutSplit(np.arange(n), np.arange(n, len(both)))
-
-
-def train_candidate(config: Config, decisions: Sequence[dict] = (), extra_paths: Sequence[Path] = (),
-                    *, eval_paths: Sequence[Path] = (), progress: bool | None = None,
-                    params: dict | None = None) -> TrainOutcome:
-    """Train a new model, evaluate it and the current one on the same held-out rows, save it
-    with a JSON report and a PR-curve PNG in its folder. Never promotes.
-
-    Held-out rows: a grouped split of the training data, or, with ``eval_paths``, those
-    labelled files (a fixed gold set keeps comparisons stable across retrains, and stays
-    trustworthy when the training labels are not).
-    """
-    show = sys.stderr.isatty() if progress is None else progress
-    params = {**DEFAULT_PARAMS, **(params or {})}
-    tr = config.training
-    extra = pd.concat([f for f in (_extra_rows(extra_paths), decision_frame(decisions)) if len(f)],
-                      ignore_index=True) if (extra_paths or decisions) else None
-    df = datasets.training_frame(tr.seed_dir, tr.extra_data_dir, extra, dedupe=True)
-    y = df["label"].to_numpy().astype(int)
-    gid = df["gid"].to_numpy()
-    if eval_paths:
-        df, split = _fixed_split(df, eval_paths)
-        y, gid = df["label"].to_numpy().astype(int), df["gid"].to_numpy()
-    else:
-        split = holdout_split(y, gid, tr.holdout_fraction, params["random_state"])
-    train, test = df.iloc[split.train], df.iloc[split.test]
-    fit = fit_with_threshold(build_pipeline(**params), train, y[split.train], gid[split.train],
-                             target_recall=tr.target_recall, n_splits=tr.n_splits,
-                             random_state=params["random_state"],
-                             sample_weight=train["weight"].to_numpy(float), progress=show)
-    y_test = y[split.test]
+def _compare(config: Config, fit, test: pd.DataFrame) -> dict:
+    """The new and the current model on the held-out rows, and the verdict."""
+    y = test["label"].to_numpy().astype(int)
+    max_fpr = config.training.max_false_positive_rate
     new_scores = fit.pipeline.predict_proba(test)[:, 1]
-    new = model_summary(y_test, new_scores, fit.threshold, tr.max_false_positive_rate)
-    cur, cur_problem = _current(config.models.dir)
+    new = model_summary(y, new_scores, fit.threshold, max_fpr)
+    cur, problem = _current(config.models.dir)
     cur_version = cur_sum = cur_scores = None
     if cur is not None:
         cur_pipe, cur_card = cur
         cur_version = cur_card["version"]
         cur_scores = cur_pipe.predict_proba(test)[:, 1]
-        cur_sum = model_summary(y_test, cur_scores, float(cur_card["threshold"]), tr.max_false_positive_rate)
+        cur_sum = model_summary(y, cur_scores, float(cur_card["threshold"]), max_fpr)
     ok, reason = promotion_verdict(new, cur_sum)
-    if cur_problem:
-        reason = f"{reason} (the current model cannot be loaded: {cur_problem})"
-    full = ~df["short"].to_numpy(bool)
-    card = {
-        "threshold": fit.threshold, "target_recall": tr.target_recall, "parameters": params,
-        "cv": {"scheme": f"StratifiedGroupKFold({fit.cv_metrics['n_splits']}) on the training part only; "
-                         "groups = campaign / seed variant / source article / employer merged with MinHash "
-                         "near-duplicate clusters", "all_texts": fit.cv_metrics},
-        "heldout": {"rows": int(len(split.test)), "fraction": None if eval_paths else tr.holdout_fraction,
-                    "files": [str(p) for p in eval_paths], "new": new,
-                    "current": cur_sum, "current_version": cur_version, "verdict": reason,
-                    "not_worse": ok, "tolerance": PROMOTION_TOLERANCE},
-        "training": {"rows": int(len(df)), "fitted_rows": int(len(split.train)),
-                     "data_sha256": datasets.data_sha256(df), "decisions": int(len(decision_frame(decisions))),
-                     "per_language_class_full_ads": _counts(df[full]),
-                     "per_subset": {k: int(v) for k, v in df[full].groupby("subset").size().items()},
-                     "short_versions": int((~full).sum()),
-                     "shared_data_used": bool(df["subset"].isin(list(datasets.SHARED_CORPORA) + ["quoted"]).any())},
-        "command": TRAIN_COMMAND,
+    if problem:
+        reason = f"{reason} (the current model cannot be loaded: {problem})"
+    return {
+        "y": y,
+        "new_scores": new_scores,
+        "cur_scores": cur_scores,
+        "card": {
+            "rows": int(len(test)),
+            "new": new,
+            "current": cur_sum,
+            "current_version": cur_version,
+            "verdict": reason,
+            "not_worse": ok,
+            "tolerance": PROMOTION_TOLERANCE,
+        },
     }
-    analyser = fit.pipeline.named_steps["analyse"]
-    card.update(indicators_sha256=analyser.indicators_sha256_, gazetteer_sha256=analyser.gazetteer_sha256_)
+
+
+def train_candidate(
+    config: Config,
+    decisions: Sequence[dict] | None = (),
+    extra_paths: Sequence[Path] = (),
+    *,
+    eval_paths: Sequence[Path] = (),
+    all_rows: bool = False,
+    command: str = "python pipeline.py train",
+    progress: bool | None = None,
+    params: dict | None = None,
+) -> TrainOutcome:
+    """Train a new model and save it (never promotes).
+
+    Unless ``all_rows``, it and the current model are compared on the same held-out rows:
+    a grouped split of the training data, or, with ``eval_paths``, those labelled files (a
+    fixed gold set keeps comparisons stable across retrains, and stays trustworthy when the
+    training labels are not); heldout.json and heldout_pr.png go into its folder.
+    """
+    show = sys.stderr.isatty() if progress is None else progress
+    params = {**DEFAULT_PARAMS, **(params or {})}
+    parts, sources = gather(config, extra_paths, decisions)
+    df, split = _split(config, trainset.training_frame(parts), eval_paths, all_rows, params["random_state"])
+    train, test = df.iloc[split.train], df.iloc[split.test]
+    # The threshold must reach the target recall on what we actually score: full ads AND
+    # short texts (titles, opening lines, Telegram one-liners). Chosen on full ads only it
+    # sat at 0.71 and caught about half the short lures (the real lures that news reports
+    # and government warnings quote, docs/signals.md §2, are mostly fragments).
+    fit = fit_with_threshold(
+        build_pipeline(**params),
+        train,
+        train["label"].to_numpy().astype(int),
+        train["gid"].to_numpy(),
+        target_recall=config.training.target_recall,
+        n_splits=config.training.n_splits,
+        random_state=params["random_state"],
+        sample_weight=train["weight"].to_numpy(float),
+        progress=show,
+    )
+    compared = None if all_rows else _compare(config, fit, test)
+    heldout = None
+    if compared is not None:
+        heldout = {**compared["card"], "fraction": None if eval_paths else config.training.holdout_fraction}
+        heldout["files"] = [str(p) for p in eval_paths]
+    n_decisions = len(parts[-1])  # gather() puts the decisions last
+    card = build_card(
+        fit,
+        train,
+        df,
+        params=params,
+        target_recall=config.training.target_recall,
+        sources=[{"name": s.name, "rows": s.rows, **({"note": s.note} if s.note else {})} for s in sources],
+        decisions=n_decisions,
+        command=command,
+        heldout=heldout,
+    )
     version = registry.save_model(config.models.dir, fit.pipeline, card)
-    _write_report(config.models.dir / version, version, y_test, new_scores, new, cur_version, cur_scores,
-                  cur_sum, reason, df.iloc[split.test])
-    table = format_comparison(version, new, cur_version, cur_sum)
-    return TrainOutcome(version, registry.read_card(config.models.dir, version), cur_version, new, cur_sum,
-                        ok, reason, table, train.index.to_numpy(), test.index.to_numpy(),
-                        int(card["training"]["decisions"]))
+    if compared is None:
+        ok, reason, table = True, "not compared: --all-rows fits every row, none is held out", None
+    else:
+        c = compared["card"]
+        ok, reason = c["not_worse"], c["verdict"]
+        _write_report(config.models.dir / version, version, compared, test)
+        table = format_comparison(version, c["new"], c["current_version"], c["current"])
+    c = compared["card"] if compared else {}
+    return TrainOutcome(
+        version,
+        registry.read_card(config.models.dir, version),
+        c.get("current_version"),
+        c.get("new"),
+        c.get("current"),
+        ok,
+        reason,
+        table,
+        train.index.to_numpy(),
+        test.index.to_numpy(),
+        n_decisions,
+        sources,
+    )
 
 
-def _write_report(folder: Path, version: str, y: np.ndarray, new_scores: np.ndarray, new: dict,
-                  cur_version: str | None, cur_scores: np.ndarray | None, cur: dict | None, verdict: str,
-                  heldout: pd.DataFrame) -> None:
+def _write_report(folder: Path, version: str, compared: dict, heldout: pd.DataFrame) -> None:
     """heldout.json (both models' metrics and PR curves) and heldout_pr.png (both curves)."""
+    y, new_scores, cur_scores = compared["y"], compared["new_scores"], compared["cur_scores"]
+    c = compared["card"]
+    new, cur, cur_version = c["new"], c["current"], c["current_version"]
     curves = {f"new {version}": evaluation.pr_curve(y, new_scores)}
     points = {f"new {version}": (new["recall"], new["precision"])}
-    report = {"new_version": version, "current_version": cur_version, "verdict": verdict,
-              "rows": int(len(y)), "per_subset": {k: int(v) for k, v in heldout.groupby("subset").size().items()},
-              "new": {**new, "per_language": evaluation.report(y, new_scores, new["threshold"],
-                                                                heldout["language"])["per_language"]},
-              "current": cur}
+    per_language = evaluation.report(y, new_scores, new["threshold"], heldout["language"])["per_language"]
+    report = {
+        "new_version": version,
+        "current_version": cur_version,
+        "verdict": c["verdict"],
+        "rows": int(len(y)),
+        "per_subset": {k: int(v) for k, v in heldout.groupby("subset").size().items()},
+        "new": {**new, "per_language": per_language},
+        "current": cur,
+    }
     if cur_scores is not None and cur is not None:
         curves[f"current {cur_version}"] = evaluation.pr_curve(y, cur_scores)
         points[f"current {cur_version}"] = (cur["recall"], cur["precision"])
     report["pr_curves"] = curves
     evaluation.plot_pr_comparison(curves, points, folder / REPORT_PNG, f"held-out PR curves ({len(y)} ads)")
-    (folder / REPORT_JSON).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic_write_text(folder / REPORT_JSON, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 
-def check_promotion(outcome: TrainOutcome, force: bool) -> str:
-    """The HISTORY reason for promoting, or NotPromoted when the model is worse and not forced."""
-    if outcome.promote_ok:
-        return "train --promote"
-    if not force:
-        raise NotPromoted(f"not promoted: {outcome.reason}; model {outcome.version} kept "
-                          f"(`pipeline.py models promote {outcome.version}` or --force to use it anyway)")
-    return "train --promote --force"
+def train(config: Config, request: TrainRequest, *, progress: bool | None = None) -> TrainReport:
+    """`pipeline.py train`: train, save, and promote when asked and not worse (or forced)."""
+    decisions = read_decisions(config) if request.decisions else None
+    outcome = train_candidate(
+        config,
+        decisions,
+        request.data,
+        eval_paths=request.eval,
+        all_rows=request.all_rows,
+        command=request.command(),
+        progress=progress,
+    )
+    report = TrainReport(outcome, config.models.dir / outcome.version)
+    if not request.promote:
+        return report
+    if not (outcome.promote_ok or request.force):
+        v = outcome.version
+        report.refused = (
+            f"not promoted: {outcome.reason}; model {v} kept "
+            f"(`pipeline.py models promote {v}` or --force to use it anyway)"
+        )
+        return report
+    reason = "train --all-rows --promote" if request.all_rows else "train --promote"
+    report.promotion = promote(config, outcome.version, reason + ("" if outcome.promote_ok else " --force"))
+    return report
 
 
-@dataclass
-class RescoreCounts:
-    """What rescoring the queue after a promotion did."""
+def format_train(report: TrainReport) -> str:
+    """The training summary: data sources, the model, the comparison, the verdict, files."""
+    o = report.outcome
+    t = o.card["training"]
+    lines = ["training data:"]
+    width = max(len(s.name) for s in o.sources)
+    lines += [f"  {s.name:<{width}}  {s.rows:>6} rows" + (f"  ({s.note})" if s.note else "") for s in o.sources]
+    lines.append(
+        f"model {o.version}: {t['rows']} training rows ({o.decisions} analyst decisions), "
+        f"fitted on {t['fitted_rows']}, threshold {o.card['threshold']:.4f}"
+    )
+    if o.table:
+        lines += [o.table, f"verdict: {o.reason}"]
+        lines.append(f"report: {report.folder / REPORT_JSON}, PR curves: {report.folder / REPORT_PNG}")
+    else:
+        cv = o.card["cv"]["full_ads"]
 
-    scored: int = 0
-    entered: int = 0
-    left: int = 0
-    model: str = ""
-    skipped_reason: str | None = None
+        def fmt(v: float | None) -> str:
+            return "n/a" if v is None else f"{v:.3f}"
 
-
-def make_current(config: Config, version: str, reason: str) -> None:
-    """Point CURRENT at a version after loading it (hash and library checks): a tampered
-    or unloadable artefact never becomes current."""
-    registry.load_model(config.models.dir, version)
-    registry.set_current(config.models.dir, version, reason)
-
-
-def rescore_queue(config: Config, factory: sessionmaker[Session], *, progress: bool | None = None) -> RescoreCounts:
-    """Rescore every undecided ad with the (new) current model; decisions stay untouched.
-
-    Returns how many undecided items entered the flagged queue and how many left it
-    (those stay pending at their lower score, with an audit event; see store.training).
-    """
-    if config.scoring.model != "current":
-        return RescoreCounts(skipped_reason=f"scoring.model pins {config.scoring.model}: "
-                                            "the promoted model does not score the queue")
-    with factory() as session:
-        before = undecided_flags(session)
-    result = score_ads(config, factory, rescore=True, progress=progress)
-    version = result.counts["model"]
-    with factory.begin() as session:
-        after = undecided_flags(session, version)
-        entered, left = note_crossings(session, before, after, version, utcnow())
-    log.info("rescored %d ad(s) with %s: %d entered the queue, %d left it",
-             result.counts["scored"], version, entered, left)
-    return RescoreCounts(int(result.counts["scored"]), entered, left, version)
+        lines.append(
+            f"grouped-CV on full ads: recall {fmt(cv['recall'])}, FPR {fmt(cv['false_positive_rate'])}, "
+            f"PR-AUC {fmt(cv['pr_auc'])} ({o.reason})"
+        )
+    if report.promotion is not None:
+        lines.append(format_promotion(report.promotion))
+    return "\n".join(lines)
 
 
-def _metric(card: dict, *path: str) -> float | None:
-    node: object = card
-    for key in path:
-        node = node.get(key) if isinstance(node, dict) else None
-    return node if isinstance(node, (int, float)) else None
-
-
-@dataclass(frozen=True)
-class ModelSummary:
-    """One saved model version as `models list` and the desk show it."""
-
-    version: str
-    current: bool
-    created: str = "-"
-    rows: int | None = None
-    decisions: int | None = None
-    threshold: float | None = None
-    recall_at_fpr: float | None = None
-    pr_auc: float | None = None
-    heldout: bool = False             # figures from a held-out comparison, else grouped CV
-    error: str | None = None          # the card could not be read
-
-
-def model_summaries(models_dir: Path) -> list[ModelSummary]:
-    """Every saved version, oldest first, with its key figures.
-
-    Held-out metrics for models trained by `pipeline.py train`; grouped-CV figures
-    for older cards that have no held-out comparison.
-    """
-    try:
-        current = registry.current_version(models_dir)
-    except registry.ModelError:
-        current = None
-    out = []
-    for v in registry.list_versions(models_dir):
-        try:
-            card = registry.read_card(models_dir, v)
-        except registry.ModelError as exc:
-            out.append(ModelSummary(v, v == current, error=str(exc)))
-            continue
-        heldout = _metric(card, "heldout", "new", "pr_auc") is not None
-        pr_auc = _metric(card, "heldout", "new", "pr_auc") if heldout else \
-            _metric(card, "cv", "full_ads", "pr_auc") or _metric(card, "cv", "all_texts", "pr_auc")
-        rows, decided = _metric(card, "training", "rows"), _metric(card, "training", "decisions")
-        out.append(ModelSummary(v, v == current, str(card.get("created", "-")),
-                                None if rows is None else int(rows), None if decided is None else int(decided),
-                                _metric(card, "threshold"), _metric(card, "heldout", "new", "recall_at_max_fpr"),
-                                pr_auc, heldout))
-    return out
-
-
-def heldout_report(models_dir: Path, version: str) -> dict | None:
-    """The version's heldout.json (metrics and PR curves of the comparison), if it has one."""
-    path = models_dir / version / REPORT_JSON
-    if version not in registry.list_versions(models_dir) or not path.is_file():
+def heldout_report(config: Config, version: str) -> dict | None:
+    """A saved version's heldout.json (both models' metrics and PR curves), if it has one."""
+    root = config.models.dir
+    if version not in registry.list_versions(root):
         return None
+    path = root / version / REPORT_JSON
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
     except (OSError, ValueError) as exc:
         log.warning("%s: unreadable held-out report: %s", path, exc)
         return None
     return report if isinstance(report, dict) else None
-
-
-def format_models(models_dir: Path) -> str:
-    """`models list`: one line per version, newest last; `*` marks the current one."""
-    summaries = model_summaries(models_dir)
-    if not summaries:
-        return f"no models in {models_dir}"
-    fmt = (lambda v: "-" if v is None else f"{v:.3f}")
-    lines = [f"  {'VERSION':<20} {'CREATED':<25} {'ROWS':>6} {'DECIDED':>7} {'THRESH':>6} "
-             f"{'R@FPR':>6} {'PR-AUC':>6} EVAL"]
-    for m in summaries:
-        mark = "*" if m.current else " "
-        if m.error:
-            lines.append(f"{mark} {m.version:<20} unreadable card: {m.error}")
-            continue
-        lines.append(f"{mark} {m.version:<20} {m.created:<25} "
-                     f"{'-' if m.rows is None else m.rows:>6} {'-' if m.decisions is None else m.decisions:>7} "
-                     f"{fmt(m.threshold):>6} {fmt(m.recall_at_fpr):>6} {fmt(m.pr_auc):>6} "
-                     f"{'held-out' if m.heldout else 'cv'}")
-    return "\n".join(lines)

@@ -23,7 +23,7 @@ from store.errors import NotFoundError, StoreError
 from store.schema import ROLES, LoginFailure, User
 
 MIN_PASSWORD = 12
-MAX_PASSWORD = 1024            # argon2 hashes anything; a megabyte "password" is an attack
+MAX_PASSWORD = 1024  # argon2 hashes anything; a megabyte "password" is an attack
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 # Failed logins allowed in FAILURE_WINDOW, per account name and per client address.
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -83,15 +83,23 @@ def _user(session: Session, name: str) -> User:
 def add_user(session: Session, name: str, password: str, now: datetime, role: str = "analyst") -> Account:
     """A new account; AccountError for a bad or taken name, a bad role or a weak password."""
     if not NAME.match(name):
-        raise AccountError(f"user name {name!r}: use letters, digits and . _ @ - (at most 64, "
-                           f"starting with a letter or digit)")
+        raise AccountError(
+            f"user name {name!r}: use letters, digits and . _ @ - (at most 64, starting with a letter or digit)"
+        )
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r} (expected {' or '.join(ROLES)})")
     check_password(password)
     if session.scalar(select(User.id).where(func.lower(User.name) == name.lower())) is not None:
         raise AccountError(f"user {name!r} already exists")
-    user = User(name=name, role=role, password_hash=_hasher.hash(password), disabled=False,
-                session_epoch=0, created_at=now, updated_at=now)
+    user = User(
+        name=name,
+        role=role,
+        password_hash=_hasher.hash(password),
+        disabled=False,
+        session_epoch=0,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(user)
     session.flush()
     return _account(user)
@@ -125,8 +133,7 @@ def active_account(session: Session, user_id: int, epoch: int) -> Account | None
     return _account(user)
 
 
-def authenticate(session: Session, name: str, password: str, client: str,
-                 now: datetime) -> Account | None:
+def authenticate(session: Session, name: str, password: str, client: str, now: datetime) -> Account | None:
     """The account for a correct name and password (any case of the name).
 
     None for a wrong name or password or a disabled account, recorded as a failure
@@ -135,10 +142,14 @@ def authenticate(session: Session, name: str, password: str, client: str,
     """
     name, client = name.strip()[:200], client[:100]
     since = now - FAILURE_WINDOW
-    by_name = session.scalar(select(func.count()).select_from(LoginFailure)
-                             .where(LoginFailure.name == name.lower(), LoginFailure.at >= since))
-    by_client = session.scalar(select(func.count()).select_from(LoginFailure)
-                               .where(LoginFailure.client == client, LoginFailure.at >= since))
+    by_name = session.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.name == name.lower(), LoginFailure.at >= since)
+    )
+    by_client = session.scalar(
+        select(func.count()).select_from(LoginFailure).where(LoginFailure.client == client, LoginFailure.at >= since)
+    )
     if (by_name or 0) >= MAX_FAILURES_PER_NAME or (by_client or 0) >= MAX_FAILURES_PER_CLIENT:
         minutes = int(FAILURE_WINDOW.total_seconds() // 60)
         raise LoginRefused(f"too many failed logins; wait {minutes} minutes and try again")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 from typing import Any, Literal, Mapping
 
@@ -11,47 +9,28 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.ad import AD_FIELDS, DATE_FIELDS, EXTRA, STRING_FIELDS, content_hash
 from store.contacts import index_contacts
 from store.errors import StoreError
 from store.schema import Ad
 
 UpsertResult = Literal["new", "updated", "unchanged"]
 
-# The fields an ad's content is made of; a change to any of them is an edit.
-CONTENT_FIELDS = ("title", "company", "location", "country", "salary", "description", "contacts")
-TEXT_FIELDS = ("url", "title", "company", "location", "country", "salary", "description", "language")
-AD_FIELDS = ("source", "external_id", *TEXT_FIELDS, "contacts", "posted_at", "fetched_at",
-             "content_hash", "extra")
-
-
-def content_hash(ad: Mapping[str, Any]) -> str:
-    """sha256 of an ad's content fields, stable across runs and whitespace changes."""
-    parts: dict[str, Any] = {}
-    for name in CONTENT_FIELDS:
-        value = ad.get(name)
-        if name == "contacts":
-            parts[name] = {k: sorted(v) if isinstance(v, list) else v
-                           for k, v in sorted((value or {}).items()) if v}
-        else:
-            parts[name] = " ".join(str(value or "").split())
-    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+# What upsert_ad accepts: the ad, and the spider's extra data stored beside it.
+STORED_FIELDS = (*AD_FIELDS, EXTRA)
 
 
 def _row_values(ad: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(ad) - set(AD_FIELDS)
+    unknown = set(ad) - set(STORED_FIELDS)
     if unknown:
         raise StoreError(f"ad has unknown field(s): {', '.join(sorted(unknown))}")
     for key in ("source", "external_id"):
         if not str(ad.get(key) or "").strip():
             raise StoreError(f"ad without {key} cannot be stored")
-    values: dict[str, Any] = {name: str(ad.get(name) or "") for name in TEXT_FIELDS}
-    values.update(
-        source=str(ad["source"]), external_id=str(ad["external_id"]),
-        contacts=dict(ad.get("contacts") or {}), extra=dict(ad.get("extra") or {}),
-        posted_at=ad.get("posted_at"), fetched_at=ad.get("fetched_at"),
-    )
-    values["content_hash"] = ad.get("content_hash") or content_hash(values)
+    values: dict[str, Any] = {name: str(ad.get(name) or "") for name in STRING_FIELDS}
+    values.update({name: ad.get(name) for name in DATE_FIELDS})
+    values.update(contacts=dict(ad.get("contacts") or {}), extra=dict(ad.get(EXTRA) or {}))
+    values["content_hash"] = values["content_hash"] or content_hash(values)
     return values
 
 
@@ -65,16 +44,14 @@ def upsert_ad(session: Session, ad: Mapping[str, Any], now: datetime) -> tuple[U
     """
     values = _row_values(ad)
     key = (values["source"], values["external_id"])
-    existing = session.scalars(
-        select(Ad).where(Ad.source == key[0], Ad.external_id == key[1])).one_or_none()
+    existing = session.scalars(select(Ad).where(Ad.source == key[0], Ad.external_id == key[1])).one_or_none()
     if existing is None:
         new_id = _insert_if_absent(session, values, now)
         if new_id is not None:
             index_contacts(session, new_id, values["contacts"])
             return "new", new_id
         # Another process inserted it between our select and insert.
-        existing = session.scalars(
-            select(Ad).where(Ad.source == key[0], Ad.external_id == key[1])).one()
+        existing = session.scalars(select(Ad).where(Ad.source == key[0], Ad.external_id == key[1])).one()
     existing.last_seen_at = now
     existing.removed_at = None
     if existing.content_hash == values["content_hash"]:
@@ -97,12 +74,10 @@ def _insert_if_absent(session: Session, values: dict[str, Any], now: datetime) -
         session.add(ad)
         session.flush()
         return ad.id
-    stmt = insert(Ad).values(**row).on_conflict_do_nothing(
-        index_elements=["source", "external_id"]).returning(Ad.id)
+    stmt = insert(Ad).values(**row).on_conflict_do_nothing(index_elements=["source", "external_id"]).returning(Ad.id)
     return session.execute(stmt).scalar_one_or_none()
 
 
 def get_ad(session: Session, source: str, external_id: str) -> Ad | None:
     """The ad with this natural key, if stored."""
-    return session.scalars(
-        select(Ad).where(Ad.source == source, Ad.external_id == external_id)).one_or_none()
+    return session.scalars(select(Ad).where(Ad.source == source, Ad.external_id == external_id)).one_or_none()

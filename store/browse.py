@@ -57,8 +57,14 @@ class Facets:
 
 def facets(session: Session) -> Facets:
     """Bands (ordered by the highest score seen in each), sources and countries present."""
-    bands = [b for b, _ in session.execute(select(Score.band, func.max(Score.score)).group_by(Score.band)
-                                           .order_by(func.max(Score.score).desc(), Score.band))]
+    bands = [
+        b
+        for b, _ in session.execute(
+            select(Score.band, func.max(Score.score))
+            .group_by(Score.band)
+            .order_by(func.max(Score.score).desc(), Score.band)
+        )
+    ]
     sources = list(session.scalars(select(Ad.source).distinct().order_by(Ad.source)))
     countries = [c for c in session.scalars(select(Ad.country).distinct().order_by(Ad.country)) if c]
     return Facets(bands, sources, countries)
@@ -67,9 +73,14 @@ def facets(session: Session) -> Facets:
 def _latest_band(item: Any) -> Any:
     """SQL: the band of ``item``'s newest score (correlated)."""
     newer = aliased(Score)
-    return (select(newer.band).where(newer.ad_id == item.ad_id)
-            .order_by(newer.scored_at.desc(), newer.id.desc()).limit(1)
-            .correlate(item).scalar_subquery())
+    return (
+        select(newer.band)
+        .where(newer.ad_id == item.ad_id)
+        .order_by(newer.scored_at.desc(), newer.id.desc())
+        .limit(1)
+        .correlate(item)
+        .scalar_subquery()
+    )
 
 
 def _matching(browse: Browse, item: Any, ad: Any) -> list[Any]:
@@ -99,18 +110,21 @@ def _after(keys: Sequence[tuple[Any, bool]], values: Sequence[Any]) -> Any:
     return or_(beyond, and_(expr == values[0], _after(keys[1:], values[1:])))
 
 
-CHUNK = 200   # rows read per step of a page's scan
+CHUNK = 200  # rows read per step of a page's scan
 
 
 def _keys(sort: str) -> list[tuple[Any, bool]]:
     """The queue's order for ``sort``: (expression, descending) pairs, the item id last."""
-    return {"priority": [(ReviewItem.priority, True), (ReviewItem.id, False)],
-            "newest": [(Ad.first_seen_at, True), (ReviewItem.id, True)],
-            "oldest": [(Ad.first_seen_at, False), (ReviewItem.id, False)]}[sort]
+    return {
+        "priority": [(ReviewItem.priority, True), (ReviewItem.id, False)],
+        "newest": [(Ad.first_seen_at, True), (ReviewItem.id, True)],
+        "oldest": [(Ad.first_seen_at, False), (ReviewItem.id, False)],
+    }[sort]
 
 
-def queue_page(session: Session, browse: Browse, limit: int, after: Sequence[Any] | None = None,
-               band_order: Sequence[str] = ()) -> QueuePage:
+def queue_page(
+    session: Session, browse: Browse, limit: int, after: Sequence[Any] | None = None, band_order: Sequence[str] = ()
+) -> QueuePage:
     """A page of the queue, one row per campaign: its first matching item in the queue's order.
 
     The matching items are read in order, a chunk at a time, and an item whose campaign
@@ -132,8 +146,13 @@ def queue_page(session: Session, browse: Browse, limit: int, after: Sequence[Any
         found, cursor = [], None
         for index in range(start, len(bands)):
             one_band = Browse(**{**browse.__dict__, "bands": (bands[index],), "sort": "priority"})
-            rows, inner = _scan(session, one_band, _keys("priority"), limit - len(found),
-                                after[1:] if after and index == start else None)
+            rows, inner = _scan(
+                session,
+                one_band,
+                _keys("priority"),
+                limit - len(found),
+                after[1:] if after and index == start else None,
+            )
             found += rows
             if inner is not None:
                 cursor = (index, *inner)
@@ -146,22 +165,26 @@ def queue_page(session: Session, browse: Browse, limit: int, after: Sequence[Any
     return QueuePage([(rows[i], listed.get(rows[i].campaign_id, 1)) for i in found if i in rows], cursor)
 
 
-def _scan(session: Session, browse: Browse, keys: list[tuple[Any, bool]], limit: int,
-          after: Sequence[Any] | None) -> tuple[list[int], tuple[Any, ...] | None]:
+def _scan(
+    session: Session, browse: Browse, keys: list[tuple[Any, bool]], limit: int, after: Sequence[Any] | None
+) -> tuple[list[int], tuple[Any, ...] | None]:
     """Up to ``limit`` head item ids after ``after``, and the cursor after the last (None: no more)."""
     query = select(ReviewItem.id, CampaignMember.campaign_id, *(k for k, _ in keys)).select_from(ReviewItem)
     if _needs_ads(browse) or browse.sort in ("newest", "oldest"):
         query = query.join(Ad, Ad.id == ReviewItem.ad_id)
-    query = (query.outerjoin(CampaignMember, CampaignMember.ad_id == ReviewItem.ad_id)
-             .where(*_matching(browse, ReviewItem, Ad))
-             .order_by(*(k.desc() if d else k for k, d in keys)))
+    query = (
+        query.outerjoin(CampaignMember, CampaignMember.ad_id == ReviewItem.ad_id)
+        .where(*_matching(browse, ReviewItem, Ad))
+        .order_by(*(k.desc() if d else k for k, d in keys))
+    )
     heads: list[int] = []
     seen: set[int] = set()
     position = tuple(after) if after else None
+    last: tuple[Any, ...] | None = None  # the key of the last head taken: the next page starts after it
     while True:
         chunk = session.execute((query.where(_after(keys, position)) if position else query).limit(CHUNK)).all()
         fresh = {c for _, c, *_ in chunk if c is not None and c not in seen}
-        if after and fresh:   # campaigns whose first item came before this page had their row there
+        if after and fresh:  # campaigns whose first item came before this page had their row there
             seen |= _started_before(session, browse, keys, fresh, after)
         for item_id, campaign, *key in chunk:
             position = tuple(key)
@@ -169,7 +192,7 @@ def _scan(session: Session, browse: Browse, keys: list[tuple[Any, bool]], limit:
                 if campaign in seen:
                     continue
                 seen.add(campaign)
-            if len(heads) == limit:   # one head beyond the page: there is a next page
+            if len(heads) == limit:  # one head beyond the page: there is a next page
                 return heads, last
             heads.append(item_id)
             last = position
@@ -177,14 +200,16 @@ def _scan(session: Session, browse: Browse, keys: list[tuple[Any, bool]], limit:
             return heads, None
 
 
-def _started_before(session: Session, browse: Browse, keys: list[tuple[Any, bool]], campaigns: set[int],
-                    after: Sequence[Any]) -> set[int]:
+def _started_before(
+    session: Session, browse: Browse, keys: list[tuple[Any, bool]], campaigns: set[int], after: Sequence[Any]
+) -> set[int]:
     """Which of these campaigns have a matching item at or before ``after`` in the queue's order."""
     query = select(CampaignMember.campaign_id).distinct().join(ReviewItem, ReviewItem.ad_id == CampaignMember.ad_id)
     if _needs_ads(browse) or any(k is Ad.first_seen_at for k, _ in keys):
         query = query.join(Ad, Ad.id == ReviewItem.ad_id)
-    query = (query.where(CampaignMember.campaign_id.in_(sorted(campaigns)), *_matching(browse, ReviewItem, Ad),
-                    ~_after(keys, after)))
+    query = query.where(
+        CampaignMember.campaign_id.in_(sorted(campaigns)), *_matching(browse, ReviewItem, Ad), ~_after(keys, after)
+    )
     return set(session.scalars(query))
 
 
@@ -196,9 +221,13 @@ def _listed(session: Session, browse: Browse, heads: Sequence[QueueRow]) -> dict
     query = select(CampaignMember.campaign_id, func.count()).join(ReviewItem, ReviewItem.ad_id == CampaignMember.ad_id)
     if _needs_ads(browse):
         query = query.join(Ad, Ad.id == ReviewItem.ad_id)
-    return dict(session.execute(query.where(CampaignMember.campaign_id.in_(campaigns),
-                                            *_matching(browse, ReviewItem, Ad))
-                                .group_by(CampaignMember.campaign_id)).all())
+    return dict(
+        session.execute(
+            query.where(CampaignMember.campaign_id.in_(campaigns), *_matching(browse, ReviewItem, Ad)).group_by(
+                CampaignMember.campaign_id
+            )
+        ).all()
+    )
 
 
 def _needs_ads(browse: Browse) -> bool:
@@ -208,8 +237,7 @@ def _needs_ads(browse: Browse) -> bool:
 
 def status_counts(session: Session) -> dict[str, int]:
     """Items per status (one pass over the status index)."""
-    return {s: int(n) for s, n in session.execute(select(ReviewItem.status, func.count())
-                                                  .group_by(ReviewItem.status))}
+    return {s: int(n) for s, n in session.execute(select(ReviewItem.status, func.count()).group_by(ReviewItem.status))}
 
 
 def item_rows(session: Session, item_ids: Sequence[int]) -> list[QueueRow]:
@@ -217,10 +245,12 @@ def item_rows(session: Session, item_ids: Sequence[int]) -> list[QueueRow]:
     ids = list(dict.fromkeys(item_ids))
     if not ids:
         return []
-    found = session.execute(select(ReviewItem, Ad, CampaignMember.campaign_id)
-                            .join(Ad, Ad.id == ReviewItem.ad_id)
-                            .outerjoin(CampaignMember, CampaignMember.ad_id == ReviewItem.ad_id)
-                            .where(ReviewItem.id.in_(ids))).all()
+    found = session.execute(
+        select(ReviewItem, Ad, CampaignMember.campaign_id)
+        .join(Ad, Ad.id == ReviewItem.ad_id)
+        .outerjoin(CampaignMember, CampaignMember.ad_id == ReviewItem.ad_id)
+        .where(ReviewItem.id.in_(ids))
+    ).all()
     ad_ids = [ad.id for _, ad, _ in found]
     newest: dict[int, Score] = {}
     for s in session.scalars(select(Score).where(Score.ad_id.in_(ad_ids)).order_by(Score.scored_at, Score.id)):
@@ -231,14 +261,33 @@ def item_rows(session: Session, item_ids: Sequence[int]) -> list[QueueRow]:
     for item, ad, campaign in found:
         s = newest.get(ad.id)
         rows[item.id] = QueueRow(
-            review_id=item.id, ad_id=ad.id, status=item.status, priority=item.priority,
-            score=s.score if s else None, band=s.band if s else "", reasons=list(s.reasons or []) if s else [],
-            model_version=s.model_version if s else None, title=ad.title, company=ad.company,
-            location=ad.location, country=ad.country, salary=ad.salary, description=ad.description,
-            contacts=dict(ad.contacts or {}), url=ad.url, source=ad.source, first_seen=ad.first_seen_at,
-            campaign_id=campaign, campaign_size=sizes.get(campaign, 0) if campaign else 0,
-            campaign_scam=campaign in scam, assignee=item.assignee, lease_expires_at=item.lease_expires_at,
-            decided_by=item.decided_by, decided_at=item.decided_at, note=item.note)
+            review_id=item.id,
+            ad_id=ad.id,
+            status=item.status,
+            priority=item.priority,
+            score=s.score if s else None,
+            band=s.band if s else "",
+            reasons=list(s.reasons or []) if s else [],
+            model_version=s.model_version if s else None,
+            title=ad.title,
+            company=ad.company,
+            location=ad.location,
+            country=ad.country,
+            salary=ad.salary,
+            description=ad.description,
+            contacts=dict(ad.contacts or {}),
+            url=ad.url,
+            source=ad.source,
+            first_seen=ad.first_seen_at,
+            campaign_id=campaign,
+            campaign_size=sizes.get(campaign, 0) if campaign else 0,
+            campaign_scam=campaign in scam,
+            assignee=item.assignee,
+            lease_expires_at=item.lease_expires_at,
+            decided_by=item.decided_by,
+            decided_at=item.decided_at,
+            note=item.note,
+        )
     return [rows[i] for i in ids if i in rows]
 
 
@@ -249,30 +298,40 @@ def item_of_ad(session: Session, ad_id: int) -> int | None:
 
 def held_by(session: Session, actor: str, now: datetime) -> list[int]:
     """Items leased to ``actor`` and not expired, highest priority first."""
-    return list(session.scalars(select(ReviewItem.id).where(
-        ReviewItem.status == "in_review", ReviewItem.assignee == actor, ReviewItem.lease_expires_at > now)
-        .order_by(ReviewItem.priority.desc(), ReviewItem.id)))
+    return list(
+        session.scalars(
+            select(ReviewItem.id)
+            .where(ReviewItem.status == "in_review", ReviewItem.assignee == actor, ReviewItem.lease_expires_at > now)
+            .order_by(ReviewItem.priority.desc(), ReviewItem.id)
+        )
+    )
 
 
 def claims(session: Session, now: datetime) -> list[QueueRow]:
     """Every unexpired lease: who holds what, until when (soonest to end first)."""
-    ids = session.scalars(select(ReviewItem.id).where(ReviewItem.status == "in_review",
-                                                      ReviewItem.lease_expires_at > now)
-                          .order_by(ReviewItem.lease_expires_at, ReviewItem.id))
+    ids = session.scalars(
+        select(ReviewItem.id)
+        .where(ReviewItem.status == "in_review", ReviewItem.lease_expires_at > now)
+        .order_by(ReviewItem.lease_expires_at, ReviewItem.id)
+    )
     return item_rows(session, list(ids))
 
 
 def neighbours(session: Session, item: QueueRow) -> tuple[int | None, int | None]:
     """(previous, next) pending item around this one in queue order (highest priority first)."""
-    here = or_(ReviewItem.priority < item.priority,
-               and_(ReviewItem.priority == item.priority, ReviewItem.id > item.review_id))
-    before = or_(ReviewItem.priority > item.priority,
-                 and_(ReviewItem.priority == item.priority, ReviewItem.id < item.review_id))
+    here = or_(
+        ReviewItem.priority < item.priority, and_(ReviewItem.priority == item.priority, ReviewItem.id > item.review_id)
+    )
+    before = or_(
+        ReviewItem.priority > item.priority, and_(ReviewItem.priority == item.priority, ReviewItem.id < item.review_id)
+    )
     pending = ReviewItem.status.in_(OPEN)
-    nxt = session.scalar(select(ReviewItem.id).where(pending, here)
-                         .order_by(ReviewItem.priority.desc(), ReviewItem.id).limit(1))
-    prev = session.scalar(select(ReviewItem.id).where(pending, before)
-                          .order_by(ReviewItem.priority.asc(), ReviewItem.id.desc()).limit(1))
+    nxt = session.scalar(
+        select(ReviewItem.id).where(pending, here).order_by(ReviewItem.priority.desc(), ReviewItem.id).limit(1)
+    )
+    prev = session.scalar(
+        select(ReviewItem.id).where(pending, before).order_by(ReviewItem.priority.asc(), ReviewItem.id.desc()).limit(1)
+    )
     return prev, nxt
 
 
@@ -299,26 +358,49 @@ class Member:
 
 def campaign_members(session: Session, campaign_id: int) -> list[Member]:
     """Every ad of a campaign, first seen first, with why it was linked and its item's status."""
-    found = session.execute(select(CampaignMember, Ad, ReviewItem)
-                            .join(Ad, Ad.id == CampaignMember.ad_id)
-                            .outerjoin(ReviewItem, ReviewItem.ad_id == CampaignMember.ad_id)
-                            .where(CampaignMember.campaign_id == campaign_id)
-                            .order_by(Ad.first_seen_at, Ad.id)).all()
+    found = session.execute(
+        select(CampaignMember, Ad, ReviewItem)
+        .join(Ad, Ad.id == CampaignMember.ad_id)
+        .outerjoin(ReviewItem, ReviewItem.ad_id == CampaignMember.ad_id)
+        .where(CampaignMember.campaign_id == campaign_id)
+        .order_by(Ad.first_seen_at, Ad.id)
+    ).all()
     newest: dict[int, Score] = {}
-    for s in session.scalars(select(Score).where(Score.ad_id.in_([ad.id for _, ad, _ in found]))
-                             .order_by(Score.scored_at, Score.id)):
+    for s in session.scalars(
+        select(Score).where(Score.ad_id.in_([ad.id for _, ad, _ in found])).order_by(Score.scored_at, Score.id)
+    ):
         newest[s.ad_id] = s
     out = []
     for member, ad, item in found:
         s = newest.get(ad.id)
-        out.append(Member(ad.id, ad.title, ad.source, ad.country, ad.url, ad.first_seen_at, ad.last_seen_at,
-                          ad.removed_at, member.joined_at, member.reason, item.id if item else None,
-                          item.status if item else None, item.decided_by if item else None,
-                          s.score if s else None, s.band if s else ""))
+        out.append(
+            Member(
+                ad.id,
+                ad.title,
+                ad.source,
+                ad.country,
+                ad.url,
+                ad.first_seen_at,
+                ad.last_seen_at,
+                ad.removed_at,
+                member.joined_at,
+                member.reason,
+                item.id if item else None,
+                item.status if item else None,
+                item.decided_by if item else None,
+                s.score if s else None,
+                s.band if s else "",
+            )
+        )
     return out
 
 
 def history(session: Session, item_id: int) -> list[ReviewEvent]:
     """The item's audit trail, newest first (what a page shows)."""
-    return list(session.scalars(select(ReviewEvent).where(ReviewEvent.item_id == item_id)
-                                .order_by(ReviewEvent.at.desc(), ReviewEvent.id.desc())))
+    return list(
+        session.scalars(
+            select(ReviewEvent)
+            .where(ReviewEvent.item_id == item_id)
+            .order_by(ReviewEvent.at.desc(), ReviewEvent.id.desc())
+        )
+    )

@@ -27,11 +27,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 # contact_keys is re-exported: callers read keys and link through one module.
+from core.minhash import NEAR_DUPLICATE
 from store.fingerprints import (  # noqa: F401
-    NEAR_DUPLICATE, band_keys, contact_keys, refresh_fingerprint, similarity,
+    band_keys,
+    contact_keys,
+    refresh_fingerprint,
+    similarity,
 )
 from store.schema import (
-    Ad, AdFingerprint, Campaign, CampaignKey, CampaignMember, FingerprintKey, FreeKey, ReviewItem,
+    Ad,
+    AdFingerprint,
+    Campaign,
+    CampaignKey,
+    CampaignMember,
+    FingerprintKey,
+    FreeKey,
+    ReviewItem,
 )
 
 log = logging.getLogger(__name__)
@@ -73,7 +84,8 @@ REPRESENTATIVES = 8
 _CK, _FK, _FREE = CampaignKey.__table__, FingerprintKey.__table__, FreeKey.__table__
 _OWN_CAMPAIGN = select(CampaignMember.campaign_id).where(CampaignMember.ad_id == bindparam("ad_id"))
 _SIGNATURES = select(AdFingerprint.ad_id, AdFingerprint.minhash).where(
-    AdFingerprint.ad_id.in_(bindparam("ad_ids", expanding=True)))
+    AdFingerprint.ad_id.in_(bindparam("ad_ids", expanding=True))
+)
 _INSERT_FREE = _FREE.insert()
 _DELETE_FREE = _FREE.delete().where(_FREE.c.ad_id.in_(bindparam("ad_ids", expanding=True)))
 _DELETE_CAMPAIGN_KEYS = _CK.delete().where(_CK.c.campaign_id == bindparam("campaign_id"))
@@ -92,22 +104,33 @@ def _key_statements(dialect: str) -> tuple[Any, Any]:
     is its lowest ad id among the members given.
     """
     columns = ["key", "campaign_id", "ad_id"]
-    adds = (select(_FK.c.key, bindparam("campaign_id", type_=Integer), func.min(_FK.c.ad_id))
-            .where(_FK.c.ad_id.in_(bindparam("ad_ids", expanding=True))).group_by(_FK.c.key))
-    moves = (select(_CK.c.key, bindparam("target", type_=Integer), _CK.c.ad_id)
-             .where(_CK.c.campaign_id == bindparam("source", type_=Integer)))
+    adds = (
+        select(_FK.c.key, bindparam("campaign_id", type_=Integer), func.min(_FK.c.ad_id))
+        .where(_FK.c.ad_id.in_(bindparam("ad_ids", expanding=True)))
+        .group_by(_FK.c.key)
+    )
+    moves = select(_CK.c.key, bindparam("target", type_=Integer), _CK.c.ad_id).where(
+        _CK.c.campaign_id == bindparam("source", type_=Integer)
+    )
     insert = _INSERT_IGNORING.get(dialect)
     if insert is not None:
-        return (insert(_CK).from_select(columns, adds).on_conflict_do_nothing(),
-                insert(_CK).from_select(columns, moves).on_conflict_do_nothing())
+        return (
+            insert(_CK).from_select(columns, adds).on_conflict_do_nothing(),
+            insert(_CK).from_select(columns, moves).on_conflict_do_nothing(),
+        )
     held = _CK.alias("held")  # other backends: the portable guard
 
     def lacking(campaign: str, key: Any) -> Any:
-        return ~select(held.c.key).where(held.c.campaign_id == bindparam(campaign, type_=Integer),
-                                         held.c.key == key).exists()
+        return (
+            ~select(held.c.key)
+            .where(held.c.campaign_id == bindparam(campaign, type_=Integer), held.c.key == key)
+            .exists()
+        )
 
-    return (_CK.insert().from_select(columns, adds.where(lacking("campaign_id", _FK.c.key))),
-            _CK.insert().from_select(columns, moves.where(lacking("target", _CK.c.key))))
+    return (
+        _CK.insert().from_select(columns, adds.where(lacking("campaign_id", _FK.c.key))),
+        _CK.insert().from_select(columns, moves.where(lacking("target", _CK.c.key))),
+    )
 
 
 # Keys looked up per statement: two UNION ALL terms each stay well under SQLite's 500
@@ -125,17 +148,26 @@ def _candidates(n_keys: int) -> Any:
     parts = []
     for i in range(n_keys):
         key = bindparam(f"k{i}")
-        parts.append(select(CampaignKey.key, CampaignKey.campaign_id, CampaignKey.ad_id)
-                     .where(CampaignKey.key == key)
-                     .order_by(CampaignKey.campaign_id.desc()).limit(PER_KEY).subquery())
-        parts.append(select(FreeKey.key, cast(null(), Integer).label("campaign_id"), FreeKey.ad_id)
-                     .where(FreeKey.key == key, FreeKey.ad_id != bindparam("ad_id"))
-                     .order_by(FreeKey.ad_id.desc()).limit(PER_KEY).subquery())
+        parts.append(
+            select(CampaignKey.key, CampaignKey.campaign_id, CampaignKey.ad_id)
+            .where(CampaignKey.key == key)
+            .order_by(CampaignKey.campaign_id.desc())
+            .limit(PER_KEY)
+            .subquery()
+        )
+        parts.append(
+            select(FreeKey.key, cast(null(), Integer).label("campaign_id"), FreeKey.ad_id)
+            .where(FreeKey.key == key, FreeKey.ad_id != bindparam("ad_id"))
+            .order_by(FreeKey.ad_id.desc())
+            .limit(PER_KEY)
+            .subquery()
+        )
     return union_all(*(select(*part.c) for part in parts))
 
 
-def _matches(session: Session, ad_id: int, keys: set[str], mh: MinHash | None,
-             own: int | None) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
+def _matches(
+    session: Session, ad_id: int, keys: set[str], mh: MinHash | None, own: int | None
+) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
     """(campaigns, free ads) this ad links to: {campaign: (ad matched, reason)}, {ad: reason}.
 
     A shared contact links at once. A shared band links only when the MinHashes reach
@@ -149,7 +181,7 @@ def _matches(session: Session, ad_id: int, keys: set[str], mh: MinHash | None,
         return campaigns, free
     ordered, rows = sorted(keys), []
     for start in range(0, len(ordered), KEYS_PER_STATEMENT):
-        chunk = ordered[start:start + KEYS_PER_STATEMENT]
+        chunk = ordered[start : start + KEYS_PER_STATEMENT]
         params = {"ad_id": ad_id, **{f"k{i}": key for i, key in enumerate(chunk)}}
         rows += session.execute(_candidates(len(chunk)), params).all()
     shared_bands: dict[int, Counter[int]] = {}
@@ -171,13 +203,14 @@ def _matches(session: Session, ad_id: int, keys: set[str], mh: MinHash | None,
             campaigns.setdefault(campaign_id, (other, reason))
     representatives = {  # most shared bands first, then the oldest ad
         campaign_id: sorted(counts, key=lambda a: (-counts[a], a))[:REPRESENTATIVES]
-        for campaign_id, counts in shared_bands.items() if campaign_id not in campaigns}
+        for campaign_id, counts in shared_bands.items()
+        if campaign_id not in campaigns
+    }
     free_bands -= free.keys()
     if mh is None or not (representatives or free_bands):
         return campaigns, free
     wanted = sorted(free_bands.union(*representatives.values()))
-    similar = {other: similarity(mh, blob)
-               for other, blob in session.execute(_SIGNATURES, {"ad_ids": wanted}) if blob}
+    similar = {other: similarity(mh, blob) for other, blob in session.execute(_SIGNATURES, {"ad_ids": wanted}) if blob}
 
     def near(other: int) -> str:
         return f"near-duplicate text of ad {other} (similarity {similar[other]:.2f})"
@@ -200,8 +233,7 @@ def _add_campaign_keys(session: Session, campaign_id: int, ad_ids: list[int]) ->
 
 def _merge(session: Session, source: int, target: int) -> None:
     """Fold campaign ``source`` into ``target``: its members, and the keys target lacks."""
-    session.execute(update(CampaignMember).where(CampaignMember.campaign_id == source)
-                    .values(campaign_id=target))
+    session.execute(update(CampaignMember).where(CampaignMember.campaign_id == source).values(campaign_id=target))
     _, move_keys = _key_statements(session.get_bind().dialect.name)
     session.execute(move_keys, {"source": source, "target": target})
     session.execute(_DELETE_CAMPAIGN_KEYS, {"campaign_id": source})
@@ -220,10 +252,9 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
     ads: dict[int, Ad] = {}
     fps: dict[int, AdFingerprint] = {}
     for start in range(0, len(ids), 500):  # bulk loads: one query per 500 ads, not two per ad
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         ads.update((a.id, a) for a in session.scalars(select(Ad).where(Ad.id.in_(chunk))))
-        fps.update((f.ad_id, f) for f in session.scalars(
-            select(AdFingerprint).where(AdFingerprint.ad_id.in_(chunk))))
+        fps.update((f.ad_id, f) for f in session.scalars(select(AdFingerprint).where(AdFingerprint.ad_id.in_(chunk))))
     for ad_id in ids:
         ad = ads.get(ad_id)
         if ad is None:
@@ -262,8 +293,7 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
         joining = ([ad_id] if own is None else []) + sorted(free)
         for member in joining:
             reason = matched[first_match] if member == ad_id else _reverse(free[member], ad_id)
-            session.add(CampaignMember(ad_id=member, campaign_id=target, reason=reason,
-                                       joined_at=now))
+            session.add(CampaignMember(ad_id=member, campaign_id=target, reason=reason, joined_at=now))
             linked += 1
         if free_rows or free:
             session.execute(_DELETE_FREE, {"ad_ids": ([ad_id] if free_rows else []) + sorted(free)})
@@ -272,8 +302,7 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
         changed = [ad_id] if own is not None and refreshed else []
         _add_campaign_keys(session, target, joining + changed)
     if touched:  # once per batch; campaigns merged away meanwhile are simply gone
-        session.execute(update(Campaign).where(Campaign.id.in_(sorted(touched)))
-                        .values(updated_at=now))
+        session.execute(update(Campaign).where(Campaign.id.in_(sorted(touched))).values(updated_at=now))
     session.flush()
     if created or linked or merged:
         log.info("campaigns: %d ad(s) linked, %d created, %d merged", linked, created, merged)
@@ -287,6 +316,7 @@ def _reverse(reason: str, ad_id: int) -> str:
 
 # ------------------------------------------------------------------ reading
 
+
 def campaign_of(session: Session, ad_id: int) -> int | None:
     """The campaign id an ad belongs to, if any."""
     return session.scalar(select(CampaignMember.campaign_id).where(CampaignMember.ad_id == ad_id))
@@ -297,9 +327,13 @@ def campaign_sizes(session: Session, campaign_ids: Iterable[int]) -> dict[int, i
     ids = sorted(set(campaign_ids))
     if not ids:
         return {}
-    return dict(session.execute(
-        select(CampaignMember.campaign_id, func.count())
-        .where(CampaignMember.campaign_id.in_(ids)).group_by(CampaignMember.campaign_id)).all())
+    return dict(
+        session.execute(
+            select(CampaignMember.campaign_id, func.count())
+            .where(CampaignMember.campaign_id.in_(ids))
+            .group_by(CampaignMember.campaign_id)
+        ).all()
+    )
 
 
 def scam_campaigns(session: Session, campaign_ids: Iterable[int]) -> set[int]:
@@ -307,14 +341,22 @@ def scam_campaigns(session: Session, campaign_ids: Iterable[int]) -> set[int]:
     ids = sorted(set(campaign_ids))
     if not ids:
         return set()
-    return set(session.scalars(
-        select(CampaignMember.campaign_id).distinct()
-        .join(ReviewItem, ReviewItem.ad_id == CampaignMember.ad_id)
-        .where(CampaignMember.campaign_id.in_(ids), ReviewItem.status == "scam")))
+    return set(
+        session.scalars(
+            select(CampaignMember.campaign_id)
+            .distinct()
+            .join(ReviewItem, ReviewItem.ad_id == CampaignMember.ad_id)
+            .where(CampaignMember.campaign_id.in_(ids), ReviewItem.status == "scam")
+        )
+    )
 
 
 def campaign_ads(session: Session, campaign_id: int) -> list[int]:
     """The ad ids of a campaign, oldest link first."""
-    return list(session.scalars(select(CampaignMember.ad_id)
-                                .where(CampaignMember.campaign_id == campaign_id)
-                                .order_by(CampaignMember.joined_at, CampaignMember.ad_id)))
+    return list(
+        session.scalars(
+            select(CampaignMember.ad_id)
+            .where(CampaignMember.campaign_id == campaign_id)
+            .order_by(CampaignMember.joined_at, CampaignMember.ad_id)
+        )
+    )

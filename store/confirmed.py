@@ -30,18 +30,56 @@ from sqlalchemy.orm import Session
 from store.exports import neutralise
 from store.schema import Ad, AdContact, CampaignMember, ReviewItem
 
-CSV_COLUMNS = ("kind", "value", "scam_ads", "cleared_ads", "campaigns", "first_seen", "last_seen",
-               "first_confirmed", "last_confirmed")
-SHARED_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "google.com", "docs.google.com", "forms.gle", "naver.com",
-    "daum.net", "hanmail.net", "kakao.com", "nate.com", "yahoo.com", "hotmail.com", "outlook.com",
-    "live.com", "icloud.com", "qq.com", "163.com", "126.com", "proton.me", "protonmail.com",
-    "facebook.com", "instagram.com", "youtube.com", "bit.ly", "tinyurl.com", "linktr.ee",
-    "t.me", "telegram.me", "open.kakao.com", "line.me", "wa.me", "whatsapp.com",
-})
-NAMESPACE = uuid.UUID("6b0f6f0e-3c55-5a8e-9a53-6c1f0f5d2b6e")   # lurewatch's, for stable STIX ids
+CSV_COLUMNS = (
+    "kind",
+    "value",
+    "scam_ads",
+    "cleared_ads",
+    "campaigns",
+    "first_seen",
+    "last_seen",
+    "first_confirmed",
+    "last_confirmed",
+)
+SHARED_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "google.com",
+        "docs.google.com",
+        "forms.gle",
+        "naver.com",
+        "daum.net",
+        "hanmail.net",
+        "kakao.com",
+        "nate.com",
+        "yahoo.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "icloud.com",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "proton.me",
+        "protonmail.com",
+        "facebook.com",
+        "instagram.com",
+        "youtube.com",
+        "bit.ly",
+        "tinyurl.com",
+        "linktr.ee",
+        "t.me",
+        "telegram.me",
+        "open.kakao.com",
+        "line.me",
+        "wa.me",
+        "whatsapp.com",
+    }
+)
+NAMESPACE = uuid.UUID("6b0f6f0e-3c55-5a8e-9a53-6c1f0f5d2b6e")  # lurewatch's, for stable STIX ids
 IDENTITY_ID = f"identity--{uuid.uuid5(NAMESPACE, 'lurewatch')}"
-_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)   # our identity's fixed creation time
+_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)  # our identity's fixed creation time
 
 
 @dataclass(frozen=True)
@@ -62,16 +100,26 @@ class ConfirmedContact:
 def confirmed_contacts(session: Session) -> list[ConfirmedContact]:
     """Every contact of an ad decided scam, by kind and value."""
     rows = session.execute(
-        select(AdContact.kind, AdContact.value, AdContact.ad_id, Ad.first_seen_at, Ad.last_seen_at,
-               ReviewItem.decided_at, CampaignMember.campaign_id)
+        select(
+            AdContact.kind,
+            AdContact.value,
+            AdContact.ad_id,
+            Ad.first_seen_at,
+            Ad.last_seen_at,
+            ReviewItem.decided_at,
+            CampaignMember.campaign_id,
+        )
         .join(ReviewItem, ReviewItem.ad_id == AdContact.ad_id)
         .join(Ad, Ad.id == AdContact.ad_id)
         .outerjoin(CampaignMember, CampaignMember.ad_id == AdContact.ad_id)
-        .where(ReviewItem.status == "scam")).all()
+        .where(ReviewItem.status == "scam")
+    ).all()
     cleared: dict[tuple[str, str], int] = {}
     for kind, value in session.execute(
-            select(AdContact.kind, AdContact.value).join(ReviewItem, ReviewItem.ad_id == AdContact.ad_id)
-            .where(ReviewItem.status == "legit")):
+        select(AdContact.kind, AdContact.value)
+        .join(ReviewItem, ReviewItem.ad_id == AdContact.ad_id)
+        .where(ReviewItem.status == "legit")
+    ):
         cleared[(kind, value)] = cleared.get((kind, value), 0) + 1
     grouped: dict[tuple[str, str], list] = {}
     for kind, value, ad_id, first, last, decided, campaign in rows:
@@ -80,11 +128,19 @@ def confirmed_contacts(session: Session) -> list[ConfirmedContact]:
     for (kind, value), ads in sorted(grouped.items()):
         if kind == "domain" and (value in SHARED_DOMAINS or (kind, value) in cleared):
             continue
-        out.append(ConfirmedContact(
-            kind, value, len({a[0] for a in ads}), cleared.get((kind, value), 0),
-            tuple(sorted({a[4] for a in ads if a[4] is not None})),
-            min(a[1] for a in ads), max(a[2] for a in ads),
-            min(a[3] for a in ads), max(a[3] for a in ads)))
+        out.append(
+            ConfirmedContact(
+                kind,
+                value,
+                len({a[0] for a in ads}),
+                cleared.get((kind, value), 0),
+                tuple(sorted({a[4] for a in ads if a[4] is not None})),
+                min(a[1] for a in ads),
+                max(a[2] for a in ads),
+                min(a[3] for a in ads),
+                max(a[3] for a in ads),
+            )
+        )
     return out
 
 
@@ -104,10 +160,19 @@ def contacts_csv(contacts: list[ConfirmedContact]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for c in contacts:
-        writer.writerow([c.kind, _cell(c.value), c.scam_ads, c.cleared_ads,
-                         " ".join(str(i) for i in c.campaigns), c.first_seen.isoformat(),
-                         c.last_seen.isoformat(), c.first_confirmed.isoformat(),
-                         c.last_confirmed.isoformat()])
+        writer.writerow(
+            [
+                c.kind,
+                _cell(c.value),
+                c.scam_ads,
+                c.cleared_ads,
+                " ".join(str(i) for i in c.campaigns),
+                c.first_seen.isoformat(),
+                c.last_seen.isoformat(),
+                c.first_confirmed.isoformat(),
+                c.last_confirmed.isoformat(),
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -123,33 +188,47 @@ def stix_pattern(kind: str, value: str) -> str:
         return f"[email-addr:value = {_quoted(value)}]"
     if kind == "domain":
         return f"[domain-name:value = {_quoted(value)}]"
-    if "/" in value or kind == "url":   # links, open-chat links, invite links
+    if "/" in value or kind == "url":  # links, open-chat links, invite links
         link = value if value.lower().startswith(("http://", "https://")) else "https://" + value
         return f"[url:value = {_quoted(link)}]"
-    account_type = {"telegram": "telegram", "kakao": "kakaotalk", "line": "line",
-                    "whatsapp": "whatsapp"}.get(kind, kind)
+    account_type = {"telegram": "telegram", "kakao": "kakaotalk", "line": "line", "whatsapp": "whatsapp"}.get(
+        kind, kind
+    )
     login = value.lstrip("@") if kind == "telegram" else value
-    return (f"[user-account:account_type = {_quoted(account_type)} AND "
-            f"user-account:account_login = {_quoted(login)}]")
+    return f"[user-account:account_type = {_quoted(account_type)} AND user-account:account_login = {_quoted(login)}]"
 
 
 def contacts_stix(contacts: list[ConfirmedContact]) -> str:
     """A STIX 2.1 bundle: our identity, TLP:AMBER, one indicator per contact."""
-    identity = stix2.Identity(id=IDENTITY_ID, name="lurewatch", identity_class="organization",
-                              created=_EPOCH, modified=_EPOCH,
-                              description="Analysts' review desk for job ads luring people into scam compounds")
+    identity = stix2.Identity(
+        id=IDENTITY_ID,
+        name="lurewatch",
+        identity_class="organization",
+        created=_EPOCH,
+        modified=_EPOCH,
+        description="Analysts' review desk for job ads luring people into scam compounds",
+    )
     objects: list = [identity, stix2.TLP_AMBER]
     for c in contacts:
         campaigns = ", ".join(str(i) for i in c.campaigns) or "none"
-        objects.append(stix2.Indicator(
-            id=f"indicator--{uuid.uuid5(NAMESPACE, f'{c.kind}:{c.value}')}",
-            created_by_ref=IDENTITY_ID, created=c.first_confirmed,
-            modified=max(c.last_confirmed, c.first_confirmed),
-            name=f"{c.kind} {c.value}", pattern=stix_pattern(c.kind, c.value), pattern_type="stix",
-            valid_from=c.first_seen, indicator_types=["malicious-activity"],
-            labels=["human-trafficking", "scam-compound-recruitment"],
-            description=(f"Recruitment contact in {c.scam_ads} job ad(s) that analysts confirmed as "
-                         f"luring people into scam compounds ({c.cleared_ads} ad(s) with it cleared); "
-                         f"campaigns: {campaigns}; seen {c.first_seen:%Y-%m-%d} to {c.last_seen:%Y-%m-%d}."),
-            object_marking_refs=[stix2.TLP_AMBER]))
+        objects.append(
+            stix2.Indicator(
+                id=f"indicator--{uuid.uuid5(NAMESPACE, f'{c.kind}:{c.value}')}",
+                created_by_ref=IDENTITY_ID,
+                created=c.first_confirmed,
+                modified=max(c.last_confirmed, c.first_confirmed),
+                name=f"{c.kind} {c.value}",
+                pattern=stix_pattern(c.kind, c.value),
+                pattern_type="stix",
+                valid_from=c.first_seen,
+                indicator_types=["malicious-activity"],
+                labels=["human-trafficking", "scam-compound-recruitment"],
+                description=(
+                    f"Recruitment contact in {c.scam_ads} job ad(s) that analysts confirmed as "
+                    f"luring people into scam compounds ({c.cleared_ads} ad(s) with it cleared); "
+                    f"campaigns: {campaigns}; seen {c.first_seen:%Y-%m-%d} to {c.last_seen:%Y-%m-%d}."
+                ),
+                object_marking_refs=[stix2.TLP_AMBER],
+            )
+        )
     return stix2.Bundle(objects=objects, allow_custom=True).serialize(pretty=True)

@@ -14,15 +14,22 @@ from store.schema import Ad, ChannelState, Crawl
 
 def start_crawl(session: Session, source: str, run_id: int | None, now: datetime) -> Crawl:
     """A new crawl of ``source``, flushed so it has an id."""
-    crawl = Crawl(source=source, run_id=run_id, started_at=now, complete=False,
-                  failed=False, counts={})
+    crawl = Crawl(source=source, run_id=run_id, started_at=now, complete=False, failed=False, counts={})
     session.add(crawl)
     session.flush()
     return crawl
 
 
-def finish_crawl(session: Session, crawl_id: int, *, complete: bool, failed: bool,
-                 counts: dict[str, Any], now: datetime, error: str | None = None) -> Crawl:
+def finish_crawl(
+    session: Session,
+    crawl_id: int,
+    *,
+    complete: bool,
+    failed: bool,
+    counts: dict[str, Any],
+    now: datetime,
+    error: str | None = None,
+) -> Crawl:
     """Close a crawl with its outcome and counts."""
     crawl = session.get(Crawl, crawl_id)
     if crawl is None:
@@ -43,11 +50,13 @@ def channel_states(session: Session, source: str) -> dict[str, ChannelState]:
     return {row.channel: row for row in rows}
 
 
-def save_channel_state(session: Session, source: str, channel: str, *, available: bool,
-                       last_message_id: int | None, now: datetime) -> ChannelState:
+def save_channel_state(
+    session: Session, source: str, channel: str, *, available: bool, last_message_id: int | None, now: datetime
+) -> ChannelState:
     """Record a channel's availability; the last message id only ever moves forward."""
-    row = session.scalars(select(ChannelState).where(
-        ChannelState.source == source, ChannelState.channel == channel)).one_or_none()
+    row = session.scalars(
+        select(ChannelState).where(ChannelState.source == source, ChannelState.channel == channel)
+    ).one_or_none()
     if row is None:
         row = ChannelState(source=source, channel=channel, last_message_id=None)
         session.add(row)
@@ -65,15 +74,23 @@ def mark_removed(session: Session, source: str, runs: int, now: datetime) -> int
     started, so the cut-off is the start of the oldest of them. Nothing is
     marked until the source has had ``runs`` complete crawls. Returns the count.
     """
-    starts = list(session.scalars(
-        select(Crawl.started_at).where(Crawl.source == source, Crawl.complete.is_(True))
-        .order_by(Crawl.started_at.desc(), Crawl.id.desc()).limit(runs)))
+    starts = list(
+        session.scalars(
+            select(Crawl.started_at)
+            .where(Crawl.source == source, Crawl.complete.is_(True))
+            .order_by(Crawl.started_at.desc(), Crawl.id.desc())
+            .limit(runs)
+        )
+    )
     if len(starts) < runs:
         return 0
     cutoff = starts[-1]
     result = session.execute(
-        update(Ad).where(Ad.source == source, Ad.removed_at.is_(None), Ad.last_seen_at < cutoff)
-        .values(removed_at=now).execution_options(synchronize_session=False))
+        update(Ad)
+        .where(Ad.source == source, Ad.removed_at.is_(None), Ad.last_seen_at < cutoff)
+        .values(removed_at=now)
+        .execution_options(synchronize_session=False)
+    )
     return int(result.rowcount or 0)
 
 

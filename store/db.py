@@ -32,7 +32,7 @@ def normalise_url(url: str) -> str:
     """Map plain postgres URLs to the psycopg 3 driver we install."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

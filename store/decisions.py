@@ -61,7 +61,8 @@ def _rows_from_table(rows: Iterator[tuple[Any, ...]], name: str) -> Iterator[Dec
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise ImportValidationError(
-            [f"{name} line 1: missing column(s) {', '.join(missing)} (is this a lurewatch export?)"])
+            [f"{name} line 1: missing column(s) {', '.join(missing)} (is this a lurewatch export?)"]
+        )
 
     def cell(values: tuple[Any, ...], column: str) -> Any:
         i = columns.get(column)
@@ -70,8 +71,7 @@ def _rows_from_table(rows: Iterator[tuple[Any, ...]], name: str) -> Iterator[Dec
     for line, values in enumerate(rows, start=2):
         if all(_text(v) == "" for v in values):
             continue
-        yield DecisionRow(line, cell(values, "review_id"), _text(cell(values, "decision")),
-                          _text(cell(values, "note")))
+        yield DecisionRow(line, cell(values, "review_id"), _text(cell(values, "decision")), _text(cell(values, "note")))
 
 
 def read_decisions(path: Path) -> list[DecisionRow]:
@@ -153,8 +153,10 @@ def import_decisions(session: Session, path: Path, analyst: str, now: datetime) 
         previous = seen.get(item_id)
         wanted = decision or item.status
         if previous is not None and previous[1] != wanted:
-            errors.append(f"{name} line {row.line}: review id {item_id} is decided "
-                          f"{previous[1]} on line {previous[0]} and {wanted} here")
+            errors.append(
+                f"{name} line {row.line}: review id {item_id} is decided "
+                f"{previous[1]} on line {previous[0]} and {wanted} here"
+            )
             continue
         seen[item_id] = (row.line, wanted)
         if decision is None or previous is not None:
@@ -164,9 +166,7 @@ def import_decisions(session: Session, path: Path, analyst: str, now: datetime) 
     if errors:
         raise ImportValidationError(errors)
     for item, decision, note in planned:
-        apply_decision(session, item, decision, analyst, now, note or None,
-                       via=f"imported from {name}")
+        apply_decision(session, item, decision, analyst, now, note or None, via=f"imported from {name}")
     session.flush()
-    log.info("imported %s as %s: %d applied, %d unchanged, %d blank",
-             name, analyst, len(planned), unchanged, blank)
+    log.info("imported %s as %s: %d applied, %d unchanged, %d blank", name, analyst, len(planned), unchanged, blank)
     return ImportResult(applied=len(planned), unchanged=unchanged, blank=blank)

@@ -39,6 +39,6 @@ class ImportValidationError(StoreError):
     ``errors`` holds one line per problem, each naming the file and line.
     """
 
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__(f"{len(errors)} error(s), nothing applied: {errors[0] if errors else ''}")
+    def __init__(self, errors: list[str], summary: str | None = None) -> None:
+        super().__init__(summary or f"{len(errors)} error(s), nothing applied: {errors[0] if errors else ''}")
         self.errors = errors

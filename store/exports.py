@@ -23,44 +23,60 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.files import atomic_write
+from core.reasons import reason_text
 from store.errors import StoreError
-from store.files import atomic_write
 from store.listing import QueueRow
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("review_id", "score", "band", "reasons", "title", "company", "location", "country",
-           "salary", "contacts", "url", "source", "first_seen", "campaign", "status",
-           "decision", "note")
+COLUMNS = (
+    "review_id",
+    "score",
+    "band",
+    "reasons",
+    "title",
+    "company",
+    "location",
+    "country",
+    "salary",
+    "contacts",
+    "url",
+    "source",
+    "first_seen",
+    "campaign",
+    "status",
+    "decision",
+    "note",
+)
 FORMATS = ("csv", "xlsx", "jsonl")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-WIDTHS = {"review_id": 10, "score": 8, "band": 8, "reasons": 60, "title": 40, "company": 24,
-          "location": 18, "country": 8, "salary": 16, "contacts": 30, "url": 40, "source": 16,
-          "first_seen": 12, "campaign": 14, "status": 11, "decision": 12, "note": 40}
+WIDTHS = {
+    "review_id": 10,
+    "score": 8,
+    "band": 8,
+    "reasons": 60,
+    "title": 40,
+    "company": 24,
+    "location": 18,
+    "country": 8,
+    "salary": 16,
+    "contacts": 30,
+    "url": 40,
+    "source": 16,
+    "first_seen": 12,
+    "campaign": 14,
+    "status": 11,
+    "decision": 12,
+    "note": 40,
+}
 
 
-def reason_text(reason: dict[str, Any]) -> str:
-    """One reason as an analyst reads it: ``safety denial: “감금 절대 없음”``.
-
-    The plain-words ``label`` the classifier attaches wins over the signal id;
-    a negative weight is a sign in the ad's favour and says so.
-    """
-    name = str(reason.get("label") or reason.get("signal") or "").strip()
-    evidence = " ".join(str(reason.get("evidence") or "").split())
-    line = f"{name}: “{evidence}”" if evidence else name
-    try:
-        favour = float(reason.get("weight") or 0) < 0
-    except (TypeError, ValueError):
-        favour = False
-    return f"in its favour, {line}" if favour else line
-
-
-def reasons_text(row: QueueRow) -> str:
+def row_reasons_text(row: QueueRow) -> str:
     """All reasons of a row, one per line; a scam campaign is a reason too."""
-    lines = [reason_text(r) for r in row.reasons if isinstance(r, dict)]
-    if row.campaign_scam:
-        lines.insert(0, f"campaign: “campaign {row.campaign_id} already decided scam”")
-    return "\n".join(line for line in lines if line)
+    campaign = {"label": "campaign", "evidence": f"campaign {row.campaign_id} already decided scam"}
+    reasons = [campaign, *row.reasons] if row.campaign_scam else row.reasons
+    return "\n".join(line for line in (reason_text(r) for r in reasons if isinstance(r, dict)) if line)
 
 
 def contacts_text(contacts: dict[str, Any]) -> str:
@@ -84,11 +100,21 @@ def flat_row(row: QueueRow) -> dict[str, Any]:
     return {
         "review_id": row.review_id,
         "score": round(row.score, 4) if row.score is not None else None,
-        "band": row.band, "reasons": reasons_text(row), "title": row.title,
-        "company": row.company, "location": row.location, "country": row.country,
-        "salary": row.salary, "contacts": contacts_text(row.contacts), "url": row.url,
-        "source": row.source, "first_seen": row.first_seen.date().isoformat(),
-        "campaign": campaign_text(row), "status": row.status, "decision": "", "note": "",
+        "band": row.band,
+        "reasons": row_reasons_text(row),
+        "title": row.title,
+        "company": row.company,
+        "location": row.location,
+        "country": row.country,
+        "salary": row.salary,
+        "contacts": contacts_text(row.contacts),
+        "url": row.url,
+        "source": row.source,
+        "first_seen": row.first_seen.date().isoformat(),
+        "campaign": campaign_text(row),
+        "status": row.status,
+        "decision": "",
+        "note": "",
     }
 
 
@@ -98,6 +124,7 @@ def neutralise(value: str) -> str:
 
 
 # ------------------------------------------------------------------ writers
+
 
 def _atomic_write(path: Path, write: Callable[[Any], None], binary: bool) -> None:
     # utf-8-sig writes the BOM Excel needs to read Korean CSV as UTF-8.
@@ -110,20 +137,28 @@ def _write_csv(fh: io.TextIOBase, rows: Sequence[QueueRow]) -> None:
     writer.writerow(COLUMNS)
     for row in rows:
         flat = flat_row(row)
-        writer.writerow([neutralise(v) if isinstance(v, str) else ("" if v is None else v)
-                         for v in (flat[c] for c in COLUMNS)])
+        writer.writerow(
+            [neutralise(v) if isinstance(v, str) else ("" if v is None else v) for v in (flat[c] for c in COLUMNS)]
+        )
 
 
 def _jsonable(row: QueueRow) -> dict[str, Any]:
     flat = flat_row(row)
-    flat.update(reasons=row.reasons, contacts=row.contacts, campaign=row.campaign_id,
-                first_seen=row.first_seen.isoformat())
-    flat.update(ad_id=row.ad_id, description=row.description, model_version=row.model_version,
-                priority=row.priority, campaign_size=row.campaign_size,
-                campaign_scam=row.campaign_scam, assignee=row.assignee,
-                decided_by=row.decided_by,
-                decided_at=row.decided_at.isoformat() if row.decided_at else None,
-                current_note=row.note)
+    flat.update(
+        reasons=row.reasons, contacts=row.contacts, campaign=row.campaign_id, first_seen=row.first_seen.isoformat()
+    )
+    flat.update(
+        ad_id=row.ad_id,
+        description=row.description,
+        model_version=row.model_version,
+        priority=row.priority,
+        campaign_size=row.campaign_size,
+        campaign_scam=row.campaign_scam,
+        assignee=row.assignee,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at.isoformat() if row.decided_at else None,
+        current_note=row.note,
+    )
     return flat
 
 
@@ -172,16 +207,26 @@ def build_workbook(rows: Sequence[QueueRow]) -> Workbook:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{last}"
     # A drop-down on the decision column: fewer typos for the import to refuse.
     decision_col = get_column_letter(COLUMNS.index("decision") + 1)
-    choices = DataValidation(type="list", formula1='"scam,legit,needs_info,skipped"',
-                             allow_blank=True, showErrorMessage=False)
+    choices = DataValidation(
+        type="list", formula1='"scam,legit,needs_info,skipped"', allow_blank=True, showErrorMessage=False
+    )
     choices.add(f"{decision_col}2:{decision_col}{max(last, 1000)}")
     ws.add_data_validation(choices)
     score_col = get_column_letter(COLUMNS.index("score") + 1)
     ws.conditional_formatting.add(
         f"{score_col}2:{score_col}{last}",
-        ColorScaleRule(start_type="num", start_value=0, start_color="FFFFFF",
-                       mid_type="num", mid_value=0.5, mid_color="FFEB84",
-                       end_type="num", end_value=1, end_color="F8696B"))
+        ColorScaleRule(
+            start_type="num",
+            start_value=0,
+            start_color="FFFFFF",
+            mid_type="num",
+            mid_value=0.5,
+            mid_color="FFEB84",
+            end_type="num",
+            end_value=1,
+            end_color="F8696B",
+        ),
+    )
     return wb
 
 
@@ -190,10 +235,12 @@ def write_export(rows: Sequence[QueueRow], path: Path, fmt: str) -> Path:
     if fmt == "csv":
         _atomic_write(path, lambda fh: _write_csv(fh, rows), binary=False)
     elif fmt == "jsonl":
+
         def jsonl(fh: Any) -> None:
             text = io.StringIO()
             _write_jsonl(text, rows)
             fh.write(text.getvalue().encode("utf-8"))
+
         _atomic_write(path, jsonl, binary=True)
     elif fmt == "xlsx":
         wb = build_workbook(rows)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 from typing import Any, Mapping
 
 import numpy as np
@@ -18,18 +17,13 @@ from datasketch import MinHash
 from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
+from core.minhash import NUM_PERM, minhash, new_minhash
 from store.schema import Ad, AdFingerprint, FingerprintKey
 
-NUM_PERM = 64
-BANDS, ROWS = 16, 4          # 16 bands of 4 rows: candidate pairs from Jaccard ~0.5 up
-SHINGLE = 5                  # characters; works for Korean, Chinese and Latin text alike
-NEAR_DUPLICATE = 0.7         # estimated Jaccard needed to link on text alone
-MIN_TEXT = 40                # shorter texts are too generic to link on
-SEED = 1                     # fixed, so signatures stored on different nights compare
-# datasketch 2 changed its default permutations; naming ours keeps stored
-# signatures comparable across upgrades. Changing any parameter above or the
-# scheme needs a new FINGERPRINT_VERSION, which recomputes every fingerprint.
-SCHEME = "affine32"
+BANDS, ROWS = 16, 4  # 16 bands of core.minhash.NUM_PERM rows: candidate pairs from Jaccard ~0.5 up
+MIN_TEXT = 40  # shorter texts are too generic to link on
+# Changing a parameter here or in core.minhash needs a new FINGERPRINT_VERSION,
+# which recomputes every stored fingerprint.
 FINGERPRINT_VERSION = "mh1"
 
 
@@ -45,7 +39,7 @@ def _digits(value: str) -> str:
     if international or len(digits) >= 11:
         for code in _COUNTRY_CODES:
             if digits.startswith(code) and len(digits) - len(code) >= 7:
-                digits = digits[len(code):]
+                digits = digits[len(code) :]
                 break
     digits = digits.lstrip("0")
     return digits if len(digits) >= 7 else ""
@@ -64,8 +58,11 @@ def _link(value: str) -> str:
 
 
 _NORMALISERS = {
-    "telegram": ("tg", _handle), "kakao": ("kakao", _link), "phone": ("phone", _digits),
-    "whatsapp": ("phone", _digits), "line": ("line", lambda v: v.strip().lower().lstrip("@")),
+    "telegram": ("tg", _handle),
+    "kakao": ("kakao", _link),
+    "phone": ("phone", _digits),
+    "whatsapp": ("phone", _digits),
+    "line": ("line", lambda v: v.strip().lower().lstrip("@")),
     "email": ("email", lambda v: v.strip().lower()),
 }
 
@@ -93,30 +90,20 @@ def minhash_of(text: str) -> MinHash | None:
     """The MinHash of a text's character shingles; None for texts too short to link."""
     if len(text) < MIN_TEXT:
         return None
-    shingles = {text[i:i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
-    mh.update_batch(list(shingles))
-    return mh
+    return minhash(text)
 
 
 def band_keys(mh: MinHash) -> set[str]:
     values = mh.hashvalues.astype("<u8")
     keys = set()
     for b in range(BANDS):
-        digest = hashlib.blake2b(values[b * ROWS:(b + 1) * ROWS].tobytes(), digest_size=10)
+        digest = hashlib.blake2b(values[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=10)
         keys.add(f"band{b}:{digest.hexdigest()}")
     return keys
 
 
-@lru_cache(maxsize=1)
-def _permutations() -> Any:
-    # Deriving the permutations costs more than hashing a short ad; derive them once.
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
-
-
 def load_minhash(blob: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations(),
-                   hashvalues=np.frombuffer(blob, dtype="<u8"))
+    return new_minhash(np.frombuffer(blob, dtype="<u8"))
 
 
 def similarity(mh: MinHash, blob: bytes) -> float:
@@ -139,13 +126,11 @@ def fingerprint(session: Session, ad: Ad) -> tuple[set[str], MinHash | None, boo
 
 # Core, not ORM, statements: an ORM bulk delete scans the whole identity map to keep it in
 # step (1,000 loaded ads per scoring batch), and no FingerprintKey objects are ever loaded.
-_DELETE_KEYS = FingerprintKey.__table__.delete().where(
-    FingerprintKey.__table__.c.ad_id == bindparam("ad_id"))
+_DELETE_KEYS = FingerprintKey.__table__.delete().where(FingerprintKey.__table__.c.ad_id == bindparam("ad_id"))
 _INSERT_KEYS = FingerprintKey.__table__.insert()
 
 
-def refresh_fingerprint(session: Session, ad: Ad,
-                        fp: AdFingerprint | None) -> tuple[set[str], MinHash | None, bool]:
+def refresh_fingerprint(session: Session, ad: Ad, fp: AdFingerprint | None) -> tuple[set[str], MinHash | None, bool]:
     """``fingerprint`` given the ad's stored fingerprint row (None when it has none)."""
     contacts = contact_keys(ad.contacts)
     stamp = hashlib.sha256(f"{FINGERPRINT_VERSION}:{ad.content_hash}".encode()).hexdigest()

@@ -22,8 +22,9 @@ class NoLeaseError(ReviewError):
     """Deciding an open item needs the analyst's own, unexpired claim on it."""
 
 
-def claim_item(session: Session, item_id: int, actor: str, now: datetime,
-               lease: timedelta = DEFAULT_LEASE) -> ReviewItem:
+def claim_item(
+    session: Session, item_id: int, actor: str, now: datetime, lease: timedelta = DEFAULT_LEASE
+) -> ReviewItem:
     """Lease one item to ``actor`` (or renew their lease); LeaseHeldError if another holds it."""
     expire_leases(session, now)
     item = get_item(session, item_id)
@@ -32,15 +33,19 @@ def claim_item(session: Session, item_id: int, actor: str, now: datetime,
     old = item.status
     claimed = session.execute(
         update(ReviewItem)
-        .where(ReviewItem.id == item_id, or_(
-            ReviewItem.status == "pending",
-            and_(ReviewItem.status == "in_review", ReviewItem.assignee == actor)))
+        .where(
+            ReviewItem.id == item_id,
+            or_(ReviewItem.status == "pending", and_(ReviewItem.status == "in_review", ReviewItem.assignee == actor)),
+        )
         .values(status="in_review", assignee=actor, lease_expires_at=now + lease, updated_at=now)
-        .returning(ReviewItem.id)).scalar()
+        .returning(ReviewItem.id)
+    ).scalar()
     session.refresh(item)
     if claimed is None:
-        raise LeaseHeldError(f"review item {item_id} is claimed by {item.assignee} until "
-                             f"{item.lease_expires_at.isoformat(timespec='minutes') if item.lease_expires_at else '?'}")
+        raise LeaseHeldError(
+            f"review item {item_id} is claimed by {item.assignee} until "
+            f"{item.lease_expires_at.isoformat(timespec='minutes') if item.lease_expires_at else '?'}"
+        )
     note = f"claimed until {(now + lease).isoformat(timespec='minutes')}"
     _event(session, item, actor, now, old, "in_review", note if old == "pending" else f"renewed: {note}")
     return item
@@ -57,11 +62,14 @@ def require_own_lease(item: ReviewItem, actor: str, now: datetime) -> None:
         return
     held = item.status == "in_review" and item.lease_expires_at is not None and item.lease_expires_at > now
     if held and item.assignee != actor:
-        raise LeaseHeldError(f"review item {item.id} is claimed by {item.assignee} until "
-                             f"{item.lease_expires_at.isoformat(timespec='minutes')}")
+        raise LeaseHeldError(
+            f"review item {item.id} is claimed by {item.assignee} until "
+            f"{item.lease_expires_at.isoformat(timespec='minutes')}"
+        )
     if not held:
-        raise NoLeaseError(f"review item {item.id}: claim it first (press c); a decision needs your own "
-                           f"claim on the item")
+        raise NoLeaseError(
+            f"review item {item.id}: claim it first (press c); a decision needs your own claim on the item"
+        )
 
 
 def release_any(session: Session, item_id: int, lead: str, now: datetime) -> ReviewItem:

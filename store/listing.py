@@ -61,25 +61,43 @@ class QueueRow:
 def latest_scores():  # type: ignore[no-untyped-def]
     """Subquery: each ad's most recent score (any model version)."""
     ranked = select(
-        Score.ad_id, Score.score, Score.band, Score.reasons, Score.model_version,
-        func.row_number().over(partition_by=Score.ad_id,
-                               order_by=(Score.scored_at.desc(), Score.id.desc())).label("rank"),
+        Score.ad_id,
+        Score.score,
+        Score.band,
+        Score.reasons,
+        Score.model_version,
+        func.row_number()
+        .over(partition_by=Score.ad_id, order_by=(Score.scored_at.desc(), Score.id.desc()))
+        .label("rank"),
     ).subquery()
     return select(ranked).where(ranked.c.rank == 1).subquery("latest")
 
 
-def list_items(session: Session, filters: QueueFilter = QueueFilter(),
-               limit: int | None = None, item_ids: Sequence[int] | None = None) -> list[QueueRow]:
+def list_items(
+    session: Session,
+    filters: QueueFilter = QueueFilter(),
+    limit: int | None = None,
+    item_ids: Sequence[int] | None = None,
+) -> list[QueueRow]:
     """Review items matching ``filters``, highest priority first."""
     for status in filters.statuses or ():
         if status not in REVIEW_STATUSES:
             raise ReviewError(f"unknown status {status!r} (expected {', '.join(REVIEW_STATUSES)})")
     latest = latest_scores()
-    query = (select(ReviewItem, Ad, latest.c.score, latest.c.band, latest.c.reasons,
-                    latest.c.model_version, CampaignMember.campaign_id)
-             .join(Ad, Ad.id == ReviewItem.ad_id)
-             .outerjoin(latest, latest.c.ad_id == ReviewItem.ad_id)
-             .outerjoin(CampaignMember, CampaignMember.ad_id == ReviewItem.ad_id))
+    query = (
+        select(
+            ReviewItem,
+            Ad,
+            latest.c.score,
+            latest.c.band,
+            latest.c.reasons,
+            latest.c.model_version,
+            CampaignMember.campaign_id,
+        )
+        .join(Ad, Ad.id == ReviewItem.ad_id)
+        .outerjoin(latest, latest.c.ad_id == ReviewItem.ad_id)
+        .outerjoin(CampaignMember, CampaignMember.ad_id == ReviewItem.ad_id)
+    )
     if filters.statuses:
         query = query.where(ReviewItem.status.in_(filters.statuses))
     if filters.min_score is not None:
@@ -106,15 +124,33 @@ def list_items(session: Session, filters: QueueFilter = QueueFilter(),
 def _queue_row(r: Any, sizes: dict[int, int], scam: set[int]) -> QueueRow:
     item, ad, score, band, reasons, version, campaign = r
     return QueueRow(
-        review_id=item.id, ad_id=ad.id, status=item.status, priority=item.priority,
-        score=score, band=band or "", reasons=list(reasons or []), model_version=version,
-        title=ad.title, company=ad.company, location=ad.location, country=ad.country,
-        salary=ad.salary, description=ad.description, contacts=dict(ad.contacts or {}),
-        url=ad.url, source=ad.source, first_seen=ad.first_seen_at, campaign_id=campaign,
+        review_id=item.id,
+        ad_id=ad.id,
+        status=item.status,
+        priority=item.priority,
+        score=score,
+        band=band or "",
+        reasons=list(reasons or []),
+        model_version=version,
+        title=ad.title,
+        company=ad.company,
+        location=ad.location,
+        country=ad.country,
+        salary=ad.salary,
+        description=ad.description,
+        contacts=dict(ad.contacts or {}),
+        url=ad.url,
+        source=ad.source,
+        first_seen=ad.first_seen_at,
+        campaign_id=campaign,
         campaign_size=sizes.get(campaign, 0) if campaign else 0,
-        campaign_scam=campaign in scam, assignee=item.assignee,
-        lease_expires_at=item.lease_expires_at, decided_by=item.decided_by,
-        decided_at=item.decided_at, note=item.note)
+        campaign_scam=campaign in scam,
+        assignee=item.assignee,
+        lease_expires_at=item.lease_expires_at,
+        decided_by=item.decided_by,
+        decided_at=item.decided_at,
+        note=item.note,
+    )
 
 
 def collapse_campaigns(rows: Sequence[QueueRow]) -> list[tuple[QueueRow, int]]:
@@ -140,6 +176,7 @@ def spread_uncertain(rows: Sequence[QueueRow], threshold: float, n: int) -> list
     (an item without a campaign is a campaign of its own); within a round, closeness
     decides. Unscored items go last.
     """
+
     def distance(row: QueueRow) -> float:
         return abs(row.score - threshold) if row.score is not None else float("inf")
 
@@ -149,4 +186,4 @@ def spread_uncertain(rows: Sequence[QueueRow], threshold: float, n: int) -> list
         key = row.campaign_id if row.campaign_id is not None else ("item", row.review_id)
         ranked.append((seen.get(key, 0), distance(row), row.review_id, row))
         seen[key] = seen.get(key, 0) + 1
-    return [r[-1] for r in sorted(ranked, key=lambda t: t[:3])[:max(n, 0)]]
+    return [r[-1] for r in sorted(ranked, key=lambda t: t[:3])[: max(n, 0)]]

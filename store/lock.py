@@ -53,11 +53,14 @@ def _advisory_lock(engine: Engine) -> Iterator[None]:
         got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
         conn.commit()
         if not got:
-            holder = conn.execute(text(
-                "SELECT a.pid, a.client_addr, a.backend_start FROM pg_locks l "
-                "JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND l.objid = :key AND l.granted"),
-                {"key": ADVISORY_KEY}).first()
+            holder = conn.execute(
+                text(
+                    "SELECT a.pid, a.client_addr, a.backend_start FROM pg_locks l "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.objid = :key AND l.granted"
+                ),
+                {"key": ADVISORY_KEY},
+            ).first()
             who = f" (server pid {holder.pid}, since {holder.backend_start:%Y-%m-%d %H:%M})" if holder else ""
             raise LockHeldError(f"another run holds the run lock on this database{who}")
         try:
@@ -78,8 +81,7 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-            raise LockHeldError(f"another run holds the run lock {path}"
-                                f"{f' ({holder})' if holder else ''}") from None
+            raise LockHeldError(f"another run holds the run lock {path}{f' ({holder})' if holder else ''}") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode(), 0)
         try:

@@ -17,7 +17,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store.errors import (
-    DecisionConflictError, LeaseHeldError, NoteRequiredError, NotFoundError, ReviewError,
+    DecisionConflictError,
+    LeaseHeldError,
+    NoteRequiredError,
+    NotFoundError,
+    ReviewError,
     UnknownDecisionError,
 )
 from store.schema import DECISIONS, CampaignMember, ReviewEvent, ReviewItem, Score
@@ -25,7 +29,7 @@ from store.schema import DECISIONS, CampaignMember, ReviewEvent, ReviewItem, Sco
 log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "lurewatch"
-NOTE_REQUIRED_SCORE = 0.9      # clearing an ad this risky must say why
+NOTE_REQUIRED_SCORE = 0.9  # clearing an ad this risky must say why
 DEFAULT_LEASE = timedelta(minutes=30)
 FINAL_DECISIONS = ("scam", "legit")
 
@@ -34,19 +38,27 @@ def normalise_decision(word: str) -> str:
     """'Scam ', 'LEGIT', 'needs-info' -> the stored decision; UnknownDecisionError otherwise."""
     value = str(word or "").strip().lower().replace("-", "_").replace(" ", "_")
     if value not in DECISIONS:
-        raise UnknownDecisionError(
-            f"unknown decision {str(word).strip()!r} (expected {', '.join(DECISIONS)})")
+        raise UnknownDecisionError(f"unknown decision {str(word).strip()!r} (expected {', '.join(DECISIONS)})")
     return value
 
 
 # ------------------------------------------------------------------ changes
 
-def _event(session: Session, item: ReviewItem, actor: str, now: datetime, old: str | None,
-           new: str, note: str | None = None) -> None:
-    version = session.scalar(select(Score.model_version).where(Score.ad_id == item.ad_id)
-                             .order_by(Score.scored_at.desc(), Score.id.desc()).limit(1))
-    session.add(ReviewEvent(item_id=item.id, actor=actor, at=now, old_status=old, new_status=new,
-                            note=note, model_version=version))
+
+def _event(
+    session: Session, item: ReviewItem, actor: str, now: datetime, old: str | None, new: str, note: str | None = None
+) -> None:
+    version = session.scalar(
+        select(Score.model_version)
+        .where(Score.ad_id == item.ad_id)
+        .order_by(Score.scored_at.desc(), Score.id.desc())
+        .limit(1)
+    )
+    session.add(
+        ReviewEvent(
+            item_id=item.id, actor=actor, at=now, old_status=old, new_status=new, note=note, model_version=version
+        )
+    )
 
 
 def get_item(session: Session, item_id: int) -> ReviewItem:
@@ -59,25 +71,32 @@ def get_item(session: Session, item_id: int) -> ReviewItem:
 
 def expire_leases(session: Session, now: datetime) -> int:
     """Return items whose lease ran out to the pending pool; returns how many."""
-    expired = session.execute(
-        update(ReviewItem)
-        .where(ReviewItem.status == "in_review", ReviewItem.lease_expires_at < now)
-        .values(status="pending", assignee=None, lease_expires_at=None, updated_at=now)
-        .returning(ReviewItem.id)).scalars().all()
+    expired = (
+        session.execute(
+            update(ReviewItem)
+            .where(ReviewItem.status == "in_review", ReviewItem.lease_expires_at < now)
+            .values(status="pending", assignee=None, lease_expires_at=None, updated_at=now)
+            .returning(ReviewItem.id)
+        )
+        .scalars()
+        .all()
+    )
     for item_id in expired:
-        _event(session, get_item(session, item_id), SYSTEM_ACTOR, now, "in_review", "pending",
-               "lease expired")
+        _event(session, get_item(session, item_id), SYSTEM_ACTOR, now, "in_review", "pending", "lease expired")
     return len(expired)
 
 
-def claim(session: Session, actor: str, n: int, now: datetime,
-          lease: timedelta = DEFAULT_LEASE) -> list[int]:
+def claim(session: Session, actor: str, n: int, now: datetime, lease: timedelta = DEFAULT_LEASE) -> list[int]:
     """Lease up to ``n`` pending items (highest priority first) to ``actor``; their ids."""
     if n <= 0:
         raise ReviewError(f"claim needs a positive number of items, got {n}")
     expire_leases(session, now)
-    candidates = (select(ReviewItem.id).where(ReviewItem.status == "pending")
-                  .order_by(ReviewItem.priority.desc(), ReviewItem.id).limit(n))
+    candidates = (
+        select(ReviewItem.id)
+        .where(ReviewItem.status == "pending")
+        .order_by(ReviewItem.priority.desc(), ReviewItem.id)
+        .limit(n)
+    )
     if session.get_bind().dialect.name == "postgresql":
         ids = session.scalars(candidates.with_for_update(skip_locked=True)).all()
         if not ids:
@@ -87,15 +106,28 @@ def claim(session: Session, actor: str, n: int, now: datetime,
         # One statement: SQLite takes the write lock before reading, so two
         # claimers can never both see the same row as pending.
         where = ReviewItem.id.in_(candidates.scalar_subquery())
-    claimed = session.execute(
-        update(ReviewItem).where(where, ReviewItem.status == "pending")
-        .values(status="in_review", assignee=actor, lease_expires_at=now + lease, updated_at=now)
-        .returning(ReviewItem.id)).scalars().all()
+    claimed = (
+        session.execute(
+            update(ReviewItem)
+            .where(where, ReviewItem.status == "pending")
+            .values(status="in_review", assignee=actor, lease_expires_at=now + lease, updated_at=now)
+            .returning(ReviewItem.id)
+        )
+        .scalars()
+        .all()
+    )
     for item_id in sorted(claimed):
         item = get_item(session, item_id)
         session.refresh(item)
-        _event(session, item, actor, now, "pending", "in_review",
-               f"claimed until {(now + lease).isoformat(timespec='minutes')}")
+        _event(
+            session,
+            item,
+            actor,
+            now,
+            "pending",
+            "in_review",
+            f"claimed until {(now + lease).isoformat(timespec='minutes')}",
+        )
     return sorted(claimed)
 
 
@@ -111,20 +143,29 @@ def release(session: Session, item_id: int, actor: str, now: datetime) -> Review
 
 
 def _check_lease(item: ReviewItem, actor: str, now: datetime) -> None:
-    if (item.status == "in_review" and item.assignee and item.assignee != actor
-            and item.lease_expires_at is not None and item.lease_expires_at > now):
-        raise LeaseHeldError(f"review item {item.id} is claimed by {item.assignee} until "
-                             f"{item.lease_expires_at.isoformat(timespec='minutes')}")
+    if (
+        item.status == "in_review"
+        and item.assignee
+        and item.assignee != actor
+        and item.lease_expires_at is not None
+        and item.lease_expires_at > now
+    ):
+        raise LeaseHeldError(
+            f"review item {item.id} is claimed by {item.assignee} until "
+            f"{item.lease_expires_at.isoformat(timespec='minutes')}"
+        )
 
 
 def current_score(session: Session, ad_id: int) -> float | None:
     """The ad's most recent score."""
-    return session.scalar(select(Score.score).where(Score.ad_id == ad_id)
-                          .order_by(Score.scored_at.desc(), Score.id.desc()).limit(1))
+    return session.scalar(
+        select(Score.score).where(Score.ad_id == ad_id).order_by(Score.scored_at.desc(), Score.id.desc()).limit(1)
+    )
 
 
-def check_decision(session: Session, item: ReviewItem, word: str, actor: str,
-                   note: str | None, now: datetime) -> str | None:
+def check_decision(
+    session: Session, item: ReviewItem, word: str, actor: str, note: str | None, now: datetime
+) -> str | None:
     """Validate a decision without changing anything.
 
     Returns the normalised decision, or None when the item already carries it.
@@ -137,18 +178,17 @@ def check_decision(session: Session, item: ReviewItem, word: str, actor: str,
     # needs_info and skipped invite a colleague to finish the job; scam and legit
     # are verdicts, and only their author may change them.
     if item.status in FINAL_DECISIONS and item.decided_by and item.decided_by != actor:
-        raise DecisionConflictError(
-            f"review item {item.id} already decided {item.status} by {item.decided_by}")
+        raise DecisionConflictError(f"review item {item.id} already decided {item.status} by {item.decided_by}")
     if decision == "legit" and not (note or "").strip():
         score = current_score(session, item.ad_id)
         if score is not None and score >= NOTE_REQUIRED_SCORE:
-            raise NoteRequiredError(f"review item {item.id} scored {score:.2f}: clearing it as "
-                                    f"legit needs a note saying why")
+            raise NoteRequiredError(
+                f"review item {item.id} scored {score:.2f}: clearing it as legit needs a note saying why"
+            )
     return decision
 
 
-def decide(session: Session, item_id: int, word: str, actor: str, now: datetime,
-           note: str | None = None) -> ReviewItem:
+def decide(session: Session, item_id: int, word: str, actor: str, now: datetime, note: str | None = None) -> ReviewItem:
     """Record an analyst's decision (scam, legit, needs_info, skipped; any case) with a note."""
     item = get_item(session, item_id)
     decision = check_decision(session, item, word, actor, note, now)
@@ -157,28 +197,34 @@ def decide(session: Session, item_id: int, word: str, actor: str, now: datetime,
     return item
 
 
-def apply_decision(session: Session, item: ReviewItem, decision: str, actor: str,
-                   now: datetime, note: str | None, via: str | None = None) -> None:
+def apply_decision(
+    session: Session,
+    item: ReviewItem,
+    decision: str,
+    actor: str,
+    now: datetime,
+    note: str | None,
+    via: str | None = None,
+) -> None:
     """Write a validated decision and its audit event (``via``: where it came from)."""
     old = item.status
     item.status, item.decided_by, item.decided_at, item.updated_at = decision, actor, now, now
     item.assignee, item.lease_expires_at = None, None
     if note and note.strip():
         item.note = note.strip()
-    _event(session, item, actor, now, old, decision,
-           " | ".join(p for p in (via, (note or "").strip()) if p) or None)
+    _event(session, item, actor, now, old, decision, " | ".join(p for p in (via, (note or "").strip()) if p) or None)
 
 
-def decide_campaign(session: Session, campaign_id: int, word: str, actor: str, now: datetime,
-                    note: str | None = None) -> dict[str, int]:
+def decide_campaign(
+    session: Session, campaign_id: int, word: str, actor: str, now: datetime, note: str | None = None
+) -> dict[str, int]:
     """Decide every ad of a campaign not already judged scam or legit, at once.
 
     Member ads never queued get an item carrying the decision, so the audit log
     and retraining see every ad of the campaign. Validates all before changing any.
     """
     decision = normalise_decision(word)
-    ad_ids = list(session.scalars(select(CampaignMember.ad_id)
-                                  .where(CampaignMember.campaign_id == campaign_id)))
+    ad_ids = list(session.scalars(select(CampaignMember.ad_id).where(CampaignMember.campaign_id == campaign_id)))
     if not ad_ids:
         raise NotFoundError(f"campaign {campaign_id} does not exist")
     items = {i.ad_id: i for i in session.scalars(select(ReviewItem).where(ReviewItem.ad_id.in_(ad_ids)))}
@@ -194,19 +240,31 @@ def decide_campaign(session: Session, campaign_id: int, word: str, actor: str, n
         if decision == "legit" and not (note or "").strip():
             score = current_score(session, ad_id)
             if score is not None and score >= NOTE_REQUIRED_SCORE:
-                raise NoteRequiredError(f"campaign {campaign_id}: ad {ad_id} scored {score:.2f}; "
-                                        f"clearing it as legit needs a note saying why")
+                raise NoteRequiredError(
+                    f"campaign {campaign_id}: ad {ad_id} scored {score:.2f}; "
+                    f"clearing it as legit needs a note saying why"
+                )
         todo.append((ad_id, item))
     for ad_id, item in todo:
         if item is None:
-            item = ReviewItem(ad_id=ad_id, status="pending", priority=current_score(session, ad_id) or 0.0,
-                              created_at=now, updated_at=now)
+            item = ReviewItem(
+                ad_id=ad_id,
+                status="pending",
+                priority=current_score(session, ad_id) or 0.0,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(item)
             session.flush()
             counts["created"] += 1
-        apply_decision(session, item, decision, actor, now,
-                       f"campaign {campaign_id}: {note.strip()}" if note and note.strip()
-                       else f"campaign {campaign_id}")
+        apply_decision(
+            session,
+            item,
+            decision,
+            actor,
+            now,
+            f"campaign {campaign_id}: {note.strip()}" if note and note.strip() else f"campaign {campaign_id}",
+        )
         counts["decided"] += 1
     session.flush()
     return counts
@@ -214,6 +272,8 @@ def decide_campaign(session: Session, campaign_id: int, word: str, actor: str, n
 
 def item_events(session: Session, item_id: int) -> list[ReviewEvent]:
     """The audit trail of one item, oldest first."""
-    return list(session.scalars(select(ReviewEvent).where(ReviewEvent.item_id == item_id)
-                                .order_by(ReviewEvent.at, ReviewEvent.id)))
-
+    return list(
+        session.scalars(
+            select(ReviewEvent).where(ReviewEvent.item_id == item_id).order_by(ReviewEvent.at, ReviewEvent.id)
+        )
+    )

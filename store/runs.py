@@ -16,15 +16,15 @@ from store.schema import RUN_STATUSES, Run
 
 def start_run(session: Session, command: str, now: datetime) -> Run:
     """A new run in status 'running', flushed so it has an id."""
-    run = Run(command=command, started_at=now, status="running", counts={},
-              host=socket.gethostname(), pid=os.getpid())
+    run = Run(command=command, started_at=now, status="running", counts={}, host=socket.gethostname(), pid=os.getpid())
     session.add(run)
     session.flush()
     return run
 
 
-def finish_run(session: Session, run_id: int, status: str, counts: dict[str, Any],
-               now: datetime, error: str | None = None) -> Run:
+def finish_run(
+    session: Session, run_id: int, status: str, counts: dict[str, Any], now: datetime, error: str | None = None
+) -> Run:
     """Close a run with its final status and per-stage counts."""
     if status not in RUN_STATUSES or status == "running":
         raise StoreError(f"cannot finish a run with status {status!r}")

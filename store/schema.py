@@ -10,8 +10,20 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
-    MetaData, String, Text, TypeDecorator, UniqueConstraint,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -191,8 +203,7 @@ class Crawl(Base):
     __table_args__ = (Index("ix_crawls_source_started_at", "source", "started_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"),
-                                               nullable=True, index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), nullable=True, index=True)
     source: Mapped[str] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -232,8 +243,7 @@ class CampaignMember(Base):
     __tablename__ = "campaign_members"
 
     ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -280,7 +290,8 @@ class CampaignKey(Base):
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     # Indexed for merges, which repoint a whole campaign's keys.
     campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True, index=True)
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     ad_id: Mapped[int] = mapped_column(Integer)
 
 
@@ -296,8 +307,7 @@ class FreeKey(Base):
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     # Indexed because an ad's rows are deleted by ad when it joins a campaign.
-    ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), primary_key=True,
-                                       index=True)
+    ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class AdContact(Base):
@@ -334,8 +344,10 @@ class LoginFailure(Base):
     """A failed login, kept a while to rate-limit guessing by account name and by client."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_name_at", "name", "at"),
-                      Index("ix_login_failures_client_at", "client", "at"))
+    __table_args__ = (
+        Index("ix_login_failures_name_at", "name", "at"),
+        Index("ix_login_failures_client_at", "client", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

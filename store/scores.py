@@ -16,6 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.ad import AD_FIELDS
 from store.campaigns import link_ads, scam_campaigns
 from store.errors import NotFoundError, StoreError
 from store.schema import BANDS, DECISIONS, Ad, CampaignMember, ReviewEvent, ReviewItem, Score
@@ -23,9 +24,6 @@ from store.schema import BANDS, DECISIONS, Ad, CampaignMember, ReviewEvent, Revi
 log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "lurewatch"
-# What the classifier sees of an ad (plus ad_id, which record_scores needs back).
-AD_SCORING_FIELDS = ("source", "external_id", "url", "title", "company", "location", "country",
-                     "salary", "description", "contacts", "language", "posted_at")
 
 
 @dataclass(frozen=True)
@@ -59,8 +57,13 @@ def _row(raw: ScoreRow | Mapping[str, Any]) -> ScoreRow:
         row = raw
     else:
         try:
-            row = ScoreRow(ad_id=int(raw["ad_id"]), score=float(raw["score"]), band=str(raw["band"]),
-                           flagged=bool(raw["flagged"]), reasons=list(raw.get("reasons") or []))
+            row = ScoreRow(
+                ad_id=int(raw["ad_id"]),
+                score=float(raw["score"]),
+                band=str(raw["band"]),
+                flagged=bool(raw["flagged"]),
+                reasons=list(raw.get("reasons") or []),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise StoreError(f"bad score row {dict(raw)!r}: {exc}") from None
     if not 0.0 <= row.score <= 1.0:
@@ -70,19 +73,28 @@ def _row(raw: ScoreRow | Mapping[str, Any]) -> ScoreRow:
     return row
 
 
-def _upsert_scores(session: Session, model_version: str, rows: list[ScoreRow],
-                   now: datetime) -> None:
+def _upsert_scores(session: Session, model_version: str, rows: list[ScoreRow], now: datetime) -> None:
     """Insert or update the rows' scores, a few statements per batch, not one per row."""
     latest = {r.ad_id: r for r in rows}  # a repeated ad: its last row wins
-    values = [{"ad_id": r.ad_id, "model_version": model_version, "score": r.score,
-               "band": r.band, "flagged": r.flagged, "reasons": r.reasons, "scored_at": now}
-              for r in latest.values()]
+    values = [
+        {
+            "ad_id": r.ad_id,
+            "model_version": model_version,
+            "score": r.score,
+            "band": r.band,
+            "flagged": r.flagged,
+            "reasons": r.reasons,
+            "scored_at": now,
+        }
+        for r in latest.values()
+    ]
     dialect = session.get_bind().dialect.name
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
     if insert is None:  # other backends: ORM objects, the unique key still guards
         for v in values:
-            existing = session.scalars(select(Score).where(
-                Score.ad_id == v["ad_id"], Score.model_version == model_version)).one_or_none()
+            existing = session.scalars(
+                select(Score).where(Score.ad_id == v["ad_id"], Score.model_version == model_version)
+            ).one_or_none()
             if existing is None:
                 session.add(Score(**v))
             else:
@@ -90,32 +102,40 @@ def _upsert_scores(session: Session, model_version: str, rows: list[ScoreRow],
                     setattr(existing, k, value)
         return
     for start in range(0, len(values), 200):  # stays under SQLite's bound-parameter limit
-        stmt = insert(Score.__table__).values(values[start:start + 200])
+        stmt = insert(Score.__table__).values(values[start : start + 200])
         stmt = stmt.on_conflict_do_update(
             index_elements=["ad_id", "model_version"],
-            set_={k: stmt.excluded[k] for k in ("score", "band", "flagged", "reasons", "scored_at")})
+            set_={k: stmt.excluded[k] for k in ("score", "band", "flagged", "reasons", "scored_at")},
+        )
         session.execute(stmt)
 
 
 def _insert_item(session: Session, row: ScoreRow, now: datetime) -> int | None:
     """A new pending item's id, or None when the ad already has one (concurrent scorer)."""
-    values = {"ad_id": row.ad_id, "status": "pending", "priority": row.score,
-              "created_at": now, "updated_at": now}
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(
-        session.get_bind().dialect.name)
+    values = {"ad_id": row.ad_id, "status": "pending", "priority": row.score, "created_at": now, "updated_at": now}
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(session.get_bind().dialect.name)
     if insert is None:
         item = ReviewItem(**values)
         session.add(item)
         session.flush()
         return item.id
-    stmt = insert(ReviewItem.__table__).values(**values).on_conflict_do_nothing(
-        index_elements=["ad_id"]).returning(ReviewItem.id)
+    stmt = (
+        insert(ReviewItem.__table__)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["ad_id"])
+        .returning(ReviewItem.id)
+    )
     return session.execute(stmt).scalar_one_or_none()
 
 
-def record_scores(session: Session, model_version: str,
-                  rows: Iterable[ScoreRow | Mapping[str, Any]], now: datetime,
-                  *, link_campaigns: bool = True) -> ScoreCounts:
+def record_scores(
+    session: Session,
+    model_version: str,
+    rows: Iterable[ScoreRow | Mapping[str, Any]],
+    now: datetime,
+    *,
+    link_campaigns: bool = True,
+) -> ScoreCounts:
     """Store one model's scores and queue what needs an analyst.
 
     Each row (a ScoreRow or a dict with ad_id, score, band, flagged, reasons)
@@ -138,9 +158,11 @@ def record_scores(session: Session, model_version: str,
     ad_ids = [r.ad_id for r in scored]
     if link_campaigns:
         counts.linked = link_ads(session, ad_ids, now).linked
-    membership = dict(session.execute(
-        select(CampaignMember.ad_id, CampaignMember.campaign_id)
-        .where(CampaignMember.ad_id.in_(ad_ids))).all())
+    membership = dict(
+        session.execute(
+            select(CampaignMember.ad_id, CampaignMember.campaign_id).where(CampaignMember.ad_id.in_(ad_ids))
+        ).all()
+    )
     scam = scam_campaigns(session, membership.values())
     items = {i.ad_id: i for i in session.scalars(select(ReviewItem).where(ReviewItem.ad_id.in_(ad_ids)))}
     for row in scored:
@@ -156,13 +178,25 @@ def record_scores(session: Session, model_version: str,
             continue
         if not (row.flagged or by_campaign):
             continue
-        note = (f"joined campaign {campaign}, already decided scam (score {row.score:.2f})"
-                if by_campaign and not row.flagged else f"score {row.score:.2f} at or above threshold")
+        note = (
+            f"joined campaign {campaign}, already decided scam (score {row.score:.2f})"
+            if by_campaign and not row.flagged
+            else f"score {row.score:.2f} at or above threshold"
+        )
         item_id = _insert_item(session, row, now)
         if item_id is None:  # another scorer queued it a moment ago: one item per ad
             continue
-        session.add(ReviewEvent(item_id=item_id, actor=SYSTEM_ACTOR, at=now, old_status=None,
-                                new_status="pending", note=note, model_version=model_version))
+        session.add(
+            ReviewEvent(
+                item_id=item_id,
+                actor=SYSTEM_ACTOR,
+                at=now,
+                old_status=None,
+                new_status="pending",
+                note=note,
+                model_version=model_version,
+            )
+        )
         counts.queued += 1
         counts.campaign_queued += by_campaign and not row.flagged
     session.flush()
@@ -170,8 +204,9 @@ def record_scores(session: Session, model_version: str,
     return counts
 
 
-def ads_to_score(session: Session, model_version: str, rescore: bool = False,
-                 batch_size: int = 1000) -> Iterator[list[dict[str, Any]]]:
+def ads_to_score(
+    session: Session, model_version: str, rescore: bool = False, batch_size: int = 1000
+) -> Iterator[list[dict[str, Any]]]:
     """Batches of ads (dicts with ``ad_id`` and the ad fields) for a model to score.
 
     Without ``rescore``: ads this model version has not scored. With it: every
@@ -180,16 +215,17 @@ def ads_to_score(session: Session, model_version: str, rescore: bool = False,
     """
     if batch_size <= 0:
         raise StoreError(f"batch size must be positive, got {batch_size}")
-    columns = [getattr(Ad, name) for name in AD_SCORING_FIELDS]
+    columns = [getattr(Ad, name) for name in AD_FIELDS]
     if rescore:
         condition = ~exists().where(ReviewItem.ad_id == Ad.id, ReviewItem.status.in_(DECISIONS))
     else:
         condition = ~exists().where(Score.ad_id == Ad.id, Score.model_version == model_version)
     last = 0
     while True:
-        rows = session.execute(select(Ad.id, *columns).where(condition, Ad.id > last)
-                               .order_by(Ad.id).limit(batch_size)).all()
+        rows = session.execute(
+            select(Ad.id, *columns).where(condition, Ad.id > last).order_by(Ad.id).limit(batch_size)
+        ).all()
         if not rows:
             return
         last = rows[-1][0]
-        yield [{"ad_id": r[0], **dict(zip(AD_SCORING_FIELDS, r[1:]))} for r in rows]
+        yield [{"ad_id": r[0], **dict(zip(AD_FIELDS, r[1:]))} for r in rows]

@@ -15,8 +15,12 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from store.contacts import (
-    PHONE_KINDS, normalise_domain, normalise_handle, normalise_kakao, phone_candidates,
+from core.contacts import (
+    PHONE_KINDS,
+    normalise_domain,
+    normalise_handle,
+    normalise_kakao,
+    phone_candidates,
 )
 from store.schema import Ad, AdContact, CampaignMember, ReviewItem, Score
 
@@ -56,7 +60,7 @@ class SearchResult:
     total: int
     capped: bool
     hits: list[AdHit] = field(default_factory=list)
-    campaigns: dict[int, int] = field(default_factory=dict)   # campaign id -> ads found in it
+    campaigns: dict[int, int] = field(default_factory=dict)  # campaign id -> ads found in it
 
 
 def guess_kind(text: str) -> str:
@@ -104,9 +108,11 @@ def search(session: Session, kind: str, text: str, limit: int = 50, offset: int 
     if kind in ("company", "text"):
         if len(text) < MIN_TEXT:
             return SearchResult(kind, text, (), 0, False)
-        column_match = (Ad.company.icontains(text, autoescape=True) if kind == "company" else
-                        or_(Ad.title.icontains(text, autoescape=True),
-                            Ad.description.icontains(text, autoescape=True)))
+        column_match = (
+            Ad.company.icontains(text, autoescape=True)
+            if kind == "company"
+            else or_(Ad.title.icontains(text, autoescape=True), Ad.description.icontains(text, autoescape=True))
+        )
         ids: Select = select(Ad.id).where(column_match)
         values: tuple[str, ...] = (text,)
     else:
@@ -114,11 +120,9 @@ def search(session: Session, kind: str, text: str, limit: int = 50, offset: int 
         values = tuple(v for v in values if v)
         if not values:
             return SearchResult(kind, text, (), 0, False)
-        ids = (select(AdContact.ad_id).distinct()
-               .where(AdContact.value.in_(values), AdContact.kind.in_(kinds)))
+        ids = select(AdContact.ad_id).distinct().where(AdContact.value.in_(values), AdContact.kind.in_(kinds))
     counted = session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery())) or 0
-    page_ids = list(session.scalars(ids.order_by(ids.selected_columns[0].desc())
-                                    .limit(limit).offset(offset)))
+    page_ids = list(session.scalars(ids.order_by(ids.selected_columns[0].desc()).limit(limit).offset(offset)))
     hits = ad_hits(session, page_ids)
     campaigns = _campaign_counts(session, ids) if kind not in ("company", "text") else {}
     return SearchResult(kind, text, values, min(counted, COUNT_CAP), counted > COUNT_CAP, hits, campaigns)
@@ -126,10 +130,12 @@ def search(session: Session, kind: str, text: str, limit: int = 50, offset: int 
 
 def _campaign_counts(session: Session, ids: Select) -> dict[int, int]:
     sub = ids.limit(COUNT_CAP).subquery()
-    rows = session.execute(select(CampaignMember.campaign_id, func.count())
-                           .where(CampaignMember.ad_id.in_(select(sub.c[0])))
-                           .group_by(CampaignMember.campaign_id)
-                           .order_by(func.count().desc(), CampaignMember.campaign_id)).all()
+    rows = session.execute(
+        select(CampaignMember.campaign_id, func.count())
+        .where(CampaignMember.ad_id.in_(select(sub.c[0])))
+        .group_by(CampaignMember.campaign_id)
+        .order_by(func.count().desc(), CampaignMember.campaign_id)
+    ).all()
     return {int(c): int(n) for c, n in rows}
 
 
@@ -139,20 +145,35 @@ def ad_hits(session: Session, ad_ids: list[int]) -> list[AdHit]:
         return []
     ads = {a.id: a for a in session.scalars(select(Ad).where(Ad.id.in_(ad_ids)))}
     items = {i.ad_id: i for i in session.scalars(select(ReviewItem).where(ReviewItem.ad_id.in_(ad_ids)))}
-    campaigns = dict(session.execute(select(CampaignMember.ad_id, CampaignMember.campaign_id)
-                                     .where(CampaignMember.ad_id.in_(ad_ids))).all())
+    campaigns = dict(
+        session.execute(
+            select(CampaignMember.ad_id, CampaignMember.campaign_id).where(CampaignMember.ad_id.in_(ad_ids))
+        ).all()
+    )
     scores: dict[int, tuple[float, str]] = {}
     for ad_id, score, band in session.execute(
-            select(Score.ad_id, Score.score, Score.band).where(Score.ad_id.in_(ad_ids))
-            .order_by(Score.scored_at, Score.id)):
-        scores[ad_id] = (score, band)   # the newest wins
+        select(Score.ad_id, Score.score, Score.band).where(Score.ad_id.in_(ad_ids)).order_by(Score.scored_at, Score.id)
+    ):
+        scores[ad_id] = (score, band)  # the newest wins
     hits = []
     for ad_id in ad_ids:
         ad, item = ads.get(ad_id), items.get(ad_id)
         if ad is None:
             continue
         score, band = scores.get(ad_id, (None, ""))
-        hits.append(AdHit(ad.id, ad.title, ad.company, ad.source, ad.country, ad.first_seen_at,
-                          item.id if item else None, item.status if item else None, score, band,
-                          campaigns.get(ad_id)))
+        hits.append(
+            AdHit(
+                ad.id,
+                ad.title,
+                ad.company,
+                ad.source,
+                ad.country,
+                ad.first_seen_at,
+                item.id if item else None,
+                item.status if item else None,
+                score,
+                band,
+                campaigns.get(ad_id),
+            )
+        )
     return hits

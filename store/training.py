@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.ad import TEXT_FIELDS
 from store.schema import Ad, CampaignMember, ReviewItem
 
 TRAINING_DECISIONS = ("scam", "legit")  # needs_info and skipped carry no label
@@ -20,15 +21,23 @@ def decided_rows(session: Session) -> list[dict[str, Any]]:
 
     Ordered by decision time, so when two ads share a text the later verdict comes last.
     """
-    query = (select(ReviewItem.id, ReviewItem.ad_id, ReviewItem.status, Ad.source, Ad.title,
-                    Ad.description, Ad.company, Ad.location, Ad.salary, Ad.language,
-                    Ad.content_hash, CampaignMember.campaign_id)
-             .join(Ad, Ad.id == ReviewItem.ad_id)
-             .outerjoin(CampaignMember, CampaignMember.ad_id == ReviewItem.ad_id)
-             .where(ReviewItem.status.in_(TRAINING_DECISIONS))
-             .order_by(ReviewItem.decided_at, ReviewItem.id))
-    names = ("item_id", "ad_id", "decision", "source", "title", "description", "company", "location",
-             "salary", "language", "content_hash", "campaign_id")
+    query = (
+        select(
+            ReviewItem.id,
+            ReviewItem.ad_id,
+            ReviewItem.status,
+            Ad.source,
+            *(getattr(Ad, name) for name in TEXT_FIELDS),
+            Ad.language,
+            Ad.content_hash,
+            CampaignMember.campaign_id,
+        )
+        .join(Ad, Ad.id == ReviewItem.ad_id)
+        .outerjoin(CampaignMember, CampaignMember.ad_id == ReviewItem.ad_id)
+        .where(ReviewItem.status.in_(TRAINING_DECISIONS))
+        .order_by(ReviewItem.decided_at, ReviewItem.id)
+    )
+    names = ("item_id", "ad_id", "decision", "source", *TEXT_FIELDS, "language", "content_hash", "campaign_id")
     return [dict(zip(names, row)) for row in session.execute(query).all()]
 
 
@@ -43,19 +52,27 @@ def undecided_flags(session: Session, model_version: str | None = None) -> dict[
 
     if model_version is None:
         latest = latest_scores()
-        query = (select(ReviewItem.id, Score.flagged)
-                 .outerjoin(latest, latest.c.ad_id == ReviewItem.ad_id)
-                 .outerjoin(Score, (Score.ad_id == latest.c.ad_id)
-                            & (Score.model_version == latest.c.model_version)))
+        query = (
+            select(ReviewItem.id, Score.flagged)
+            .outerjoin(latest, latest.c.ad_id == ReviewItem.ad_id)
+            .outerjoin(Score, (Score.ad_id == latest.c.ad_id) & (Score.model_version == latest.c.model_version))
+        )
     else:
-        query = (select(ReviewItem.id, Score.flagged)
-                 .outerjoin(Score, (Score.ad_id == ReviewItem.ad_id) & (Score.model_version == model_version)))
+        query = select(ReviewItem.id, Score.flagged).outerjoin(
+            Score, (Score.ad_id == ReviewItem.ad_id) & (Score.model_version == model_version)
+        )
     query = query.where(ReviewItem.status.in_(UNDECIDED))
     return {item_id: bool(flagged) for item_id, flagged in session.execute(query).all()}
 
 
-def note_crossings(session: Session, before: dict[int, bool], after: dict[int, bool],
-                   model_version: str, now: Any, actor: str = "lurewatch") -> tuple[int, int]:
+def note_crossings(
+    session: Session,
+    before: dict[int, bool],
+    after: dict[int, bool],
+    model_version: str,
+    now: Any,
+    actor: str = "lurewatch",
+) -> tuple[int, int]:
     """Audit events for undecided items whose flag changed under a new model; (entered, left).
 
     Items that were not in the queue before and are now count as entered (their
@@ -74,10 +91,22 @@ def note_crossings(session: Session, before: dict[int, bool], after: dict[int, b
         if flagged == before[item_id]:
             continue
         item = items[item_id]
-        note = (f"model {model_version} flags it again" if flagged
-                else f"model {model_version} no longer flags it: kept {item.status} at lower priority")
-        session.add(ReviewEvent(item_id=item_id, actor=actor, at=now, old_status=item.status,
-                                new_status=item.status, note=note, model_version=model_version))
+        note = (
+            f"model {model_version} flags it again"
+            if flagged
+            else f"model {model_version} no longer flags it: kept {item.status} at lower priority"
+        )
+        session.add(
+            ReviewEvent(
+                item_id=item_id,
+                actor=actor,
+                at=now,
+                old_status=item.status,
+                new_status=item.status,
+                note=note,
+                model_version=model_version,
+            )
+        )
         entered += flagged
         left += not flagged
     session.flush()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from store.schema import Ad, ReviewItem, Score
 
 WEEK = timedelta(days=7)
-NO_SIGNAL = ("text",)   # words the model weighed, not indicators: no trend of their own
+NO_SIGNAL = ("text",)  # words the model weighed, not indicators: no trend of their own
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,12 @@ class Trends:
 
     @property
     def total(self) -> Counts:
-        return Counts("total", sum(w.flagged for w in self.weeks), sum(w.confirmed for w in self.weeks),
-                      sum(w.cleared for w in self.weeks))
+        return Counts(
+            "total",
+            sum(w.flagged for w in self.weeks),
+            sum(w.confirmed for w in self.weeks),
+            sum(w.cleared for w in self.weeks),
+        )
 
 
 def window_start(now: datetime, weeks: int) -> datetime:
@@ -78,14 +82,16 @@ def trends(session: Session, now: datetime, weeks: int = 12) -> Trends:
     flagged_week = _week_of(session, ReviewItem.created_at, start)
     decided_week = _week_of(session, ReviewItem.decided_at, start)
     per_week = {i: [0, 0, 0] for i in range(weeks)}
-    for week, n in session.execute(select(flagged_week, func.count())
-                                   .where(ReviewItem.created_at >= start).group_by(flagged_week)):
+    for week, n in session.execute(
+        select(flagged_week, func.count()).where(ReviewItem.created_at >= start).group_by(flagged_week)
+    ):
         if week in per_week:
             per_week[week][0] = n
     for week, status, n in session.execute(
-            select(decided_week, ReviewItem.status, func.count())
-            .where(ReviewItem.decided_at >= start, ReviewItem.status.in_(("scam", "legit")))
-            .group_by(decided_week, ReviewItem.status)):
+        select(decided_week, ReviewItem.status, func.count())
+        .where(ReviewItem.decided_at >= start, ReviewItem.status.in_(("scam", "legit")))
+        .group_by(decided_week, ReviewItem.status)
+    ):
         if week in per_week:
             per_week[week][1 if status == "scam" else 2] += n
     week_rows = [Counts((start + i * WEEK).date().isoformat(), *per_week[i]) for i in range(weeks)]
@@ -98,14 +104,22 @@ def _window(start: datetime) -> Any:
     """CTE of the items flagged or judged in the window, with 0/1 columns saying which,
     materialised so the database walks these (by the created_at and decided_at indexes)
     rather than every ad of a source."""
+
     def flag(condition: Any) -> Any:
         return case((condition, 1), else_=0)
-    return (select(ReviewItem.id, ReviewItem.ad_id,
-                   flag(ReviewItem.created_at >= start).label("flagged"),
-                   flag(and_(ReviewItem.status == "scam", ReviewItem.decided_at >= start)).label("confirmed"),
-                   flag(and_(ReviewItem.status == "legit", ReviewItem.decided_at >= start)).label("cleared"))
-            .where((ReviewItem.created_at >= start) | (ReviewItem.decided_at >= start))
-            .cte("in_window").prefix_with("MATERIALIZED"))
+
+    return (
+        select(
+            ReviewItem.id,
+            ReviewItem.ad_id,
+            flag(ReviewItem.created_at >= start).label("flagged"),
+            flag(and_(ReviewItem.status == "scam", ReviewItem.decided_at >= start)).label("confirmed"),
+            flag(and_(ReviewItem.status == "legit", ReviewItem.decided_at >= start)).label("cleared"),
+        )
+        .where((ReviewItem.created_at >= start) | (ReviewItem.decided_at >= start))
+        .cte("in_window")
+        .prefix_with("MATERIALIZED")
+    )
 
 
 def _sums(t: Any) -> tuple[Any, Any, Any]:
@@ -120,21 +134,30 @@ def _by_source_and_country(session: Session, w: Any) -> tuple[list[Counts], list
     """One pass over the window's ads, added up both ways."""
     by_source: dict[str, list[int]] = {}
     by_country: dict[str, list[int]] = {}
-    query = (select(Ad.source, Ad.country, *_sums(w.c)).select_from(w).join(Ad, Ad.id == w.c.ad_id)
-             .group_by(Ad.source, Ad.country))
+    query = (
+        select(Ad.source, Ad.country, *_sums(w.c))
+        .select_from(w)
+        .join(Ad, Ad.id == w.c.ad_id)
+        .group_by(Ad.source, Ad.country)
+    )
     for source, country, *counts in session.execute(query):
         for table, key in ((by_source, source), (by_country, country)):
             total = table.setdefault(str(key or "—"), [0, 0, 0])
             for i, n in enumerate(counts):
                 total[i] += int(n or 0)
-    return (_sorted(Counts(k, *v) for k, v in by_source.items()),
-            _sorted(Counts(k, *v) for k, v in by_country.items()))
+    return (_sorted(Counts(k, *v) for k, v in by_source.items()), _sorted(Counts(k, *v) for k, v in by_country.items()))
 
 
 def _by_signal(session: Session, w: Any) -> list[Counts]:
     """Items per indicator that fired in their ad's newest score (an item counts once per signal)."""
-    newest = (select(Score.id).where(Score.ad_id == w.c.ad_id)
-              .order_by(Score.scored_at.desc(), Score.id.desc()).limit(1).correlate(w).scalar_subquery())
+    newest = (
+        select(Score.id)
+        .where(Score.ad_id == w.c.ad_id)
+        .order_by(Score.scored_at.desc(), Score.id.desc())
+        .limit(1)
+        .correlate(w)
+        .scalar_subquery()
+    )
     if session.get_bind().dialect.name == "sqlite":
         each = func.json_each(Score.reasons).table_valued("value").alias("reason")
         signal = func.json_extract(each.c.value, "$.signal")
@@ -143,10 +166,20 @@ def _by_signal(session: Session, w: Any) -> list[Counts]:
         each = func.json_array_elements(Score.reasons).table_valued("value").alias("reason")
         signal = each.c.value.op("->>")(literal_column("'signal'"))
         label = each.c.value.op("->>")(literal_column("'label'"))
-    pairs = (select(w.c.id, signal.label("signal"), label.label("label"), w.c.flagged, w.c.confirmed,
-                    w.c.cleared).distinct()
-             .select_from(w).join(Score, Score.id == newest).join(each, true()).subquery())
-    query = (select(pairs.c.signal, func.max(pairs.c.label), *_sums(pairs.c))
-             .where(pairs.c.signal.is_not(None), pairs.c.signal.not_in(NO_SIGNAL)).group_by(pairs.c.signal))
-    return _sorted(Counts(str(sig), int(f or 0), int(c or 0), int(x or 0), str(lab or sig))
-                   for sig, lab, f, c, x in session.execute(query))
+    pairs = (
+        select(w.c.id, signal.label("signal"), label.label("label"), w.c.flagged, w.c.confirmed, w.c.cleared)
+        .distinct()
+        .select_from(w)
+        .join(Score, Score.id == newest)
+        .join(each, true())
+        .subquery()
+    )
+    query = (
+        select(pairs.c.signal, func.max(pairs.c.label), *_sums(pairs.c))
+        .where(pairs.c.signal.is_not(None), pairs.c.signal.not_in(NO_SIGNAL))
+        .group_by(pairs.c.signal)
+    )
+    return _sorted(
+        Counts(str(sig), int(f or 0), int(c or 0), int(x or 0), str(lab or sig))
+        for sig, lab, f, c, x in session.execute(query)
+    )

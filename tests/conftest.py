@@ -19,7 +19,12 @@ from classifier import registry
 from classifier.model import build_pipeline, fit_with_threshold
 from config import Config, load_config
 
+# The crawler's fixtures (a loopback site, fast crawl configs, saved pages) serve the
+# crawl stage's tests in tests/stages/ too.
+pytest_plugins = ["tests.crawler.fixtures"]
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+SHIPPED_MODELS = PROJECT_DIR / "models"
 
 
 def require_service(env_var: str, what: str) -> str:
@@ -36,8 +41,7 @@ def require_service(env_var: str, what: str) -> str:
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the user's config or writes into the project: cwd is a temp dir."""
-    for var in ("LUREWATCH_CONFIG", "LUREWATCH_DATABASE_URL", "LUREWATCH_ANALYST",
-                "LUREWATCH_REDIS_URL"):
+    for var in ("LUREWATCH_CONFIG", "LUREWATCH_DATABASE_URL", "LUREWATCH_ANALYST", "LUREWATCH_REDIS_URL"):
         monkeypatch.delenv(var, raising=False)
     work = tmp_path / "cwd"
     work.mkdir()
@@ -49,29 +53,63 @@ def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2id with small parameters in tests: the same code path, a fraction of the CPU.
     (The desk's defaults are RFC 9106's low-memory profile; tests log in hundreds of times.)"""
     from argon2 import PasswordHasher
+
     monkeypatch.setattr("store.accounts._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@contextmanager
+def untouched(folder: Path) -> Iterator[None]:
+    """Fail when anything under ``folder`` is added, removed or rewritten meanwhile."""
+    before = _snapshot(folder)
+    yield
+    after = _snapshot(folder)
+    if after != before:
+        changed = sorted({name for name, _ in set(before.items()) ^ set(after.items())})
+        pytest.fail(f"the test wrote under {folder}: {changed[:5]}")
+
+
+@pytest.fixture(autouse=True)
+def _shipped_models_untouched() -> Iterator[None]:
+    """Fail any test that writes under the project's own models/ folder (the shipped model).
+
+    Tests train and promote into temporary folders; a config without models.dir means the
+    project's models/, so a test that forgets to point it elsewhere is caught here.
+    """
+    with untouched(SHIPPED_MODELS):
+        yield
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every file under ``folder``, by relative path."""
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()
+    }
 
 
 @pytest.fixture
 def write_config(tmp_path: Path):
     """Write a config.yaml (dict or text) in a temp folder and return its path."""
+
     def _write(content: dict | str, name: str = "config.yaml") -> Path:
         path = tmp_path / "conf" / name
         path.parent.mkdir(exist_ok=True)
         body = content if isinstance(content, str) else yaml.safe_dump(content, allow_unicode=True)
         path.write_text(body, encoding="utf-8")
         return path
+
     return _write
 
 
 @pytest.fixture
 def config(write_config) -> Config:
     """A minimal config on a temp SQLite file, logs and exports in temp folders."""
-    path = write_config({
-        "database": {"url": "sqlite:///data/test.db"},
-        "export": {"dir": "exports"},
-        "logging": {"dir": "logs"},
-    })
+    path = write_config(
+        {
+            "database": {"url": "sqlite:///data/test.db"},
+            "export": {"dir": "exports"},
+            "logging": {"dir": "logs"},
+        }
+    )
     return load_config(path)
 
 

@@ -72,10 +72,13 @@ def test_run_uses_environment_config_and_database_override(write_config, tmp_pat
     assert not (path.parent / "data" / "t.db").exists()
 
 
-@pytest.mark.parametrize("content,needle", [
-    ({"database": {"url": 3}}, "error: config.yaml: database.url: expected a string, got integer"),
-    ("sources: [\n", "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        ({"database": {"url": 3}}, "error: config.yaml: database.url: expected a string, got integer"),
+        ("sources: [\n", "invalid YAML"),
+    ],
+)
 def test_bad_config_is_one_line_exit_1(write_config, capsys, content, needle):
     path = write_config(content)
     assert pipeline.main(["run", "--config", str(path)]) == 1
@@ -123,9 +126,11 @@ def test_unexpected_error_exit_3_with_traceback_in_the_log(write_config, monkeyp
 
 def test_partial_stage_exits_4_and_interrupt_exits_130(write_config, monkeypatch):
     from stages.run import StageResult
+
     path = write_config({"database": {"url": "sqlite:///t.db"}, "logging": {"dir": "logs"}})
-    monkeypatch.setattr("stages.run.STAGES",
-                        [("crawl", lambda c, f, r: StageResult("crawl", {"failed": 1}, partial=True))])
+    monkeypatch.setattr(
+        "stages.run.STAGES", [("crawl", lambda c, f, r: StageResult("crawl", {"failed": 1}, partial=True))]
+    )
     assert pipeline.main(["run", "-q", "--config", str(path)]) == 4
 
     def interrupt(config, factory, run_id):

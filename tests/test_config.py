@@ -8,9 +8,12 @@ import pytest
 
 from config import DEFAULT_MODELS_DIR, ConfigError, find_config, load_config, parse_config
 
-BOARD = {"name": "b", "kind": "board", "start_urls": ["https://board.example/list"],
-         "selectors": {"ad_links": "a::attr(href)", "title": "h1::text",
-                       "description": "div.content"}}
+BOARD = {
+    "name": "b",
+    "kind": "board",
+    "start_urls": ["https://board.example/list"],
+    "selectors": {"ad_links": "a::attr(href)", "title": "h1::text", "description": "div.content"},
+}
 
 
 def _src(**over):
@@ -24,33 +27,48 @@ BAD_CONFIGS = [
     ({"crawl": {"obey_robots": "yes"}}, "crawl.obey_robots: expected true or false, got string"),
     ({"crawl": {"retry_times": True}}, "crawl.retry_times: expected an integer, got bool"),
     ({"crawl": {"max_pages_per_source": 0}}, "crawl.max_pages_per_source: must be greater than 0, got 0"),
-    ({"crawl": {"max_minutes_per_source": -5}},
-     "crawl.max_minutes_per_source: must be greater than 0 (or null for no limit), got -5.0"),
+    (
+        {"crawl": {"max_minutes_per_source": -5}},
+        "crawl.max_minutes_per_source: must be greater than 0 (or null for no limit), got -5.0",
+    ),
     ({"crawl": {"download_delay": -1}}, "crawl.download_delay: must not be negative, got -1.0"),
     ({"crawl": {"distributed": {"redis": "x"}}}, "crawl.distributed.redis: unknown key"),
-    ({"crawl": {"distributed": {"key_prefix": "a b"}}},
-     "crawl.distributed.key_prefix: must be a word without spaces, got 'a b'"),
+    (
+        {"crawl": {"distributed": {"key_prefix": "a b"}}},
+        "crawl.distributed.key_prefix: must be a word without spaces, got 'a b'",
+    ),
     ({"sources": {"name": "x"}}, "sources: expected a list, got mapping"),
     ({"sources": ["demo"]}, "sources[0]: expected a mapping, got string"),
     ({"sources": [{"kind": "jsonld", "start_urls": ["a"]}]}, "sources[0].name: required"),
-    ({"sources": [{"name": "x", "kind": "rss", "start_urls": ["a"]}]},
-     "sources[0].kind: unknown kind 'rss' (expected one of jsonld, telegram, board, feed)"),
-    ({"sources": [_src(), _src(name="c"), _src(selectors={"ad_links": "a", "description": "d"})]},
-     "sources[2].selectors.title: required for kind 'board'"),
+    (
+        {"sources": [{"name": "x", "kind": "rss", "start_urls": ["a"]}]},
+        "sources[0].kind: unknown kind 'rss' (expected one of jsonld, telegram, board, feed)",
+    ),
+    (
+        {"sources": [_src(), _src(name="c"), _src(selectors={"ad_links": "a", "description": "d"})]},
+        "sources[2].selectors.title: required for kind 'board'",
+    ),
     ({"sources": [_src(selectors=None)]}, "sources[0].selectors: required for kind 'board'"),
-    ({"sources": [{k: v for k, v in BOARD.items() if k != "selectors"}]},
-     "sources[0].selectors: required for kind 'board'"),
+    (
+        {"sources": [{k: v for k, v in BOARD.items() if k != "selectors"}]},
+        "sources[0].selectors: required for kind 'board'",
+    ),
     ({"sources": [_src(), _src()]}, "sources[1].name: duplicate source name 'b' (also sources[0])"),
-    ({"sources": [_src(selectors={**BOARD["selectors"], "titel": "h2"})]},
-     "sources[0].selectors.titel: unknown key"),
+    ({"sources": [_src(selectors={**BOARD["selectors"], "titel": "h2"})]}, "sources[0].selectors.titel: unknown key"),
     ({"sources": [{"name": "t", "kind": "telegram"}]}, "sources[0].channels: required for kind 'telegram'"),
     ({"sources": [{"name": "j", "kind": "jsonld"}]}, "sources[0].start_urls: required for kind 'jsonld'"),
-    ({"sources": [{"name": "j", "kind": "jsonld", "start_urls": ["a", ""]}]},
-     "sources[0].start_urls[1]: expected a non-empty string"),
-    ({"sources": [{"name": "j", "kind": "jsonld", "start_urls": ["a"], "selectors": {"title": "h1"}}]},
-     "sources[0].selectors: only used by kind 'board', not 'jsonld'"),
-    ({"sources": [{"name": "t", "kind": "telegram", "channels": ["c"], "max_messages": -5}]},
-     "sources[0].max_messages: must be greater than 0, got -5"),
+    (
+        {"sources": [{"name": "j", "kind": "jsonld", "start_urls": ["a", ""]}]},
+        "sources[0].start_urls[1]: expected a non-empty string",
+    ),
+    (
+        {"sources": [{"name": "j", "kind": "jsonld", "start_urls": ["a"], "selectors": {"title": "h1"}}]},
+        "sources[0].selectors: only used by kind 'board', not 'jsonld'",
+    ),
+    (
+        {"sources": [{"name": "t", "kind": "telegram", "channels": ["c"], "max_messages": -5}]},
+        "sources[0].max_messages: must be greater than 0, got -5",
+    ),
     ({"scoring": {"threshold": 1.5}}, "scoring.threshold: must be between 0 and 1 (exclusive), got 1.5"),
     ({"scoring": {"threshold": "high"}}, "scoring.threshold: expected a number, got string"),
     ({"training": {"target_recall": 0}}, "training.target_recall: must be between 0 and 1 (exclusive), got 0.0"),
@@ -96,11 +114,14 @@ def test_empty_config_gives_defaults(write_config):
 
 
 def test_relative_paths_resolve_against_the_config_folder(write_config):
-    path = write_config({
-        "database": {"url": "sqlite:///data/x.db"}, "models": {"dir": "mymodels"},
-        "export": {"dir": "out"},
-        "sources": [{"name": "demo", "kind": "jsonld", "start_urls": ["data/demo/index.html"]}],
-    })
+    path = write_config(
+        {
+            "database": {"url": "sqlite:///data/x.db"},
+            "models": {"dir": "mymodels"},
+            "export": {"dir": "out"},
+            "sources": [{"name": "demo", "kind": "jsonld", "start_urls": ["data/demo/index.html"]}],
+        }
+    )
     cfg = load_config(path)
     base = path.parent.resolve()
     assert cfg.database.url == f"sqlite:///{base / 'data' / 'x.db'}"
@@ -137,8 +158,9 @@ def test_lookup_order(tmp_path, monkeypatch):
 
 
 def test_config_is_frozen_and_sources_are_typed(write_config):
-    cfg = load_config(write_config({"sources": [BOARD, {
-        "name": "tg", "kind": "telegram", "channels": ["a", "b"], "enabled": False}]}))
+    cfg = load_config(
+        write_config({"sources": [BOARD, {"name": "tg", "kind": "telegram", "channels": ["a", "b"], "enabled": False}]})
+    )
     assert cfg.source("b").selectors["title"] == "h1::text"
     tg = cfg.source("tg")
     assert tg.channels == ("a", "b") and tg.enabled is False and tg.base_url == "https://t.me/s/"
@@ -165,3 +187,14 @@ def test_training_seed_dir_defaults_to_the_project_seed_and_resolves_relative(wr
     training = load_config(path).training
     assert training.seed_dir == path.parent / "myseed"
     assert (training.n_splits, training.holdout_fraction) == (3, 0.25)
+
+
+def test_training_extra_data_is_a_list_resolved_against_the_config_folder(write_config):
+    path = write_config({"training": {"extra_data": ["../shared/data", "/abs/ads.csv"]}})
+    assert load_config(path).training.extra_data == (
+        (path.parent.parent / "shared" / "data").resolve(),
+        Path("/abs/ads.csv"),
+    )
+    assert load_config(write_config({})).training.extra_data == ()
+    with pytest.raises(ConfigError, match="training.extra_data_dir: replaced by training.extra_data"):
+        load_config(write_config({"training": {"extra_data_dir": "../shared/data"}}))

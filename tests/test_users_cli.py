@@ -34,7 +34,11 @@ def test_add_from_stdin_list_disable_and_passwd(config, monkeypatch, capsys):
     assert _run(config, monkeypatch, "list") == 0
     listing = capsys.readouterr().out.splitlines()
     assert listing[0].split() == ["NAME", "ROLE", "STATUS", "CREATED", "LAST", "LOGIN"]
-    assert listing[1].split()[:3] == ["ann", "lead", "active"] and listing[2].split()[:3] == ["bob", "analyst", "active"]
+    assert listing[1].split()[:3] == ["ann", "lead", "active"] and listing[2].split()[:3] == [
+        "bob",
+        "analyst",
+        "active",
+    ]
     before = _users(config)["bob"][2]
     assert _run(config, monkeypatch, "passwd", "bob", "--password-stdin", stdin="another long password\n") == 0
     assert _users(config)["bob"][2] != before
@@ -59,14 +63,17 @@ def test_prompted_passwords_that_differ_change_nothing(config, monkeypatch, caps
     assert "the two passwords differ" in capsys.readouterr().err and _users(config) == {}
 
 
-@pytest.mark.parametrize("args, stdin, message", [
-    (["add", "ann", "--password-stdin"], "short\n", "password too short: at least 12 characters"),
-    (["add", "ann", "--password-stdin"], "", "--password-stdin: no password on standard input"),
-    (["add", "ann"], "", "no terminal to prompt for the password on; pipe it with --password-stdin"),
-    (["add", "bad name!", "--password-stdin"], PASSWORD, "user name 'bad name!': use letters"),
-    (["disable", "nobody"], None, "no user named 'nobody'"),
-    (["passwd", "nobody", "--password-stdin"], PASSWORD, "no user named 'nobody'"),
-])
+@pytest.mark.parametrize(
+    "args, stdin, message",
+    [
+        (["add", "ann", "--password-stdin"], "short\n", "password too short: at least 12 characters"),
+        (["add", "ann", "--password-stdin"], "", "--password-stdin: no password on standard input"),
+        (["add", "ann"], "", "no terminal to prompt for the password on; pipe it with --password-stdin"),
+        (["add", "bad name!", "--password-stdin"], PASSWORD, "user name 'bad name!': use letters"),
+        (["disable", "nobody"], None, "no user named 'nobody'"),
+        (["passwd", "nobody", "--password-stdin"], PASSWORD, "no user named 'nobody'"),
+    ],
+)
 def test_user_errors_are_one_line_and_exit_1(config, monkeypatch, capsys, args, stdin, message):
     assert _run(config, monkeypatch, *args, stdin=stdin if stdin is not None else "") == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]

@@ -41,9 +41,11 @@ def home(request: Request, session: Session, account: object) -> Response:
 
 async def health(request: Request) -> Response:
     """For load balancers and Kubernetes probes: the process answers and the database too."""
+
     def ping() -> None:
         with request.app.state.factory() as session:
             session.execute(text("SELECT 1"))
+
     try:
         await run_in_threadpool(ping)
     except Exception:  # noqa: BLE001 - any database failure means "not ready"
@@ -52,8 +54,7 @@ async def health(request: Request) -> Response:
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    return render(request, "error.html", {"title": "Not found",
-                                          "message": "There is no page at this address."}, 404)
+    return render(request, "error.html", {"title": "Not found", "message": "There is no page at this address."}, 404)
 
 
 def routes() -> list[Route | Mount]:
@@ -85,20 +86,26 @@ def routes() -> list[Route | Mount]:
     ]
 
 
-def create_app(config: Config, factory: sessionmaker[Session], secret_key: str,
-               clock: Callable[[], datetime] = utcnow) -> Starlette:
+def create_app(
+    config: Config, factory: sessionmaker[Session], secret_key: str, clock: Callable[[], datetime] = utcnow
+) -> Starlette:
     """The desk on an open database; ``secret_key`` signs the session cookies."""
     https = config.web.https
     middleware = [
         Middleware(SecurityHeaders, https=https),
         Middleware(BodyLimit),
         # __Host- cookies are only ever sent back to this exact host over HTTPS.
-        Middleware(SessionMiddleware, secret_key=secret_key,
-                   session_cookie=f"__Host-{SESSION_COOKIE}" if https else SESSION_COOKIE,
-                   max_age=int(config.web.session_hours * 3600), same_site="strict", https_only=https),
+        Middleware(
+            SessionMiddleware,
+            secret_key=secret_key,
+            session_cookie=f"__Host-{SESSION_COOKIE}" if https else SESSION_COOKIE,
+            max_age=int(config.web.session_hours * 3600),
+            same_site="strict",
+            https_only=https,
+        ),
     ]
     app = Starlette(routes=routes(), middleware=middleware, exception_handlers={404: not_found})
     app.state.config, app.state.factory, app.state.clock = config, factory, clock
     app.state.templates = templates()
-    app.state.facets = {"at": 0.0, "value": None}   # web.views.queue caches the filters' choices here
+    app.state.facets = {"at": 0.0, "value": None}  # web.views.queue caches the filters' choices here
     return app

@@ -27,16 +27,22 @@ async def login_page(request: Request) -> Response:
     try:
         account = await run_in_threadpool(_authenticate, request, name, password, client)
     except LoginRefused as exc:
-        return render(request, "login.html", {"next": target, "name": name, "error": str(exc)},
-                      status_code=429)
+        return render(request, "login.html", {"next": target, "name": name, "error": str(exc)}, status_code=429)
     if account is None:
-        return render(request, "login.html", {
-            "next": target, "name": name,
-            "error": "Wrong user name or password, or the account is disabled."}, status_code=401)
+        return render(
+            request,
+            "login.html",
+            {"next": target, "name": name, "error": "Wrong user name or password, or the account is disabled."},
+            status_code=401,
+        )
     # A new session from scratch: nothing from before the login (a fixed token) carries over.
     request.session.clear()
-    request.session.update(uid=account.id, epoch=account.session_epoch,
-                           at=request.app.state.clock().timestamp(), csrf=secrets.token_urlsafe(32))
+    request.session.update(
+        uid=account.id,
+        epoch=account.session_epoch,
+        at=request.app.state.clock().timestamp(),
+        csrf=secrets.token_urlsafe(32),
+    )
     return redirect(target)
 
 

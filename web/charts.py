@@ -19,13 +19,15 @@ import matplotlib
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
-matplotlib.rcParams.update({
-    "svg.fonttype": "none",        # text stays text: small files, the browser's fonts
-    "svg.hashsalt": "lurewatch",   # stable element ids, so equal charts are equal files
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-})
+matplotlib.rcParams.update(
+    {
+        "svg.fonttype": "none",  # text stays text: small files, the browser's fonts
+        "svg.hashsalt": "lurewatch",  # stable element ids, so equal charts are equal files
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+)
 FLAGGED, CONFIRMED, CLEARED, LINE = "#f4a261", "#c0392b", "#2a9d8f", "#264653"
 
 
@@ -36,8 +38,9 @@ def _data_uri(fig: Figure) -> str:
 
 
 @lru_cache(maxsize=64)
-def weekly_chart(weeks: tuple[str, ...], flagged: tuple[int, ...], confirmed: tuple[int, ...],
-                 precision: tuple[float | None, ...]) -> str:
+def weekly_chart(
+    weeks: tuple[str, ...], flagged: tuple[int, ...], confirmed: tuple[int, ...], precision: tuple[float | None, ...]
+) -> str:
     """Flagged and confirmed per week (bars) and the share confirmed (line, right axis)."""
     fig = Figure(figsize=(7.5, 3.2))
     ax = fig.subplots()
@@ -50,8 +53,9 @@ def weekly_chart(weeks: tuple[str, ...], flagged: tuple[int, ...], confirmed: tu
     share = fig.axes[0].twinx()
     points = [(i, p) for i, p in zip(x, precision) if p is not None]
     if points:
-        share.plot([i for i, _ in points], [p * 100 for _, p in points], color=LINE, marker="o",
-                   label="share confirmed (%)")
+        share.plot(
+            [i for i, _ in points], [p * 100 for _, p in points], color=LINE, marker="o", label="share confirmed (%)"
+        )
     share.set_ylim(0, 105)
     share.set_ylabel("% of verdicts that were scam")
     share.spines["right"].set_visible(True)
@@ -61,8 +65,9 @@ def weekly_chart(weeks: tuple[str, ...], flagged: tuple[int, ...], confirmed: tu
 
 
 @lru_cache(maxsize=64)
-def bar_chart(keys: tuple[str, ...], flagged: tuple[int, ...], confirmed: tuple[int, ...],
-              cleared: tuple[int, ...]) -> str:
+def bar_chart(
+    keys: tuple[str, ...], flagged: tuple[int, ...], confirmed: tuple[int, ...], cleared: tuple[int, ...]
+) -> str:
     """Horizontal bars per source, country or signal: flagged, confirmed, cleared."""
     fig = Figure(figsize=(5.5, 0.9 + 0.32 * max(len(keys), 1)))
     ax = fig.subplots()
@@ -76,8 +81,9 @@ def bar_chart(keys: tuple[str, ...], flagged: tuple[int, ...], confirmed: tuple[
     return _data_uri(fig)
 
 
-def pr_chart(curves: Sequence[tuple[str, Sequence[float], Sequence[float]]],
-             points: Sequence[tuple[str, float, float]]) -> str:
+def pr_chart(
+    curves: Sequence[tuple[str, Sequence[float], Sequence[float]]], points: Sequence[tuple[str, float, float]]
+) -> str:
     """Precision-recall curves (name, recall, precision), each model's threshold as a dot."""
     fig = Figure(figsize=(5, 4))
     ax = fig.subplots()
@@ -98,14 +104,15 @@ STATUS_COLOURS = {"scam": CONFIRMED, "legit": CLEARED, "in_review": LINE, "needs
 
 
 @lru_cache(maxsize=32)
-def timeline_chart(labels: tuple[str, ...], first: tuple[datetime, ...], last: tuple[datetime, ...],
-                   statuses: tuple[str, ...]) -> str:
+def timeline_chart(
+    labels: tuple[str, ...], first: tuple[datetime, ...], last: tuple[datetime, ...], statuses: tuple[str, ...]
+) -> str:
     """When each ad of a campaign was seen: a bar from first to last sighting, coloured by status."""
     fig = Figure(figsize=(7.5, 0.8 + 0.22 * len(labels)))
     ax = fig.subplots()
     y = list(range(len(labels)))[::-1]
     starts = mdates.date2num(first)
-    widths = [max(e - s, 0.4) for s, e in zip(starts, mdates.date2num(last))]   # a day's sighting shows
+    widths = [max(e - s, 0.4) for s, e in zip(starts, mdates.date2num(last))]  # a day's sighting shows
     colours = [STATUS_COLOURS.get(s, FLAGGED) for s in statuses]
     ax.barh(y, widths, left=starts, height=0.6, color=colours)
     ax.set_yticks(y, labels)

@@ -37,17 +37,24 @@ ActionView = Callable[[Request, Session, Account, FormData], Response]
 
 def templates() -> Jinja2Templates:
     """The desk's templates: one folder, autoescaping everything, undefined names are errors."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(when=_when, day=_day, score=_score, plural=_plural)
     return Jinja2Templates(env=env, context_processors=[_context])
 
 
 def _context(request: Request) -> dict[str, Any]:
-    return {"csrf_token": csrf_token(request.session), "csrf_field": CSRF_FIELD,
-            "account": getattr(request.state, "account", None),
-            "flashes": request.session.pop("flash", []) if "flash" in request.session else []}
+    return {
+        "csrf_token": csrf_token(request.session),
+        "csrf_field": CSRF_FIELD,
+        "account": getattr(request.state, "account", None),
+        "flashes": request.session.pop("flash", []) if "flash" in request.session else [],
+    }
 
 
 def _when(value: datetime | None) -> str:
@@ -66,11 +73,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None,
-           status_code: int = 200) -> HTMLResponse:
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     """A page from the templates folder."""
-    return request.app.state.templates.TemplateResponse(request, name, context or {},
-                                                        status_code=status_code)
+    return request.app.state.templates.TemplateResponse(request, name, context or {}, status_code=status_code)
 
 
 def flash(request: Request, text: str, level: str = "info") -> None:
@@ -128,27 +133,37 @@ def _run(request: Request, view: Callable[..., Response], *args: Any) -> Respons
 
 def page(view: PageView) -> Callable[[Request], Any]:
     """A GET page that needs a logged-in account."""
+
     @functools.wraps(view)
     async def endpoint(request: Request) -> Response:
         return await run_in_threadpool(_run, request, view)
+
     return endpoint
 
 
 def action(view: ActionView) -> Callable[[Request], Any]:
     """A POST action: a logged-in account and this session's CSRF token, else nothing happens."""
+
     @functools.wraps(view)
     async def endpoint(request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=200, max_part_size=256 * 1024)
         if not csrf_ok(request.session, str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")):
             return forbidden(request)
         return await run_in_threadpool(_run, request, view, form)
+
     return endpoint
 
 
 def forbidden(request: Request) -> Response:
     """The answer to a form without this session's token: nothing was changed."""
     log.warning("refused a form without a valid CSRF token: %s %s", request.method, request.url.path)
-    return render(request, "error.html", {
-        "title": "Form expired", "message": "This form was not sent from this session (it expired, "
-        "or another site sent it). Nothing was changed. Reload the page and try again."},
-        status_code=403)
+    return render(
+        request,
+        "error.html",
+        {
+            "title": "Form expired",
+            "message": "This form was not sent from this session (it expired, "
+            "or another site sent it). Nothing was changed. Reload the page and try again.",
+        },
+        status_code=403,
+    )

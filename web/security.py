@@ -20,16 +20,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from config import ConfigError
 
-CSP = "; ".join([
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -83,8 +85,12 @@ def csrf_token(session: MutableMapping[str, Any]) -> str:
 def csrf_ok(session: MutableMapping[str, Any], sent: str | None) -> bool:
     """Whether a form's (or a script's header's) token is this session's."""
     expected = session.get("csrf")
-    return (isinstance(expected, str) and isinstance(sent, str) and bool(sent)
-            and hmac.compare_digest(expected.encode(), sent.encode()))
+    return (
+        isinstance(expected, str)
+        and isinstance(sent, str)
+        and bool(sent)
+        and hmac.compare_digest(expected.encode(), sent.encode())
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -106,13 +112,17 @@ def session_secret(host: str, secret: str | None) -> str:
     """
     if secret:
         if len(secret) < MIN_SECRET:
-            raise ConfigError(f"LUREWATCH_SECRET_KEY: too short, use at least {MIN_SECRET} random "
-                              f"characters (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+            raise ConfigError(
+                f"LUREWATCH_SECRET_KEY: too short, use at least {MIN_SECRET} random "
+                f"characters (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         return secret
     if not is_loopback(host):
-        raise ConfigError(f"web: refusing to listen on {host} without LUREWATCH_SECRET_KEY: sessions "
-                          f"would be signed with a key anyone could guess. Set it in the environment "
-                          f"(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        raise ConfigError(
+            f"web: refusing to listen on {host} without LUREWATCH_SECRET_KEY: sessions "
+            f"would be signed with a key anyone could guess. Set it in the environment "
+            f"(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
     return secrets.token_urlsafe(48)
 
 
@@ -151,6 +161,7 @@ class _TooLarge(Exception):
 
 
 async def _too_large(send: Send) -> None:
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send(
+        {"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"text/plain; charset=utf-8")]}
+    )
     await send({"type": "http.response.body", "body": b"request too large\n"})

@@ -27,8 +27,19 @@ def serve(config: Config, host: str, port: int) -> None:
     with database(config) as factory:
         refresh_statistics(engine_of(factory))
         app = create_app(config, factory, secret)
-        log.info("review desk on http://%s:%d/ (database %s)", host, port,
-                 factory.kw["bind"].url.render_as_string(hide_password=True))
-        uvicorn.run(app, host=host, port=port, proxy_headers=True,
-                    forwarded_allow_ips=config.web.forwarded_allow_ips, server_header=False,
-                    log_level="info", timeout_graceful_shutdown=10)
+        log.info(
+            "review desk on http://%s:%d/ (database %s)",
+            host,
+            port,
+            factory.kw["bind"].url.render_as_string(hide_password=True),
+        )
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            proxy_headers=True,
+            forwarded_allow_ips=config.web.forwarded_allow_ips,
+            server_header=False,
+            log_level="info",
+            timeout_graceful_shutdown=10,
+        )

@@ -16,8 +16,8 @@ class ContactsPipeline(CountingPipeline):
         given = item.get("contacts") or {}
         links = list(given.get("url") or [])
         found = extract_contacts(
-            [item.get("title") or "", item.get("description") or "", item.get("company") or ""],
-            links)
+            [item.get("title") or "", item.get("description") or "", item.get("company") or ""], links
+        )
         # Links the spider saw are re-classified: a t.me link is Telegram, not "url".
         kept = {k: v for k, v in given.items() if k != "url"}
         item["contacts"] = merge_contacts(kept, found)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.ad import content_hash
 from crawler.items import JobAd
 from crawler.pipelines import CountingPipeline
-from store.ads import content_hash
 
 
 class ContentHashPipeline(CountingPipeline):
-    """Set ``content_hash`` from the normalised content (store.ads.content_hash)."""
+    """Set ``content_hash`` from the normalised content (core.ad.content_hash)."""
 
     def process_item(self, item: JobAd, spider: Any = None) -> JobAd:
         item["content_hash"] = content_hash(item)

@@ -6,11 +6,13 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import urljoin
 
+from core.ad import STRING_FIELDS
 from crawler.items import JobAd
 from crawler.pipelines import CountingPipeline
 from crawler.text import clean_text, country_code, html_to_text, looks_like_html, parse_date
 
-SINGLE_LINE = ("title", "company", "location", "salary", "external_id", "source")
+# One line each; the description keeps its lines, and url and country are read below.
+SINGLE_LINE = tuple(f for f in STRING_FIELDS if f not in ("description", "url", "country"))
 
 
 class NormalisePipeline(CountingPipeline):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import JobAd
 from crawler.pipelines import CountingPipeline
-from store.ads import AD_FIELDS, upsert_ad
+from store.ads import STORED_FIELDS, upsert_ad
 from store.db import open_database
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,14 @@ BATCH_SIZE = 100
 class StorePipeline(CountingPipeline):
     """Upsert ads on (source, external_id) through store.ads.upsert_ad."""
 
-    def __init__(self, stats: Any = None, database_url: str | None = None,
-                 factory: sessionmaker[Session] | None = None,
-                 clock: Callable[[], datetime] | None = None, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(
+        self,
+        stats: Any = None,
+        database_url: str | None = None,
+        factory: sessionmaker[Session] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
         super().__init__(stats)
         self.database_url, self.factory = database_url, factory
         self.engine: Engine | None = None
@@ -41,15 +46,16 @@ class StorePipeline(CountingPipeline):
         url = crawler.settings.get("LUREWATCH_DATABASE_URL")
         if not url:
             raise ValueError("LUREWATCH_DATABASE_URL is not set: crawler.settings.scrapy_settings sets it")
-        return cls(crawler.stats, database_url=url,
-                   batch_size=crawler.settings.getint("LUREWATCH_STORE_BATCH", BATCH_SIZE))
+        return cls(
+            crawler.stats, database_url=url, batch_size=crawler.settings.getint("LUREWATCH_STORE_BATCH", BATCH_SIZE)
+        )
 
     def open_spider(self, spider: Any = None) -> None:
         if self.factory is None:
             self.engine, self.factory = open_database(self.database_url or "")
 
     def process_item(self, item: JobAd, spider: Any = None) -> JobAd:
-        self.pending.append({name: item.get(name) for name in AD_FIELDS})
+        self.pending.append({name: item.get(name) for name in STORED_FIELDS})
         if len(self.pending) >= self.batch_size:
             self.flush()
         return item

@@ -10,14 +10,16 @@ from scrapy.exceptions import DropItem
 from crawler.items import JobAd
 from crawler.pipelines import CountingPipeline
 
-MAX_DESCRIPTION = 100_000   # longer is a scraped page dump, not an ad
+MAX_DESCRIPTION = 100_000  # longer is a scraped page dump, not an ad
 MAX_TITLE = 1_000
-MIN_TEXT = 8                # letters in title + description (Hangul is dense: 8 is a short ad)
+MIN_TEXT = 8  # letters in title + description (Hangul is dense: 8 is a short ad)
 # Pages that come back 200 but are not ads: errors, bans, logins, empty boards.
 _NOT_AN_AD = re.compile(
     r"^(?:page not found|404|not found|access denied|forbidden|error|log ?in|sign ?in|"
     r"captcha|just a moment|페이지를 찾을 수 없습니다|존재하지 않는 (?:게시물|글)입니다|"
-    r"삭제된 (?:게시물|글)입니다|권한이 없습니다|로그인)\b", re.I)
+    r"삭제된 (?:게시물|글)입니다|권한이 없습니다|로그인)\b",
+    re.I,
+)
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -32,8 +34,7 @@ def drop_reason(item: JobAd) -> str | None:
         return "absurd_length"
     if _NOT_AN_AD.match(title.strip()) and len(description) < 200:
         return "not_an_ad"
-    if len(_LETTER.findall(title + description)) < MIN_TEXT and not any(
-            (item.get("contacts") or {}).values()):
+    if len(_LETTER.findall(title + description)) < MIN_TEXT and not any((item.get("contacts") or {}).values()):
         return "not_an_ad"
     return None
 

@@ -17,7 +17,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from config import ConfigError, SourceConfig, load_config
+import crawler.settings as project
+from config import ConfigError, SourceConfig
 from crawler.text import http_date
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,13 @@ class SourceSpider(scrapy.Spider):
 
     kind = ""
 
-    def __init__(self, source: SourceConfig, known_ids: Iterable[str] = (),
-                 channel_states: dict[str, dict[str, Any]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: SourceConfig,
+        known_ids: Iterable[str] = (),
+        channel_states: dict[str, dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if source.kind != self.kind:
             raise ConfigError(f"source {source.name!r} is of kind {source.kind!r}, not {self.kind!r}")
         super().__init__(name=source.name, **kwargs)
@@ -40,13 +46,27 @@ class SourceSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SourceSpider":
-        source = (kwargs.pop("source", None) or getattr(cls, "_bound_source", None)
-                  or crawler.settings.get("LUREWATCH_SOURCE"))
-        if isinstance(source, str):  # `scrapy crawl NAME`: look the source up in the config
-            source = load_config(crawler.settings.get("LUREWATCH_CONFIG_PATH")).source(source)
+        source = (
+            kwargs.pop("source", None)
+            or getattr(cls, "_bound_source", None)
+            or crawler.settings.get("LUREWATCH_SOURCE")
+        )
+        if isinstance(source, str):  # `scrapy crawl NAME -a source=NAME`: look it up in the config
+            source = project.project_config().source(source)
         if source is None:
             raise ConfigError(f"spider kind {cls.kind!r} needs a source (-a source=NAME)")
         return super().from_crawler(crawler, *args, source=source, **kwargs)
+
+    async def start(self) -> Any:
+        """One listing request per start URL (a kind whose start differs overrides this)."""
+        for url in self.source.start_urls:
+            yield scrapy.Request(
+                url, callback=self.parse, errback=self.on_error, meta={"listing": True, **self.start_meta(url)}
+            )
+
+    def start_meta(self, url: str) -> dict[str, Any]:
+        """Extra meta for the request of a start URL."""
+        return {}
 
     # -------------------------------------------------------------- counting
 
@@ -77,8 +97,7 @@ class SourceSpider(scrapy.Spider):
             self.count("errors")
             if request is not None and request.meta.get("listing"):
                 self.mark_incomplete("listing_failed")
-        log.info("%s: %s failed: %s", self.name, getattr(request, "url", "?"),
-                 failure.getErrorMessage())
+        log.info("%s: %s failed: %s", self.name, getattr(request, "url", "?"), failure.getErrorMessage())
 
     @staticmethod
     def fetched_at(response: Response) -> Any:

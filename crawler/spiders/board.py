@@ -16,6 +16,7 @@ import scrapy
 from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
 
+from core.ad import PAGE_FIELDS
 from crawler.encoding import fix_encoding
 from crawler.items import JobAd, new_ad
 from crawler.spiders.base import SourceSpider
@@ -51,11 +52,6 @@ class BoardSpider(SourceSpider):
 
     kind = "board"
 
-    async def start(self) -> Any:
-        for url in self.source.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                 meta={"listing": True})
-
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
         """A listing page: follow its ads, then the next page unless all were seen."""
         if not isinstance(response, TextResponse):
@@ -63,8 +59,7 @@ class BoardSpider(SourceSpider):
             return
         response = fix_encoding(response, self.source.encoding)
         sel = self.source.selectors
-        links = [response.urljoin(h.strip()) for h in select(response, sel["ad_links"]).getall()
-                 if h.strip()]
+        links = [response.urljoin(h.strip()) for h in select(response, sel["ad_links"]).getall() if h.strip()]
         if not links:
             self.count("board/empty_listing")
         for url in links:
@@ -76,8 +71,9 @@ class BoardSpider(SourceSpider):
             return
         next_page = select_text(response, sel.get("next_page")).split("\n")[0].strip()
         if next_page:
-            yield scrapy.Request(response.urljoin(next_page), callback=self.parse,
-                                 errback=self.on_error, meta={"listing": True})
+            yield scrapy.Request(
+                response.urljoin(next_page), callback=self.parse, errback=self.on_error, meta={"listing": True}
+            )
 
     def parse_ad(self, response: Response, **kwargs: Any) -> Iterator[JobAd]:
         """One ad page."""
@@ -89,16 +85,23 @@ class BoardSpider(SourceSpider):
         self.count("board/ads_read")
 
 
-
 def ad_from_page(source: str, response: TextResponse, selectors: Any) -> JobAd:
     """A JobAd from an ad page using the source's selectors; missing fields stay empty."""
-    fields = {name: select_text(response, selectors.get(name), markup=name in _HTML_FIELDS)
-              for name in ("title", "description", "company", "location", "salary", "country")}
+    fields = {
+        name: select_text(response, selectors.get(name), markup=name in _HTML_FIELDS)
+        for name in PAGE_FIELDS
+        if name not in ("posted_at", "contacts")  # read below
+    }
     fields["title"] = fields["title"].split("\n")[0]
     country = fields.pop("country")
     links = select(response, selectors["contacts"]).getall() if selectors.get("contacts") else []
-    return new_ad(source=source, url=response.url, external_id=external_id_for(response.url),
-                  posted_at=select_text(response, selectors.get("posted_at")).split("\n")[0] or None,
-                  country=country_code(country) or find_country(country, fields["location"]),
-                  contacts={"url": [response.urljoin(u) for u in links]},
-                  fetched_at=SourceSpider.fetched_at(response), **fields)
+    return new_ad(
+        source=source,
+        url=response.url,
+        external_id=external_id_for(response.url),
+        posted_at=select_text(response, selectors.get("posted_at")).split("\n")[0] or None,
+        country=country_code(country) or find_country(country, fields["location"]),
+        contacts={"url": [response.urljoin(u) for u in links]},
+        fetched_at=SourceSpider.fetched_at(response),
+        **fields,
+    )

@@ -15,6 +15,7 @@ from parsel import Selector
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from core.ad import PAGE_FIELDS
 from crawler.items import JobAd, new_ad
 from crawler.jobposting import page_postings
 from crawler.spiders.base import SourceSpider
@@ -33,8 +34,10 @@ def _text(node: Selector, *queries: str) -> str:
 def parse_feed(source: str, response: Response) -> tuple[str, list[JobAd]]:
     """(feed kind "rss"/"atom"/"", ads) from a feed document; "" when it is not a feed."""
     try:
-        sel = Selector(text=response.text if isinstance(response, TextResponse)
-                       else response.body.decode("utf-8", "replace"), type="xml")
+        sel = Selector(
+            text=response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace"),
+            type="xml",
+        )
     except (ValueError, TypeError):
         return "", []
     sel.remove_namespaces()
@@ -44,43 +47,65 @@ def parse_feed(source: str, response: Response) -> tuple[str, list[JobAd]]:
         for item in sel.xpath("//item"):
             link = response.urljoin(_text(item, "link/text()", "guid[not(@isPermaLink='false')]/text()"))
             guid = _text(item, "guid/text()")
-            ads.append(_entry_ad(source, response, link, guid, item,
-                                 ("encoded/text()", "description/text()"),
-                                 ("pubDate/text()", "date/text()")))
+            ads.append(
+                _entry_ad(
+                    source,
+                    response,
+                    link,
+                    guid,
+                    item,
+                    ("encoded/text()", "description/text()"),
+                    ("pubDate/text()", "date/text()"),
+                )
+            )
     elif sel.xpath("/feed"):
         kind = "atom"
         for entry in sel.xpath("//entry"):
-            link = response.urljoin(_text(entry, "link[@rel='alternate']/@href",
-                                          "link[not(@rel)]/@href", "link/@href"))
-            ads.append(_entry_ad(source, response, link, _text(entry, "id/text()"), entry,
-                                 ("content/text()", "summary/text()"),
-                                 ("published/text()", "updated/text()")))
+            link = response.urljoin(_text(entry, "link[@rel='alternate']/@href", "link[not(@rel)]/@href", "link/@href"))
+            ads.append(
+                _entry_ad(
+                    source,
+                    response,
+                    link,
+                    _text(entry, "id/text()"),
+                    entry,
+                    ("content/text()", "summary/text()"),
+                    ("published/text()", "updated/text()"),
+                )
+            )
     else:
         return "", []
     return kind, ads
 
 
-def _entry_ad(source: str, response: Response, link: str, guid: str, node: Selector,
-              text_queries: tuple[str, ...], date_queries: tuple[str, ...]) -> JobAd:
+def _entry_ad(
+    source: str,
+    response: Response,
+    link: str,
+    guid: str,
+    node: Selector,
+    text_queries: tuple[str, ...],
+    date_queries: tuple[str, ...],
+) -> JobAd:
     url = link or response.url
-    return new_ad(source=source, url=url, external_id=guid or external_id_for(url),
-                  title=_text(node, "title/text()"), description=_text(node, *text_queries),
-                  company=_text(node, "author/name/text()", "creator/text()", "author/text()"),
-                  location=_text(node, "location/text()"),
-                  posted_at=_text(node, *date_queries) or None,
-                  fetched_at=SourceSpider.fetched_at(response),
-                  extra={"feed_categories": node.xpath("category/text()|category/@term").getall()})
+    return new_ad(
+        source=source,
+        url=url,
+        external_id=guid or external_id_for(url),
+        title=_text(node, "title/text()"),
+        description=_text(node, *text_queries),
+        company=_text(node, "author/name/text()", "creator/text()", "author/text()"),
+        location=_text(node, "location/text()"),
+        posted_at=_text(node, *date_queries) or None,
+        fetched_at=SourceSpider.fetched_at(response),
+        extra={"feed_categories": node.xpath("category/text()|category/@term").getall()},
+    )
 
 
 class FeedSpider(SourceSpider):
     """RSS/Atom entries as ads, optionally enriched from the entry's page."""
 
     kind = "feed"
-
-    async def start(self) -> Any:
-        for url in self.source.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                 meta={"listing": True})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         kind, ads = parse_feed(self.source.name, response)
@@ -91,9 +116,13 @@ class FeedSpider(SourceSpider):
         self.count(f"feed/{kind}_entries", len(ads))
         for ad in ads:
             if self.source.follow_links and ad["url"] != response.url:
-                yield scrapy.Request(ad["url"], callback=self.parse_detail,
-                                     errback=self.detail_failed, cb_kwargs={"entry": ad},
-                                     meta={"entry": ad})
+                yield scrapy.Request(
+                    ad["url"],
+                    callback=self.parse_detail,
+                    errback=self.detail_failed,
+                    cb_kwargs={"entry": ad},
+                    meta={"entry": ad},
+                )
             else:
                 yield ad
 
@@ -105,7 +134,7 @@ class FeedSpider(SourceSpider):
                 self.count("dropped/broken_jsonld", broken)
             if postings:
                 ad = ad_from_posting(self.source.name, response, postings[0])
-                for name in ("title", "description", "company", "location", "posted_at"):
+                for name in PAGE_FIELDS:  # what the page lacks, the entry may have
                     if not ad[name] and entry[name]:
                         ad[name] = entry[name]
                 ad["external_id"] = entry["external_id"]  # the feed's id is the stable one

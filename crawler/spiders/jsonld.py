@@ -22,8 +22,22 @@ from crawler.spiders.base import SourceSpider
 from crawler.urls import external_id_for, url_hash
 
 # Links to these are never pages with ads.
-_SKIP_EXTENSIONS = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".pdf",
-                    ".zip", ".woff", ".woff2", ".mp4", ".webp")
+_SKIP_EXTENSIONS = (
+    ".css",
+    ".js",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".ico",
+    ".pdf",
+    ".zip",
+    ".woff",
+    ".woff2",
+    ".mp4",
+    ".webp",
+)
 
 
 def _scope(url: str) -> str:
@@ -37,9 +51,9 @@ def _scope(url: str) -> str:
 def is_sitemap(response: Response) -> bool:
     """True for XML sitemaps and sitemap indexes (by content, not by name)."""
     head = response.body[:500].lstrip().lower()
-    return (head.startswith(b"<?xml") or head.startswith(b"<urlset")
-            or head.startswith(b"<sitemapindex")) and (b"<urlset" in response.body[:2000].lower()
-                                                      or b"<sitemapindex" in response.body[:2000].lower())
+    return (head.startswith(b"<?xml") or head.startswith(b"<urlset") or head.startswith(b"<sitemapindex")) and (
+        b"<urlset" in response.body[:2000].lower() or b"<sitemapindex" in response.body[:2000].lower()
+    )
 
 
 class JsonLdSpider(SourceSpider):
@@ -47,10 +61,8 @@ class JsonLdSpider(SourceSpider):
 
     kind = "jsonld"
 
-    async def start(self) -> Any:
-        for url in self.source.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                 meta={"listing": True, "scope": _scope(url)})
+    def start_meta(self, url: str) -> dict[str, Any]:
+        return {"scope": _scope(url)}
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Sitemap, page with postings, or listing page."""
@@ -66,8 +78,12 @@ class JsonLdSpider(SourceSpider):
             yield from ads
             # Some sites put every posting of a listing page in its JSON-LD: keep paging.
             for href in response.css("a[rel~=next]::attr(href), link[rel~=next]::attr(href)").getall():
-                yield scrapy.Request(response.urljoin(href), callback=self.parse,
-                                     errback=self.on_error, meta={"listing": True, "scope": scope})
+                yield scrapy.Request(
+                    response.urljoin(href),
+                    callback=self.parse,
+                    errback=self.on_error,
+                    meta={"listing": True, "scope": scope},
+                )
             return
         if not response.meta.get("listing"):
             return
@@ -83,8 +99,9 @@ class JsonLdSpider(SourceSpider):
         for entry in sitemap:
             loc = entry.get("loc")
             if loc:
-                yield scrapy.Request(loc, callback=self.parse, errback=self.on_error,
-                                     meta={"listing": listing, "scope": scope})
+                yield scrapy.Request(
+                    loc, callback=self.parse, errback=self.on_error, meta={"listing": listing, "scope": scope}
+                )
 
     def follow_links(self, response: TextResponse, scope: str) -> Iterator[scrapy.Request]:
         for href in response.css("a::attr(href)").getall():
@@ -92,8 +109,9 @@ class JsonLdSpider(SourceSpider):
             path = urlsplit(url).path.lower()
             if not url.startswith(scope) or path.endswith(_SKIP_EXTENSIONS):
                 continue
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                 meta={"listing": True, "scope": scope})
+            yield scrapy.Request(
+                url, callback=self.parse, errback=self.on_error, meta={"listing": True, "scope": scope}
+            )
 
     def parse_postings(self, response: TextResponse) -> Iterator[JobAd]:
         """Every JobPosting on a detail page, as JobAds; broken JSON-LD counted."""
@@ -105,8 +123,7 @@ class JsonLdSpider(SourceSpider):
             yield ad_from_posting(self.source.name, response, posting, index if many else None)
 
 
-def ad_from_posting(source: str, response: TextResponse, posting: dict[str, Any],
-                    index: int | None = None) -> JobAd:
+def ad_from_posting(source: str, response: TextResponse, posting: dict[str, Any], index: int | None = None) -> JobAd:
     """A JobAd from one JobPosting found on ``response`` (``index`` when the page has several)."""
     fields = posting_fields(posting)
     own_url = fields.pop("url")
@@ -118,5 +135,6 @@ def ad_from_posting(source: str, response: TextResponse, posting: dict[str, Any]
         external_id = f"{url_hash(url)}#{index}"
     else:
         external_id = external_id_for(url)
-    return new_ad(source=source, url=url, external_id=external_id,
-                  fetched_at=SourceSpider.fetched_at(response), **fields)
+    return new_ad(
+        source=source, url=url, external_id=external_id, fetched_at=SourceSpider.fetched_at(response), **fields
+    )

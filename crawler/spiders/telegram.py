@@ -27,7 +27,7 @@ _VIEWS = re.compile(r"^([\d.,]+)\s*([KkMm]?)$")
 
 
 def parse_views(text: str | None) -> int | None:
-    """"1.2K" -> 1200, "3M" -> 3000000, "845" -> 845; None when absent."""
+    """ "1.2K" -> 1200, "3M" -> 3000000, "845" -> 845; None when absent."""
     m = _VIEWS.match((text or "").strip())
     if not m:
         return None
@@ -50,7 +50,8 @@ class TelegramSpider(SourceSpider):
         super().__init__(*args, **kwargs)
         # Per channel: newest id seen this crawl, messages read, availability.
         self.progress: dict[str, dict[str, Any]] = {
-            ch: {"available": None, "newest_id": None, "read": 0} for ch in self.source.channels}
+            ch: {"available": None, "newest_id": None, "read": 0} for ch in self.source.channels
+        }
 
     async def start(self) -> Any:
         # Older messages are not re-read, so a Telegram crawl never proves an ad gone.
@@ -59,10 +60,13 @@ class TelegramSpider(SourceSpider):
             yield self.page_request(channel)
 
     def page_request(self, channel: str, before: int | None = None) -> scrapy.Request:
-        return scrapy.Request(channel_url(self.source.base_url, channel, before),
-                              callback=self.parse, errback=self.on_error,
-                              cb_kwargs={"channel": channel},
-                              meta={"listing": True, "channel": channel})
+        return scrapy.Request(
+            channel_url(self.source.base_url, channel, before),
+            callback=self.parse,
+            errback=self.on_error,
+            cb_kwargs={"channel": channel},
+            meta={"listing": True, "channel": channel},
+        )
 
     def last_seen(self, channel: str) -> int:
         return int((self.channel_states.get(channel) or {}).get("last_message_id") or 0)
@@ -115,23 +119,35 @@ class TelegramSpider(SourceSpider):
             text_node = node.css(".tgme_widget_message_text")
             html = text_node.get() or ""
             links = [response.urljoin(h) for h in text_node.css("a::attr(href)").getall()]
-            permalink = (node.css("a.tgme_widget_message_date::attr(href)").get()
-                         or f"https://t.me/{post}")
-            extra = {"channel": channel, "message_id": message_id,
-                     "views": parse_views(node.css(".tgme_widget_message_views::text").get()),
-                     "links": links}
+            permalink = node.css("a.tgme_widget_message_date::attr(href)").get() or f"https://t.me/{post}"
+            extra = {
+                "channel": channel,
+                "message_id": message_id,
+                "views": parse_views(node.css(".tgme_widget_message_views::text").get()),
+                "links": links,
+            }
             author = node.css(".tgme_widget_message_owner_name ::text").get() or ""
-            ad = new_ad(source=self.source.name, url=response.urljoin(permalink),
-                        external_id=f"{channel}/{message_id}", description=html,
-                        company=author.strip(),
-                        posted_at=node.css("time::attr(datetime)").get(),
-                        contacts={"url": links}, extra=extra,
-                        fetched_at=self.fetched_at(response))
+            ad = new_ad(
+                source=self.source.name,
+                url=response.urljoin(permalink),
+                external_id=f"{channel}/{message_id}",
+                description=html,
+                company=author.strip(),
+                posted_at=node.css("time::attr(datetime)").get(),
+                contacts={"url": links},
+                extra=extra,
+                fetched_at=self.fetched_at(response),
+            )
             yield message_id, ad
 
     def closed(self, reason: str) -> None:
         """Hand the per-channel progress to the stage through the crawl stats."""
-        channels = {ch: {"available": bool(p["available"]) if p["available"] is not None else None,
-                         "last_message_id": p["newest_id"], "read": p["read"]}
-                    for ch, p in self.progress.items()}
+        channels = {
+            ch: {
+                "available": bool(p["available"]) if p["available"] is not None else None,
+                "last_message_id": p["newest_id"],
+                "read": p["read"],
+            }
+            for ch, p in self.progress.items()
+        }
         self.crawler.stats.set_value("lurewatch/telegram/channels", channels)

@@ -2,7 +2,7 @@
 
 Everything here was written by the lurewatch team for training; nothing is copied from
 third-party data. Scam-side wording is modelled on the signal catalogue of
-../shared/domain/INDICATORS.md (section noted in each row's provenance), legit-side wording
+docs/signals.md (section noted in each row's provenance), legit-side wording
 on the shapes of ordinary postings (EPS notices, hotel and factory jobs abroad with paid
 flights and dorms, Korean-speaker roles at registered employers, working holidays) so the
 model learns that "paid flights" or "Cambodia" alone is not a lure.
@@ -11,6 +11,7 @@ Each scenario yields 2-3 variants (reposts with reordered sentences, other handl
 numbers, evasion spellings); variants share a `group` so grouped splits keep them together.
 Run: python data/seed/compose_seed.py  (deterministic: fixed seed).
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,18 +27,26 @@ from banks_other import OTHER_LEGIT, OTHER_SCAM  # noqa: E402
 from handwritten import HANDWRITTEN  # noqa: E402
 
 OUT = Path(__file__).with_name("seed_ads.csv")
-COLUMNS = ["id", "title", "description", "company", "location", "salary", "language", "label",
-           "provenance", "group"]
+COLUMNS = ["id", "title", "description", "company", "location", "salary", "language", "label", "provenance", "group"]
 TEAM = "written by lurewatch team"
 
 
 def _obfuscate(text: str, rng: random.Random) -> str:
-    """Evasion spellings documented by MOEL (INDICATORS.md §1, S18)."""
+    """Evasion spellings documented by MOEL (docs/signals.md §1, S18)."""
     tricks = [
-        ("캄보디아", "캄 보 디 아"), ("캄보디아", "캄.보.디.아"), ("텔레그램", "텔.레"), ("텔레그램", "텔레 그램"),
-        ("텔레그램", "텔\u200b레\u200b그\u200b램"), ("시아누크빌", "시아누 크빌"), ("고수익", "고 수 익"),
-        ("Telegram", "T e l e g r a m"), ("Telegram", "Tele-gram"), ("Cambodia", "Camb0dia"),
-        ("telegram", "ｔｅｌｅｇｒａｍ"), ("Telegram", "Teleɡram"), ("감금", "감 금"),
+        ("캄보디아", "캄 보 디 아"),
+        ("캄보디아", "캄.보.디.아"),
+        ("텔레그램", "텔.레"),
+        ("텔레그램", "텔레 그램"),
+        ("텔레그램", "텔\u200b레\u200b그\u200b램"),
+        ("시아누크빌", "시아누 크빌"),
+        ("고수익", "고 수 익"),
+        ("Telegram", "T e l e g r a m"),
+        ("Telegram", "Tele-gram"),
+        ("Cambodia", "Camb0dia"),
+        ("telegram", "ｔｅｌｅｇｒａｍ"),
+        ("Telegram", "Teleɡram"),
+        ("감금", "감 금"),
     ]
     rng.shuffle(tricks)
     for a, b in tricks[:2]:
@@ -48,7 +57,24 @@ def _obfuscate(text: str, rng: random.Random) -> str:
 
 # Slots that name one thing per ad (the employer, the place, the role, the pay) keep one
 # value across title, company and body; the others are drawn without repeats.
-CONSISTENT = {"corp", "domain", "dest", "city", "handle", "role", "lrole", "pay", "lpay", "line", "t", "z", "n", "qq", "n5", "n6"}
+CONSISTENT = {
+    "corp",
+    "domain",
+    "dest",
+    "city",
+    "handle",
+    "role",
+    "lrole",
+    "pay",
+    "lpay",
+    "line",
+    "t",
+    "z",
+    "n",
+    "qq",
+    "n5",
+    "n6",
+}
 
 
 class _Filler:
@@ -80,7 +106,7 @@ class _Filler:
 def _compose(bank: dict, lang: str, label: int, rng: random.Random, start: int) -> list[dict]:
     rows = []
     for s, scenario in enumerate(bank["scenarios"]):
-        # +2: reposts are how these ads circulate (MOEL, INDICATORS.md S18); grouped splits
+        # +2: reposts are how these ads circulate (MOEL, docs/signals.md S18); grouped splits
         # keep the variants of one scenario on one side.
         n_variants = scenario.get("variants", 2) + 2
         group = f"{lang}-{'scam' if label else 'legit'}-{bank['family']}-{s:03d}"
@@ -102,14 +128,21 @@ def _compose(bank: dict, lang: str, label: int, rng: random.Random, start: int) 
                 desc, title = _obfuscate(desc, rng), _obfuscate(title, rng)
             if v == n_variants - 1 and scenario.get("short_variant", True) and rng.random() < 0.5:
                 desc = sentences[0]  # short repost: opening line only
-            rows.append({
-                "id": f"seed-{start + len(rows):04d}", "title": title, "description": desc,
-                "company": company, "location": location, "salary": salary,
-                "language": lang, "label": label,
-                "provenance": f"{TEAM}; composed from phrase bank {bank['family']} scenario {s}; "
-                              f"{scenario['basis']}",
-                "group": group,
-            })
+            rows.append(
+                {
+                    "id": f"seed-{start + len(rows):04d}",
+                    "title": title,
+                    "description": desc,
+                    "company": company,
+                    "location": location,
+                    "salary": salary,
+                    "language": lang,
+                    "label": label,
+                    "provenance": f"{TEAM}; composed from phrase bank {bank['family']} scenario {s}; "
+                    f"{scenario['basis']}",
+                    "group": group,
+                }
+            )
     return rows
 
 
@@ -121,11 +154,20 @@ def build() -> list[dict]:
         for bank in banks:
             rows.extend(_compose(bank, bank["lang"], label, rng, len(rows)))
     for i, h in enumerate(HANDWRITTEN):
-        rows.append({"id": f"seed-h{i:03d}", "title": h.get("title", ""), "description": h["description"],
-                     "company": h.get("company", ""), "location": h.get("location", ""),
-                     "salary": h.get("salary", ""), "language": h["language"], "label": h["label"],
-                     "provenance": f"{TEAM}; hand-written single ad; {h['basis']}",
-                     "group": h.get("group", f"hand-{i:03d}")})
+        rows.append(
+            {
+                "id": f"seed-h{i:03d}",
+                "title": h.get("title", ""),
+                "description": h["description"],
+                "company": h.get("company", ""),
+                "location": h.get("location", ""),
+                "salary": h.get("salary", ""),
+                "language": h["language"],
+                "label": h["label"],
+                "provenance": f"{TEAM}; hand-written single ad; {h['basis']}",
+                "group": h.get("group", f"hand-{i:03d}"),
+            }
+        )
     return rows
 
 

@@ -1,4 +1,5 @@
 """Classifier fixtures: the shipped model and paths (the tiny model lives in tests/conftest.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +11,7 @@ from classifier import registry
 PROJECT = Path(__file__).resolve().parents[2]
 SHIPPED_MODELS = PROJECT / "models"
 SHARED_DATA = PROJECT.parent / "shared" / "data"
+
 
 @pytest.fixture(scope="session")
 def shipped():

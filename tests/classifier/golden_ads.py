@@ -7,6 +7,7 @@ golden outputs cover offset mapping back to the original text.
 
     python tests/classifier/golden_ads.py   # rewrite after a deliberate model change only
 """
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,7 @@ def golden_ads() -> pd.DataFrame:
     """60 ads: 40 seed rows, 10 recombined, 10 disguised (deterministic)."""
     seed = pd.read_csv(PROJECT / "data" / "seed" / "seed_ads.csv", dtype=str, keep_default_na=False)
     rng = random.Random(20261125)
-    rows = seed.iloc[::max(1, len(seed) // 40)].head(40)[COLUMNS].to_dict("records")
+    rows = seed.iloc[:: max(1, len(seed) // 40)].head(40)[COLUMNS].to_dict("records")
     for _ in range(10):
         a, b = rng.sample(range(len(seed)), 2)
         r = seed.iloc[a][COLUMNS].to_dict()
@@ -63,11 +64,15 @@ def write_golden(models_dir: Path = PROJECT / "models") -> None:
     pipeline, card = registry.load_model(models_dir, "current")
     ads = golden_ads()
     out = score_frame(pipeline, ads, float(card["threshold"]))
-    records = [{"score": float(r.score), "flagged": bool(r.flagged), "band": r.band, "reasons": r.reasons}
-               for r in out.itertuples()]
+    records = [
+        {"score": float(r.score), "flagged": bool(r.flagged), "band": r.band, "reasons": r.reasons}
+        for r in out.itertuples()
+    ]
     GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-    GOLDEN.write_text(json.dumps({"model": card["version"], "outputs": records}, ensure_ascii=False, indent=1) + "\n",
-                      encoding="utf-8")
+    GOLDEN.write_text(
+        json.dumps({"model": card["version"], "outputs": records}, ensure_ascii=False, indent=1) + "\n",
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Gazetteer lookups across scripts, spellings and spacing tricks."""
+
 from __future__ import annotations
 
 import pytest
@@ -48,7 +49,7 @@ def test_destination(text: str, country: str, city: str, risk: int) -> None:
     dest = main_destination(find_places(normalize(text), load_gazetteer()))
     assert dest is not None
     assert (dest.country, dest.city, dest.risk) == (country, city, risk)
-    assert text[dest.start:dest.end] == dest.text
+    assert text[dest.start : dest.end] == dest.text
 
 
 @pytest.mark.parametrize("text", ["도와주세요", "서울 강남구 사무실", "laos" + "e", "cambodian-style noodles recipe"])

@@ -4,6 +4,7 @@ Guards speed work on the analysis and explanation code: scores (4 decimals), fla
 and every reason (signal, weight, evidence, offsets) must not move. If the shipped model
 is deliberately replaced, rewrite the file with `python tests/classifier/golden_ads.py`.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,13 +22,16 @@ def golden(shipped) -> dict:
     # Fail, not skip: a reshipped model without a rewritten file would silently turn this
     # guard off.
     assert data["model"] == shipped[1]["version"], (
-        "golden outputs were recorded for another model: run python tests/classifier/golden_ads.py")
+        "golden outputs were recorded for another model: run python tests/classifier/golden_ads.py"
+    )
     return data
 
 
 def _outputs(frame: pd.DataFrame) -> list[dict]:
-    return [{"score": float(r.score), "flagged": bool(r.flagged), "band": r.band, "reasons": r.reasons}
-            for r in frame.itertuples()]
+    return [
+        {"score": float(r.score), "flagged": bool(r.flagged), "band": r.band, "reasons": r.reasons}
+        for r in frame.itertuples()
+    ]
 
 
 def test_batch_scoring_matches_golden(shipped, golden) -> None:
@@ -42,7 +46,7 @@ def test_small_batches_match_golden(shipped, golden) -> None:
     """Batch boundaries must not change anything (ads are joined into one string per batch)."""
     pipeline, card = shipped
     ads = golden_ads()
-    parts = [score_frame(pipeline, ads.iloc[i:i + 7], float(card["threshold"])) for i in range(0, len(ads), 7)]
+    parts = [score_frame(pipeline, ads.iloc[i : i + 7], float(card["threshold"])) for i in range(0, len(ads), 7)]
     assert _outputs(pd.concat(parts)) == golden["outputs"]
 
 

@@ -1,4 +1,5 @@
 """Indicator table: evasion spellings, every language, and false-positive traps."""
+
 from __future__ import annotations
 
 import pytest
@@ -106,17 +107,20 @@ def test_table_is_large_enough() -> None:
     assert len(CASES) >= 60
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("연락: 텔.레 그.램 @abc", "텔.레 그.램"),
-    ("캄 보 디 아 고 수 익", "고 수 익"),
-    ("ＴＥＬＥＧＲＡＭ now", "ＴＥＬＥＧＲＡＭ"),
-    ("x t.e.l.e.g.r.a.m y", "t.e.l.e.g.r.a.m"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("연락: 텔.레 그.램 @abc", "텔.레 그.램"),
+        ("캄 보 디 아 고 수 익", "고 수 익"),
+        ("ＴＥＬＥＧＲＡＭ now", "ＴＥＬＥＧＲＡＭ"),
+        ("x t.e.l.e.g.r.a.m y", "t.e.l.e.g.r.a.m"),
+    ],
+)
 def test_evidence_is_original_text(text: str, expected: str) -> None:
     hits = find_hits(normalize(text), load_signals())
-    spans = {text[h.start:h.end] for h in hits}
+    spans = {text[h.start : h.end] for h in hits}
     assert expected in spans
-    assert all(text[h.start:h.end] == h.text for h in hits)
+    assert all(text[h.start : h.end] == h.text for h in hits)
 
 
 def test_every_signal_has_four_languages() -> None:
@@ -130,12 +134,33 @@ def test_every_signal_has_four_languages() -> None:
         assert {"th", "vi", "id"} & set(entry["patterns"]), entry["id"]
 
 
-@pytest.mark.parametrize("spec,fragment", [
-    ({"signals": [{"id": "x", "label": "x", "weight": 1, "patterns": {"en": ["re:(unclosed"]}}]}, "signal 'x'"),
-    ({"signals": [{"id": "x", "label": "x", "patterns": {"en": ["a"]}}]}, "missing key 'weight'"),
-    ({"signals": [{"id": "x", "label": "x", "weight": "high", "patterns": {"en": ["a"]}}]}, "'weight' must be a number"),
-    ({"nope": []}, "top-level 'signals'"),
-])
+@pytest.mark.parametrize(
+    "spec,fragment",
+    [
+        ({"signals": [{"id": "x", "label": "x", "weight": 1, "patterns": {"en": ["re:(unclosed"]}}]}, "signal 'x'"),
+        ({"signals": [{"id": "x", "label": "x", "patterns": {"en": ["a"]}}]}, "missing key 'weight'"),
+        (
+            {"signals": [{"id": "x", "label": "x", "weight": "high", "patterns": {"en": ["a"]}}]},
+            "'weight' must be a number",
+        ),
+        ({"nope": []}, "top-level 'signals'"),
+    ],
+)
 def test_bad_pattern_file_names_the_entry(spec: dict, fragment: str) -> None:
     with pytest.raises(PatternFileError, match=fragment.replace("(", r"\(")):
         parse_signals(spec)
+
+
+def test_every_signal_cites_an_id_documented_in_docs_signals() -> None:
+    """indicators.yaml's `ref` names a signal of docs/signals.md, where its sources are."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "signals.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| (S\d\d[ab]?|M-[a-z]+) \|", doc, re.M))
+    spec = yaml.safe_load((root / "classifier" / "data" / "indicators.yaml").read_text(encoding="utf-8"))
+    refs = {s["ref"] for s in spec["signals"]}
+    assert len(documented) >= 24 and refs <= documented, refs - documented

@@ -1,20 +1,22 @@
 """Model building blocks: threshold choice, bands, grouped CV, reasons, rendering, normalisation."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from classifier.datasets import first_sentence, merge_groups, near_duplicate_clusters, short_versions
 from classifier.model import choose_threshold, metrics
 from classifier.normalize import normalize
-from classifier.scoring import band_for, mark_evidence, render_reason, render_reasons, score_frame
+from classifier.scoring import band_for, mark_evidence, score_frame
 from classifier.tokens import tokenize
+from classifier.trainset import first_sentence, merge_groups, near_duplicate_clusters, short_versions
+from core.reasons import reason_text, reasons_text
 
 
 def test_choose_threshold_reaches_target_recall() -> None:
     y = np.array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0])
-    s = np.array([.95, .9, .85, .8, .7, .6, .5, .4, .3, .2, .35, .1])
+    s = np.array([0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.35, 0.1])
     t = choose_threshold(y, s, 0.9)
     assert t == pytest.approx(0.3)
     assert (s[y == 1] >= t).mean() >= 0.9
@@ -55,9 +57,21 @@ def test_near_duplicates_share_a_group() -> None:
 
 
 def test_short_versions_keep_label_and_group() -> None:
-    df = pd.DataFrame({"title": ["", "Cook"], "description": ["First line. Second line.", "long text"], "company": ["c", "d"],
-                       "location": "", "salary": "", "language": "en", "label": [1, 0], "group": ["g1", "g2"],
-                       "subset": "s", "weight": 1.0, "short": False})
+    df = pd.DataFrame(
+        {
+            "title": ["", "Cook"],
+            "description": ["First line. Second line.", "long text"],
+            "company": ["c", "d"],
+            "location": "",
+            "salary": "",
+            "language": "en",
+            "label": [1, 0],
+            "group": ["g1", "g2"],
+            "subset": "s",
+            "weight": 1.0,
+            "short": False,
+        }
+    )
     short = short_versions(df)
     assert short["description"].tolist() == ["First line.", ""] and short["title"].tolist() == ["", "Cook"]
     assert short["label"].tolist() == [1, 0] and short["group"].tolist() == ["g1", "g2"] and short["short"].all()
@@ -65,10 +79,12 @@ def test_short_versions_keep_label_and_group() -> None:
 
 
 def test_reasons_render_one_per_line() -> None:
-    rs = [{"signal": "safety_denial", "label": "safety denial", "weight": 3, "evidence": "감금 절대 없음"},
-          {"signal": "work_visa_stated", "label": "work visa stated", "weight": -1, "evidence": "취업비자"}]
-    assert render_reasons(rs) == "safety denial: “감금 절대 없음”\nin its favour, work visa stated: “취업비자”"
-    assert render_reason({"signal": "x", "label": "x", "weight": 1, "evidence": "a\nb"}) == "x: “a b”"
+    rs = [
+        {"signal": "safety_denial", "label": "safety denial", "weight": 3, "evidence": "감금 절대 없음"},
+        {"signal": "work_visa_stated", "label": "work visa stated", "weight": -1, "evidence": "취업비자"},
+    ]
+    assert reasons_text(rs) == "safety denial: “감금 절대 없음”\nin its favour, work visa stated: “취업비자”"
+    assert reason_text({"signal": "x", "label": "x", "weight": 1, "evidence": "a\nb"}) == "x: “a b”"
 
 
 def test_mark_evidence() -> None:
@@ -77,7 +93,9 @@ def test_mark_evidence() -> None:
 
 
 def test_tiny_model_scores_and_explains(tiny_fit) -> None:
-    ads = pd.DataFrame({"title": ["캄보디아 고수익", "Accountant"], "description": ["텔레그램 @x 감금 없음", "degree in accounting"]})
+    ads = pd.DataFrame(
+        {"title": ["캄보디아 고수익", "Accountant"], "description": ["텔레그램 @x 감금 없음", "degree in accounting"]}
+    )
     out = score_frame(tiny_fit.pipeline, ads, tiny_fit.threshold)
     assert list(out.columns) == ["score", "flagged", "band", "reasons"]
     assert out["score"].between(0, 1).all() and out["score"].iloc[0] > out["score"].iloc[1]

@@ -1,4 +1,5 @@
 """Registry: hashes checked before loading, no path escapes, clear version errors, atomic CURRENT."""
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,9 @@ def test_hash_mismatch_refused(tiny_models_dir) -> None:
         registry.load_model(tiny_models_dir, version)
 
 
-@pytest.mark.parametrize("version", ["../x", "..", "/etc/passwd", "20261125T063000Z/../../x", "current2", "", "20261125T063000Z\n"])
+@pytest.mark.parametrize(
+    "version", ["../x", "..", "/etc/passwd", "20261125T063000Z/../../x", "current2", "", "20261125T063000Z\n"]
+)
 def test_path_traversal_refused(tiny_models_dir, version) -> None:
     with pytest.raises(ModelError):
         registry.load_model(tiny_models_dir, version)

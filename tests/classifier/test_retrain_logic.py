@@ -10,10 +10,12 @@ import pytest
 
 import pipeline
 from classifier import registry
-from classifier.errors import ModelError
 from classifier.retrain import (
-    dedupe_by_content, holdout_split, promotion_verdict, recall_at_fpr,
+    holdout_split,
+    promotion_verdict,
+    recall_at_fpr,
 )
+from classifier.trainset import dedupe_by_content
 
 
 def _summary(r, pr, fpr=0.05):
@@ -23,9 +25,9 @@ def _summary(r, pr, fpr=0.05):
 def test_promotion_rule_recall_first_then_pr_auc_with_tolerance():
     assert promotion_verdict(_summary(0.5, 0.5), None)[0]
     assert not promotion_verdict(_summary(0.80, 0.99), _summary(0.82, 0.90))[0]  # recall loses by 0.02
-    assert promotion_verdict(_summary(0.85, 0.50), _summary(0.80, 0.90))[0]      # recall wins outright
-    assert promotion_verdict(_summary(0.815, 0.895), _summary(0.82, 0.90))[0]   # both within 0.01
-    ok, why = promotion_verdict(_summary(0.82, 0.85), _summary(0.82, 0.90))      # tie, PR-AUC loses
+    assert promotion_verdict(_summary(0.85, 0.50), _summary(0.80, 0.90))[0]  # recall wins outright
+    assert promotion_verdict(_summary(0.815, 0.895), _summary(0.82, 0.90))[0]  # both within 0.01
+    ok, why = promotion_verdict(_summary(0.82, 0.85), _summary(0.82, 0.90))  # tie, PR-AUC loses
     assert not ok and "PR-AUC" in why
 
 
@@ -38,8 +40,17 @@ def test_recall_at_fpr():
 
 
 def test_dedupe_keeps_the_last_label_for_the_same_text():
-    df = pd.DataFrame({"title": ["A", "a ", "B"], "description": ["x  y", "X Y", "z"], "company": "",
-                       "location": "", "salary": "", "label": [1, 0, 1], "subset": ["seed", "decision", "seed"]})
+    df = pd.DataFrame(
+        {
+            "title": ["A", "a ", "B"],
+            "description": ["x  y", "X Y", "z"],
+            "company": "",
+            "location": "",
+            "salary": "",
+            "label": [1, 0, 1],
+            "subset": ["seed", "decision", "seed"],
+        }
+    )
     out = dedupe_by_content(df)
     assert out["label"].tolist() == [0, 1] and out["subset"].tolist() == ["decision", "seed"]
 
@@ -60,11 +71,17 @@ def _two_versions(tiny_models_dir, tiny_fit):
     return first, second
 
 
-def test_models_promote_rollback_restore_model_and_threshold(write_config, tiny_models_dir, tiny_fit, tmp_path,
-                                                             capsys):
+def test_models_promote_rollback_restore_model_and_threshold(write_config, tiny_models_dir, tiny_fit, tmp_path, capsys):
     first, second = _two_versions(tiny_models_dir, tiny_fit)
-    cfg = str(write_config({"models": {"dir": str(tiny_models_dir)}, "logging": {"dir": "logs"},
-                            "database": {"url": f"sqlite:///{tmp_path / 'm.db'}"}}))
+    cfg = str(
+        write_config(
+            {
+                "models": {"dir": str(tiny_models_dir)},
+                "logging": {"dir": "logs"},
+                "database": {"url": f"sqlite:///{tmp_path / 'm.db'}"},
+            }
+        )
+    )
     assert pipeline.main(["models", "promote", second, "--config", cfg]) == 0
     assert registry.load_model(tiny_models_dir)[1]["threshold"] == 0.123
     assert "rescored 0 undecided ad(s)" in capsys.readouterr().out
@@ -79,13 +96,19 @@ def test_models_promote_rollback_restore_model_and_threshold(write_config, tiny_
     assert "nothing to roll back to" in capsys.readouterr().err
 
 
-def test_modified_artefact_is_refused_and_current_unchanged(write_config, tiny_models_dir, tiny_fit, tmp_path,
-                                                            capsys):
+def test_modified_artefact_is_refused_and_current_unchanged(write_config, tiny_models_dir, tiny_fit, tmp_path, capsys):
     first, second = _two_versions(tiny_models_dir, tiny_fit)
     with (tiny_models_dir / second / registry.ARTEFACT).open("ab") as fh:
         fh.write(b"tampered")
-    cfg = str(write_config({"models": {"dir": str(tiny_models_dir)}, "logging": {"dir": "logs"},
-                            "database": {"url": f"sqlite:///{tmp_path / 'm.db'}"}}))
+    cfg = str(
+        write_config(
+            {
+                "models": {"dir": str(tiny_models_dir)},
+                "logging": {"dir": "logs"},
+                "database": {"url": f"sqlite:///{tmp_path / 'm.db'}"},
+            }
+        )
+    )
     assert pipeline.main(["models", "promote", second, "--config", cfg]) == 1
     assert "does not match its card" in capsys.readouterr().err
     assert registry.current_version(tiny_models_dir) == first
@@ -115,18 +138,44 @@ def test_training_progress_bar_only_when_asked(capsys):
 
 
 def test_training_frame_lets_a_decision_override_the_seed_label(tmp_path):
-    from classifier.datasets import KEEP, training_frame
+    from classifier.datasets import KEEP, load_seed
+    from classifier.trainset import training_frame
 
-    seed = pd.DataFrame({"title": ["t1", "t2", "t3", "t4"], "description": ["alpha job", "beta job", "gamma", "delta"],
-                         "company": "", "location": "", "salary": "", "language": "en",
-                         "label": [1, 0, 1, 0], "group": ["a", "b", "c", "d"]})
+    seed = pd.DataFrame(
+        {
+            "title": ["t1", "t2", "t3", "t4"],
+            "description": ["alpha job", "beta job", "gamma", "delta"],
+            "company": "",
+            "location": "",
+            "salary": "",
+            "language": "en",
+            "label": [1, 0, 1, 0],
+            "group": ["a", "b", "c", "d"],
+        }
+    )
     seed.to_csv(tmp_path / "s.csv", index=False)
-    decision = pd.DataFrame([{"title": "T1", "description": "alpha  job", "company": "", "location": "", "salary": "",
-                              "language": "en", "label": 0, "group": "decision:x", "subset": "decision:demo",
-                              "weight": 2.0, "short": False}])[KEEP]
-    full = training_frame(tmp_path, None, decision, dedupe=True)
+    decision = pd.DataFrame(
+        [
+            {
+                "title": "T1",
+                "description": "alpha  job",
+                "company": "",
+                "location": "",
+                "salary": "",
+                "language": "en",
+                "label": 0,
+                "group": "decision:x",
+                "subset": "decision:demo",
+                "weight": 2.0,
+                "short": False,
+            }
+        ]
+    )[KEEP]
+    full = training_frame([load_seed(tmp_path), decision])
     full = full[~full["short"]]
     assert len(full) == 4
     row = full[full["description"].str.startswith("alpha")].iloc[0]
     assert (row["label"], row["subset"]) == (0, "decision:demo")
-    assert len(training_frame(tmp_path, None, decision)[lambda d: ~d["short"]]) == 5  # default: as before
+    # A text repeated within one source is a repost, not an override: both rows stay.
+    pd.concat([seed, seed.iloc[[1]]]).to_csv(tmp_path / "s.csv", index=False)
+    assert len(training_frame([load_seed(tmp_path), decision])[lambda d: ~d["short"]]) == 5

@@ -1,6 +1,7 @@
 """Scraped text is arbitrary: no input may make the analysis raise, and evidence must point
 at the ad's own words. The analysis runs on whole batches, so one bad ad would otherwise
 fail scoring for the 2,000 ads around it (as "$1.234.5" once did)."""
+
 from __future__ import annotations
 
 import random
@@ -17,35 +18,117 @@ from classifier.normalize import _swap_homoglyphs, normalize, normalize_batch
 # zero-width and control characters, lone surrogates (JSON can carry them), the batch
 # separator itself, handles and phones (contacts), place names (gazetteer).
 PIECES = [
-    "1.234.5", "1,234.567.8", "15.000.000", "0.5", "00", "9" * 30, "1e9", "１２３", "½", "٣", "๓",
-    "$", "us$", "usd", "만원", "천만", "억", "원", "万", "元", "฿", "triệu", "juta", "rm", "rs.", "aed", "₩", "¥",
-    "/month", "per day", "월", "연봉", "일당", "~", "-", "–", "to", "에서",
-    "캄 보 디 아", "텔.레", "t.e.l.e.g.r.a.m", "월 4 0 0 만 원", "x . y", "ﬁ", "İ", "…", "㈜", "Ⅻ", "ß",
-    "\u200b", "\u00ad", "\ufeff", "\x00", "\n\x00\n", "\t", "\r\n", "\ud800", "\udfff", "e\u0301", "\U0001F600",
-    "@handle_01", "t.me/abc", "+855 12 345 678", "010-1234-5678", "wa.me/855", "kakao", "jobs@example.org",
-    "Cambodia", "시아누크빌", "西港", "Myawaddy", "ไทย", "Sihanoukville", "Bavet",
-    "no experience", "경험 무관", "항공권 제공", "passport", "여권", "免签", " ", ".", ",", "", "(", ")",
+    "1.234.5",
+    "1,234.567.8",
+    "15.000.000",
+    "0.5",
+    "00",
+    "9" * 30,
+    "1e9",
+    "１２３",
+    "½",
+    "٣",
+    "๓",
+    "$",
+    "us$",
+    "usd",
+    "만원",
+    "천만",
+    "억",
+    "원",
+    "万",
+    "元",
+    "฿",
+    "triệu",
+    "juta",
+    "rm",
+    "rs.",
+    "aed",
+    "₩",
+    "¥",
+    "/month",
+    "per day",
+    "월",
+    "연봉",
+    "일당",
+    "~",
+    "-",
+    "–",
+    "to",
+    "에서",
+    "캄 보 디 아",
+    "텔.레",
+    "t.e.l.e.g.r.a.m",
+    "월 4 0 0 만 원",
+    "x . y",
+    "ﬁ",
+    "İ",
+    "…",
+    "㈜",
+    "Ⅻ",
+    "ß",
+    "\u200b",
+    "\u00ad",
+    "\ufeff",
+    "\x00",
+    "\n\x00\n",
+    "\t",
+    "\r\n",
+    "\ud800",
+    "\udfff",
+    "e\u0301",
+    "\U0001f600",
+    "@handle_01",
+    "t.me/abc",
+    "+855 12 345 678",
+    "010-1234-5678",
+    "wa.me/855",
+    "kakao",
+    "jobs@example.org",
+    "Cambodia",
+    "시아누크빌",
+    "西港",
+    "Myawaddy",
+    "ไทย",
+    "Sihanoukville",
+    "Bavet",
+    "no experience",
+    "경험 무관",
+    "항공권 제공",
+    "passport",
+    "여권",
+    "免签",
+    " ",
+    ".",
+    ",",
+    "",
+    "(",
+    ")",
 ]
 
 
 def _random_texts(n: int, seed: int) -> list[str]:
     rng = random.Random(seed)
-    return ["".join(rng.choice(PIECES) + rng.choice(["", " ", "", "."]) for _ in range(rng.randrange(0, 25)))
-            for _ in range(n)]
+    return [
+        "".join(rng.choice(PIECES) + rng.choice(["", " ", "", "."]) for _ in range(rng.randrange(0, 25)))
+        for _ in range(n)
+    ]
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_random_ads_never_raise_and_evidence_is_the_ads_own_text(shipped, seed: int) -> None:
     iset, gaz = shipped[0].named_steps["analyse"].compiled()
     texts = _random_texts(500, seed)
-    rows = [{"title": t[:40], "company": "", "location": t[40:60], "salary": t[:15], "description": t,
-             "contacts": None} for t in texts]
+    rows = [
+        {"title": t[:40], "company": "", "location": t[40:60], "salary": t[:15], "description": t, "contacts": None}
+        for t in texts
+    ]
     analyses = F.analyse_batch(rows, iset, gaz)
     assert len(analyses) == len(rows)
     for row, a in zip(rows, analyses):
         original = "\n".join(p for p in (row["title"], row["location"], row["salary"], row["description"]) if p.strip())
         for h in a.hits:
-            assert original[h.start:h.end] == h.text
+            assert original[h.start : h.end] == h.text
 
 
 @pytest.mark.parametrize("seed", range(4))

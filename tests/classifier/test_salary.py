@@ -1,4 +1,5 @@
 """Pay parsing table: currencies, units, periods, ranges, evasion spellings."""
+
 from __future__ import annotations
 
 import pytest
@@ -69,14 +70,31 @@ def test_table_is_large_enough() -> None:
     assert len(CASES) >= 30
 
 
-@pytest.mark.parametrize("text", ["2024년 3월 공고", "5 years of experience", "경력 3년 이상", "연락처 010-1234-5678",
-                                  "TOPIK 4급", "최대 30명", "3천"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024년 3월 공고",
+        "5 years of experience",
+        "경력 3년 이상",
+        "연락처 010-1234-5678",
+        "TOPIK 4급",
+        "최대 30명",
+        "3천",
+    ],
+)
 def test_numbers_that_are_not_pay(text: str) -> None:
     assert parse_pay(normalize(text).text) == []
 
 
-@pytest.mark.parametrize("text,usd", [("salary $1.234.5 per month", 1234.5), ("1.234.5 usd", 1234.5),
-                                      ("월급 $2.300.000.5", 2_300_000.5), ("$1,234.567.8", 1_234_567.8)])
+@pytest.mark.parametrize(
+    "text,usd",
+    [
+        ("salary $1.234.5 per month", 1234.5),
+        ("1.234.5 usd", 1234.5),
+        ("월급 $2.300.000.5", 2_300_000.5),
+        ("$1,234.567.8", 1_234_567.8),
+    ],
+)
 def test_dotted_numbers_with_a_decimal_parse(text: str, usd: float) -> None:
     # These once raised ValueError inside the batch scan, failing every ad of the batch.
     pay = best_pay(parse_pay(normalize(text).text))

@@ -1,4 +1,5 @@
 """The seed data: shape, provenance on every row, both classes per main language."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,18 @@ SEED = Path(__file__).resolve().parents[2] / "data" / "seed" / "seed_ads.csv"
 
 def test_seed_shape_and_provenance() -> None:
     df = pd.read_csv(SEED, dtype=str, keep_default_na=False)
-    assert list(df.columns) == ["id", "title", "description", "company", "location", "salary", "language", "label",
-                                "provenance", "group"]
+    assert list(df.columns) == [
+        "id",
+        "title",
+        "description",
+        "company",
+        "location",
+        "salary",
+        "language",
+        "label",
+        "provenance",
+        "group",
+    ]
     assert len(df) >= 300 and df["id"].is_unique
     assert (df["provenance"].str.len() > 20).all() and (df["group"] != "").all()
     assert set(df["label"]) == {"0", "1"}

@@ -1,4 +1,5 @@
-"""Loaders for ../shared/data (skipped on a fresh clone without it; the full evaluation is a benchmark)."""
+"""Loaders for data folders like ../shared/data (the real one only when present; the full evaluation is a benchmark)."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,9 +8,8 @@ from classifier.datasets import load_shared
 
 from .conftest import SHARED_DATA
 
-pytestmark = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data not present")
 
-
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data not present")
 def test_shared_loaders_group_and_label() -> None:
     df = load_shared(SHARED_DATA)
     assert {"quoted", "cambodia_jobboards"} <= set(df["subset"])

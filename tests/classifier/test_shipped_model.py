@@ -1,4 +1,5 @@
 """Behaviour of the model shipped in models/: lures flagged, hard negatives not, invariance."""
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,18 @@ def _scores(shipped, texts: list[str]) -> pd.DataFrame:
 
 def test_card_has_what_operators_need(shipped) -> None:
     _, card = shipped
-    for key in ("version", "threshold", "target_recall", "cv", "training", "libraries", "artefact_sha256",
-                "parameters", "created", "command"):
+    for key in (
+        "version",
+        "threshold",
+        "target_recall",
+        "cv",
+        "training",
+        "libraries",
+        "artefact_sha256",
+        "parameters",
+        "created",
+        "command",
+    ):
         assert key in card
     assert card["training"]["per_language_class_full_ads"]["ko"]["scam"] > 0
 
@@ -77,5 +88,7 @@ def test_band_invariant_to_spacing_and_punctuation(shipped, text, variant) -> No
 
 
 def test_short_text_alone_is_not_scam(shipped) -> None:
-    got = _scores(shipped, ["Cashier wanted", "주방 보조 구합니다", "Sous chef, hotel in Phnom Penh", "호텔 프런트 채용"])
+    got = _scores(
+        shipped, ["Cashier wanted", "주방 보조 구합니다", "Sous chef, hotel in Phnom Penh", "호텔 프런트 채용"]
+    )
     assert not got["flagged"].any(), got

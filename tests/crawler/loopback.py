@@ -88,14 +88,22 @@ def html(body: str, head: str = "", charset: str | None = "utf-8", title: str = 
     return Page(doc.encode(charset or "utf-8"), headers={"Content-Type": ctype})
 
 
-def jobposting_page(ad_id: int, title: str, description: str, country: str = "KH",
-                    company: str = "Acme Hiring") -> Page:
+def jobposting_page(
+    ad_id: int, title: str, description: str, country: str = "KH", company: str = "Acme Hiring"
+) -> Page:
     """A detail page with one JSON-LD JobPosting."""
-    data = {"@context": "https://schema.org", "@type": "JobPosting", "title": title,
-            "description": description, "identifier": {"@type": "PropertyValue", "value": str(ad_id)},
-            "datePosted": "2026-11-20", "hiringOrganization": {"@type": "Organization", "name": company},
-            "jobLocation": {"@type": "Place", "address": {"@type": "PostalAddress",
-                                                          "addressLocality": "Phnom Penh",
-                                                          "addressCountry": country}}}
+    data = {
+        "@context": "https://schema.org",
+        "@type": "JobPosting",
+        "title": title,
+        "description": description,
+        "identifier": {"@type": "PropertyValue", "value": str(ad_id)},
+        "datePosted": "2026-11-20",
+        "hiringOrganization": {"@type": "Organization", "name": company},
+        "jobLocation": {
+            "@type": "Place",
+            "address": {"@type": "PostalAddress", "addressLocality": "Phnom Penh", "addressCountry": country},
+        },
+    }
     head = f'<script type="application/ld+json">{json.dumps(data, ensure_ascii=False)}</script>'
     return html(f"<h1>{title}</h1>", head=head, title=title)

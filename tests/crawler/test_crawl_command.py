@@ -8,13 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import create_engine, select
 
 import pipeline
 from config import load_config
-from loopback import LoopbackServer, html, jobposting_page
 from store.schema import Ad, Crawl, Run
+from tests.crawler.loopback import LoopbackServer, html, jobposting_page
 
 PROJECT = Path(__file__).resolve().parents[2]
 # Generous timeouts: the loopback server shares two cores with the crawler and pytest workers.
@@ -24,8 +23,14 @@ pytestmark = pytest.mark.slow
 
 
 def _write(write_config, sources, **crawl):
-    return write_config({"database": {"url": "sqlite:///data/c.db"}, "logging": {"dir": "logs"},
-                         "crawl": {**FAST, **crawl}, "sources": sources})
+    return write_config(
+        {
+            "database": {"url": "sqlite:///data/c.db"},
+            "logging": {"dir": "logs"},
+            "crawl": {**FAST, **crawl},
+            "sources": sources,
+        }
+    )
 
 
 def _rows(path, query):
@@ -37,10 +42,14 @@ def _rows(path, query):
 
 
 def test_crawl_command_table_partial_exit_and_run_record(site, write_config, capsys):
-    path = _write(write_config, [
-        {"name": "good", "kind": "jsonld", "start_urls": [site.url + "/jobs/index.html"]},
-        {"name": "dead", "kind": "feed", "start_urls": ["http://127.0.0.1:9/rss.xml"]},
-        {"name": "off", "kind": "feed", "start_urls": [site.url + "/feed/atom.xml"], "enabled": False}])
+    path = _write(
+        write_config,
+        [
+            {"name": "good", "kind": "jsonld", "start_urls": [site.url + "/jobs/index.html"]},
+            {"name": "dead", "kind": "feed", "start_urls": ["http://127.0.0.1:9/rss.xml"]},
+            {"name": "off", "kind": "feed", "start_urls": [site.url + "/feed/atom.xml"], "enabled": False},
+        ],
+    )
     assert pipeline.main(["crawl", "--config", str(path)]) == 4
     out = capsys.readouterr().out
     lines = out.splitlines()
@@ -76,8 +85,12 @@ def test_a_slow_source_stops_at_the_time_limit_and_keeps_what_it_got(write_confi
         server.pages[f"/ad-{i}.html"] = jobposting_page(i, f"Job {i}", f"<p>Kitchen helper {i}, full time.</p>")
     server.start()
     try:
-        path = _write(write_config, [{"name": "slow", "kind": "jsonld", "start_urls": [server.url + "/list.html"]}],
-                      download_delay=0.3, max_minutes_per_source=0.05)
+        path = _write(
+            write_config,
+            [{"name": "slow", "kind": "jsonld", "start_urls": [server.url + "/list.html"]}],
+            download_delay=0.3,
+            max_minutes_per_source=0.05,
+        )
         assert pipeline.main(["crawl", "--config", str(path)]) == 0  # a limit is not a failure
     finally:
         server.stop()
@@ -109,8 +122,10 @@ def test_demo_board_is_shipped_enabled_and_crawls_offline(write_config, capsys):
     assert demo.start_urls[0].startswith("file://") and demo.start_urls[0].endswith("data/demo/site/index.html")
     assert [s.name for s in shipped.sources if s.enabled] == ["demo-board"]
     assert {s.kind for s in shipped.sources} == {"jsonld", "telegram", "board", "feed"}
-    path = _write(write_config, [{"name": "demo-board", "kind": "jsonld",
-                                  "start_urls": [str(PROJECT / "data/demo/site/index.html")]}])
+    path = _write(
+        write_config,
+        [{"name": "demo-board", "kind": "jsonld", "start_urls": [str(PROJECT / "data/demo/site/index.html")]}],
+    )
     assert pipeline.main(["crawl", "-q", "--config", str(path)]) == 0
     ads = _rows(path, select(Ad.title, Ad.language, Ad.contacts, Ad.country))
     assert len(ads) == 12
@@ -120,17 +135,28 @@ def test_demo_board_is_shipped_enabled_and_crawls_offline(write_config, capsys):
 
 
 def test_scrapy_list_and_crawl_use_the_config(site, write_config, tmp_path):
-    path = write_config({"database": {"url": "sqlite:///data/c.db"},
-                         "crawl": FAST,
-                         "sources": [{"name": "site", "kind": "jsonld",
-                                      "start_urls": [site.url + "/jobs/index.html"]},
-                                     {"name": "tg", "kind": "telegram", "channels": ["x"], "enabled": False}]})
+    path = write_config(
+        {
+            "database": {"url": "sqlite:///data/c.db"},
+            "crawl": FAST,
+            "sources": [
+                {"name": "site", "kind": "jsonld", "start_urls": [site.url + "/jobs/index.html"]},
+                {"name": "tg", "kind": "telegram", "channels": ["x"], "enabled": False},
+            ],
+        }
+    )
     env = {**os.environ, "LUREWATCH_CONFIG": str(path), "PYTHONPATH": str(PROJECT)}
     scrapy = [sys.executable, "-m", "scrapy"]
     listed = subprocess.run([*scrapy, "list"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.split() == ["site", "tg"]
-    done = subprocess.run([*scrapy, "crawl", "site", "-s", "LOG_LEVEL=WARNING"], cwd=PROJECT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*scrapy, "crawl", "site", "-s", "LOG_LEVEL=WARNING"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert len(_rows(path, select(Ad.id))) == 6

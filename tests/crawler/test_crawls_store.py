@@ -6,7 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 from store.ads import upsert_ad
 from store.crawls import (
-    channel_states, finish_crawl, known_external_ids, mark_removed, recent_crawls, save_channel_state,
+    channel_states,
+    finish_crawl,
+    known_external_ids,
+    mark_removed,
+    recent_crawls,
+    save_channel_state,
     start_crawl,
 )
 from store.db import open_database
@@ -28,8 +33,9 @@ def test_removed_only_after_enough_complete_crawls(db_url):
                 crawl = start_crawl(session, "s", None, now)
                 for i in seen:
                     upsert_ad(session, _ad(i), now + timedelta(minutes=1))
-                finish_crawl(session, crawl.id, complete=complete, failed=False, counts={},
-                             now=now + timedelta(minutes=2))
+                finish_crawl(
+                    session, crawl.id, complete=complete, failed=False, counts={}, now=now + timedelta(minutes=2)
+                )
                 removed = mark_removed(session, "s", 2, now + timedelta(minutes=3))
             # Day 2: the last two complete crawls are days 0 and 2; ad 2 was seen on day 0.
             assert removed == (1 if day == 3 else 0), day

@@ -10,6 +10,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
+from core.ad import content_hash
 from crawler.items import new_ad
 from crawler.pipelines.contacts import ContactsPipeline
 from crawler.pipelines.hashing import ContentHashPipeline
@@ -17,7 +18,6 @@ from crawler.pipelines.language import LanguagePipeline, detect_language
 from crawler.pipelines.normalise import NormalisePipeline
 from crawler.pipelines.store import StorePipeline
 from crawler.pipelines.validate import ValidatePipeline
-from store.ads import content_hash
 from store.db import open_database
 from store.schema import Ad
 
@@ -30,17 +30,27 @@ def stats():
 
 
 def ad(**values):
-    base = {"source": "s", "external_id": "1", "url": "http://jobs.example/a/1", "title": "Cook",
-            "description": "Kitchen work in Busan, meals included."}
+    base = {
+        "source": "s",
+        "external_id": "1",
+        "url": "http://jobs.example/a/1",
+        "title": "Cook",
+        "description": "Kitchen work in Busan, meals included.",
+    }
     return new_ad(**{**base, **values})
 
 
 def test_normalise_text_html_dates_urls(stats):
-    item = ad(title="  Cook\n  (full\u00a0time) ", company="<b>Sea</b> Grill",
-              description="<p>Line&nbsp;one</p><p>Line two<br>three</p><script>x()</script>",
-              posted_at="2026-11-19T22:15:00+09:00", country="Cambodia",
-              contacts={"url": ["/apply?id=1"]}, extra={"valid_through": "2026-12-01"},
-              salary="월 300만원")
+    item = ad(
+        title="  Cook\n  (full\u00a0time) ",
+        company="<b>Sea</b> Grill",
+        description="<p>Line&nbsp;one</p><p>Line two<br>three</p><script>x()</script>",
+        posted_at="2026-11-19T22:15:00+09:00",
+        country="Cambodia",
+        contacts={"url": ["/apply?id=1"]},
+        extra={"valid_through": "2026-12-01"},
+        salary="월 300만원",
+    )
     item["title"] = item["title"].replace("Cook", "Coo\u0301k")  # decomposed accent -> NFC
     out = NormalisePipeline(stats, clock=lambda: NOW).process_item(item)
     assert out["title"] == "Coók (full time)" and out["company"] == "Sea Grill"
@@ -61,8 +71,10 @@ def test_normalise_keeps_unreadable_date_raw(stats):
 
 
 def test_contacts_pipeline_reclassifies_links_and_counts(stats):
-    item = ad(description="텔레 @kh_jobs_01 / 010-1234-5678",
-              contacts={"url": ["https://t.me/other_chan", "https://example.org/apply"]})
+    item = ad(
+        description="텔레 @kh_jobs_01 / 010-1234-5678",
+        contacts={"url": ["https://t.me/other_chan", "https://example.org/apply"]},
+    )
     out = ContactsPipeline(stats).process_item(item)
     assert out["contacts"]["telegram"] == ["@other_chan", "@kh_jobs_01"]
     assert out["contacts"]["url"] == ["https://example.org/apply"]
@@ -79,13 +91,16 @@ def test_language_pipeline(stats):
     assert stats.get_value("lurewatch/language/ko") == 1
 
 
-@pytest.mark.parametrize("values, reason", [
-    ({"title": "", "description": "  "}, "no_text"),
-    ({"description": "x" * 100_001}, "absurd_length"),
-    ({"title": "Page not found", "description": "Sorry."}, "not_an_ad"),
-    ({"title": "ok", "description": "!!"}, "not_an_ad"),
-    ({"external_id": ""}, "no_id"),
-])
+@pytest.mark.parametrize(
+    "values, reason",
+    [
+        ({"title": "", "description": "  "}, "no_text"),
+        ({"description": "x" * 100_001}, "absurd_length"),
+        ({"title": "Page not found", "description": "Sorry."}, "not_an_ad"),
+        ({"title": "ok", "description": "!!"}, "not_an_ad"),
+        ({"external_id": ""}, "no_id"),
+    ],
+)
 def test_validate_drops_with_counted_reason(stats, values, reason):
     with pytest.raises(DropItem, match=reason):
         ValidatePipeline(stats).process_item(ad(**values))

@@ -14,14 +14,19 @@ from crawler.urls import canonical_url, external_id_for, site_id_from_url, url_h
 UTC = timezone.utc
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("2026-11-19T22:15:00+09:00", datetime(2026, 11, 19, 13, 15, tzinfo=UTC)),
-    ("2026.11.19 22:10", datetime(2026, 11, 19, 22, 10, tzinfo=UTC)),
-    ("2026년 11월 9일", datetime(2026, 11, 9, tzinfo=UTC)),
-    ("Thu, 19 Nov 2026 22:15:00 +0900", datetime(2026, 11, 19, 13, 15, tzinfo=UTC)),
-    ("2026-11-20", datetime(2026, 11, 20, tzinfo=UTC)),
-    ("3시간 전", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("2026-11-19T22:15:00+09:00", datetime(2026, 11, 19, 13, 15, tzinfo=UTC)),
+        ("2026.11.19 22:10", datetime(2026, 11, 19, 22, 10, tzinfo=UTC)),
+        ("2026년 11월 9일", datetime(2026, 11, 9, tzinfo=UTC)),
+        ("Thu, 19 Nov 2026 22:15:00 +0900", datetime(2026, 11, 19, 13, 15, tzinfo=UTC)),
+        ("2026-11-20", datetime(2026, 11, 20, tzinfo=UTC)),
+        ("3시간 전", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_parse_date(raw, expected):
     assert parse_date(raw) == expected
 
@@ -31,8 +36,10 @@ def test_http_date():
     assert http_date(None) is None and http_date(b"garbage") is None
 
 
-@pytest.mark.parametrize("raw, code", [("KH", "KH"), ("Cambodia", "KH"), ("캄보디아", "KH"), ("MMR", "MM"),
-                                       ("라오스", "LA"), ("Atlantis", ""), ("", "")])
+@pytest.mark.parametrize(
+    "raw, code",
+    [("KH", "KH"), ("Cambodia", "KH"), ("캄보디아", "KH"), ("MMR", "MM"), ("라오스", "LA"), ("Atlantis", ""), ("", "")],
+)
 def test_country_code(raw, code):
     assert country_code(raw) == code
 

@@ -21,14 +21,17 @@ def _posting(n: int) -> dict:
     pool = LURES if risky else ORDINARY
     text = pool[n % len(pool)].format(n=n, pay=500 + n % 9 * 100)
     return {
-        "@context": "https://schema.org", "@type": "JobPosting",
+        "@context": "https://schema.org",
+        "@type": "JobPosting",
         "title": ("해외 고수익 " if risky else "") + f"Job {n}",
         "description": f"<p>{text}</p>",
         "datePosted": "2026-11-20",
         "identifier": {"@type": "PropertyValue", "value": str(n)},
         "hiringOrganization": {"@type": "Organization", "name": "" if risky else f"Company {n % 37}"},
-        "jobLocation": {"@type": "Place", "address": {"@type": "PostalAddress",
-                                                      "addressCountry": "KH" if risky else "KR"}},
+        "jobLocation": {
+            "@type": "Place",
+            "address": {"@type": "PostalAddress", "addressCountry": "KH" if risky else "KR"},
+        },
     }
 
 
@@ -37,14 +40,17 @@ def write_site(root: Path, n_ads: int, per_page: int = 50) -> Path:
     (root / "jobs").mkdir(parents=True, exist_ok=True)
     pages = (n_ads + per_page - 1) // per_page
     for p in range(pages):
-        links = "".join(f'<li><a href="jobs/job-{n}.html">job {n}</a></li>'
-                        for n in range(p * per_page + 1, min(n_ads, (p + 1) * per_page) + 1))
+        links = "".join(
+            f'<li><a href="jobs/job-{n}.html">job {n}</a></li>'
+            for n in range(p * per_page + 1, min(n_ads, (p + 1) * per_page) + 1)
+        )
         nxt = f'<a rel="next" class="next" href="page-{p + 2}.html">next</a>' if p + 1 < pages else ""
         name = "index.html" if p == 0 else f"page-{p + 1}.html"
         (root / name).write_text(f"<html><body><ul>{links}</ul>{nxt}</body></html>", encoding="utf-8")
     for n in range(1, n_ads + 1):
         doc = json.dumps(_posting(n), ensure_ascii=False)
         (root / "jobs" / f"job-{n}.html").write_text(
-            f'<html><head><script type="application/ld+json">{doc}</script></head>'
-            f"<body><h1>Job {n}</h1></body></html>", encoding="utf-8")
+            f'<html><head><script type="application/ld+json">{doc}</script></head><body><h1>Job {n}</h1></body></html>',
+            encoding="utf-8",
+        )
     return root / "index.html"

@@ -28,14 +28,19 @@ def site(tmp_path_factory) -> Path:
 def _config(folder: Path, site: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config.yaml"
-    path.write_text(yaml.safe_dump({
-        "database": {"url": "sqlite:///lw.db"},
-        "crawl": {"max_pages_per_source": 10_000},
-        "sources": [{"name": "site", "kind": "jsonld", "start_urls": [site.as_uri()]}],
-        "scoring": {"batch_size": 20},
-        "export": {"dir": "exports", "formats": ["xlsx", "csv", "jsonl"]},
-        "logging": {"dir": "logs"},
-    }), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "database": {"url": "sqlite:///lw.db"},
+                "crawl": {"max_pages_per_source": 10_000},
+                "sources": [{"name": "site", "kind": "jsonld", "start_urls": [site.as_uri()]}],
+                "scoring": {"batch_size": 20},
+                "export": {"dir": "exports", "formats": ["xlsx", "csv", "jsonl"]},
+                "logging": {"dir": "logs"},
+            }
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -55,9 +60,14 @@ def _count(config: Path, sql: str) -> int:
 
 def _run(config: Path, kill_when: str | None = None) -> None:
     """Run the nightly job; with kill_when, SIGKILL its whole process group once that is true."""
-    proc = subprocess.Popen([sys.executable, str(PROJECT / "pipeline.py"), "run", "-q", "--config", str(config)],
-                            cwd=config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(PROJECT / "pipeline.py"), "run", "-q", "--config", str(config)],
+        cwd=config.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     if kill_when is None:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
@@ -84,13 +94,20 @@ def _state(config: Path) -> dict[str, object]:
     engine = create_engine(f"sqlite:///{config.parent / 'lw.db'}")
     with engine.connect() as conn:
         state = {
-            "ads": sorted(conn.execute(text(
-                "SELECT source, external_id, content_hash FROM ads")).all()),
-            "scores": sorted(conn.execute(text(
-                "SELECT a.external_id, s.model_version, s.score, s.band, s.flagged FROM scores s "
-                "JOIN ads a ON a.id = s.ad_id")).all()),
-            "items": sorted(conn.execute(text(
-                "SELECT a.external_id, r.status FROM review_items r JOIN ads a ON a.id = r.ad_id")).all()),
+            "ads": sorted(conn.execute(text("SELECT source, external_id, content_hash FROM ads")).all()),
+            "scores": sorted(
+                conn.execute(
+                    text(
+                        "SELECT a.external_id, s.model_version, s.score, s.band, s.flagged FROM scores s "
+                        "JOIN ads a ON a.id = s.ad_id"
+                    )
+                ).all()
+            ),
+            "items": sorted(
+                conn.execute(
+                    text("SELECT a.external_id, r.status FROM review_items r JOIN ads a ON a.id = r.ad_id")
+                ).all()
+            ),
             "runs": conn.execute(text("SELECT status FROM runs ORDER BY id")).scalars().all(),
         }
     engine.dispose()

@@ -11,8 +11,7 @@ from store.queue import claim
 from tests.store.queue_fixtures import later
 
 
-def claim_all(url: str, actor: str, start_at: float, batch: int = 3,
-              pause: float = 0.01) -> list[int]:
+def claim_all(url: str, actor: str, start_at: float, batch: int = 3, pause: float = 0.01) -> list[int]:
     """From ``start_at`` (wall clock, so spawned processes start together), claim
     batches in separate transactions until nothing is left; every id claimed."""
     engine = create_db_engine(url)

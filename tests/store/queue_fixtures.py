@@ -15,22 +15,42 @@ T0 = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 
 def make_ad(session: Session, n: int, now: datetime = T0, **fields: Any) -> int:
     """Store ad number ``n`` (distinct text and contacts unless overridden); its id."""
-    ad = {"source": fields.pop("source", "demo-board"), "external_id": f"ad-{n}",
-          "url": f"https://jobs.example/ads/{n}", "title": f"Job {n}",
-          "company": f"Company {n}", "location": "Phnom Penh", "country": "KH",
-          "salary": "$3000", "description": f"Ordinary vacancy number {n} " + "x" * (n % 7),
-          "contacts": {"email": [f"hr{n}@example.org"]}}
+    ad = {
+        "source": fields.pop("source", "demo-board"),
+        "external_id": f"ad-{n}",
+        "url": f"https://jobs.example/ads/{n}",
+        "title": f"Job {n}",
+        "company": f"Company {n}",
+        "location": "Phnom Penh",
+        "country": "KH",
+        "salary": "$3000",
+        "description": f"Ordinary vacancy number {n} " + "x" * (n % 7),
+        "contacts": {"email": [f"hr{n}@example.org"]},
+    }
     ad.update(fields)
     return upsert_ad(session, ad, now)[1]
 
 
-def score(session: Session, ad_id: int, value: float, version: str = "v1",
-          now: datetime = T0, threshold: float = 0.5, reasons: list | None = None):
+def score(
+    session: Session,
+    ad_id: int,
+    value: float,
+    version: str = "v1",
+    now: datetime = T0,
+    threshold: float = 0.5,
+    reasons: list | None = None,
+):
     """Record one score row the way the score stage will."""
     band = "high" if value >= threshold else "medium" if value >= threshold / 2 else "low"
-    row = {"ad_id": ad_id, "score": value, "band": band, "flagged": value >= threshold,
-           "reasons": reasons if reasons is not None else
-           [{"signal": "safety denial", "weight": 0.4, "evidence": "감금 절대 없음"}]}
+    row = {
+        "ad_id": ad_id,
+        "score": value,
+        "band": band,
+        "flagged": value >= threshold,
+        "reasons": reasons
+        if reasons is not None
+        else [{"signal": "safety denial", "weight": 0.4, "evidence": "감금 절대 없음"}],
+    }
     return record_scores(session, version, [row], now)
 
 

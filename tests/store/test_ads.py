@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from store.ads import content_hash, get_ad, upsert_ad
+from core.ad import content_hash
+from store.ads import get_ad, upsert_ad
 from store.db import open_database
 from store.errors import StoreError
 from store.schema import Ad
@@ -15,10 +16,17 @@ from store.schema import Ad
 T0 = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
 
 AD = {
-    "source": "demo-board", "external_id": "42", "url": "https://board.example/ads/42",
-    "title": "캄보디아 고수익 채팅 상담원", "company": "", "location": "프놈펜", "country": "KH",
-    "salary": "월 800만원", "description": "경험 없어도 됩니다. 항공권 숙소 제공. 텔레그램 @recruit_kh",
-    "contacts": {"telegram": ["recruit_kh"]}, "language": "ko",
+    "source": "demo-board",
+    "external_id": "42",
+    "url": "https://board.example/ads/42",
+    "title": "캄보디아 고수익 채팅 상담원",
+    "company": "",
+    "location": "프놈펜",
+    "country": "KH",
+    "salary": "월 800만원",
+    "description": "경험 없어도 됩니다. 항공권 숙소 제공. 텔레그램 @recruit_kh",
+    "contacts": {"telegram": ["recruit_kh"]},
+    "language": "ko",
     "posted_at": datetime(2026, 11, 19, tzinfo=timezone.utc),
 }
 
@@ -105,7 +113,8 @@ def test_unknown_field_and_naive_datetime_are_refused(factory):
 
 def test_content_hash_ignores_whitespace_and_contact_order():
     a = content_hash({**AD, "contacts": {"telegram": ["a", "b"], "phone": []}})
-    b = content_hash({**AD, "description": "  " + AD["description"].replace(" ", "  "),
-                      "contacts": {"telegram": ["b", "a"]}})
+    b = content_hash(
+        {**AD, "description": "  " + AD["description"].replace(" ", "  "), "contacts": {"telegram": ["b", "a"]}}
+    )
     assert a == b
     assert a != content_hash({**AD, "title": AD["title"] + "!"})

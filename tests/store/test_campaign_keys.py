@@ -16,15 +16,21 @@ from store.schema import Campaign, CampaignKey, FingerprintKey, FreeKey
 from tests.store.queue_fixtures import later, make_ad
 
 # The benchmark site's ordinary ads: one template, a number changed per ad.
-TEMPLATE = ("Warehouse assistant {n}: full time, contract, insurance, night shifts. "
-            "Apply by email with your CV, interviews every week.")
+TEMPLATE = (
+    "Warehouse assistant {n}: full time, contract, insurance, night shifts. "
+    "Apply by email with your CV, interviews every week."
+)
 
 # Two texts sharing a MinHash band yet too different to link (the test checks both):
 # campaigns built on them both hold that band key, which a merge must dedupe.
-BASE = ("Cambodia Phnom Penh high paying chat support job, no experience needed, flights and "
-        "housing paid, passport only, contact us today")
-ALIKE = ("visa Phnom hiring high service chat support job, no experience needed, flights free "
-         "housing paid, passport typing typing customer today")
+BASE = (
+    "Cambodia Phnom Penh high paying chat support job, no experience needed, flights and "
+    "housing paid, passport only, contact us today"
+)
+ALIKE = (
+    "visa Phnom hiring high service chat support job, no experience needed, flights free "
+    "housing paid, passport typing typing customer today"
+)
 
 
 def _templated(session: Session, numbers: range) -> list[int]:
@@ -50,9 +56,14 @@ def _database_work(session: Session) -> Iterator[dict[str, int]]:
         return 0  # 0: carry on
 
     def rows_read() -> int:
-        return int(session.execute(text(
-            "SELECT COALESCE(SUM(COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)), 0) "
-            "FROM pg_stat_xact_user_tables")).scalar_one())
+        return int(
+            session.execute(
+                text(
+                    "SELECT COALESCE(SUM(COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)), 0) "
+                    "FROM pg_stat_xact_user_tables"
+                )
+            ).scalar_one()
+        )
 
     session.flush()
     engine, dbapi = session.get_bind(), session.connection().connection.dbapi_connection
@@ -107,7 +118,7 @@ def test_free_ads_read_per_key_are_capped(factory):
         ads = [make_ad(s, n, contacts={}) for n in range(PER_KEY + 10)]
         s.execute(FreeKey.__table__.insert(), [{"key": "band0:shared", "ad_id": a} for a in ads])
         rows = s.execute(_candidates(1), {"k0": "band0:shared", "ad_id": ads[-1]}).all()
-        assert sorted(r.ad_id for r in rows) == ads[-PER_KEY - 1:-1]  # newest, without itself
+        assert sorted(r.ad_id for r in rows) == ads[-PER_KEY - 1 : -1]  # newest, without itself
 
 
 @pytest.fixture(params=["on conflict", "not exists"])

@@ -10,8 +10,7 @@ from store.schema import CampaignKey, FreeKey
 from tests.store.queue_fixtures import T0, later, make_ad
 from tests.store.test_campaigns import LURE, REPOST
 
-CAMPAIGN_TABLES = {"campaigns", "campaign_members", "ad_fingerprints", "fingerprint_keys",
-                   "campaign_keys", "free_keys"}
+CAMPAIGN_TABLES = {"campaigns", "campaign_members", "ad_fingerprints", "fingerprint_keys", "campaign_keys", "free_keys"}
 KEY_TABLES = {"campaign_keys", "free_keys"}
 
 
@@ -30,8 +29,10 @@ def test_campaign_migration_steps_down_and_up(db_url):
 
 
 def _key_rows(session):  # type: ignore[no-untyped-def]
-    return (sorted((r.key, r.campaign_id, r.ad_id) for r in session.scalars(select(CampaignKey))),
-            sorted((r.key, r.ad_id) for r in session.scalars(select(FreeKey))))
+    return (
+        sorted((r.key, r.campaign_id, r.ad_id) for r in session.scalars(select(CampaignKey))),
+        sorted((r.key, r.ad_id) for r in session.scalars(select(FreeKey))),
+    )
 
 
 def test_upgrade_to_0004_fills_the_key_tables_so_linking_carries_on(db_url):

@@ -21,9 +21,13 @@ def _fill(url: str) -> set[int]:
     engine, factory = open_database(url)
     with factory.begin() as s:
         ids = [make_ad(s, n) for n in range(ITEMS)]
-        record_scores(s, "v1", [{"ad_id": a, "score": 0.5 + (a % 50) / 100, "band": "high",
-                                 "flagged": True, "reasons": []} for a in ids], T0,
-                      link_campaigns=False)
+        record_scores(
+            s,
+            "v1",
+            [{"ad_id": a, "score": 0.5 + (a % 50) / 100, "band": "high", "flagged": True, "reasons": []} for a in ids],
+            T0,
+            link_campaigns=False,
+        )
     with factory.begin() as s:
         items = set(s.scalars(select(ReviewItem.id)))
     engine.dispose()
@@ -50,8 +54,7 @@ def test_four_processes_on_postgresql_never_share_an_item(fresh_postgres_url):
     # no connection is inherited. Workers wait for a common start line.
     start = time.time() + 1
     with ProcessPoolExecutor(4, mp_context=multiprocessing.get_context("fork")) as pool:
-        results = list(pool.map(claim_all, [url] * 4, [f"analyst{i}" for i in range(4)],
-                                [start] * 4))
+        results = list(pool.map(claim_all, [url] * 4, [f"analyst{i}" for i in range(4)], [start] * 4))
     _check(url, items, results)
 
 
@@ -60,6 +63,5 @@ def test_four_threads_on_sqlite_never_share_an_item(tmp_path):
     items = _fill(url)
     start = time.time() + 0.2
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(claim_all, [url] * 4, [f"analyst{i}" for i in range(4)],
-                                [start] * 4))
+        results = list(pool.map(claim_all, [url] * 4, [f"analyst{i}" for i in range(4)], [start] * 4))
     _check(url, items, results)

@@ -54,8 +54,9 @@ def test_xlsx_round_trip_records_the_analyst(factory, tmp_path):
     with factory() as s:
         item = s.scalars(select(ReviewItem).where(ReviewItem.status == "scam")).one()
         assert (item.decided_by, item.note) == ("park", "same handle as campaign 3")
-        event = s.scalars(select(ReviewEvent).where(ReviewEvent.item_id == item.id,
-                                                    ReviewEvent.new_status == "scam")).one()
+        event = s.scalars(
+            select(ReviewEvent).where(ReviewEvent.item_id == item.id, ReviewEvent.new_status == "scam")
+        ).one()
         assert event.actor == "park" and "imported from flagged-2026-11-25.xlsx" in event.note
     with factory.begin() as s:  # importing the same file again changes nothing
         again = import_decisions(s, path, "park", later(6))
@@ -73,12 +74,12 @@ def test_one_bad_row_among_100_applies_nothing_and_names_the_line(factory, tmp_p
     wb.save(path)
     with factory.begin() as s, pytest.raises(ImportValidationError) as err:
         import_decisions(s, path, "park", later(5))
-    assert err.value.errors == ["flagged-2026-11-25.xlsx line 37: unknown decision 'scma' "
-                                "(expected scam, legit, needs_info, skipped)"]
+    assert err.value.errors == [
+        "flagged-2026-11-25.xlsx line 37: unknown decision 'scma' (expected scam, legit, needs_info, skipped)"
+    ]
     assert set(_statuses(factory)) == {"pending"}
     with factory() as s:
-        assert s.scalar(select(func.count()).select_from(ReviewEvent)
-                        .where(ReviewEvent.actor == "park")) == 0
+        assert s.scalar(select(func.count()).select_from(ReviewEvent).where(ReviewEvent.actor == "park")) == 0
 
 
 def test_csv_import_reports_every_kind_of_bad_row(factory, tmp_path):
@@ -92,12 +93,12 @@ def test_csv_import_reports_every_kind_of_bad_row(factory, tmp_path):
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["Review_ID", "Decision", "Note"])
-        w.writerow([999, "scam", ""])                 # line 2: unknown id
-        w.writerow([others[0], "scam", ""])           # line 3: kim decided legit
-        w.writerow([risky, "legit", ""])              # line 4: note required
-        w.writerow(["abc", "scam", ""])               # line 5
-        w.writerow([others[1], "scam", ""])           # line 6: fine
-        w.writerow([others[1], "legit", "oops"])      # line 7: contradicts line 6
+        w.writerow([999, "scam", ""])  # line 2: unknown id
+        w.writerow([others[0], "scam", ""])  # line 3: kim decided legit
+        w.writerow([risky, "legit", ""])  # line 4: note required
+        w.writerow(["abc", "scam", ""])  # line 5
+        w.writerow([others[1], "scam", ""])  # line 6: fine
+        w.writerow([others[1], "legit", "oops"])  # line 7: contradicts line 6
     with factory.begin() as s, pytest.raises(ImportValidationError) as err:
         import_decisions(s, path, "park", later(5))
     lines = err.value.errors

@@ -20,15 +20,16 @@ HOSTILE = {
     "location": "@SUM(1+1)*cmd|' /C calc'!A0",
     "description": "\t=1+1 tab-led",
 }
-REASONS = [{"signal": "safety denial", "weight": 0.41, "evidence": "감금 절대 없음"},
-           {"signal": "telegram contact", "weight": 0.3, "evidence": "@cambo_hr"}]
+REASONS = [
+    {"signal": "safety denial", "weight": 0.41, "evidence": "감금 절대 없음"},
+    {"signal": "telegram contact", "weight": 0.3, "evidence": "@cambo_hr"},
+]
 
 
 @pytest.fixture
 def rows(factory):
     with factory.begin() as s:
-        hostile = make_ad(s, 1, contacts={"telegram": ["=cmd"], "phone": ["+855 12 345 678"]},
-                          **HOSTILE)
+        hostile = make_ad(s, 1, contacts={"telegram": ["=cmd"], "phone": ["+855 12 345 678"]}, **HOSTILE)
         plain = make_ad(s, 2, title="캄보디아 고수익 채용", url="javascript:alert(1)")
         score(s, hostile, 0.97, reasons=REASONS)
         score(s, plain, 0.61)
@@ -83,7 +84,7 @@ def test_jsonl_has_everything(rows, tmp_path):
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 2
     first = records[0]
-    assert list(first)[:len(COLUMNS)] == list(COLUMNS)
+    assert list(first)[: len(COLUMNS)] == list(COLUMNS)
     assert first["reasons"] == REASONS and first["title"] == HOSTILE["title"]
     assert first["contacts"]["telegram"] == ["=cmd"] and first["model_version"] == "v1"
     assert "description" in first and first["decision"] == ""

@@ -30,8 +30,9 @@ HOLDER = textwrap.dedent("""
 
 
 def _hold_in_child(url: str) -> subprocess.Popen:
-    child = subprocess.Popen([sys.executable, "-c", HOLDER.format(project=str(PROJECT_DIR), url=url)],
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLDER.format(project=str(PROJECT_DIR), url=url)], stdout=subprocess.PIPE, text=True
+    )
     assert child.stdout.readline().strip() == "locked"
     return child
 

@@ -11,9 +11,23 @@ from store.db import create_db_engine, current_revision, downgrade, head_revisio
 from store.errors import SchemaTooNewError, StoreError
 from store.schema import Base
 
-TABLES = {"ads", "scores", "review_items", "review_events", "runs", "alembic_version",
-          "campaigns", "campaign_members", "ad_fingerprints", "fingerprint_keys",
-          "campaign_keys", "free_keys", "ad_contacts", "users", "login_failures"}
+TABLES = {
+    "ads",
+    "scores",
+    "review_items",
+    "review_events",
+    "runs",
+    "alembic_version",
+    "campaigns",
+    "campaign_members",
+    "ad_fingerprints",
+    "fingerprint_keys",
+    "campaign_keys",
+    "free_keys",
+    "ad_contacts",
+    "users",
+    "login_failures",
+}
 
 
 def test_migrations_create_every_table_and_match_the_models(db_url):
@@ -72,6 +86,7 @@ def test_bad_url_is_a_store_error():
 
 def test_plain_postgres_urls_use_psycopg3():
     from store.db import normalise_url
+
     assert normalise_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalise_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"

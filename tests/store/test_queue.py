@@ -6,7 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from store.errors import (
-    DecisionConflictError, LeaseHeldError, NoteRequiredError, NotFoundError, UnknownDecisionError,
+    DecisionConflictError,
+    LeaseHeldError,
+    NoteRequiredError,
+    NotFoundError,
+    UnknownDecisionError,
 )
 from store.listing import QueueFilter, list_items
 from store.queue import claim, decide, item_events, release
@@ -18,9 +22,15 @@ from tests.store.queue_fixtures import T0, later, make_ad, score
 def test_flagged_ads_are_queued_once_and_rescoring_updates_priority(factory):
     with factory.begin() as s:
         a, b = make_ad(s, 1), make_ad(s, 2)
-        counts = record_scores(s, "v1", [
-            {"ad_id": a, "score": 0.8, "band": "high", "flagged": True, "reasons": []},
-            {"ad_id": b, "score": 0.1, "band": "low", "flagged": False, "reasons": []}], T0)
+        counts = record_scores(
+            s,
+            "v1",
+            [
+                {"ad_id": a, "score": 0.8, "band": "high", "flagged": True, "reasons": []},
+                {"ad_id": b, "score": 0.1, "band": "low", "flagged": False, "reasons": []},
+            ],
+            T0,
+        )
         assert (counts.scored, counts.queued) == (2, 1)
     with factory.begin() as s:
         counts = score(s, a, 0.95, now=later(5))
@@ -79,8 +89,7 @@ def test_claim_release_decide_with_audit(factory):
         item = s.get(ReviewItem, items[ids[1]])
         assert (item.status, item.decided_by, item.assignee) == ("scam", "kim", None)
         trail = [(e.actor, e.old_status, e.new_status) for e in item_events(s, item.id)]
-        assert trail == [("lurewatch", None, "pending"), ("kim", "pending", "in_review"),
-                         ("kim", "in_review", "scam")]
+        assert trail == [("lurewatch", None, "pending"), ("kim", "pending", "in_review"), ("kim", "in_review", "scam")]
         assert [r.review_id for r in list_items(s, QueueFilter(statuses=("pending",)))] == [items[ids[2]]]
 
 
@@ -113,8 +122,8 @@ def test_decision_rules(factory):
         with pytest.raises(DecisionConflictError, match="already decided legit by kim"):
             decide(s, ids[risky], "scam", "lee", later(2))
         decide(s, ids[risky], "legit", "lee", later(2))  # agreeing is not a conflict
-        decide(s, ids[mild], "scam", "lee", later(2))    # needs_info invites a colleague
-        decide(s, ids[mild], "legit", "lee", later(3))   # lee may change his own mind
+        decide(s, ids[mild], "scam", "lee", later(2))  # needs_info invites a colleague
+        decide(s, ids[mild], "legit", "lee", later(3))  # lee may change his own mind
         decide(s, ids[mild], "scam", "lee", later(4))
         with pytest.raises(NotFoundError):
             decide(s, 999, "scam", "kim", later(2))
@@ -130,8 +139,10 @@ def test_list_filters(factory):
         score(s, a, 0.6)
         score(s, b, 0.95)
     with factory.begin() as s:
+
         def ads(**kw):
             return [r.ad_id for r in list_items(s, QueueFilter(**kw))]
+
         assert ads() == [b, a]
         assert ads(min_score=0.9) == [b]
         assert ads(source="tg") == [a]
@@ -144,6 +155,7 @@ def test_list_filters(factory):
 
 def test_bad_score_rows_are_refused(factory):
     from store.errors import StoreError
+
     with factory.begin() as s:
         ad = make_ad(s, 1)
         with pytest.raises(NotFoundError, match="unknown ad id"):

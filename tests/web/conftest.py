@@ -63,8 +63,7 @@ class Desk:
     @staticmethod
     def post_login(client: TestClient, name: str, password: str, next_url: str = "/"):
         token = csrf_of(client.get("/login").text)
-        return client.post("/login", data={"csrf_token": token, "name": name, "password": password,
-                                           "next": next_url})
+        return client.post("/login", data={"csrf_token": token, "name": name, "password": password, "next": next_url})
 
     @staticmethod
     def token(client: TestClient, path: str = "/search") -> str:
@@ -83,8 +82,14 @@ def make_desk(url: str, config_path: Path, models_dir: Path | None = None) -> It
 
 @pytest.fixture
 def desk_config(write_config, tiny_models_dir) -> Path:
-    return write_config({"database": {"url": "sqlite:///data/desk.db"}, "models": {"dir": str(tiny_models_dir)},
-                         "export": {"dir": "exports"}, "logging": {"dir": "logs"}})
+    return write_config(
+        {
+            "database": {"url": "sqlite:///data/desk.db"},
+            "models": {"dir": str(tiny_models_dir)},
+            "export": {"dir": "exports"},
+            "logging": {"dir": "logs"},
+        }
+    )
 
 
 @pytest.fixture
@@ -103,6 +108,7 @@ def any_desk(db_url, desk_config) -> Iterator[Desk]:
 def live(desk):
     """The desk served by uvicorn on a loopback port (its request log in ``live.log``)."""
     from tests.web.live import LiveServer, require_chromium
+
     require_chromium()
     with LiveServer(desk.app) as server:
         server.desk = desk
@@ -113,6 +119,7 @@ def live(desk):
 def browsers(tmp_path):
     """Headless Chromium instances, as many as a test asks for; all quit after it."""
     from tests.web.live import chromium, fresh_profile, require_chromium
+
     require_chromium()
     drivers = []
 

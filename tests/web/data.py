@@ -15,18 +15,22 @@ PIXEL = "/lure-pixel.png?who=analyst"
 
 
 # Texts unlike each other and the lures above, so near-duplicate linking leaves d and e alone.
-OTHER_TEXTS = {"d": "Warehouse night shift in Yangon, forklift licence required, 감금 절대 없음 they say, "
-                    "contract in Burmese and English, pay weekly in kyat",
-               "e": "Call centre team lead for a bank in Mawlamyine; Thai and English, three years of "
-                    "experience, health insurance and a work permit are provided"}
+OTHER_TEXTS = {
+    "d": "Warehouse night shift in Yangon, forklift licence required, 감금 절대 없음 they say, "
+    "contract in Burmese and English, pay weekly in kyat",
+    "e": "Call centre team lead for a bank in Mawlamyine; Thai and English, three years of "
+    "experience, health insurance and a work permit are provided",
+}
 
 
 def hostile_description(pixel_url: str = PIXEL, size: int = 0) -> str:
     """An ad written to attack the analyst's browser (and phone home if anything ran)."""
-    body = (f'Easy job in Sihanoukville <img src="{pixel_url}"> <script src="{pixel_url}"></script>'
-            f'<a href="javascript:alert(1)">apply</a> <iframe src="{pixel_url}"></iframe>'
-            f'<style>body{{background:url("{pixel_url}")}}</style> <svg onload="window.__pwned=3"></svg>'
-            f' 감금 절대 없음 telegram @lure_boss')
+    body = (
+        f'Easy job in Sihanoukville <img src="{pixel_url}"> <script src="{pixel_url}"></script>'
+        f'<a href="javascript:alert(1)">apply</a> <iframe src="{pixel_url}"></iframe>'
+        f'<style>body{{background:url("{pixel_url}")}}</style> <svg onload="window.__pwned=3"></svg>'
+        f' 감금 절대 없음 telegram @lure_boss'
+    )
     return body + (" filler" * (size // 7) if size else "")
 
 
@@ -39,10 +43,16 @@ class Queue:
     campaign: int | None = None
 
 
-REASON = [{"signal": "safety_denial", "label": "safety denial", "weight": 0.4, "evidence": "감금 절대 없음"},
-          {"signal": "messenger_contact", "label": "asks to move to a messenger", "weight": 0.3,
-           "evidence": "telegram @lure_boss"},
-          {"signal": "text", "label": "mentions 'sihanoukville'", "weight": 0.2, "evidence": "Sihanoukville"}]
+REASON = [
+    {"signal": "safety_denial", "label": "safety denial", "weight": 0.4, "evidence": "감금 절대 없음"},
+    {
+        "signal": "messenger_contact",
+        "label": "asks to move to a messenger",
+        "weight": 0.3,
+        "evidence": "telegram @lure_boss",
+    },
+    {"signal": "text", "label": "mentions 'sihanoukville'", "weight": 0.2, "evidence": "Sihanoukville"},
+]
 
 
 def make_queue(session, hostile_size: int = 0, pixel_url: str = PIXEL) -> Queue:
@@ -52,15 +62,28 @@ def make_queue(session, hostile_size: int = 0, pixel_url: str = PIXEL) -> Queue:
     phone = {"phone": ["+855 12 345 678"], "telegram": ["@lure_boss"]}
     for i, (name, s) in enumerate([("a", 0.97), ("b", 0.91), ("c", 0.85), ("d", 0.7), ("e", 0.6)]):
         seen = T0 + timedelta(days=3 * i)
-        q.ads[name] = make_ad(session, i, now=seen, source="board" if i % 2 else "feed",
-                              country="KH" if i < 3 else "MM",
-                              contacts=phone if name in "abc" else {"email": [f"hr{i}@jobs{i}.example"]},
-                              description=(f"Easy job in Sihanoukville number {i}, 감금 절대 없음, telegram "
-                                           f"@lure_boss" if name in "abc" else OTHER_TEXTS[name]))
+        q.ads[name] = make_ad(
+            session,
+            i,
+            now=seen,
+            source="board" if i % 2 else "feed",
+            country="KH" if i < 3 else "MM",
+            contacts=phone if name in "abc" else {"email": [f"hr{i}@jobs{i}.example"]},
+            description=(
+                f"Easy job in Sihanoukville number {i}, 감금 절대 없음, telegram @lure_boss"
+                if name in "abc"
+                else OTHER_TEXTS[name]
+            ),
+        )
         score(session, q.ads[name], s, now=seen, reasons=REASON)
-    q.ads["hostile"] = make_ad(session, 9, title=HOSTILE_TITLE, url="javascript:alert(document.cookie)",
-                               description=hostile_description(pixel_url, hostile_size),
-                               contacts={"url": [pixel_url]})
+    q.ads["hostile"] = make_ad(
+        session,
+        9,
+        title=HOSTILE_TITLE,
+        url="javascript:alert(document.cookie)",
+        description=hostile_description(pixel_url, hostile_size),
+        contacts={"url": [pixel_url]},
+    )
     score(session, q.ads["hostile"], 0.8, reasons=REASON)
     q.ads["low"] = make_ad(session, 10, contacts={"email": ["x@y.example"]})
     score(session, q.ads["low"], 0.1)

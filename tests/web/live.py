@@ -19,8 +19,17 @@ import uvicorn
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,1000")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,1000",
+)
 
 
 def require_chromium() -> None:
@@ -28,8 +37,10 @@ def require_chromium() -> None:
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     if not missing:
         return
-    message = (f"browser tests need Debian's chromium and chromium-driver ({', '.join(missing)} missing; "
-               f"apt-get install chromium chromium-driver)")
+    message = (
+        f"browser tests need Debian's chromium and chromium-driver ({', '.join(missing)} missing; "
+        f"apt-get install chromium chromium-driver)"
+    )
     if os.environ.get("LUREWATCH_REQUIRE_CHROMIUM") == "1":
         pytest.fail(f"{message}; LUREWATCH_REQUIRE_CHROMIUM=1 forbids skipping")
     pytest.skip(message)
@@ -86,7 +97,7 @@ def chromium(profile: Path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    os.environ["SE_OFFLINE"] = "true"   # Selenium Manager must never try to download anything
+    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must never try to download anything
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in FLAGS:

@@ -17,14 +17,18 @@ PUBLIC = {"/login", "/healthz", "/static"}
 
 def _pages(app) -> list[str]:
     """Every GET route that needs no path parameter, except the public ones."""
-    return [r.path for r in app.routes
-            if isinstance(r, Route) and "GET" in (r.methods or ()) and "{" not in r.path and r.path not in PUBLIC]
+    return [
+        r.path
+        for r in app.routes
+        if isinstance(r, Route) and "GET" in (r.methods or ()) and "{" not in r.path and r.path not in PUBLIC
+    ]
 
 
 def _actions(app) -> list[str]:
     """Every POST route, path parameters filled with 1."""
-    return [re.sub(r"\{[^}]+\}", "1", r.path) for r in app.routes
-            if isinstance(r, Route) and "POST" in (r.methods or ())]
+    return [
+        re.sub(r"\{[^}]+\}", "1", r.path) for r in app.routes if isinstance(r, Route) and "POST" in (r.methods or ())
+    ]
 
 
 def test_logged_out_every_page_sends_to_login_and_shows_nothing(desk):
@@ -39,7 +43,7 @@ def test_logged_out_every_page_sends_to_login_and_shows_nothing(desk):
 
 def test_logged_out_actions_change_nothing(desk):
     client = desk.client()
-    token = csrf_of(client.get("/login").text)      # even with a valid token of an anonymous session
+    token = csrf_of(client.get("/login").text)  # even with a valid token of an anonymous session
     for path in _actions(desk.app):
         if path in ("/login", "/logout"):
             continue
@@ -154,13 +158,16 @@ def test_session_cookie_is_httponly_and_strict(desk):
     response = desk.post_login(desk.client(), "ann", PASSWORD)
     cookie = response.headers["set-cookie"].lower()
     assert cookie.startswith("lurewatch_session=") and "httponly" in cookie and "samesite=strict" in cookie
-    assert "secure" not in cookie       # plain http on loopback: a Secure cookie would never come back
+    assert "secure" not in cookie  # plain http on loopback: a Secure cookie would never come back
 
 
 def test_behind_https_the_cookie_is_secure_host_only_and_hsts_is_sent(write_config, tmp_path, tiny_models_dir):
     from tests.web.conftest import make_desk
-    path = write_config({"database": {"url": "sqlite:///data/d.db"}, "web": {"https": True},
-                         "models": {"dir": str(tiny_models_dir)}}, name="https.yaml")
+
+    path = write_config(
+        {"database": {"url": "sqlite:///data/d.db"}, "web": {"https": True}, "models": {"dir": str(tiny_models_dir)}},
+        name="https.yaml",
+    )
     desk = next(make_desk(f"sqlite:///{tmp_path / 'h.db'}", path))
     desk.user("ann")
     client = desk.client()

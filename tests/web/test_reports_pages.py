@@ -34,11 +34,10 @@ def test_trends_count_flags_and_verdicts_per_week_source_country_and_signal(any_
     assert [w.flagged for w in t.weeks] == [0, 3, 2, 1]
     assert [w.confirmed for w in t.weeks] == [0, 1, 0, 0]
     assert t.total.confirmed == 1 and t.total.cleared == 1 and t.total.precision == 0.5
-    assert {r.key: (r.flagged, r.confirmed, r.cleared) for r in t.countries} == \
-        {"KH": (4, 1, 1), "MM": (2, 0, 0)}
+    assert {r.key: (r.flagged, r.confirmed, r.cleared) for r in t.countries} == {"KH": (4, 1, 1), "MM": (2, 0, 0)}
     assert {r.key: r.flagged for r in t.sources} == {"feed": 3, "board": 2, "demo-board": 1}
     signals = {r.key: r for r in t.signals}
-    assert set(signals) == {"safety_denial", "messenger_contact"}            # "text" is no signal
+    assert set(signals) == {"safety_denial", "messenger_contact"}  # "text" is no signal
     assert signals["safety_denial"].label == "safety denial" and signals["safety_denial"].flagged == 6
 
 
@@ -63,10 +62,22 @@ def test_trends_page_with_nothing_yet(desk):
 def test_runs_page_shows_per_source_counts_and_alarms(desk):
     with desk.factory.begin() as session:
         run = start_run(session, "run", T0)
-        finish_run(session, run.id, "partial", {
-            "stages": {"crawl": {"sources": {"board": {"pages": 12, "new": 5, "errors": 3, "failed": True}},
-                                 "seconds": 4.5}, "export": {"files": ["exports/flagged.csv"]}},
-            "alarms": ["board: error rate 20% (3 errors, 12 pages) is above 20%"]}, T0 + timedelta(minutes=3))
+        finish_run(
+            session,
+            run.id,
+            "partial",
+            {
+                "stages": {
+                    "crawl": {
+                        "sources": {"board": {"pages": 12, "new": 5, "errors": 3, "failed": True}},
+                        "seconds": 4.5,
+                    },
+                    "export": {"files": ["exports/flagged.csv"]},
+                },
+                "alarms": ["board: error rate 20% (3 errors, 12 pages) is above 20%"],
+            },
+            T0 + timedelta(minutes=3),
+        )
     desk.user("ann")
     client = desk.login("ann")
     page = client.get("/runs").text
@@ -85,10 +96,19 @@ def test_runs_page_empty(desk):
 def test_models_page_lists_versions_and_draws_a_heldout_pr_curve(desk):
     root = desk.app.state.config.models.dir
     version = (root / "CURRENT").read_text().strip()
-    (root / version / "heldout.json").write_text(json.dumps({
-        "new_version": version, "current_version": None, "verdict": "promoted: no current model", "rows": 40,
-        "new": {"recall": 0.9, "precision": 0.8, "pr_auc": 0.85, "threshold": 0.4},
-        "current": None, "pr_curves": {f"new {version}": {"recall": [1, 0.9, 0.5, 0], "precision": [0.5, 0.8, 0.9, 1]}}}))
+    (root / version / "heldout.json").write_text(
+        json.dumps(
+            {
+                "new_version": version,
+                "current_version": None,
+                "verdict": "promoted: no current model",
+                "rows": 40,
+                "new": {"recall": 0.9, "precision": 0.8, "pr_auc": 0.85, "threshold": 0.4},
+                "current": None,
+                "pr_curves": {f"new {version}": {"recall": [1, 0.9, 0.5, 0], "precision": [0.5, 0.8, 0.9, 1]}},
+            }
+        )
+    )
     desk.user("ann")
     page = desk.login("ann").get("/models").text
     assert version in page and "current" in page and "promoted: no current model" in page
@@ -112,11 +132,15 @@ def test_share_exports_only_contacts_of_ads_analysts_decided_scam(any_desk):
     rows = list(csv.DictReader(io.StringIO(body.content.decode("utf-8-sig"))))
     # a (scam) shares the phone and handle with b (cleared legit) and c (needs info): reported with the count
     assert {(r["kind"], r["value"], r["scam_ads"], r["cleared_ads"]) for r in rows} == {
-        ("phone", "+85512345678", "1", "1"), ("telegram", "@lure_boss", "1", "1")}
+        ("phone", "+85512345678", "1", "1"),
+        ("telegram", "@lure_boss", "1", "1"),
+    }
     bundle = stix2.parse(client.get("/share/confirmed-contacts.stix.json").text, allow_custom=True)
     patterns = sorted(o.pattern for o in bundle.objects if o.type == "indicator")
-    assert patterns == ["[user-account:account_type = 'telegram' AND user-account:account_login = 'lure_boss']",
-                        "[x-phone-number:value = '+85512345678']"]
+    assert patterns == [
+        "[user-account:account_type = 'telegram' AND user-account:account_login = 'lure_boss']",
+        "[x-phone-number:value = '+85512345678']",
+    ]
 
 
 def test_share_with_no_verdicts_yet(desk):
@@ -125,4 +149,5 @@ def test_share_with_no_verdicts_yet(desk):
     client = desk.login("ann")
     assert "No contacts confirmed yet" in client.get("/share").text
     assert client.get("/share/confirmed-contacts.csv").content.decode("utf-8-sig").splitlines() == [
-        "kind,value,scam_ads,cleared_ads,campaigns,first_seen,last_seen,first_confirmed,last_confirmed"]
+        "kind,value,scam_ads,cleared_ads,campaigns,first_seen,last_seen,first_confirmed,last_confirmed"
+    ]

@@ -52,10 +52,14 @@ def test_queue_shows_one_row_per_campaign_highest_priority_first(any_desk):
 
 def test_queue_filters_by_band_source_country_status_and_dates(desk):
     q, ann = _setup(desk)
-    rows = lambda **params: [int(r) for r in re.findall(r'<tr data-href="/items/(\d+)">', ann.get("/queue", params=params).text)]  # noqa: E731
+
+    def rows(**params):
+        html = ann.get("/queue", params=params).text
+        return [int(r) for r in re.findall(r'<tr data-href="/items/(\d+)">', html)]
+
     assert rows(country="MM") == [q.items["d"], q.items["e"]]
     assert rows(source="board") == [q.items["b"], q.items["d"]]
-    assert rows(band="medium") == []     # the queue holds flagged ads: every band here is "high"
+    assert rows(band="medium") == []  # the queue holds flagged ads: every band here is "high"
     assert rows(since="2026-11-30", until="2026-12-05") == [q.items["c"], q.items["d"]]
     assert rows(sort="newest") == [q.items[n] for n in ("e", "d", "c", "hostile")]
     with desk.factory.begin() as session:
@@ -71,10 +75,13 @@ def test_bands_offered_are_those_the_data_holds(desk):
         ad = make_ad(session, 1)
         score(session, ad, 0.95)
         from store.schema import Score
+
         session.query(Score).update({"band": "high"})
     desk.user("ann")
     html = desk.login("ann").get("/queue").text
-    assert re.findall(r'<option value="(\w+)"[^>]*>\1</option>', html.split('id="f-band"')[1].split("</select>")[0]) == ["high"]
+    assert re.findall(
+        r'<option value="(\w+)"[^>]*>\1</option>', html.split('id="f-band"')[1].split("</select>")[0]
+    ) == ["high"]
 
 
 def test_queue_pages_cover_every_row_once(desk):
@@ -84,6 +91,7 @@ def test_queue_pages_cover_every_row_once(desk):
             score(session, ad, 0.5 + (n % 50) / 100)
         from store.campaigns import link_ads
         from store.schema import Ad
+
         link_ads(session, [a.id for a in session.query(Ad)], desk.clock())
     desk.user("ann")
     client = desk.login("ann")
@@ -97,6 +105,7 @@ def test_queue_pages_cover_every_row_once(desk):
     assert pages == 3 and len(seen) == len(set(seen))
     with desk.factory() as session:
         from store.browse import Browse, queue_page
+
         everything = queue_page(session, Browse(), 1000)
     assert [str(r.review_id) for r, _ in everything.rows] == seen
 
@@ -115,7 +124,7 @@ def test_start_claims_the_next_item_and_opens_it(desk):
     assert response.headers["location"] == f"/items/{q.items['a']}"
     item = _item(desk, q.items["a"])
     assert item.status == "in_review" and item.assignee == "ann"
-    assert _post(ann, "/queue/next").headers["location"] == f"/items/{q.items['a']}"   # held: same item
+    assert _post(ann, "/queue/next").headers["location"] == f"/items/{q.items['a']}"  # held: same item
 
 
 def test_item_page_shows_the_ad_its_reasons_evidence_contacts_pay_campaign_and_history(desk):
@@ -174,12 +183,12 @@ def test_clearing_a_high_score_needs_a_note(desk):
 def test_only_the_analyst_who_gave_a_verdict_may_change_it(desk):
     q, ann = _setup(desk)
     with desk.factory.begin() as session:
-        give_verdicts(session, q)          # ann: a scam, b legit, c needs info
+        give_verdicts(session, q)  # ann: a scam, b legit, c needs info
     bob = desk.login("bob")
     page = _follow(bob, _post(bob, f"/items/{q.items['a']}/decide", decision="legit", note="looks fine"))
     assert any("already decided scam by ann" in f for f in _flashes(page.text))
     assert _item(desk, q.items["a"]).status == "scam"
-    _post(bob, f"/items/{q.items['c']}/decide", decision="scam")   # needs_info: anyone may finish it
+    _post(bob, f"/items/{q.items['c']}/decide", decision="scam")  # needs_info: anyone may finish it
     assert _item(desk, q.items["c"]).status == "scam" and _item(desk, q.items["c"]).decided_by == "bob"
     _post(ann, f"/items/{q.items['a']}/decide", decision="legit", note="my mistake")
     assert _item(desk, q.items["a"]).status == "legit"
@@ -190,11 +199,15 @@ def test_a_decision_is_audited_under_the_account_and_the_desk_moves_on(desk):
     first = _post(ann, "/queue/next").headers["location"]
     response = _post(ann, f"{first}/decide", decision="scam", note="same phone as a known lure")
     assert response.headers["location"] == f"/items/{q.items['b']}"
-    assert _item(desk, q.items["b"]).assignee == "ann"          # the next one is claimed for her
+    assert _item(desk, q.items["b"]).assignee == "ann"  # the next one is claimed for her
     with desk.factory() as session:
         events = item_events(session, q.items["a"])
-    assert [(e.actor, e.old_status, e.new_status, e.note) for e in events][-1] == \
-        ("ann", "in_review", "scam", "same phone as a known lure")
+    assert [(e.actor, e.old_status, e.new_status, e.note) for e in events][-1] == (
+        "ann",
+        "in_review",
+        "scam",
+        "same phone as a known lure",
+    )
     page = ann.get(response.headers["location"])
     assert f"Item {q.items['a']}: scam. Next one." in _flashes(page.text)
 
@@ -292,7 +305,7 @@ def test_a_one_megabyte_description_renders(desk):
     started = time.monotonic()
     response = ann.get(f"/items/{q.items['hostile']}")
     assert response.status_code == 200 and len(response.text) > 1_000_000
-    assert time.monotonic() - started < 30          # generous: a loaded CI machine
+    assert time.monotonic() - started < 30  # generous: a loaded CI machine
     assert "&lt;script src=" in response.text
 
 

@@ -51,6 +51,7 @@ def test_hostile_text_is_shown_as_text(desk):
 
 def test_results_are_paged(desk):
     from tests.store.queue_fixtures import make_ad
+
     with desk.factory.begin() as session:
         for n in range(60):
             make_ad(session, 100 + n, contacts={"telegram": ["@many_ads"]})

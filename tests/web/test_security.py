@@ -8,8 +8,13 @@ import pipeline
 from config import ConfigError
 from web.security import CSP, is_loopback, session_secret
 
-HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff", "x-frame-options": "DENY",
-           "referrer-policy": "no-referrer", "cross-origin-opener-policy": "same-origin"}
+HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cross-origin-opener-policy": "same-origin",
+}
 
 
 def test_csp_allows_nothing_but_the_desk_itself():
@@ -46,15 +51,27 @@ def test_health_answers_without_a_login(desk):
 def test_bodies_over_a_megabyte_are_refused_before_any_view(desk):
     desk.user("ann")
     client = desk.login("ann")
-    response = client.post("/logout", content=b"x" * (1024 * 1024 + 1),
-                           headers={"content-type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/logout", content=b"x" * (1024 * 1024 + 1), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 413
     assert client.get("/search").status_code == 200
 
 
-@pytest.mark.parametrize("host, loopback", [("127.0.0.1", True), ("127.0.0.2", True), ("::1", True),
-                                            ("[::1]", True), ("localhost", True), ("0.0.0.0", False),
-                                            ("10.1.2.3", False), ("::", False), ("desk.example", False)])
+@pytest.mark.parametrize(
+    "host, loopback",
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("10.1.2.3", False),
+        ("::", False),
+        ("desk.example", False),
+    ],
+)
 def test_loopback_addresses(host, loopback):
     assert is_loopback(host) is loopback
 
@@ -66,7 +83,7 @@ def test_non_loopback_bind_without_the_secret_is_refused():
         session_secret("0.0.0.0", "short")
     assert session_secret("0.0.0.0", "k" * 40) == "k" * 40
     first, second = session_secret("127.0.0.1", None), session_secret("127.0.0.1", None)
-    assert len(first) >= 40 and first != second     # loopback: a random key per process
+    assert len(first) >= 40 and first != second  # loopback: a random key per process
 
 
 def test_serve_refuses_a_public_bind_without_the_secret(capsys, monkeypatch):
@@ -79,6 +96,7 @@ def test_serve_refuses_a_public_bind_without_the_secret(capsys, monkeypatch):
 
 def test_serve_reads_the_secret_from_the_environment_only(write_config, monkeypatch):
     from config import load_config
+
     monkeypatch.setenv("LUREWATCH_SECRET_KEY", "e" * 40)
     config = load_config(write_config({"web": {"host": "0.0.0.0"}}))
     assert config.web.secret_key == "e" * 40 and "e" * 40 not in repr(config)

@@ -23,8 +23,12 @@ def _timeline(members: list[Member]) -> str | None:
     shown = members[:TIMELINE_ROWS]
     if not shown:
         return None
-    return timeline_chart(tuple(f"ad {m.ad_id}" for m in shown), tuple(m.first_seen for m in shown),
-                          tuple(m.last_seen for m in shown), tuple(m.status or "" for m in shown))
+    return timeline_chart(
+        tuple(f"ad {m.ad_id}" for m in shown),
+        tuple(m.first_seen for m in shown),
+        tuple(m.last_seen for m in shown),
+        tuple(m.status or "" for m in shown),
+    )
 
 
 @page
@@ -37,11 +41,22 @@ def campaign_page(request: Request, session: Session, account: Account) -> Respo
     statuses: dict[str, int] = {}
     for m in members:
         statuses[m.status or "not queued"] = statuses.get(m.status or "not queued", 0) + 1
-    return render(request, "campaign.html", {
-        "campaign_id": campaign_id, "members": members, "statuses": statuses, "timeline": _timeline(members),
-        "timeline_rows": TIMELINE_ROWS, "decisions": WORDS, "max_note": MAX_NOTE,
-        "sources": sorted({m.source for m in members}), "first": members[0].first_seen,
-        "last": max(m.last_seen for m in members)})
+    return render(
+        request,
+        "campaign.html",
+        {
+            "campaign_id": campaign_id,
+            "members": members,
+            "statuses": statuses,
+            "timeline": _timeline(members),
+            "timeline_rows": TIMELINE_ROWS,
+            "decisions": WORDS,
+            "max_note": MAX_NOTE,
+            "sources": sorted({m.source for m in members}),
+            "first": members[0].first_seen,
+            "last": max(m.last_seen for m in members),
+        },
+    )
 
 
 @action
@@ -59,6 +74,10 @@ def decide_campaign(request: Request, session: Session, account: Account, form: 
     except StoreError as exc:
         flash(request, str(exc)[:1].upper() + str(exc)[1:] + ".", "error")
         return redirect(f"/campaigns/{campaign_id}")
-    flash(request, f"Campaign {campaign_id}: {counts['decided']} ad(s) decided {WORDS[decision]}, "
-                   f"{counts['kept']} earlier verdict(s) kept.", "ok")
+    flash(
+        request,
+        f"Campaign {campaign_id}: {counts['decided']} ad(s) decided {WORDS[decision]}, "
+        f"{counts['kept']} earlier verdict(s) kept.",
+        "ok",
+    )
     return redirect(f"/campaigns/{campaign_id}")

@@ -18,5 +18,6 @@ def claims_page(request: Request, session: Session, account: Account) -> Respons
     now = request.app.state.clock()
     expire_leases(session, now)
     rows = claims(session, now)
-    return render(request, "claims.html", {
-        "rows": rows, "now": now, "mine": [r for r in rows if r.assignee == account.name]})
+    return render(
+        request, "claims.html", {"rows": rows, "now": now, "mine": [r for r in rows if r.assignee == account.name]}
+    )

@@ -34,10 +34,20 @@ def item_page(request: Request, session: Session, account: Account) -> Response:
     except NotFoundError as exc:
         return not_found(request, str(exc))
     mine = item.row.status == "in_review" and item.row.assignee == account.name
-    return render(request, "item.html", {
-        "item": item, "row": item.row, "mine": mine, "decisions": WORDS, "now": request.app.state.clock(),
-        "note_required": (item.row.score or 0) >= NOTE_REQUIRED_SCORE, "note_score": NOTE_REQUIRED_SCORE,
-        "max_note": MAX_NOTE})
+    return render(
+        request,
+        "item.html",
+        {
+            "item": item,
+            "row": item.row,
+            "mine": mine,
+            "decisions": WORDS,
+            "now": request.app.state.clock(),
+            "note_required": (item.row.score or 0) >= NOTE_REQUIRED_SCORE,
+            "note_score": NOTE_REQUIRED_SCORE,
+            "max_note": MAX_NOTE,
+        },
+    )
 
 
 @page
@@ -65,8 +75,7 @@ def release(request: Request, session: Session, account: Account, form: FormData
     """Give the claim back (a lead may release anyone's)."""
     item_id = _item_id(request)
     try:
-        flash(request, release_this(session, item_id, account.name, account.is_lead, request.app.state.clock()),
-              "ok")
+        flash(request, release_this(session, item_id, account.name, account.is_lead, request.app.state.clock()), "ok")
     except StoreError as exc:
         flash(request, _sentence(exc), "error")
     back = str(form.get("back") or "")

@@ -18,7 +18,7 @@ from store.browse import SORTS, Browse, Facets, facets, queue_page, status_count
 from store.schema import REVIEW_STATUSES
 from web.desk import action, flash, lease_of, page, redirect, render
 
-FACETS_SECONDS = 60   # bands, sources and countries change with crawls and models, not by the second
+FACETS_SECONDS = 60  # bands, sources and countries change with crawls and models, not by the second
 
 
 def cached_facets(request: Request, session: Session) -> Facets:
@@ -40,10 +40,15 @@ def browse_of(request: Request) -> Browse:
     """The filters in the query string; anything unknown is ignored, never an error page."""
     q = request.query_params
     statuses = [s for s in q.getlist("status") if s in REVIEW_STATUSES or s == "all"]
-    return Browse(statuses=None if "all" in statuses else tuple(statuses or ("pending",)),
-                  bands=tuple(b for b in q.getlist("band") if b)[:10], source=q.get("source") or None,
-                  country=(q.get("country") or "").upper()[:8] or None, since=_date(q.get("since", "")),
-                  until=_date(q.get("until", "")), sort=q.get("sort") if q.get("sort") in SORTS else "priority")
+    return Browse(
+        statuses=None if "all" in statuses else tuple(statuses or ("pending",)),
+        bands=tuple(b for b in q.getlist("band") if b)[:10],
+        source=q.get("source") or None,
+        country=(q.get("country") or "").upper()[:8] or None,
+        since=_date(q.get("since", "")),
+        until=_date(q.get("until", "")),
+        sort=q.get("sort") if q.get("sort") in SORTS else "priority",
+    )
 
 
 def cursor_of(text: str | None) -> tuple[Any, ...] | None:
@@ -66,8 +71,7 @@ def cursor_of(text: str | None) -> tuple[Any, ...] | None:
 
 
 def cursor_text(cursor: tuple[Any, ...] | None) -> str | None:
-    return None if cursor is None else json.dumps(
-        [v.isoformat() if isinstance(v, datetime) else v for v in cursor])
+    return None if cursor is None else json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in cursor])
 
 
 @page
@@ -78,12 +82,27 @@ def queue_list(request: Request, session: Session, account: Account) -> Response
     after = cursor_of(request.query_params.get("after"))
     result = queue_page(session, browse, request.app.state.config.web.page_size, after, choices.bands)
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
-    return render(request, "queue.html", {
-        "browse": browse, "facets": choices, "status_value": "all" if browse.statuses is None else browse.statuses[0], "rows": result.rows, "counts": status_counts(session),
-        "next_after": cursor_text(result.cursor), "params": params, "statuses": REVIEW_STATUSES,
-        "sorts": {"priority": "highest risk first", "band": "band, riskiest first", "newest": "newest first",
-                  "oldest": "oldest first"},
-        "first_page": after is None})
+    return render(
+        request,
+        "queue.html",
+        {
+            "browse": browse,
+            "facets": choices,
+            "status_value": "all" if browse.statuses is None else browse.statuses[0],
+            "rows": result.rows,
+            "counts": status_counts(session),
+            "next_after": cursor_text(result.cursor),
+            "params": params,
+            "statuses": REVIEW_STATUSES,
+            "sorts": {
+                "priority": "highest risk first",
+                "band": "band, riskiest first",
+                "newest": "newest first",
+                "oldest": "oldest first",
+            },
+            "first_page": after is None,
+        },
+    )
 
 
 @action
@@ -94,4 +113,3 @@ def queue_next(request: Request, session: Session, account: Account, form: FormD
         flash(request, "The queue is empty: nothing pending to claim.", "ok")
         return redirect("/queue")
     return redirect(f"/items/{item_id}")
-

@@ -11,9 +11,17 @@ from store.search import KINDS, search
 from web.desk import page, render
 from web.views.paging import page_number
 
-KIND_LABELS = {"auto": "anything (guess)", "phone": "phone number", "telegram": "Telegram handle or link",
-               "kakao": "Kakao open chat or ID", "line": "LINE ID", "email": "email", "domain": "domain",
-               "company": "company name", "text": "words in the ad"}
+KIND_LABELS = {
+    "auto": "anything (guess)",
+    "phone": "phone number",
+    "telegram": "Telegram handle or link",
+    "kakao": "Kakao open chat or ID",
+    "line": "LINE ID",
+    "email": "email",
+    "domain": "domain",
+    "company": "company name",
+    "text": "words in the ad",
+}
 
 
 @page
@@ -25,5 +33,8 @@ def search_page(request: Request, session: Session, account: Account) -> Respons
     size = request.app.state.config.web.page_size
     number = page_number(request)
     result = search(session, kind, text, size, (number - 1) * size) if text.strip() else None
-    return render(request, "search.html", {
-        "q": text, "kind": kind, "kinds": KIND_LABELS, "result": result, "page": number, "size": size})
+    return render(
+        request,
+        "search.html",
+        {"q": text, "kind": kind, "kinds": KIND_LABELS, "result": result, "page": number, "size": size},
+    )

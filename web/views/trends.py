@@ -12,15 +12,19 @@ from web.charts import bar_chart, weekly_chart
 from web.desk import page, render
 
 WINDOWS = (4, 12, 26, 52)
-TOP = 15   # bars per chart; the table beside it lists every row
+TOP = 15  # bars per chart; the table beside it lists every row
 
 
 def _bars(rows: list[Counts]) -> str | None:
     top = rows[:TOP]
     if not top:
         return None
-    return bar_chart(tuple(r.label or r.key for r in top), tuple(r.flagged for r in top),
-                     tuple(r.confirmed for r in top), tuple(r.cleared for r in top))
+    return bar_chart(
+        tuple(r.label or r.key for r in top),
+        tuple(r.flagged for r in top),
+        tuple(r.confirmed for r in top),
+        tuple(r.cleared for r in top),
+    )
 
 
 @page
@@ -29,10 +33,25 @@ def trends_page(request: Request, session: Session, account: Account) -> Respons
     raw = request.query_params.get("weeks", "12")
     weeks = int(raw) if raw.isdigit() and int(raw) in WINDOWS else 12
     data = trends(session, request.app.state.clock(), weeks)
-    weekly = weekly_chart(tuple(w.key for w in data.weeks), tuple(w.flagged for w in data.weeks),
-                          tuple(w.confirmed for w in data.weeks), tuple(w.precision for w in data.weeks))
-    return render(request, "trends.html", {
-        "data": data, "weeks": weeks, "windows": WINDOWS, "weekly_chart": weekly, "top": TOP,
-        "sections": [("By source", "source", data.sources, _bars(data.sources)),
-                     ("By destination country", "country", data.countries, _bars(data.countries)),
-                     ("By signal", "signal", data.signals, _bars(data.signals))]})
+    weekly = weekly_chart(
+        tuple(w.key for w in data.weeks),
+        tuple(w.flagged for w in data.weeks),
+        tuple(w.confirmed for w in data.weeks),
+        tuple(w.precision for w in data.weeks),
+    )
+    return render(
+        request,
+        "trends.html",
+        {
+            "data": data,
+            "weeks": weeks,
+            "windows": WINDOWS,
+            "weekly_chart": weekly,
+            "top": TOP,
+            "sections": [
+                ("By source", "source", data.sources, _bars(data.sources)),
+                ("By destination country", "country", data.countries, _bars(data.countries)),
+                ("By signal", "signal", data.signals, _bars(data.signals)),
+            ],
+        },
+    )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0004'
 down_revision = '0003'
 branch_labels = None
@@ -40,21 +39,25 @@ WHERE NOT EXISTS (SELECT 1 FROM campaign_members cm WHERE cm.ad_id = fk.ad_id)
 
 
 def upgrade() -> None:
-    op.create_table('campaign_keys',
-    sa.Column('key', sa.String(length=300), nullable=False),
-    sa.Column('campaign_id', sa.Integer(), nullable=False),
-    sa.Column('ad_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_keys_campaign_id_campaigns'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('key', 'campaign_id', name=op.f('pk_campaign_keys'))
+    op.create_table(
+        'campaign_keys',
+        sa.Column('key', sa.String(length=300), nullable=False),
+        sa.Column('campaign_id', sa.Integer(), nullable=False),
+        sa.Column('ad_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_keys_campaign_id_campaigns'), ondelete='CASCADE'
+        ),
+        sa.PrimaryKeyConstraint('key', 'campaign_id', name=op.f('pk_campaign_keys')),
     )
     with op.batch_alter_table('campaign_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaign_keys_campaign_id'), ['campaign_id'], unique=False)
 
-    op.create_table('free_keys',
-    sa.Column('key', sa.String(length=300), nullable=False),
-    sa.Column('ad_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['ad_id'], ['ads.id'], name=op.f('fk_free_keys_ad_id_ads'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('key', 'ad_id', name=op.f('pk_free_keys'))
+    op.create_table(
+        'free_keys',
+        sa.Column('key', sa.String(length=300), nullable=False),
+        sa.Column('ad_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['ad_id'], ['ads.id'], name=op.f('fk_free_keys_ad_id_ads'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('key', 'ad_id', name=op.f('pk_free_keys')),
     )
     with op.batch_alter_table('free_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_free_keys_ad_id'), ['ad_id'], unique=False)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from store.files import atomic_write, remove_stale_temp_files
+from core.files import atomic_write, remove_stale_temp_files
 
 
 def test_atomic_write_replaces_whole_or_not_at_all(tmp_path):
@@ -16,17 +16,20 @@ def test_atomic_write_replaces_whole_or_not_at_all(tmp_path):
     target = folder / "out.csv"
     atomic_write(target, lambda fh: fh.write("first"))
     with pytest.raises(RuntimeError):
+
         def fail(fh):
             fh.write("half")
             raise RuntimeError("disk full")
+
         atomic_write(target, fail)
     assert target.read_text() == "first"
     assert [p.name for p in folder.iterdir()] == ["out.csv"]
 
 
 def test_stale_temp_files_of_dead_writers_are_removed_live_ones_kept(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     dead_pid = int(dead.stdout)
     stale = tmp_path / f".flagged.xlsx.pid{dead_pid}.abc123.tmp"
     live = tmp_path / f".flagged.csv.pid{os.getpid()}.def456.tmp"

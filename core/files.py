@@ -1,9 +1,9 @@
-"""Atomic file writes for exports and summaries, and cleanup after killed writers.
+"""Atomic file writes, and cleanup after killed writers.
 
 A file appears complete or not at all: it is written to a temp file in the same
-folder and renamed over the target. The temp name carries the writer's pid, so a
-later writer can remove what a killed one left behind without touching the temp
-file of a writer that is still alive.
+folder, flushed to disk and renamed over the target. The temp name carries the
+writer's pid, so a later writer can remove what a killed one left behind without
+touching the temp file of a writer that is still alive.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any
 
 log = logging.getLogger(__name__)
 _TEMP = re.compile(r"^\..+\.pid(\d+)\.[^.]+\.tmp$")
@@ -42,8 +43,14 @@ def remove_stale_temp_files(folder: Path) -> int:
     return removed
 
 
-def atomic_write(path: Path, write: Callable[[IO[Any]], None], *, binary: bool = False,
-                 encoding: str = "utf-8", newline: str | None = None) -> None:
+def atomic_write(
+    path: Path,
+    write: Callable[[IO[Any]], None],
+    *,
+    binary: bool = False,
+    encoding: str = "utf-8",
+    newline: str | None = None,
+) -> None:
     """Write ``path`` through ``write(fh)`` so it is replaced whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(path.parent)
@@ -54,8 +61,13 @@ def atomic_write(path: Path, write: Callable[[IO[Any]], None], *, binary: bool =
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; analysts share export folders
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; others read exports, models and CURRENT
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """``atomic_write`` of a whole UTF-8 text."""
+    atomic_write(path, lambda fh: fh.write(text))

@@ -8,8 +8,8 @@ import pytest
 
 import pipeline
 from config import HealthConfig
-from stages.health import health_alarms
 from stages.common import StageResult
+from stages.health import health_alarms
 
 LIMITS = HealthConfig(max_error_rate=0.2, min_usual_ads=5, history_runs=3)
 
@@ -18,17 +18,23 @@ def row(ads=0, pages=10, errors=0):
     return {"pages": pages, "new": ads, "updated": 0, "unchanged": 0, "errors": errors}
 
 
-@pytest.mark.parametrize("current,history,expected", [
-    ({"a": row(ads=0)}, [{"a": row(ads=40)}, {"a": row(ads=35)}, {"a": row(ads=50)}],
-     ["a: 0 ads tonight, usually 40 (median of the last 3 runs)"]),
-    ({"a": row(ads=0)}, [{"a": row(ads=2)}, {"a": row(ads=3)}], []),          # usually few: quiet is normal
-    ({"a": row(ads=0)}, [], []),                                               # no history yet
-    ({"a": row(ads=12)}, [{"a": row(ads=40)}], []),                            # fewer, not none
-    ({"a": row(ads=5, pages=6, errors=4)}, [], ["a: error rate 40% (4 errors, 6 pages) is above 20%"]),
-    ({"a": row(ads=5, pages=8, errors=2)}, [], []),                            # exactly 20%: not above
-    ({"a": row(ads=0, pages=0, errors=0)}, [{"b": row(ads=50)}], []),          # history of another source
-    ({"a": row(ads=0)}, [{"a": row(ads=0)}, {"a": row(ads=0)}, {"a": row(ads=0)}, {"a": row(ads=90)}], []),
-])
+@pytest.mark.parametrize(
+    "current,history,expected",
+    [
+        (
+            {"a": row(ads=0)},
+            [{"a": row(ads=40)}, {"a": row(ads=35)}, {"a": row(ads=50)}],
+            ["a: 0 ads tonight, usually 40 (median of the last 3 runs)"],
+        ),
+        ({"a": row(ads=0)}, [{"a": row(ads=2)}, {"a": row(ads=3)}], []),  # usually few: quiet is normal
+        ({"a": row(ads=0)}, [], []),  # no history yet
+        ({"a": row(ads=12)}, [{"a": row(ads=40)}], []),  # fewer, not none
+        ({"a": row(ads=5, pages=6, errors=4)}, [], ["a: error rate 40% (4 errors, 6 pages) is above 20%"]),
+        ({"a": row(ads=5, pages=8, errors=2)}, [], []),  # exactly 20%: not above
+        ({"a": row(ads=0, pages=0, errors=0)}, [{"b": row(ads=50)}], []),  # history of another source
+        ({"a": row(ads=0)}, [{"a": row(ads=0)}, {"a": row(ads=0)}, {"a": row(ads=0)}, {"a": row(ads=90)}], []),
+    ],
+)
 def test_health_alarms(current, history, expected):
     assert health_alarms(current, history, LIMITS) == expected
 

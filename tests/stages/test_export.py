@@ -13,8 +13,12 @@ from tests.store.queue_fixtures import make_ad, score
 
 def test_nightly_run_writes_one_dated_export_per_format(write_config):
     from config import load_config
-    config = load_config(write_config({"database": {"url": "sqlite:///t.db"},
-                                       "export": {"dir": "out", "formats": ["xlsx", "csv", "jsonl"]}}))
+
+    config = load_config(
+        write_config(
+            {"database": {"url": "sqlite:///t.db"}, "export": {"dir": "out", "formats": ["xlsx", "csv", "jsonl"]}}
+        )
+    )
     assert ("export", export_nightly) in STAGES
     with database(config) as factory:
         with factory.begin() as s:
@@ -28,8 +32,7 @@ def test_nightly_run_writes_one_dated_export_per_format(write_config):
     names = sorted(p.name for p in config.export.dir.iterdir())
     day = result.started_at.date().isoformat()
     # The run's JSON summary sits beside the exports.
-    assert names == [f"flagged-{day}.{ext}" for ext in ("csv", "jsonl", "xlsx")] + [
-        f"run-{day}-{result.run_id}.json"]
+    assert names == [f"flagged-{day}.{ext}" for ext in ("csv", "jsonl", "xlsx")] + [f"run-{day}-{result.run_id}.json"]
 
 
 def test_export_queue_defaults_and_filters(config):
@@ -40,6 +43,7 @@ def test_export_queue_defaults_and_filters(config):
         path, n = export_queue(config, factory, now=now)
         assert path == default_path(config, "xlsx", now) and path.name == "flagged-2026-11-25.xlsx"
         assert n == 1
-        _, none = export_queue(config, factory, "csv", QueueFilter(statuses=("scam",)),
-                               out=config.export.dir / "scam.csv")
+        _, none = export_queue(
+            config, factory, "csv", QueueFilter(statuses=("scam",)), out=config.export.dir / "scam.csv"
+        )
         assert none == 0 and (config.export.dir / "scam.csv").read_bytes().startswith(b"\xef\xbb\xbf")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,33 +16,53 @@ from classifier import registry
 from config import load_config
 from stages.common import database
 from stages.score import score_ads
-from stages.train import read_decisions, train_candidate
+from stages.train import train_candidate
 from store.ads import upsert_ad
 from store.queue import decide
-from store.schema import ReviewEvent, ReviewItem, Score
+from store.schema import ReviewItem
 
-PROJECT_SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "seed_ads.csv"
+PROJECT_SEED = Path(__file__).resolve().parents[2] / "data" / "seed" / "seed_ads.csv"
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 
 # A distinctive kind of ad: volunteer placements of a (fictional) aid agency in Cambodia,
 # worded like lures (free flights, housing, no experience). Analysts keep clearing them.
-_OPEN = ["한빛국제협력단 해외봉사단원 모집", "한빛국제협력단 봉사단 파견 공고", "한빛국제협력단 단기 봉사 파견",
-         "한빛국제협력단 청년 봉사단 모집 안내", "한빛국제협력단 현지 활동가 선발"]
+_OPEN = [
+    "한빛국제협력단 해외봉사단원 모집",
+    "한빛국제협력단 봉사단 파견 공고",
+    "한빛국제협력단 단기 봉사 파견",
+    "한빛국제협력단 청년 봉사단 모집 안내",
+    "한빛국제협력단 현지 활동가 선발",
+]
 _PLACE = ["캄보디아 프놈펜", "캄보디아 시엠립", "캄보디아 바탐방", "라오스 비엔티안", "캄보디아 캄퐁참"]
-_LURE = ["숙식 제공, 경험 무관, 여권만 있으면 바로 출국.", "월 300만원 생활비 지급, 숙소 무료 제공, 경력 무관.",
-         "항공권 숙식 모두 제공, 나이 경력 상관없음, 급구.", "현지 체류비 월 250만원, 숙식 제공, 즉시 출국 가능."]
-_BODY = ["왕복 항공권과 숙소를 제공합니다.", "경험이 없어도 지원할 수 있습니다.", "현지 생활비를 매달 지원합니다.",
-         "파견 전 국내 교육 4주를 받습니다.", "활동 분야는 교육, 보건, 농촌 개발입니다.",
-         "여권 사본과 자기소개서를 제출하세요.", "한빛국제협력단 누리집에서 지원서를 받습니다.",
-         "봉사단원 안전 교육과 보험이 포함됩니다.", "파견 기간은 1년이며 연장할 수 있습니다."]
+_LURE = [
+    "숙식 제공, 경험 무관, 여권만 있으면 바로 출국.",
+    "월 300만원 생활비 지급, 숙소 무료 제공, 경력 무관.",
+    "항공권 숙식 모두 제공, 나이 경력 상관없음, 급구.",
+    "현지 체류비 월 250만원, 숙식 제공, 즉시 출국 가능.",
+]
+_BODY = [
+    "왕복 항공권과 숙소를 제공합니다.",
+    "경험이 없어도 지원할 수 있습니다.",
+    "현지 생활비를 매달 지원합니다.",
+    "파견 전 국내 교육 4주를 받습니다.",
+    "활동 분야는 교육, 보건, 농촌 개발입니다.",
+    "여권 사본과 자기소개서를 제출하세요.",
+    "한빛국제협력단 누리집에서 지원서를 받습니다.",
+    "봉사단원 안전 교육과 보험이 포함됩니다.",
+    "파견 기간은 1년이며 연장할 수 있습니다.",
+]
 
 
 def volunteer_ad(i: int) -> dict:
     rnd = random.Random(i)
     body = " ".join([rnd.choice(_LURE)] + rnd.sample(_BODY, 3))
-    return {"source": "board", "external_id": f"vol{i}", "language": "ko",
-            "title": f"{rnd.choice(_OPEN)} ({rnd.choice(_PLACE)}) {i}기",
-            "description": f"{rnd.choice(_PLACE)} 지역 {body} 모집 번호 {1000 + i * 7}"}
+    return {
+        "source": "board",
+        "external_id": f"vol{i}",
+        "language": "ko",
+        "title": f"{rnd.choice(_OPEN)} ({rnd.choice(_PLACE)}) {i}기",
+        "description": f"{rnd.choice(_PLACE)} 지역 {body} 모집 번호 {1000 + i * 7}",
+    }
 
 
 def small_seed(folder: Path, per_class: int = 30) -> Path:
@@ -56,15 +77,20 @@ def small_seed(folder: Path, per_class: int = 30) -> Path:
 @pytest.fixture
 def retrain_config(write_config, tmp_path):
     seed = small_seed(tmp_path / "seed")
-    path = write_config({"database": {"url": f"sqlite:///{tmp_path / 'r.db'}"},
-                         "models": {"dir": str(tmp_path / "models")},
-                         "training": {"seed_dir": str(seed), "n_splits": 2},
-                         "logging": {"dir": "logs"}})
+    path = write_config(
+        {
+            "database": {"url": f"sqlite:///{tmp_path / 'r.db'}"},
+            "models": {"dir": str(tmp_path / "models")},
+            "training": {"seed_dir": str(seed), "n_splits": 2},
+            "logging": {"dir": "logs"},
+        }
+    )
     return load_config(path)
 
 
 def _score_of(config, text: dict) -> float:
     from classifier.scoring import score_frame
+
     pipe, card = registry.load_model(config.models.dir)
     return float(score_frame(pipe, pd.DataFrame([text]), card["threshold"])["score"].iloc[0])
 
@@ -133,9 +159,15 @@ def test_worse_model_is_refused_without_force_and_kept(retrain_config, write_con
     assert pipeline.main(["train", "--promote", "--config", str(config.path)]) == 0
     good = registry.current_version(config.models.dir)
     noisy_seed, gold = _split_seed(tmp_path)
-    noisy = write_config({"database": {"url": config.database.url}, "models": {"dir": str(config.models.dir)},
-                          "training": {"seed_dir": str(noisy_seed), "n_splits": 2}, "logging": {"dir": "logs"}},
-                         name="noisy.yaml")
+    noisy = write_config(
+        {
+            "database": {"url": config.database.url},
+            "models": {"dir": str(config.models.dir)},
+            "training": {"seed_dir": str(noisy_seed), "n_splits": 2},
+            "logging": {"dir": "logs"},
+        },
+        name="noisy.yaml",
+    )
     capsys.readouterr()
     argv = ["train", "--promote", "-q", "--eval", str(gold), "--config", str(noisy)]
     assert pipeline.main(argv) == 1
@@ -170,8 +202,10 @@ def test_heldout_rows_are_never_fitted(retrain_config, monkeypatch, tiny_fit):
         return real(pipeline, X, *args, **kwargs)
 
     monkeypatch.setattr(stage, "fit_with_threshold", spy)
-    decisions = [{**volunteer_ad(i), "ad_id": i, "item_id": i, "decision": "legit",
-                  "campaign_id": i % 4, "content_hash": ""} for i in range(12)]
+    decisions = [
+        {**volunteer_ad(i), "ad_id": i, "item_id": i, "decision": "legit", "campaign_id": i % 4, "content_hash": ""}
+        for i in range(12)
+    ]
     outcome = train_candidate(retrain_config, decisions, progress=False)
     fitted, heldout = set(outcome.fitted_rows), set(outcome.heldout_rows)
     assert fitted and heldout and not fitted & heldout
@@ -182,3 +216,23 @@ def test_heldout_rows_are_never_fitted(retrain_config, monkeypatch, tiny_fit):
     assert card["training"]["decisions"] == 12
     assert registry.current_version(retrain_config.models.dir) == broken  # never promotes by itself
     assert outcome.current is None and "cannot be loaded" in outcome.reason and outcome.promote_ok
+
+
+def test_gather_lists_every_source_and_skips_a_missing_extra_entry(write_config, tmp_path):
+    """A fresh clone has no ../shared/data: training goes on with the seed data, and says so."""
+    from stages.train import gather
+
+    seed = small_seed(tmp_path / "seed", per_class=3)
+    extra = tmp_path / "extra.csv"
+    pd.DataFrame({"text": ["Barista, 2 years of experience", "캄보디아 고수익 텔레그램"], "label": [0, 1]}).to_csv(
+        extra, index=False
+    )
+    path = write_config({"training": {"seed_dir": str(seed), "extra_data": ["../shared/data", str(extra)]}})
+    parts, sources = gather(load_config(path), decisions=None)
+    assert [(s.name, s.rows, s.note) for s in sources] == [
+        (f"seed: {os.path.relpath(seed, path.parent)}", 6, ""),
+        ("../shared/data", 0, "missing: skipped"),
+        (os.path.relpath(extra, path.parent), 2, ""),
+        ("analysts' decisions", 0, "not read: --no-decisions"),
+    ]
+    assert [len(p) for p in parts] == [6, 2, 0]

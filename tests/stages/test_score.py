@@ -17,19 +17,35 @@ from store.queue import decide
 from store.schema import ReviewItem, Score
 
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
-LURE = ("캄보디아 시아누크빌 채팅 상담원 모집. 경험 무관, 월 1000만원 보장, 항공권 숙소 제공. "
-        "감금 절대 없음, 외박 가능. 여권만 준비되면 바로 출국. 텔레그램 @fastjob_kh 로만 연락")
-LEGIT = ("(주)한빛소프트 백엔드 개발자 채용. 자격요건: Python 경력 3년 이상, 4대보험, "
-         "서울 근무. 지원: careers@hanbit.example 사업자등록번호 123-45-67890")
+LURE = (
+    "캄보디아 시아누크빌 채팅 상담원 모집. 경험 무관, 월 1000만원 보장, 항공권 숙소 제공. "
+    "감금 절대 없음, 외박 가능. 여권만 준비되면 바로 출국. 텔레그램 @fastjob_kh 로만 연락"
+)
+LEGIT = (
+    "(주)한빛소프트 백엔드 개발자 채용. 자격요건: Python 경력 3년 이상, 4대보험, "
+    "서울 근무. 지원: careers@hanbit.example 사업자등록번호 123-45-67890"
+)
 
 
 def _ads(factory, n_legit: int = 3) -> None:
     with factory.begin() as s:
-        upsert_ad(s, {"source": "t", "external_id": "lure", "title": "고수익 해외 알바",
-                      "description": LURE, "language": "ko"}, T0)
+        upsert_ad(
+            s,
+            {"source": "t", "external_id": "lure", "title": "고수익 해외 알바", "description": LURE, "language": "ko"},
+            T0,
+        )
         for i in range(n_legit):
-            upsert_ad(s, {"source": "t", "external_id": f"legit{i}", "title": "백엔드 개발자",
-                          "description": LEGIT + f" 공고번호 {i}", "language": "ko"}, T0)
+            upsert_ad(
+                s,
+                {
+                    "source": "t",
+                    "external_id": f"legit{i}",
+                    "title": "백엔드 개발자",
+                    "description": LEGIT + f" 공고번호 {i}",
+                    "language": "ko",
+                },
+                T0,
+            )
 
 
 @pytest.fixture
@@ -54,8 +70,14 @@ def test_shipped_model_queues_the_lure_not_the_ordinary_ad(shipped_config):
 
 
 def test_rescore_with_another_model_keeps_decisions(write_config, tiny_models_dir):
-    cfg_path = write_config({"database": {"url": "sqlite:///t.db"}, "models": {"dir": str(tiny_models_dir)},
-                             "scoring": {"threshold": 0.01}, "logging": {"dir": "logs"}})
+    cfg_path = write_config(
+        {
+            "database": {"url": "sqlite:///t.db"},
+            "models": {"dir": str(tiny_models_dir)},
+            "scoring": {"threshold": 0.01},
+            "logging": {"dir": "logs"},
+        }
+    )
     config = load_config(cfg_path)
     with database(config) as factory:
         _ads(factory)
@@ -67,8 +89,9 @@ def test_rescore_with_another_model_keeps_decisions(write_config, tiny_models_di
             decide(s, ids[1], "legit", "ana", T0, note="known employer")
         # A second model version (same tiny fit, saved anew) rescoring every undecided ad.
         pipe, card = registry.load_model(tiny_models_dir, "current")
-        v2 = registry.save_model(tiny_models_dir, pipe, {"threshold": card["threshold"], "target_recall": 0.9},
-                                 version="20991231T000000Z")
+        v2 = registry.save_model(
+            tiny_models_dir, pipe, {"threshold": card["threshold"], "target_recall": 0.9}, version="20991231T000000Z"
+        )
         registry.set_current(tiny_models_dir, v2)
         second = score_ads(config, factory, rescore=True)
         assert second.counts["model"] == v2 and second.counts["scored"] == 2

@@ -1,4 +1,5 @@
 """pipeline.main in-process for classify, explain, evaluate and train."""
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,9 @@ def cfg(write_config, tiny_models_dir):
 
 def test_classify_to_file_and_stdout(cfg, tmp_path, capsys) -> None:
     src = tmp_path / "ads.csv"
-    pd.DataFrame({"id": ["x1", "x2"], "text": ["캄보디아 고수익 알바 텔레그램 문의", "Accountant, degree required"]}).to_csv(src, index=False)
+    pd.DataFrame(
+        {"id": ["x1", "x2"], "text": ["캄보디아 고수익 알바 텔레그램 문의", "Accountant, degree required"]}
+    ).to_csv(src, index=False)
     assert pipeline.main(["classify", str(src), "--out", str(tmp_path / "o.jsonl"), "--config", str(cfg)]) == 0
     rows = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
     assert [r["id"] for r in rows] == ["x1", "x2"] and "2 ads scored" in capsys.readouterr().out
@@ -41,13 +44,14 @@ def test_explain_text_and_file(cfg, tmp_path, capsys) -> None:
     f.write_text("Sihanoukville, no experience, Telegram only", encoding="utf-8")
     assert pipeline.main(["explain", "--file", str(f), "--config", str(cfg)]) == 0
     assert "score" in capsys.readouterr().out
-    assert pipeline.main(["explain", "--config", str(cfg)]) == 1
+    assert pipeline.main(["explain", "--config", str(cfg)]) == 2  # TEXT or --file: a usage error
 
 
 def test_evaluate(cfg, tmp_path, capsys) -> None:
     src = tmp_path / "lab.csv"
-    pd.DataFrame({"text": ["캄보디아 고수익 텔레그램", "Accountant, degree required"], "label": [1, 0],
-                  "language": ["ko", "en"]}).to_csv(src, index=False)
+    pd.DataFrame(
+        {"text": ["캄보디아 고수익 텔레그램", "Accountant, degree required"], "label": [1, 0], "language": ["ko", "en"]}
+    ).to_csv(src, index=False)
     assert pipeline.main(["evaluate", str(src), "--out-dir", str(tmp_path / "r"), "--config", str(cfg)]) == 0
     assert "PR-AUC" in capsys.readouterr().out and (tmp_path / "r" / "lab.eval.json").is_file()
 
@@ -65,11 +69,27 @@ def test_train_promotes(write_config, tmp_path, monkeypatch, capsys) -> None:
     from tests.conftest import tiny_training_frame
 
     X, y, g = tiny_training_frame()
-    pd.DataFrame({"title": "", "description": X["description"], "company": "", "location": "", "salary": "",
-                  "language": "xx", "label": y, "provenance": "test", "group": g}).to_csv(seed / "s.csv", index=False)
+    pd.DataFrame(
+        {
+            "title": "",
+            "description": X["description"],
+            "company": "",
+            "location": "",
+            "salary": "",
+            "language": "xx",
+            "label": y,
+            "provenance": "test",
+            "group": g,
+        }
+    ).to_csv(seed / "s.csv", index=False)
     models = tmp_path / "models"
-    cfg = write_config({"models": {"dir": str(models)}, "database": {"url": f"sqlite:///{tmp_path / 't.db'}"},
-                        "training": {"seed_dir": str(seed), "n_splits": 3}})
+    cfg = write_config(
+        {
+            "models": {"dir": str(models)},
+            "database": {"url": f"sqlite:///{tmp_path / 't.db'}"},
+            "training": {"seed_dir": str(seed), "n_splits": 3},
+        }
+    )
     assert pipeline.main(["train", "--promote", "--config", str(cfg)]) == 0
     assert "current model: " in capsys.readouterr().out
     assert registry.current_version(models) in registry.list_versions(models)

@@ -86,8 +86,7 @@ def test_export_then_import_through_the_command_line(queued, capsys, tmp_path):
     wb.save(path)
     assert _run(config, "import-decisions", str(path), "--analyst", "park") == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == (f"error: {path.name} line 3: unknown decision 'nope' "
-                      "(expected scam, legit, needs_info, skipped)")
+    assert err[0] == (f"error: {path.name} line 3: unknown decision 'nope' (expected scam, legit, needs_info, skipped)")
     ws.cell(row=3, column=COLUMNS.index("decision") + 1, value="")
     wb.save(path)
     assert _run(config, "import-decisions", str(path), "--analyst", "park") == 0

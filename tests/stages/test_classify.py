@@ -1,6 +1,8 @@
 """stages.classify: files in and out, explanations, evaluation reports, bad input."""
+
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
@@ -9,13 +11,30 @@ import pytest
 
 from classifier import adfiles
 from classifier.errors import AdFileError
-from stages.classify import classify_file, evaluate_file, explain_text
+from config import Config, parse_config
+from stages.classify import classify, evaluate, explain, format_explanation
 
 ADS = [
-    {"id": "a1", "title": "캄보디아 고수익 알바", "description": "월 1000만원, 숙식 제공, 텔레그램 @abc 문의. 감금 절대 없음", "extra": "x"},
-    {"id": "a2", "title": "Backend engineer", "description": "5 years of experience, apply via our website", "extra": "y"},
+    {
+        "id": "a1",
+        "title": "캄보디아 고수익 알바",
+        "description": "월 1000만원, 숙식 제공, 텔레그램 @abc 문의. 감금 절대 없음",
+        "extra": "x",
+    },
+    {
+        "id": "a2",
+        "title": "Backend engineer",
+        "description": "5 years of experience, apply via our website",
+        "extra": "y",
+    },
     {"id": "a3", "text": "급구 시아누크빌 채팅 상담 월 800 경력무관 텔레 @kk", "extra": "z"},
 ]
+
+
+def _config(models_dir, threshold: float | None = None) -> Config:
+    """A config whose model is the one in ``models_dir``; ``threshold`` overrides its card's."""
+    config = parse_config({"models": {"dir": str(models_dir)}}, models_dir.parent)
+    return dataclasses.replace(config, scoring=dataclasses.replace(config.scoring, threshold=threshold))
 
 
 def _write_jsonl(path, rows) -> None:
@@ -26,21 +45,21 @@ def test_classify_csv_keeps_columns(tmp_path, tiny_models_dir) -> None:
     src = tmp_path / "ads.csv"
     pd.DataFrame(ADS).to_csv(src, index=False)
     out = tmp_path / "out.csv"
-    counts = classify_file(src, out, models_dir=tiny_models_dir, chunksize=2)
+    counts = classify(_config(tiny_models_dir), src, out, chunksize=2)
     got = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(got.columns[:5]) == ["id", "title", "description", "extra", "text"]
     assert got["id"].tolist() == ["a1", "a2", "a3"] and got["extra"].tolist() == ["x", "y", "z"]
     assert {"score", "band", "flagged", "reasons"} <= set(got.columns)
     assert counts["rows"] == 3
     assert "“" in got.loc[0, "reasons"]  # readable text in CSV
-    assert not list(tmp_path.glob(".*partial"))
+    assert not list(tmp_path.glob(".*.tmp"))  # no half-written file left
 
 
 def test_classify_jsonl_to_stdout(tmp_path, tiny_models_dir) -> None:
     src = tmp_path / "ads.jsonl"
     _write_jsonl(src, ADS)
     buf = io.StringIO()
-    classify_file(src, None, models_dir=tiny_models_dir, stdout=buf)
+    classify(_config(tiny_models_dir), src, None, stdout=buf)
     rows = [json.loads(line) for line in buf.getvalue().splitlines()]
     assert [r["id"] for r in rows] == ["a1", "a2", "a3"] and rows[2]["extra"] == "z"
     assert isinstance(rows[0]["reasons"], list) and {"signal", "weight", "evidence"} <= set(rows[0]["reasons"][0])
@@ -51,7 +70,7 @@ def test_output_format_follows_out_extension(tmp_path, tiny_models_dir) -> None:
     src = tmp_path / "ads.csv"
     pd.DataFrame(ADS).to_csv(src, index=False)
     out = tmp_path / "out.jsonl"
-    classify_file(src, out, models_dir=tiny_models_dir)
+    classify(_config(tiny_models_dir), src, out)
     assert json.loads(out.read_text().splitlines()[0])["id"] == "a1"
 
 
@@ -59,7 +78,7 @@ def test_threshold_override(tmp_path, tiny_models_dir) -> None:
     src = tmp_path / "ads.jsonl"
     _write_jsonl(src, ADS)
     buf = io.StringIO()
-    classify_file(src, None, models_dir=tiny_models_dir, threshold=0.0, stdout=buf)
+    classify(_config(tiny_models_dir, threshold=0.0), src, None, stdout=buf)
     assert all(json.loads(line)["flagged"] for line in buf.getvalue().splitlines())
 
 
@@ -67,8 +86,8 @@ def test_bad_jsonl_names_the_line(tmp_path, tiny_models_dir) -> None:
     src = tmp_path / "bad.jsonl"
     src.write_text('{"text": "ok"}\n{"text": "ok"}\n{"text": broken}\n', encoding="utf-8")
     with pytest.raises(AdFileError, match=r"bad\.jsonl:3:\d+: invalid JSON"):
-        classify_file(src, tmp_path / "o.jsonl", models_dir=tiny_models_dir)
-    assert not (tmp_path / "o.jsonl").exists() and not list(tmp_path.glob(".*partial"))
+        classify(_config(tiny_models_dir), src, tmp_path / "o.jsonl")
+    assert not (tmp_path / "o.jsonl").exists() and not list(tmp_path.glob(".*.tmp"))
 
 
 def test_bad_csv_names_the_line(tmp_path) -> None:
@@ -78,13 +97,16 @@ def test_bad_csv_names_the_line(tmp_path) -> None:
         list(adfiles.read_ads(src))
 
 
-@pytest.mark.parametrize("name,content,fragment", [
-    ("x.txt", "hello", "unknown ad file type"),
-    ("x.jsonl", "[1, 2]\n", "expected a JSON object"),
-    ("x.csv", "", "empty file"),
-    ("x.csv", "id,label\n1,0\n", "no text column"),
-    ("x.jsonl", '{"id": 1}\n', "no text column"),
-])
+@pytest.mark.parametrize(
+    "name,content,fragment",
+    [
+        ("x.txt", "hello", "unknown ad file type"),
+        ("x.jsonl", "[1, 2]\n", "expected a JSON object"),
+        ("x.csv", "", "empty file"),
+        ("x.csv", "id,label\n1,0\n", "no text column"),
+        ("x.jsonl", '{"id": 1}\n', "no text column"),
+    ],
+)
 def test_bad_files(tmp_path, name, content, fragment) -> None:
     p = tmp_path / name
     p.write_text(content, encoding="utf-8")
@@ -103,12 +125,12 @@ def test_bad_label(tmp_path, tiny_models_dir) -> None:
     p = tmp_path / "lab.csv"
     pd.DataFrame({"text": ["a", "b"], "label": ["1", "scam"]}).to_csv(p, index=False)
     with pytest.raises(AdFileError, match="row 2: label 'scam' is not 0 or 1"):
-        evaluate_file(p, models_dir=tiny_models_dir, out_dir=tmp_path)
+        evaluate(_config(tiny_models_dir), p, out_dir=tmp_path)
 
 
 def test_explain_text(tiny_models_dir) -> None:
     text = "캄보디아 고수익 알바, 감금 절대 없음, 텔레그램 @abc"
-    out = explain_text(text, models_dir=tiny_models_dir)
+    out = format_explanation(explain(_config(tiny_models_dir), text))
     assert out.startswith("score ") and "band" in out and "threshold" in out
     assert "safety denial: “감금 절대”" in out
     assert "[[감금 절대]]" in out
@@ -116,9 +138,9 @@ def test_explain_text(tiny_models_dir) -> None:
 
 def test_evaluate_file_writes_json_and_png(tmp_path, tiny_models_dir) -> None:
     p = tmp_path / "lab.jsonl"
-    rows = [dict(a, label=l, language=g) for a, l, g in zip(ADS, [1, 0, 1], ["ko", "en", "ko"])]
+    rows = [dict(a, label=y, language=g) for a, y, g in zip(ADS, [1, 0, 1], ["ko", "en", "ko"])]
     _write_jsonl(p, rows + [{"text": "Cashier wanted, apply at the counter", "label": 0, "language": "en"}])
-    rep = evaluate_file(p, models_dir=tiny_models_dir, out_dir=tmp_path / "rep")
+    rep = evaluate(_config(tiny_models_dir), p, out_dir=tmp_path / "rep")
     o = rep["overall"]
     assert {"pr_auc", "roc_auc", "precision", "recall", "f1", "confusion"} <= set(o)
     assert set(rep["per_language"]) == {"en", "ko"}
@@ -130,6 +152,6 @@ def test_parallel_classify_keeps_order(tmp_path, tiny_models_dir) -> None:
     src = tmp_path / "ads.jsonl"
     _write_jsonl(src, ADS * 3)
     one, two = io.StringIO(), io.StringIO()
-    classify_file(src, None, models_dir=tiny_models_dir, stdout=one, chunksize=2)
-    classify_file(src, None, models_dir=tiny_models_dir, stdout=two, chunksize=2, n_jobs=2)
+    classify(_config(tiny_models_dir), src, None, stdout=one, chunksize=2)
+    classify(_config(tiny_models_dir), src, None, stdout=two, chunksize=2, n_jobs=2)
     assert one.getvalue() == two.getvalue()

@@ -45,7 +45,8 @@ def test_jsonld_crawl_is_polite_incremental_and_detects_edits(site, crawl_config
         assert (second["new"], second["updated"], second["unchanged"]) == (0, 0, 6)
         assert len(_ads(factory, "site")) == 6
 
-        from loopback import jobposting_page
+        from tests.crawler.loopback import jobposting_page
+
         site.pages["/jobs/job-2.html"] = jobposting_page(2, "Job 2 (edited)", "<p>Now with housing.</p>")
         third = crawl(config, factory, None).counts["sources"]["site"]
         assert (third["new"], third["updated"], third["unchanged"]) == (0, 1, 5)
@@ -66,13 +67,13 @@ def test_failures_are_handled_and_counted(site, crawl_config):
         counts = result.counts["sources"]["rough"]
         details = counts["details"]
         assert not counts["failed"] and not result.partial  # it crawled, with errors
-        assert not counts["complete"]                       # errors: nothing may be marked removed
+        assert not counts["complete"]  # errors: nothing may be marked removed
         assert details["errors/http_404"] == 1
         assert details["errors/http_500"] == 1 and len(site.requested("/errs/boom.html")) == 2  # retried once
         assert details["errors/DownloadTimeoutError"] == 1  # after one retry
         assert len(site.requested("/errs/timeout.html")) == 2
         assert details["errors/DownloadCancelledError"] == 1  # 10 MB > max_response_bytes
-        assert len(site.requested("/errs/big.html")) == 1       # a size limit is not retried
+        assert len(site.requested("/errs/big.html")) == 1  # a size limit is not retried
         stored = _ads(factory, "rough")
         # The slow page, the redirect target and the page after a 429 are stored.
         assert set(stored) == {"201", "203", "204"}
@@ -83,13 +84,20 @@ def test_failures_are_handled_and_counted(site, crawl_config):
 
 
 def test_board_decodes_undeclared_euc_kr_and_stops_at_seen_pages(site, crawl_config):
-    board = {"name": "kboard", "kind": "board",
-             "start_urls": [site.url + "/board/list.php?bo_table=job&page=1"],
-             "selectors": {"ad_links": "td.subject a::attr(href)", "next_page": "a.pg_next::attr(href)",
-                           "title": "h1#bo_v_title::text", "description": "div#bo_v_con",
-                           "location": "//th[contains(., '근무지')]/following-sibling::td[1]/text()",
-                           "salary": "//th[contains(., '급여')]/following-sibling::td[1]/text()",
-                           "posted_at": "strong.if_date::text"}}
+    board = {
+        "name": "kboard",
+        "kind": "board",
+        "start_urls": [site.url + "/board/list.php?bo_table=job&page=1"],
+        "selectors": {
+            "ad_links": "td.subject a::attr(href)",
+            "next_page": "a.pg_next::attr(href)",
+            "title": "h1#bo_v_title::text",
+            "description": "div#bo_v_con",
+            "location": "//th[contains(., '근무지')]/following-sibling::td[1]/text()",
+            "salary": "//th[contains(., '급여')]/following-sibling::td[1]/text()",
+            "posted_at": "strong.if_date::text",
+        },
+    }
     config = crawl_config([board])
     engine, factory = open_database(config.database.url)
     try:
@@ -98,7 +106,7 @@ def test_board_decodes_undeclared_euc_kr_and_stops_at_seen_pages(site, crawl_con
         ads = _ads(factory, "kboard")
         ad = ads["job:2"]
         assert ad.title == "캄보디아 고수익 알바 모집 (숙소 제공)"
-        assert "똠얌꿍" in ad.description            # CP949-only syllable survives
+        assert "똠얌꿍" in ad.description  # CP949-only syllable survives
         assert ad.location == "캄보디아 프놈펜" and ad.country == "KH" and ad.salary == "월 300만원"
         assert ad.contacts["kakao"] == ["kh_boss01"] and ad.language == "ko"
         assert ad.posted_at.isoformat() == "2026-11-12T09:30:00+00:00"
@@ -113,8 +121,13 @@ def test_board_decodes_undeclared_euc_kr_and_stops_at_seen_pages(site, crawl_con
 
 
 def test_telegram_pages_back_to_the_last_seen_message(site, crawl_config):
-    source = {"name": "tg", "kind": "telegram", "channels": ["lurejobs", "closed"],
-              "base_url": site.url + "/s/", "max_messages": 30}
+    source = {
+        "name": "tg",
+        "kind": "telegram",
+        "channels": ["lurejobs", "closed"],
+        "base_url": site.url + "/s/",
+        "max_messages": 30,
+    }
     config = crawl_config([source])
     engine, factory = open_database(config.database.url)
     try:
@@ -136,15 +149,19 @@ def test_telegram_pages_back_to_the_last_seen_message(site, crawl_config):
         assert second["new"] == 5 and second["unchanged"] == 0
         assert site.requested("/s/lurejobs") == ["/s/lurejobs"]  # one page reached id 45: stop
         with factory() as session:
-            assert session.scalars(select(ChannelState.last_message_id)
-                                   .where(ChannelState.channel == "lurejobs")).one() == 50
+            assert (
+                session.scalars(select(ChannelState.last_message_id).where(ChannelState.channel == "lurejobs")).one()
+                == 50
+            )
     finally:
         engine.dispose()
 
 
 def test_feeds_rss_with_followed_links_and_atom(site, crawl_config):
-    sources = [{"name": "rss", "kind": "feed", "start_urls": [site.url + "/feed/rss.xml"], "follow_links": True},
-               {"name": "atom", "kind": "feed", "start_urls": [site.url + "/feed/atom.xml"]}]
+    sources = [
+        {"name": "rss", "kind": "feed", "start_urls": [site.url + "/feed/rss.xml"], "follow_links": True},
+        {"name": "atom", "kind": "feed", "start_urls": [site.url + "/feed/atom.xml"]},
+    ]
     config = crawl_config(sources)
     engine, factory = open_database(config.database.url)
     try:

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 import pipeline
 from classifier import registry
-from classifier.retrain import decision_frame
+from classifier.datasets import decision_frame
 from classifier.scoring import score_frame
 from config import load_config
 from stages.common import database
-from stages.train import make_current, rescore_queue
+from stages.models import rescore_queue
 from store.listing import QueueFilter, list_items
 from store.queue import decide
 from store.schema import ReviewEvent, ReviewItem
@@ -26,17 +26,26 @@ PLAIN = "Software engineer at a Seoul company, 5 years of experience, apply via 
 
 @pytest.fixture
 def cfg(write_config, db_url, tiny_models_dir):
-    return lambda **scoring: load_config(write_config({
-        "database": {"url": db_url}, "models": {"dir": str(tiny_models_dir)},
-        "scoring": scoring, "logging": {"dir": "logs"}}))
+    return lambda **scoring: load_config(
+        write_config(
+            {
+                "database": {"url": db_url},
+                "models": {"dir": str(tiny_models_dir)},
+                "scoring": scoring,
+                "logging": {"dir": "logs"},
+            }
+        )
+    )
 
 
 def test_decided_rows_carry_label_campaign_and_source(cfg):
     config = cfg()
     with database(config) as factory:
         with factory.begin() as s:
-            ads = [make_ad(s, i, contacts={"telegram": ["@same"]} if i < 2 else {"email": [f"e{i}@x.org"]})
-                   for i in range(4)]
+            ads = [
+                make_ad(s, i, contacts={"telegram": ["@same"]} if i < 2 else {"email": [f"e{i}@x.org"]})
+                for i in range(4)
+            ]
             for a in ads:
                 score(s, a, 0.9)
             items = {i.ad_id: i.id for i in s.scalars(select(ReviewItem))}
@@ -62,8 +71,8 @@ def test_rescore_after_promotion_moves_ads_in_and_out_keeping_decisions(cfg, tin
             plain = make_ad(s, 1, description=PLAIN, title="", company="", salary="", location="")
             lure = make_ad(s, 2, description=LURE, title="", company="", salary="", location="")
             decided = make_ad(s, 3, description=PLAIN + " decided", title="", company="", salary="", location="")
-            score(s, plain, 0.95)   # the old model flagged the plain ad ...
-            score(s, lure, 0.1)     # ... and missed the lure
+            score(s, plain, 0.95)  # the old model flagged the plain ad ...
+            score(s, lure, 0.1)  # ... and missed the lure
             score(s, decided, 0.97)
             item = s.scalars(select(ReviewItem).where(ReviewItem.ad_id == decided)).one()
             decide(s, item.id, "scam", "kim", T0, note="seen before")
@@ -104,4 +113,4 @@ def test_uncertain_lists_closest_to_threshold_one_per_campaign_first(cfg, capsys
     titles = [line.split()[-1] if "solo" not in line else " ".join(line.split()[-2:]) for line in lines]
     assert len(lines) == 3
     assert "camp-a closer" in lines[0] and "solo mid" in lines[1] and "solo far" in lines[2], titles
-    assert pipeline.main(["review", "list", "--uncertain", "0", "--config", str(config.path)]) == 1
+    assert pipeline.main(["review", "list", "--uncertain", "0", "--config", str(config.path)]) == 2  # usage error

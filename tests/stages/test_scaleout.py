@@ -16,9 +16,9 @@ from sqlalchemy import create_engine, func, select
 
 import pipeline
 from crawler.frontier import KEY_TTL_SECONDS, Frontier, FrontierError, redis_client
-from loopback import LoopbackServer, html, jobposting_page
 from stages.scaleout import merge_worker_stats
 from store.schema import Ad, Crawl
+from tests.crawler.loopback import LoopbackServer, html, jobposting_page
 
 PROJECT = Path(__file__).resolve().parents[2]
 ADS, PER_LISTING = 2000, 50
@@ -40,9 +40,14 @@ def redis_prefix(redis_test_url: str) -> Iterator[tuple[object, str]]:
 
 def test_merging_worker_stats_sums_counts_and_flags_lost_or_cut_workers():
     stats = {"response_received_count": 10, "lurewatch/ads/new": 4, "finish_reason": "finished"}
-    merge_worker_stats(stats, {
-        "a": {"response_received_count": 5, "lurewatch/ads/new": 3, "finish_reason": "finished"},
-        "b": {"response_received_count": 1, "finish_reason": "shutdown"}}, left_behind=["c"])
+    merge_worker_stats(
+        stats,
+        {
+            "a": {"response_received_count": 5, "lurewatch/ads/new": 3, "finish_reason": "finished"},
+            "b": {"response_received_count": 1, "finish_reason": "shutdown"},
+        },
+        left_behind=["c"],
+    )
     assert stats["response_received_count"] == 16 and stats["lurewatch/ads/new"] == 7
     assert stats["finish_reason"] == "finished"  # the coordinator's own, not summed
     assert stats["lurewatch/incomplete/worker_shutdown"] == 1
@@ -75,14 +80,15 @@ def test_frontier_keys_are_run_scoped_expire_and_are_deleted(redis_prefix):
 @pytest.mark.redis
 def test_worker_needs_redis_and_a_crawl_to_join(redis_prefix, write_config, capsys):
     client, prefix = redis_prefix
-    sources = [{"name": "s", "kind": "jsonld", "start_urls": ["http://127.0.0.1:9/"]},
-               {"name": "t", "kind": "telegram", "channels": ["c"]}]
+    sources = [
+        {"name": "s", "kind": "jsonld", "start_urls": ["http://127.0.0.1:9/"]},
+        {"name": "t", "kind": "telegram", "channels": ["c"]},
+    ]
     path = write_config({"sources": sources})
     assert pipeline.main(["crawl", "--worker", "--source", "s", "--config", str(path)]) == 1
     assert "needs crawl.distributed.redis_url" in capsys.readouterr().err
     url = os.environ["LUREWATCH_TEST_REDIS_URL"]
-    path = write_config({"crawl": {"distributed": {"redis_url": url, "key_prefix": prefix}},
-                         "sources": sources})
+    path = write_config({"crawl": {"distributed": {"redis_url": url, "key_prefix": prefix}}, "sources": sources})
     assert pipeline.main(["crawl", "--worker", "--source", "s", "--wait", "0", "--config", str(path)]) == 1
     assert "no shared crawl" in capsys.readouterr().err
     assert pipeline.main(["crawl", "--worker", "--source", "t", "--config", str(path)]) == 1
@@ -93,15 +99,19 @@ def _big_site(server: LoopbackServer) -> None:
     """ADS detail pages with JSON-LD, listed PER_LISTING to a listing page, pages linked by rel=next."""
     listings = ADS // PER_LISTING
     for n in range(1, listings + 1):
-        links = "".join(f'<a href="ad-{i}.html">ad {i}</a>'
-                        for i in range((n - 1) * PER_LISTING + 1, n * PER_LISTING + 1))
+        links = "".join(
+            f'<a href="ad-{i}.html">ad {i}</a>' for i in range((n - 1) * PER_LISTING + 1, n * PER_LISTING + 1)
+        )
         nav = f'<a rel="next" href="list-{n + 1}.html">next</a>' if n < listings else ""
         server.pages[f"/big/list-{n}.html"] = html(links + nav)
     for i in range(1, ADS + 1):
         # Korean text, like most ads lurewatch reads: its language is told by script, so
         # the crawl's CPU goes to crawling, not to langdetect (~20 ms an ad on English).
-        page = jobposting_page(10_000 + i, f"물류센터 야간 상하차 {i}번",
-                               f"<p>물류센터 야간 상하차 {i}번 모집, 일급 지급, 셔틀 운행, 4대 보험.</p>")
+        page = jobposting_page(
+            10_000 + i,
+            f"물류센터 야간 상하차 {i}번",
+            f"<p>물류센터 야간 상하차 {i}번 모집, 일급 지급, 셔틀 운행, 4대 보험.</p>",
+        )
         page.delay = 0.003  # a little network time, so both processes get a share
         server.pages[f"/big/ad-{i}.html"] = page
 
@@ -109,30 +119,44 @@ def _big_site(server: LoopbackServer) -> None:
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_two_processes_share_one_crawl_of_2000_ads(redis_prefix, fresh_postgres_url, write_config,
-                                                   tmp_path):
+def test_two_processes_share_one_crawl_of_2000_ads(redis_prefix, fresh_postgres_url, write_config, tmp_path):
     client, prefix = redis_prefix
     redis_url = os.environ["LUREWATCH_TEST_REDIS_URL"]
     server = LoopbackServer()
     _big_site(server)
     server.start()
     try:
-        path = write_config({
-            "database": {"url": fresh_postgres_url}, "logging": {"dir": str(tmp_path / "logs")},
-            "crawl": {"autothrottle": False, "download_delay": 0, "download_timeout": 10,
-                      "retry_times": 1, "concurrent_requests_per_domain": 8,
-                      "max_pages_per_source": 5000,
-                      "distributed": {"redis_url": redis_url, "key_prefix": prefix}},
-            "sources": [{"name": "big", "kind": "jsonld", "start_urls": [server.url + "/big/list-1.html"]}]})
+        path = write_config(
+            {
+                "database": {"url": fresh_postgres_url},
+                "logging": {"dir": str(tmp_path / "logs")},
+                "crawl": {
+                    "autothrottle": False,
+                    "download_delay": 0,
+                    "download_timeout": 10,
+                    "retry_times": 1,
+                    "concurrent_requests_per_domain": 8,
+                    "max_pages_per_source": 5000,
+                    "distributed": {"redis_url": redis_url, "key_prefix": prefix},
+                },
+                "sources": [{"name": "big", "kind": "jsonld", "start_urls": [server.url + "/big/list-1.html"]}],
+            }
+        )
         env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-        command = [sys.executable, str(PROJECT / "pipeline.py"), "crawl", "--source", "big",
-                   "--config", str(path)]
+        command = [sys.executable, str(PROJECT / "pipeline.py"), "crawl", "--source", "big", "--config", str(path)]
         started = time.monotonic()
         # The worker may start first: it waits for the coordinator to open the crawl.
-        worker = subprocess.Popen(command + ["--worker", "--wait", "60"], cwd=tmp_path, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        coordinator = subprocess.Popen(command, cwd=tmp_path, env=env,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        worker = subprocess.Popen(
+            command + ["--worker", "--wait", "60"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        coordinator = subprocess.Popen(
+            command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         try:  # ~45 s on an idle 2-core box; generous limits for a loaded one
             out, err = coordinator.communicate(timeout=240)
             wout, werr = worker.communicate(timeout=60)
@@ -164,10 +188,14 @@ def test_two_processes_share_one_crawl_of_2000_ads(redis_prefix, fresh_postgres_
 
 
 def test_unreachable_redis_fails_the_shared_sources_not_the_command(write_config, tmp_path, capsys):
-    path = write_config({
-        "database": {"url": f"sqlite:///{tmp_path / 'c.db'}"}, "logging": {"dir": str(tmp_path / "logs")},
-        "crawl": {"distributed": {"redis_url": "redis://127.0.0.1:1/0"}},
-        "sources": [{"name": "s", "kind": "jsonld", "start_urls": ["http://127.0.0.1:9/"]}]})
+    path = write_config(
+        {
+            "database": {"url": f"sqlite:///{tmp_path / 'c.db'}"},
+            "logging": {"dir": str(tmp_path / "logs")},
+            "crawl": {"distributed": {"redis_url": "redis://127.0.0.1:1/0"}},
+            "sources": [{"name": "s", "kind": "jsonld", "start_urls": ["http://127.0.0.1:9/"]}],
+        }
+    )
     assert pipeline.main(["crawl", "--config", str(path)]) == 1  # every source failed
     captured = capsys.readouterr()
     assert "FAILED" in captured.out and "crawl failed" in captured.err

@@ -1,0 +1,126 @@
+"""The crawl child process and what its results mean, for coordinators and workers alike.
+
+stages.crawl (the coordinator of a crawl) and stages.scaleout (its frontiers and the
+extra workers) both run crawler.run in a child process and read its stats the same
+way; this module is below both.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from typing import Any
+
+from config import Config, SourceConfig
+from crawler.run import CrawlJob, child_main, freeze_config
+
+log = logging.getLogger(__name__)
+COLUMNS = ("pages", "new", "updated", "unchanged", "dropped", "errors")
+
+
+class CrawlError(Exception):
+    """The crawl child process could not run."""
+
+
+def select_sources(config: Config, names: list[str] | None) -> list[SourceConfig]:
+    """The named sources (ConfigError for unknown names), else every enabled one."""
+    if names:
+        return [config.source(name) for name in dict.fromkeys(names)]
+    return [s for s in config.sources if s.enabled]
+
+
+def run_child(
+    config: Config, jobs: list[CrawlJob], log_level: str = "WARNING", overrides: dict[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Run crawler.run.crawl_sources in a fresh (spawned) process; its results."""
+    ctx = multiprocessing.get_context("spawn")
+    receiver, sender = ctx.Pipe(duplex=False)
+    # The child writes to the same run log files as this process (append mode).
+    log_files = tuple(h.baseFilename for h in logging.getLogger().handlers if isinstance(h, logging.FileHandler))
+    proc = ctx.Process(
+        target=child_main,
+        name="lurewatch-crawl",
+        args=(freeze_config(config), jobs, log_level, overrides, sender, log_files),
+    )
+    proc.start()
+    sender.close()
+    try:
+        status, payload = receiver.recv()  # EOFError when the child dies without a word
+    except EOFError:
+        proc.join()
+        raise CrawlError(f"crawl process died (exit code {proc.exitcode})") from None
+    except BaseException:
+        proc.terminate()
+        proc.join()
+        raise
+    finally:
+        receiver.close()
+    proc.join()
+    if status != "ok":
+        raise CrawlError(f"crawl process failed: {payload}")
+    return payload
+
+
+def source_counts(stats: dict[str, Any], error: str | None) -> dict[str, Any]:
+    """The per-source table row from a crawler's stats."""
+
+    def stat(key: str) -> int:
+        return int(stats.get(key) or 0)
+
+    exceptions = int(
+        stats.get("spider_exceptions/count")
+        or sum(int(v) for k, v in stats.items() if k.startswith("spider_exceptions/"))
+    )
+    counts: dict[str, Any] = {
+        "pages": stat("response_received_count"),
+        "new": stat("lurewatch/ads/new"),
+        "updated": stat("lurewatch/ads/updated"),
+        "unchanged": stat("lurewatch/ads/unchanged"),
+        "dropped": stat("lurewatch/dropped") + stat("lurewatch/dropped/broken_jsonld"),
+        "errors": stat("lurewatch/errors") + exceptions + (1 if error else 0),
+    }
+    channels = stats.get("lurewatch/telegram/channels") or {}
+    if channels:
+        counts["unavailable_channels"] = sorted(c for c, s in channels.items() if s.get("available") is False)
+    if stats.get("lurewatch/workers"):  # a shared crawl: pages fetched by each process
+        counts["workers"] = dict(stats["lurewatch/workers"])
+    counts["finish_reason"] = stats.get("finish_reason") or ("error" if error else "")
+    counts["details"] = {
+        k.removeprefix("lurewatch/"): v for k, v in stats.items() if k.startswith("lurewatch/") and isinstance(v, int)
+    }
+    if error:
+        counts["error"] = error
+    return counts
+
+
+# A crawl stopped by a configured limit kept what it fetched: not failed, but not complete
+# either (unseen ads may lie beyond the limit, so none is marked removed).
+LIMITS = {"closespider_pagecount": "page limit", "closespider_timeout": "time limit"}
+LIMIT_KEYS = {
+    "closespider_pagecount": "crawl.max_pages_per_source",
+    "closespider_timeout": "crawl.max_minutes_per_source",
+}
+
+
+def failed(counts: dict[str, Any], error: str | None) -> bool:
+    """True when the source failed; nothing fetched but errors means down or unreachable, not empty."""
+    return (
+        bool(error)
+        or counts["finish_reason"] not in ("finished", *LIMITS)
+        or (counts["pages"] == 0 and counts["errors"] > 0)
+    )
+
+
+def complete(counts: dict[str, Any]) -> bool:
+    """True when the crawl walked the whole source: only then may unseen ads count as removed."""
+    details = counts["details"]
+    return (
+        counts["finish_reason"] == "finished"
+        and counts["errors"] == 0
+        and not any(k.startswith("incomplete/") for k in details)
+    )
+
+
+def totals(per_source: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """The table's columns summed over the sources."""
+    return {c: sum(v[c] for v in per_source.values()) for c in COLUMNS}
