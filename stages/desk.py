@@ -1,11 +1,12 @@
 """The review queue as the desk works it: open an item, claim, decide, move on.
 
-Each function takes the caller's Session (one transaction per request) and calls
-the same store functions as ``pipeline.py review``: store.queue decides (scam,
-legit, needs_info, skipped; a note to clear a high score; only its author changes
-a verdict; every change audited), store.leases claims. The desk adds one rule of
-its own, here and not in a view: an open item is decided only under the
-analyst's own claim, so two analysts never work on the same item.
+Each function takes the caller's Session (one transaction per request). Decisions
+and releases go through the same stage functions as ``pipeline.py review``
+(stages.review.decide_in, decide_campaign_in, release_in), so the store's rules
+hold alike: a note to clear a high score, only its author changes a verdict,
+every change audited. The desk adds one rule of its own, here and not in a view:
+an open item is decided only under the analyst's own claim, so two analysts
+never work on the same item.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from classifier.evidence import Segment, evidence_segments
 from classifier.extract import ad_text
 from classifier.normalize import normalize
 from classifier.salary import Pay, best_pay, parse_pay
+from stages.review import decide_campaign_in, decide_in, release_in
 from store.browse import Member, campaign_members, held_by, history, item_of_ad, item_rows, neighbours
-from store.errors import NotFoundError, ReviewError
-from store.leases import claim_item, release_any, require_own_lease
+from store.errors import NotFoundError
+from store.leases import claim_item, require_own_lease
 from store.listing import QueueRow
-from store.queue import claim, decide, decide_campaign, expire_leases, get_item, release
+from store.queue import claim, expire_leases, get_item
 from store.schema import ReviewEvent
 
 MEMBERS_SHOWN = 12  # campaign members listed on an ad's page (the campaign page lists all)
@@ -92,29 +94,21 @@ def claim_this(session: Session, item_id: int, analyst: str, now: datetime, leas
 
 
 def release_this(session: Session, item_id: int, analyst: str, lead: bool, now: datetime) -> str:
-    """Give a claim back: one's own, or, for a lead, anyone's. Returns what was done."""
+    """Give a claim back: one's own, or, for a lead, anyone's (as `review release`). What happened."""
     expire_leases(session, now)
-    item = get_item(session, item_id)
-    if lead and item.status == "in_review" and item.assignee != analyst:
-        holder = item.assignee
-        release_any(session, item_id, analyst, now)
-        return f"Item {item_id} released (it was claimed by {holder})."
-    if item.status == "in_review" and item.assignee != analyst:
-        raise ReviewError(f"review item {item_id} is claimed by {item.assignee}; only they or a lead can release it")
-    release(session, item_id, analyst, now)
-    return f"Item {item_id} released."
+    return release_in(session, item_id, analyst, now, lead=lead)
 
 
 def decide_this(session: Session, item_id: int, decision: str, analyst: str, now: datetime, note: str | None) -> str:
-    """Decide one item under the analyst's own claim; the CLI's rules hold. Returns the new status."""
+    """Decide one item under the analyst's own claim, then as `review decide` does. What happened."""
     expire_leases(session, now)
     require_own_lease(get_item(session, item_id), analyst, now)
-    return decide(session, item_id, decision, analyst, now, note).status
+    return decide_in(session, item_id, decision, analyst, now, note)
 
 
 def decide_campaign_of(
     session: Session, campaign_id: int, decision: str, analyst: str, now: datetime, note: str | None
-) -> dict[str, int]:
-    """Decide every ad of a campaign not yet judged scam or legit (as ``review decide --campaign``)."""
+) -> str:
+    """Decide every ad of a campaign not yet judged scam or legit (as `review decide --campaign`)."""
     expire_leases(session, now)
-    return decide_campaign(session, campaign_id, decision, analyst, now, note)
+    return decide_campaign_in(session, campaign_id, decision, analyst, now, note)

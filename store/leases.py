@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import Session
 
 from store.errors import LeaseHeldError, ReviewError
-from store.queue import DEFAULT_LEASE, _event, expire_leases, get_item
+from store.queue import DEFAULT_LEASE, expire_leases, get_item, record_event
 from store.schema import ReviewItem
 
 
@@ -47,7 +47,7 @@ def claim_item(
             f"{item.lease_expires_at.isoformat(timespec='minutes') if item.lease_expires_at else '?'}"
         )
     note = f"claimed until {(now + lease).isoformat(timespec='minutes')}"
-    _event(session, item, actor, now, old, "in_review", note if old == "pending" else f"renewed: {note}")
+    record_event(session, item, actor, now, old, "in_review", note if old == "pending" else f"renewed: {note}")
     return item
 
 
@@ -79,5 +79,5 @@ def release_any(session: Session, item_id: int, lead: str, now: datetime) -> Rev
         raise ReviewError(f"review item {item_id} is {item.status}, not claimed")
     holder = item.assignee
     item.status, item.assignee, item.lease_expires_at, item.updated_at = "pending", None, None, now
-    _event(session, item, lead, now, "in_review", "pending", f"released by lead {lead} (was claimed by {holder})")
+    record_event(session, item, lead, now, "in_review", "pending", f"released by lead {lead} (was claimed by {holder})")
     return item

@@ -14,7 +14,7 @@ from store.errors import StoreError
 from store.schema import DECISIONS
 from web.charts import timeline_chart
 from web.desk import action, flash, page, redirect, render
-from web.views.items import MAX_NOTE, WORDS, not_found
+from web.views.items import MAX_NOTE, WORDS, not_found, sentence
 
 TIMELINE_ROWS = 60
 
@@ -70,14 +70,9 @@ def decide_campaign(request: Request, session: Session, account: Account, form: 
         return redirect(f"/campaigns/{campaign_id}")
     try:
         # Every ad is checked before any is changed: a refusal leaves the campaign as it was.
-        counts = decide_campaign_of(session, campaign_id, decision, account.name, request.app.state.clock(), note)
+        done = decide_campaign_of(session, campaign_id, decision, account.name, request.app.state.clock(), note)
     except StoreError as exc:
-        flash(request, str(exc)[:1].upper() + str(exc)[1:] + ".", "error")
+        flash(request, sentence(exc), "error")
         return redirect(f"/campaigns/{campaign_id}")
-    flash(
-        request,
-        f"Campaign {campaign_id}: {counts['decided']} ad(s) decided {WORDS[decision]}, "
-        f"{counts['kept']} earlier verdict(s) kept.",
-        "ok",
-    )
+    flash(request, sentence(done), "ok")
     return redirect(f"/campaigns/{campaign_id}")

@@ -66,7 +66,7 @@ def claim(request: Request, session: Session, account: Account, form: FormData) 
     try:
         claim_this(session, item_id, account.name, request.app.state.clock(), lease_of(request))
     except StoreError as exc:
-        flash(request, _sentence(exc), "error")
+        flash(request, sentence(exc), "error")
     return redirect(f"/items/{item_id}")
 
 
@@ -77,7 +77,7 @@ def release(request: Request, session: Session, account: Account, form: FormData
     try:
         flash(request, release_this(session, item_id, account.name, account.is_lead, request.app.state.clock()), "ok")
     except StoreError as exc:
-        flash(request, _sentence(exc), "error")
+        flash(request, sentence(exc), "error")
     back = str(form.get("back") or "")
     return redirect("/claims" if back == "claims" else f"/items/{item_id}")
 
@@ -92,11 +92,11 @@ def decide(request: Request, session: Session, account: Account, form: FormData)
         flash(request, f"Unknown decision {decision[:30]!r}: use scam, legit, needs info or skip.", "error")
         return redirect(f"/items/{item_id}")
     try:
-        status = decide_this(session, item_id, decision, account.name, now, note)
+        done = decide_this(session, item_id, decision, account.name, now, note)
     except StoreError as exc:
-        flash(request, _sentence(exc), "error")
+        flash(request, sentence(exc), "error")
         return redirect(f"/items/{item_id}")
-    flash(request, f"Item {item_id}: {WORDS.get(status, status)}. Next one.", "ok")
+    flash(request, f"{sentence(done)} Next one.", "ok")
     following = claim_next(session, account.name, now, lease_of(request))
     if following is None:
         flash(request, "That was the last pending item: the queue is empty.", "ok")
@@ -104,6 +104,7 @@ def decide(request: Request, session: Session, account: Account, form: FormData)
     return redirect(f"/items/{following}")
 
 
-def _sentence(exc: Exception) -> str:
-    text = str(exc).strip()
+def sentence(message: object) -> str:
+    """An error's or a stage's one line as a sentence for a flash message."""
+    text = str(message).strip()
     return (text[:1].upper() + text[1:]).rstrip(".") + "."
