@@ -108,4 +108,5 @@ def create_app(
     app.state.config, app.state.factory, app.state.clock = config, factory, clock
     app.state.templates = templates()
     app.state.facets = {"at": 0.0, "value": None}  # web.views.queue caches the filters' choices here
+    app.state.trends = {}  # and web.views.trends a minute of figures per window
     return app

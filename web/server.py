@@ -40,6 +40,7 @@ def serve(config: Config, host: str, port: int) -> None:
             proxy_headers=True,
             forwarded_allow_ips=config.web.forwarded_allow_ips,
             server_header=False,
-            log_level="info",
+            # Our logging (pipeline.py: -v, -q, the level) carries uvicorn's messages and access log.
+            log_config=None,
             timeout_graceful_shutdown=10,
         )
