@@ -6,8 +6,10 @@ loopback port as a separate process, logs in, and times R requests (default 200)
 of each page one after the other, as one analyst clicking: the queue's first page
 and a later one, an item's page (a different pending item each time), a phone
 search (a number of the data written another way each time), a campaign and the
-trends page (12 weeks, the default, and 52). Prints median, p95 and max per page,
-the server's memory, and the load average before and after (the machine is shared).
+trends page (12 weeks, the default, and 52; counted at most once a minute, so the
+counting and drawing afresh are also timed in-process). Prints median, p95 and max
+per page, the server's memory, and the load average before and after (the machine
+is shared).
 
 Usage:
   PYTHONPATH=. .venv/bin/python benchmarks/web.py [--ads N] [--requests R] [--postgres ADMIN_URL]
@@ -127,6 +129,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+        cold_trends(url)
     print(f"# load average after: {os.getloadavg()}")
 
 
@@ -165,6 +168,25 @@ def run(base: str, pid: int, facts: dict, n: int) -> None:
         for name, urls in pages:
             print(line(name, timed(client, urls())), flush=True)
         print(f"server after the requests: {memory(pid)}")
+
+
+def cold_trends(url: str, times: int = 5) -> None:
+    """The trends page's work when its minute of figures is up: counting and drawing afresh."""
+    from web.charts import bar_chart, weekly_chart
+    from web.views.trends import trends_figures
+
+    engine, factory = open_database(url)
+    with factory() as session:
+        for weeks in (12, 52):
+            spent = []
+            for _ in range(times):
+                weekly_chart.cache_clear()
+                bar_chart.cache_clear()
+                started = time.perf_counter()
+                trends_figures(session, datetime.now(timezone.utc), weeks)
+                spent.append((time.perf_counter() - started) * 1000)
+            print(line(f"trends afresh ({weeks} weeks)", spent) + "  (in-process: the count and the charts)")
+    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def open_item(session: Session, item_id: int, now: datetime) -> ItemPage:
         }
     )
     pay = best_pay(parse_pay(normalize(row.salary).text)) if row.salary.strip() else None
-    members = campaign_members(session, row.campaign_id)[:MEMBERS_SHOWN] if row.campaign_id else []
+    members = campaign_members(session, row.campaign_id, MEMBERS_SHOWN) if row.campaign_id else []
     previous, nxt = neighbours(session, row)
     return ItemPage(
         row, text, evidence_segments(text, row.reasons), pay, history(session, item_id), members, previous, nxt

@@ -356,43 +356,28 @@ class Member:
     band: str
 
 
-def campaign_members(session: Session, campaign_id: int) -> list[Member]:
-    """Every ad of a campaign, first seen first, with why it was linked and its item's status."""
-    found = session.execute(
-        select(CampaignMember, Ad, ReviewItem)
+def campaign_members(session: Session, campaign_id: int, limit: int | None = None) -> list[Member]:
+    """The ads of a campaign, first seen first (the first ``limit``), with why each was linked
+    and its item's status. Columns, not whole rows: an ad's description is not needed here."""
+    query = (
+        select(Ad.id, Ad.title, Ad.source, Ad.country, Ad.url, Ad.first_seen_at, Ad.last_seen_at, Ad.removed_at,
+               CampaignMember.joined_at, CampaignMember.reason, ReviewItem.id, ReviewItem.status,
+               ReviewItem.decided_by)
+        .select_from(CampaignMember)
         .join(Ad, Ad.id == CampaignMember.ad_id)
         .outerjoin(ReviewItem, ReviewItem.ad_id == CampaignMember.ad_id)
         .where(CampaignMember.campaign_id == campaign_id)
         .order_by(Ad.first_seen_at, Ad.id)
-    ).all()
-    newest: dict[int, Score] = {}
-    for s in session.scalars(
-        select(Score).where(Score.ad_id.in_([ad.id for _, ad, _ in found])).order_by(Score.scored_at, Score.id)
+    )  # fmt: skip
+    found = session.execute(query if limit is None else query.limit(limit)).all()
+    newest: dict[int, tuple[float, str]] = {}
+    for ad_id, value, band in session.execute(
+        select(Score.ad_id, Score.score, Score.band)
+        .where(Score.ad_id.in_([row[0] for row in found]))
+        .order_by(Score.scored_at, Score.id)
     ):
-        newest[s.ad_id] = s
-    out = []
-    for member, ad, item in found:
-        s = newest.get(ad.id)
-        out.append(
-            Member(
-                ad.id,
-                ad.title,
-                ad.source,
-                ad.country,
-                ad.url,
-                ad.first_seen_at,
-                ad.last_seen_at,
-                ad.removed_at,
-                member.joined_at,
-                member.reason,
-                item.id if item else None,
-                item.status if item else None,
-                item.decided_by if item else None,
-                s.score if s else None,
-                s.band if s else "",
-            )
-        )
-    return out
+        newest[ad_id] = (value, band)  # the newest wins
+    return [Member(*row, *newest.get(row[0], (None, ""))) for row in found]
 
 
 def history(session: Session, item_id: int) -> list[ReviewEvent]:

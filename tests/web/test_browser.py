@@ -152,8 +152,8 @@ def test_open_a_campaign(live, browsers):
     WebDriverWait(driver, 10).until(EC.url_contains(f"/campaigns/{q.campaign}"))
     rows = driver.find_elements(By.CSS_SELECTOR, "table[data-rows] tbody tr")
     assert len(rows) == 3 and all("shares phone" in r.text or "near-duplicate" in r.text for r in rows[1:])
-    timeline = driver.find_element(By.CSS_SELECTOR, "img.chart")
-    assert driver.execute_script("return arguments[0].naturalWidth", timeline) > 0
+    timeline = driver.find_element(By.CSS_SELECTOR, "svg.timeline")
+    assert len(timeline.find_elements(By.CSS_SELECTOR, "rect")) == 3 and timeline.size["width"] > 100
     screenshot(driver, "campaign")
 
 
@@ -169,7 +169,7 @@ def test_hostile_ad_page_runs_no_script_and_loads_nothing(live, browsers):
     assert '<img src="' + pixel + '">' in text and "<script src=" in text
     assert driver.find_element(By.CSS_SELECTOR, "h1.adtitle").text.startswith("<script>window.__pwned=1</script>")
     assert driver.execute_script("return window.__pwned === undefined")
-    assert driver.find_elements(By.CSS_SELECTOR, "main img, main iframe, main script, main svg") == []
+    assert driver.find_elements(By.CSS_SELECTOR, "main img, main iframe, main script, main svg, main object") == []
     assert not driver.find_elements(By.CSS_SELECTOR, "a[href^='javascript:']")
     screenshot(driver, "item-hostile")
     time.sleep(0.5)  # anything the page had asked for would have reached the server by now

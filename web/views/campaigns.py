@@ -12,22 +12,22 @@ from store.accounts import Account
 from store.browse import Member, campaign_members
 from store.errors import StoreError
 from store.schema import DECISIONS
-from web.charts import timeline_chart
+from web.charts import Timeline, timeline
 from web.desk import action, flash, page, redirect, render
 from web.views.items import MAX_NOTE, WORDS, not_found, sentence
 
 TIMELINE_ROWS = 60
 
 
-def _timeline(members: list[Member]) -> str | None:
+def _timeline(members: list[Member]) -> Timeline | None:
     shown = members[:TIMELINE_ROWS]
     if not shown:
         return None
-    return timeline_chart(
-        tuple(f"ad {m.ad_id}" for m in shown),
-        tuple(m.first_seen for m in shown),
-        tuple(m.last_seen for m in shown),
-        tuple(m.status or "" for m in shown),
+    return timeline(
+        [f"ad {m.ad_id}" for m in shown],
+        [m.first_seen for m in shown],
+        [m.last_seen for m in shown],
+        [m.status or "" for m in shown],
     )
 
 

@@ -42,11 +42,11 @@ def trends_page(request: Request, session: Session, account: Account) -> Respons
     cache = request.app.state.trends
     kept = cache.get(weeks)
     if kept is None or time.monotonic() - kept[0] > FRESH_SECONDS:
-        kept = cache[weeks] = (time.monotonic(), _figures(session, request.app.state.clock(), weeks))
+        kept = cache[weeks] = (time.monotonic(), trends_figures(session, request.app.state.clock(), weeks))
     return render(request, "trends.html", kept[1])
 
 
-def _figures(session: Session, now: datetime, weeks: int) -> dict[str, Any]:
+def trends_figures(session: Session, now: datetime, weeks: int) -> dict[str, Any]:
     """The trends page's context: counts, charts and tables."""
     data = trends(session, now, weeks)
     weekly = weekly_chart(
