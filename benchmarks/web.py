@@ -19,6 +19,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import random
 import re
@@ -39,12 +40,22 @@ import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from webdata import generate  # noqa: E402
+# This script's name is the desk's package's: keep its folder off the import path, so
+# `web` is the package (run as benchmarks/web.py, Python puts the folder first).
+HERE, PROJECT = Path(__file__).resolve().parent, Path(__file__).resolve().parents[1]
+sys.path[:] = [str(PROJECT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from store.db import open_database  # noqa: E402
 
-PROJECT = Path(__file__).resolve().parents[1]
+
+def _generator() -> Callable[..., dict]:
+    """benchmarks/webdata.py's generate (a sibling file, not a package)."""
+    spec = importlib.util.spec_from_file_location("webdata", HERE / "webdata.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.generate
+
+
 USER, PASSWORD = "bench", "bench password 123"
 
 
@@ -111,7 +122,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, database(args.postgres, Path(tmp)) as url:
         engine, factory = open_database(url)
         started = time.perf_counter()
-        facts = generate(factory, args.ads, datetime.now(timezone.utc), user=(USER, PASSWORD))
+        facts = _generator()(factory, args.ads, datetime.now(timezone.utc), user=(USER, PASSWORD))
         engine.dispose()
         print(
             f"generated {args.ads:,} queued ads ({facts['campaigns']:,} campaigns) on "

@@ -22,8 +22,6 @@ from pathlib import Path
 
 import uvicorn
 import yaml
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -34,22 +32,12 @@ from stages.common import database, utcnow
 from stages.desk import claim_next, decide_this
 from store.accounts import add_user
 from store.ads import upsert_ad
+from tests.web.live import chromium
 from web.app import create_app
 
 PROJECT = Path(__file__).resolve().parents[1]
 OUT = PROJECT / "docs" / "screenshots"
 PASSWORD = "demo password 123"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1400,950",
-    "--hide-scrollbars",
-)
 
 
 def seed_ads(limit: int = 60) -> list[dict]:
@@ -112,11 +100,8 @@ def build(folder: Path) -> Path:
 
 
 def shoot(url: str, folder: Path) -> None:
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in (*FLAGS, f"--user-data-dir={folder / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chromium(folder / "profile")  # the tests' headless Chromium, Debian's driver
+    driver.set_window_size(1400, 950)
     try:
         driver.get(url + "/login")
         driver.find_element(By.ID, "name").send_keys("ann")

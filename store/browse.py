@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from store.campaigns import campaign_sizes, scam_campaigns
 from store.errors import ReviewError
-from store.listing import QueueRow
+from store.listing import QueueRow, queue_row
 from store.schema import REVIEW_STATUSES, Ad, CampaignMember, ReviewEvent, ReviewItem, Score
 
 SORTS = ("priority", "band", "newest", "oldest")
@@ -260,34 +260,8 @@ def item_rows(session: Session, item_ids: Sequence[int]) -> list[QueueRow]:
     rows = {}
     for item, ad, campaign in found:
         s = newest.get(ad.id)
-        rows[item.id] = QueueRow(
-            review_id=item.id,
-            ad_id=ad.id,
-            status=item.status,
-            priority=item.priority,
-            score=s.score if s else None,
-            band=s.band if s else "",
-            reasons=list(s.reasons or []) if s else [],
-            model_version=s.model_version if s else None,
-            title=ad.title,
-            company=ad.company,
-            location=ad.location,
-            country=ad.country,
-            salary=ad.salary,
-            description=ad.description,
-            contacts=dict(ad.contacts or {}),
-            url=ad.url,
-            source=ad.source,
-            first_seen=ad.first_seen_at,
-            campaign_id=campaign,
-            campaign_size=sizes.get(campaign, 0) if campaign else 0,
-            campaign_scam=campaign in scam,
-            assignee=item.assignee,
-            lease_expires_at=item.lease_expires_at,
-            decided_by=item.decided_by,
-            decided_at=item.decided_at,
-            note=item.note,
-        )
+        scored = (s.score, s.band, s.reasons, s.model_version) if s else (None, "", [], None)
+        rows[item.id] = queue_row((item, ad, *scored, campaign), sizes, scam)
     return [rows[i] for i in ids if i in rows]
 
 

@@ -83,13 +83,19 @@ def _wait_for_item(driver, previous_url: str, timeout: float = 15) -> str:
     return driver.current_url
 
 
-def test_claim_and_decide_three_items_with_the_keyboard_alone(live, browsers):
+def _queue_as_ann(live, browsers, **queue):
+    """A queue, ann logged in on its page; (the queue's ids, the browser)."""
     with live.desk.factory.begin() as session:
-        q = make_queue(session)
+        q = make_queue(session, **queue)
     live.desk.user("ann")
     driver = browsers()
     log_in(driver, live, "ann")
     driver.get(live.url + "/queue")
+    return q, driver
+
+
+def test_claim_and_decide_three_items_with_the_keyboard_alone(live, browsers):
+    q, driver = _queue_as_ann(live, browsers)
     screenshot(driver, "queue")
     body = driver.find_element(By.TAG_NAME, "body")
     body.send_keys("j")
@@ -116,12 +122,7 @@ def test_claim_and_decide_three_items_with_the_keyboard_alone(live, browsers):
 
 
 def test_clearing_a_high_score_without_a_note_is_refused_in_the_page(live, browsers):
-    with live.desk.factory.begin() as session:
-        q = make_queue(session)
-    live.desk.user("ann")
-    driver = browsers()
-    log_in(driver, live, "ann")
-    driver.get(live.url + "/queue")
+    q, driver = _queue_as_ann(live, browsers)
     driver.find_element(By.TAG_NAME, "body").send_keys("c")
     WebDriverWait(driver, 15).until(EC.url_contains(f"/items/{q.items['a']}"))
     driver.find_element(By.TAG_NAME, "body").send_keys("l")
@@ -142,11 +143,7 @@ def test_clearing_a_high_score_without_a_note_is_refused_in_the_page(live, brows
 
 
 def test_open_a_campaign(live, browsers):
-    with live.desk.factory.begin() as session:
-        q = make_queue(session)
-    live.desk.user("ann")
-    driver = browsers()
-    log_in(driver, live, "ann")
+    q, driver = _queue_as_ann(live, browsers)
     driver.get(f"{live.url}/items/{q.items['b']}")
     driver.find_element(By.LINK_TEXT, f"C{q.campaign}").click()
     WebDriverWait(driver, 10).until(EC.url_contains(f"/campaigns/{q.campaign}"))
@@ -159,11 +156,7 @@ def test_open_a_campaign(live, browsers):
 
 def test_hostile_ad_page_runs_no_script_and_loads_nothing(live, browsers):
     pixel = f"{live.url}/lure-pixel.png?who=analyst"
-    with live.desk.factory.begin() as session:
-        q = make_queue(session, pixel_url=pixel)
-    live.desk.user("ann")
-    driver = browsers()
-    log_in(driver, live, "ann")
+    q, driver = _queue_as_ann(live, browsers, pixel_url=pixel)
     driver.get(f"{live.url}/items/{q.items['hostile']}")
     text = driver.find_element(By.CSS_SELECTOR, ".adtext").text
     assert '<img src="' + pixel + '">' in text and "<script src=" in text
