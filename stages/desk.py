@@ -21,7 +21,8 @@ from classifier.extract import ad_text
 from classifier.normalize import normalize
 from classifier.salary import Pay, best_pay, parse_pay
 from stages.review import decide_campaign_in, decide_in, release_in
-from store.browse import Member, campaign_members, held_by, history, item_of_ad, item_rows, neighbours
+from store.browse import item_rows
+from store.details import Member, campaign_members, held_by, history, item_of_ad, neighbours
 from store.errors import NotFoundError
 from store.leases import claim_item, require_own_lease
 from store.listing import QueueRow

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from stages.desk import decide_campaign_of
 from store.accounts import Account
-from store.browse import Member, campaign_members
+from store.details import Member, campaign_members
 from store.errors import StoreError
 from store.schema import DECISIONS
 from web.charts import Timeline, timeline

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from store.accounts import Account
-from store.browse import claims
+from store.details import claims
 from store.queue import expire_leases
 from web.desk import page, render
 
