@@ -14,7 +14,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.contacts import index_rows
@@ -77,12 +77,12 @@ def generate(
                 contact = (
                     {"phone": [phone], "telegram": [handle]} if lure else {"email": [f"hr{i}@hotel{i % 500}.example"]}
                 )
-                text = (
+                body = (
                     LURE.format(handle=handle, phone=phone)
                     if lure
                     else PLAIN.format(city=rnd.choice(CITIES), pay=f"${rnd.randrange(800, 3000)}", email=f"hr{i}@x")
                 )
-                text = text * rnd.randint(2, 4)
+                body = body * rnd.randint(2, 4)
                 ads.append(
                     {
                         "id": ad_id,
@@ -94,7 +94,7 @@ def generate(
                         "location": rnd.choice(CITIES),
                         "country": rnd.choice(COUNTRIES),
                         "salary": "월 1000만원" if lure else "$1500",
-                        "description": text,
+                        "description": body,
                         "contacts": contact,
                         "language": "ko" if lure else "en",
                         "content_hash": f"{i:064x}",

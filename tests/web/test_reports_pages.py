@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import time
 from datetime import timedelta
 
 import stix2
@@ -51,6 +52,21 @@ def test_trends_page_draws_svg_charts_with_tables(desk):
     assert all(base64.b64decode(c).lstrip().startswith(b"<?xml") for c in charts)
     assert "<td>safety denial</td>" in page and "50%" in page
     assert "last 4" in page
+
+
+def test_old_trends_are_shown_at_once_and_counted_again_behind(desk):
+    desk.clock.now = T0 + timedelta(days=13)
+    desk.user("ann")
+    client = desk.login("ann")
+    assert "0 ads flagged" in client.get("/trends").text  # the first view counts
+    _queue(desk)
+    counted_at, figures = desk.app.state.trends[12]
+    desk.app.state.trends[12] = (counted_at - 120, figures)  # two minutes old
+    assert "0 ads flagged" in client.get("/trends").text  # shown as they were ...
+    deadline = time.monotonic() + 30
+    while desk.app.state.trends[12][0] < counted_at and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "6 ads flagged" in client.get("/trends").text  # ... and counted again meanwhile
 
 
 def test_trends_page_with_nothing_yet(desk):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from datetime import datetime
 from typing import Any
@@ -15,11 +17,16 @@ from store.trends import Counts, trends
 from web.charts import bar_chart, weekly_chart
 from web.desk import page, render
 
+log = logging.getLogger(__name__)
 WINDOWS = (4, 12, 26, 52)
 TOP = 15  # bars per chart; the table beside it lists every row
 # Counting a year of the queue and drawing four charts takes a moment; the figures move
-# with the nightly run and the day's verdicts, so one computation serves a minute of views.
+# with the nightly run and the day's verdicts. So one computation serves a minute of
+# views, and older figures are shown at once (with the time they were counted) while a
+# background thread counts them again: only the first view of a window waits.
 FRESH_SECONDS = 60
+_refreshing: set[int] = set()
+_lock = threading.Lock()
 
 
 def _bars(rows: list[Counts]) -> str | None:
@@ -41,9 +48,31 @@ def trends_page(request: Request, session: Session, account: Account) -> Respons
     weeks = int(raw) if raw.isdigit() and int(raw) in WINDOWS else 12
     cache = request.app.state.trends
     kept = cache.get(weeks)
-    if kept is None or time.monotonic() - kept[0] > FRESH_SECONDS:
+    if kept is None:
         kept = cache[weeks] = (time.monotonic(), trends_figures(session, request.app.state.clock(), weeks))
+    elif time.monotonic() - kept[0] > FRESH_SECONDS:
+        _count_again(request.app, weeks)
     return render(request, "trends.html", kept[1])
+
+
+def _count_again(app: Any, weeks: int) -> None:
+    """Recount one window in a background thread (one at a time per window)."""
+    with _lock:
+        if weeks in _refreshing:
+            return
+        _refreshing.add(weeks)
+
+    def work() -> None:
+        try:
+            with app.state.factory() as session:
+                app.state.trends[weeks] = (time.monotonic(), trends_figures(session, app.state.clock(), weeks))
+        except Exception:  # noqa: BLE001 - the old figures stay; the next view tries again
+            log.exception("counting the trends of %d weeks failed", weeks)
+        finally:
+            with _lock:
+                _refreshing.discard(weeks)
+
+    threading.Thread(target=work, name=f"trends-{weeks}", daemon=True).start()
 
 
 def trends_figures(session: Session, now: datetime, weeks: int) -> dict[str, Any]:
