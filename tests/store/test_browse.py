@@ -6,18 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from store.browse import (
-    Browse,
-    campaign_members,
-    claims,
-    facets,
-    item_rows,
-    neighbours,
-    queue_page,
-    status_counts,
-)  # fmt: skip
+from store.browse import Browse, facets, item_rows, queue_page, status_counts
 from store.campaigns import link_ads
 from store.db import open_database
+from store.details import campaign_members, claims, neighbours
 from store.errors import ReviewError
 from store.queue import claim, decide
 from store.schema import Score
