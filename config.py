@@ -116,6 +116,20 @@ class LoggingConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The review desk (``pipeline.py serve``); the secret comes from LUREWATCH_SECRET_KEY."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    https: bool = False  # reached over HTTPS (a TLS proxy): Secure cookies, HSTS
+    forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-For/-Proto are trusted
+    session_hours: float = 10.0  # a login lasts this long
+    lease_minutes: int = 30  # how long a claim from the desk holds an item
+    page_size: int = 50  # rows per queue and search page
+    secret_key: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration; paths are absolute."""
 
@@ -130,6 +144,7 @@ class Config:
     export: ExportConfig
     logging: LoggingConfig
     health: HealthConfig = HealthConfig()
+    web: WebConfig = WebConfig()
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``; ConfigError if there is none."""
@@ -409,6 +424,8 @@ def parse_config(
     )
     he.finish()
 
+    web = _web(_Section(root.get("web", dict, None), "web"), env)
+
     root.finish()
     return Config(
         path=path,
@@ -422,7 +439,30 @@ def parse_config(
         export=export,
         logging=logging_cfg,
         health=health,
+        web=web,
     )
+
+
+def _web(w: _Section, env: Mapping[str, str]) -> WebConfig:
+    d = WebConfig()
+    web = WebConfig(
+        host=w.get("host", str, d.host).strip(),
+        port=w.positive("port", int, d.port),
+        https=w.get("https", bool, d.https),
+        forwarded_allow_ips=w.get("forwarded_allow_ips", str, d.forwarded_allow_ips),
+        session_hours=w.positive("session_hours", float, d.session_hours),
+        lease_minutes=w.positive("lease_minutes", int, d.lease_minutes),
+        page_size=w.positive("page_size", int, d.page_size),
+        secret_key=env.get("LUREWATCH_SECRET_KEY") or None,
+    )
+    if not web.host:
+        raise ConfigError("web.host: must not be empty")
+    if web.port > 65535:
+        raise ConfigError(f"web.port: must be at most 65535, got {web.port}")
+    if web.page_size > 500:
+        raise ConfigError(f"web.page_size: must be at most 500, got {web.page_size}")
+    w.finish()
+    return web
 
 
 def find_config(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:

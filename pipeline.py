@@ -12,6 +12,7 @@ Exit codes: 0 success; 1 error (bad input, bad config, failed run) with one line
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import sys
@@ -23,9 +24,9 @@ from pathlib import Path
 from classifier.errors import ClassifierError
 from config import EXPORT_FORMATS, Config, ConfigError, load_config
 from crawler.frontier import FrontierError
-from stages import classify, models, review, train
+from stages import accounts, classify, models, review, train
 from stages.crawl import crawl_command, format_table
-from stages.export import export_command, format_export
+from stages.export import CONTACT_FORMATS, contacts_command, export_command, format_export
 from stages.run import format_summary, nightly
 from stages.score import format_score, score_command
 from store.errors import StoreError
@@ -140,8 +141,18 @@ def cmd_score(args: argparse.Namespace, config: Config) -> Outcome:
 
 
 def cmd_export(args: argparse.Namespace, config: Config) -> Outcome:
-    """Write the queue (pending items by default) as CSV, XLSX or JSON Lines."""
+    """Write the queue (pending items by default) as CSV, XLSX or JSON Lines, or the
+    confirmed scam contacts as CSV or STIX 2.1."""
     out = Path(args.out) if args.out else None
+    if args.format in CONTACT_FORMATS:
+        given = [f"--{name.replace('_', '-')}" for name in QUEUE_FILTERS if getattr(args, name) is not None]
+        if given:
+            raise ConfigError(
+                f"{', '.join(given)}: queue filters do not apply to --format {args.format} "
+                f"(it exports every contact of ads decided scam)"
+            )
+        path, n = contacts_command(config, args.format, out)
+        return Outcome(f"exported {n} confirmed contact(s) to {path}", summary=True)
     return Outcome(format_export(export_command(config, args.format, _filters(args), out)), summary=True)
 
 
@@ -232,6 +243,50 @@ def cmd_models_rollback(args: argparse.Namespace, config: Config) -> Outcome:
     return Outcome(models.format_promotion(models.rollback(config)))
 
 
+def _password(args: argparse.Namespace) -> str:
+    """From standard input (--password-stdin, first line), else prompted twice without echo."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise ConfigError("--password-stdin: no password on standard input")
+        return password
+    if not sys.stdin.isatty():
+        raise ConfigError("no terminal to prompt for the password on; pipe it with --password-stdin")
+    password = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != password:
+        raise ConfigError("the two passwords differ; nothing was changed")
+    return password
+
+
+def cmd_users_add(args: argparse.Namespace, config: Config) -> Outcome:
+    """A new account of the review desk."""
+    return Outcome(accounts.add_account(config, args.name, _password(args), args.role))
+
+
+def cmd_users_list(args: argparse.Namespace, config: Config) -> Outcome:
+    """Every account, its role and status."""
+    return Outcome(accounts.format_accounts(accounts.list_accounts(config)))
+
+
+def cmd_users_disable(args: argparse.Namespace, config: Config) -> Outcome:
+    """Stop an account logging in."""
+    return Outcome(accounts.disable_account(config, args.name))
+
+
+def cmd_users_passwd(args: argparse.Namespace, config: Config) -> Outcome:
+    """A new password for an account."""
+    return Outcome(accounts.change_password(config, args.name, _password(args)))
+
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> Outcome:
+    """Run the analysts' review desk until interrupted."""
+    # Imported here, not above: only this command needs the web stack loaded.
+    from web.server import serve
+
+    serve(config, args.host or config.web.host, args.port or config.web.port)
+    return Outcome("")
+
+
 # ------------------------------------------------------------------ arguments
 
 
@@ -319,8 +374,16 @@ def _review_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+QUEUE_FILTERS = ("status", "min_score", "source", "country", "since", "campaign")
+
+
 def _export_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=EXPORT_FORMATS, help="file format (default: the first of export.formats)")
+    p.add_argument(
+        "--format",
+        choices=(*EXPORT_FORMATS, *CONTACT_FORMATS),
+        help="file format (default: the first of export.formats); contacts-csv and stix write the contacts "
+        "of ads analysts decided scam, for platforms and police",
+    )
     _filter_options(p)
     p.add_argument("--out", metavar="FILE", help="where to write (default: export.dir/flagged-DATE.EXT)")
 
@@ -385,6 +448,43 @@ def _models_arguments(p: argparse.ArgumentParser) -> None:
     ).set_defaults(handler=cmd_models_rollback)
 
 
+def _users_arguments(p: argparse.ArgumentParser) -> None:
+    common = _common_options()
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def action(name: str, handler: Handler, help_text: str, password: bool = False) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, parents=[common], help=help_text)
+        sub.set_defaults(handler=handler)
+        if name != "list":
+            sub.add_argument("name", metavar="NAME")
+        if password:
+            sub.add_argument(
+                "--password-stdin",
+                action="store_true",
+                help="read the password from the first line of standard input (for scripts)",
+            )
+        return sub
+
+    add = action("add", cmd_users_add, "a new account (password prompted, or --password-stdin)", password=True)
+    add.add_argument(
+        "--role",
+        choices=("analyst", "lead"),
+        default="analyst",
+        help="analyst (default) or lead (may also release others' claims)",
+    )
+    action("list", cmd_users_list, "every account, its role and status")
+    action("disable", cmd_users_disable, "stop an account logging in; ends its sessions")
+    action("passwd", cmd_users_passwd, "set a new password; ends the account's sessions", password=True)
+
+
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--host",
+        help="address to listen on (default: web.host, 127.0.0.1); any other than loopback needs LUREWATCH_SECRET_KEY",
+    )
+    p.add_argument("--port", type=positive_int, help="port (default: web.port, 8080)")
+
+
 # (name, help, add-arguments, handler); a command with actions sets a handler per action.
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler | None]] = [
     ("run", "nightly job: crawl, score, queue, export", lambda p: None, cmd_run),
@@ -418,6 +518,13 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
         cmd_train,
     ),
     ("models", "model registry: list | promote VERSION | rollback", _models_arguments, None),
+    ("serve", "the analysts' review desk in a browser (web)", _serve_arguments, cmd_serve),
+    (
+        "users",
+        "accounts of the review desk: add NAME | list | disable NAME | passwd NAME",
+        _users_arguments,
+        None,
+    ),
 ]
 
 

@@ -6,6 +6,9 @@ characters (＠ｎａｍｅ), spaces or dots inside numbers, "(at)" for "@", Kor
 abbreviations such as ㅌㄹ (텔레) and ㅋㅌ (카톡). We normalise those first (NFKC,
 de-obfuscation) and then match labelled IDs, links and bare handles.
 
+Phone and WhatsApp numbers are stored in E.164 (core.contacts.normalise_phone, with
+libphonenumber), so one number written three ways is one contact.
+
 A bare ``@handle`` with no label is taken as Telegram: in these ads that is what
 it is (docs/signals.md §5); a handle right after a KakaoTalk or Line label goes there.
 """
@@ -17,6 +20,7 @@ import unicodedata
 from typing import Iterable
 
 from core.ad import CONTACT_KINDS
+from core.contacts import normalise_phone
 
 Contacts = dict[str, list[str]]
 
@@ -64,7 +68,6 @@ _PHONE = re.compile(
     r"(?<![\w+])((?:\+|00)\s?\d{1,3}[\s.\-]?(?:\(0\)\s?)?\d[\d\s.\-]{5,16}\d|0\d[\d\s.\-()]{6,14}\d)(?![\w])"
 )
 _DATE_LIKE = re.compile(r"^\d{4}[.\-/]\d{1,2}[.\-/]\d{1,2}|^\d{2,4}[.\-]\d{2}[.\-]\d{2,4}$")
-_KR_MOBILE = re.compile(r"^01[016789]\d{7,8}$")
 # Words that follow "@" in ordinary prose and are not handles.
 _NOT_HANDLES = {"gmail", "naver", "daum", "hanmail", "yahoo", "hotmail", "outlook", "media", "import", "example"}
 
@@ -83,18 +86,6 @@ def deobfuscate(text: str) -> str:
     for pattern, replacement in _OBFUSCATIONS:
         text = pattern.sub(replacement, text)
     return text
-
-
-def normalise_phone(raw: str) -> str:
-    """E.164 ("+85512345678") for international and Korean mobile numbers, else the digits."""
-    digits = re.sub(r"\D", "", raw.replace("(0)", ""))
-    stripped = raw.strip()
-    if stripped.startswith("+") or stripped.startswith("00"):
-        digits = digits[2:] if stripped.startswith("00") else digits
-        return "+" + digits
-    if _KR_MOBILE.match(digits):
-        return "+82" + digits[1:]
-    return digits
 
 
 def _plausible_phone(raw: str) -> bool:

@@ -9,7 +9,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
+from core.files import atomic_write
 from stages.common import StageResult, database, utcnow
+from store.confirmed import confirmed_contacts, contacts_csv, contacts_stix
 from store.exports import write_export
 from store.listing import QueueFilter, list_items
 from store.queue import expire_leases
@@ -52,6 +54,37 @@ def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) 
     files = [str(write_export(rows, default_path(config, fmt, now), fmt)) for fmt in config.export.formats]
     log.info("run %d: exported %d pending item(s) to %s", run_id, len(rows), ", ".join(files))
     return StageResult("export", {"items": len(rows), "files": files})
+
+
+CONTACT_FORMATS = {"contacts-csv": "csv", "stix": "stix.json"}
+
+
+def export_contacts(
+    config: Config, factory: sessionmaker[Session], fmt: str, out: Path | None = None, now: datetime | None = None
+) -> tuple[Path, int]:
+    """Write the contacts of ads analysts decided scam as CSV or a STIX 2.1 bundle; (path, count).
+
+    ``out`` defaults to ``export.dir/confirmed-contacts-YYYY-MM-DD.csv`` (or ``.stix.json``).
+    """
+    now = now or utcnow()
+    with factory() as session:
+        contacts = confirmed_contacts(session)
+    path = out or config.export.dir / f"confirmed-contacts-{now.date().isoformat()}.{CONTACT_FORMATS[fmt]}"
+    if fmt == "contacts-csv":
+        text = contacts_csv(contacts)
+        # utf-8-sig: the BOM Excel needs to read Korean as UTF-8.
+        atomic_write(path, lambda fh: fh.write(text), encoding="utf-8-sig", newline="")
+    else:
+        bundle = contacts_stix(contacts)
+        atomic_write(path, lambda fh: fh.write(bundle))
+    log.info("exported %d confirmed contact(s) to %s", len(contacts), path)
+    return path, len(contacts)
+
+
+def contacts_command(config: Config, fmt: str, out: Path | None = None) -> tuple[Path, int]:
+    """`pipeline.py export --format contacts-csv|stix` on the configured database."""
+    with database(config) as factory:
+        return export_contacts(config, factory, fmt, out)
 
 
 def export_command(config: Config, fmt: str | None, filters: QueueFilter, out: Path | None = None) -> tuple[Path, int]:

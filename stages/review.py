@@ -13,9 +13,11 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+
+from sqlalchemy.orm import Session
 
 from classifier import registry
 from classifier.card import threshold_for
@@ -26,6 +28,7 @@ from store.campaigns import campaign_of
 from store.decisions import ImportResult, import_decisions
 from store.errors import ImportValidationError, NotFoundError, ReviewError
 from store.exports import contacts_text
+from store.leases import release_any
 from store.listing import QueueFilter, QueueRow, collapse_campaigns, list_items, spread_uncertain
 from store.queue import claim, decide, decide_campaign, expire_leases, get_item, item_events, release
 from store.schema import ReviewEvent
@@ -194,11 +197,24 @@ def claim_items(config: Config, n: int, minutes: int, analyst: str | None = None
         return [(r, 1) for r in list_items(session, QueueFilter(statuses=None), item_ids=ids)]
 
 
+def release_in(session: Session, item_id: int, analyst: str, now: datetime, lead: bool = False) -> str:
+    """Give a claim back: the analyst's own (or a lapsed one), or, for a lead, anyone's.
+
+    The one path of every release: `review release` and the desk both call it.
+    """
+    item = get_item(session, item_id)
+    if lead and item.status == "in_review" and item.assignee and item.assignee != analyst:
+        holder = item.assignee
+        release_any(session, item_id, analyst, now)
+        return f"review item {item_id} released (it was claimed by {holder})"
+    release(session, item_id, analyst, now)
+    return f"review item {item_id} released"
+
+
 def release_item(config: Config, item_id: int, analyst: str | None = None) -> str:
     """Give a claimed item back to the pool."""
     with database(config) as factory, factory.begin() as session:
-        release(session, item_id, analyst_name(analyst), utcnow())
-    return f"review item {item_id} released"
+        return release_in(session, item_id, analyst_name(analyst), utcnow())
 
 
 def decide_item(
@@ -214,12 +230,27 @@ def decide_item(
     who, now = analyst_name(analyst), utcnow()
     with database(config) as factory, factory.begin() as session:
         if not campaign:
-            item = decide(session, item_id, decision, who, now, note)
-            return f"review item {item_id}: {item.status} (by {item.decided_by})"
+            return decide_in(session, item_id, decision, who, now, note)
         campaign_id = campaign_of(session, get_item(session, item_id).ad_id)
         if campaign_id is None:
             raise ReviewError(f"review item {item_id} is not part of a campaign")
-        counts = decide_campaign(session, campaign_id, decision, who, now, note)
+        return decide_campaign_in(session, campaign_id, decision, who, now, note)
+
+
+def decide_in(session: Session, item_id: int, decision: str, analyst: str, now: datetime, note: str | None) -> str:
+    """Record a decision on one item (store.queue's rules); what happened, in one line.
+
+    The one path of every decision on an item: `review decide` and the desk both call it.
+    """
+    item = decide(session, item_id, decision, analyst, now, note)
+    return f"review item {item_id}: {item.status} (by {item.decided_by})"
+
+
+def decide_campaign_in(
+    session: Session, campaign_id: int, decision: str, analyst: str, now: datetime, note: str | None
+) -> str:
+    """Decide every ad of a campaign not yet judged scam or legit; what happened, in one line."""
+    counts = decide_campaign(session, campaign_id, decision, analyst, now, note)
     return f"campaign {campaign_id}: {counts['decided']} ad(s) decided, {counts['kept']} earlier decision(s) kept"
 
 

@@ -371,3 +371,19 @@ def format_train(report: TrainReport) -> str:
     if report.promotion is not None:
         lines.append(format_promotion(report.promotion))
     return "\n".join(lines)
+
+
+def heldout_report(config: Config, version: str) -> dict | None:
+    """A saved version's heldout.json (both models' metrics and PR curves), if it has one."""
+    root = config.models.dir
+    if version not in registry.list_versions(root):
+        return None
+    path = root / version / REPORT_JSON
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("%s: unreadable held-out report: %s", path, exc)
+        return None
+    return report if isinstance(report, dict) else None

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.ad import AD_FIELDS, DATE_FIELDS, EXTRA, STRING_FIELDS, content_hash
+from store.contacts import index_contacts
 from store.errors import StoreError
 from store.schema import Ad
 
@@ -39,6 +40,7 @@ def upsert_ad(session: Session, ad: Mapping[str, Any], now: datetime) -> tuple[U
     Re-seeing an ad bumps last_seen_at and clears removed_at; a changed
     content_hash updates the fields and counts a content change, while
     first_seen_at never moves. Safe against a concurrent insert of the same key.
+    The ad's rows in the contact index follow its contacts.
     """
     values = _row_values(ad)
     key = (values["source"], values["external_id"])
@@ -46,6 +48,7 @@ def upsert_ad(session: Session, ad: Mapping[str, Any], now: datetime) -> tuple[U
     if existing is None:
         new_id = _insert_if_absent(session, values, now)
         if new_id is not None:
+            index_contacts(session, new_id, values["contacts"])
             return "new", new_id
         # Another process inserted it between our select and insert.
         existing = session.scalars(select(Ad).where(Ad.source == key[0], Ad.external_id == key[1])).one()
@@ -58,6 +61,7 @@ def upsert_ad(session: Session, ad: Mapping[str, Any], now: datetime) -> tuple[U
     for name, value in values.items():
         setattr(existing, name, value)
     existing.content_changes += 1
+    index_contacts(session, existing.id, values["contacts"])
     return "updated", existing.id
 
 

@@ -118,10 +118,11 @@ def list_items(
     rows = session.execute(query).all()
     campaigns = {r[6] for r in rows if r[6] is not None}
     sizes, scam = campaign_sizes(session, campaigns), scam_campaigns(session, campaigns)
-    return [_queue_row(r, sizes, scam) for r in rows]
+    return [queue_row(r, sizes, scam) for r in rows]
 
 
-def _queue_row(r: Any, sizes: dict[int, int], scam: set[int]) -> QueueRow:
+def queue_row(r: Any, sizes: dict[int, int], scam: set[int]) -> QueueRow:
+    """A QueueRow from (item, ad, score, band, reasons, model version, campaign id)."""
     item, ad, score, band, reasons, version, campaign = r
     return QueueRow(
         review_id=item.id,

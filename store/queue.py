@@ -45,9 +45,10 @@ def normalise_decision(word: str) -> str:
 # ------------------------------------------------------------------ changes
 
 
-def _event(
+def record_event(
     session: Session, item: ReviewItem, actor: str, now: datetime, old: str | None, new: str, note: str | None = None
 ) -> None:
+    """Append one change of an item to the audit log, with the model version that scored its ad."""
     version = session.scalar(
         select(Score.model_version)
         .where(Score.ad_id == item.ad_id)
@@ -82,7 +83,7 @@ def expire_leases(session: Session, now: datetime) -> int:
         .all()
     )
     for item_id in expired:
-        _event(session, get_item(session, item_id), SYSTEM_ACTOR, now, "in_review", "pending", "lease expired")
+        record_event(session, get_item(session, item_id), SYSTEM_ACTOR, now, "in_review", "pending", "lease expired")
     return len(expired)
 
 
@@ -119,7 +120,7 @@ def claim(session: Session, actor: str, n: int, now: datetime, lease: timedelta 
     for item_id in sorted(claimed):
         item = get_item(session, item_id)
         session.refresh(item)
-        _event(
+        record_event(
             session,
             item,
             actor,
@@ -138,7 +139,7 @@ def release(session: Session, item_id: int, actor: str, now: datetime) -> Review
         raise ReviewError(f"review item {item_id} is {item.status}, not claimed")
     _check_lease(item, actor, now)
     item.status, item.assignee, item.lease_expires_at, item.updated_at = "pending", None, None, now
-    _event(session, item, actor, now, "in_review", "pending", "released")
+    record_event(session, item, actor, now, "in_review", "pending", "released")
     return item
 
 
@@ -212,7 +213,9 @@ def apply_decision(
     item.assignee, item.lease_expires_at = None, None
     if note and note.strip():
         item.note = note.strip()
-    _event(session, item, actor, now, old, decision, " | ".join(p for p in (via, (note or "").strip()) if p) or None)
+    record_event(
+        session, item, actor, now, old, decision, " | ".join(p for p in (via, (note or "").strip()) if p) or None
+    )
 
 
 def decide_campaign(

@@ -51,3 +51,19 @@ def mark_interrupted(session: Session, now: datetime, command: str = "run") -> l
 def recent_runs(session: Session, limit: int = 20) -> list[Run]:
     """The newest runs first."""
     return list(session.scalars(select(Run).order_by(Run.id.desc()).limit(limit)))
+
+
+def runs_page(session: Session, limit: int = 20, before: int | None = None) -> list[Run]:
+    """Runs newest first, ``limit`` of them with ids below ``before`` (the next page)."""
+    query = select(Run).order_by(Run.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(Run.id < before)
+    return list(session.scalars(query))
+
+
+def get_run(session: Session, run_id: int) -> Run:
+    """One run, or NotFoundError."""
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFoundError(f"run {run_id} does not exist")
+    return run

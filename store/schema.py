@@ -31,6 +31,7 @@ REVIEW_STATUSES = ("pending", "in_review", "scam", "legit", "needs_info", "skipp
 DECISIONS = ("scam", "legit", "needs_info", "skipped")
 RUN_STATUSES = ("running", "ok", "partial", "failed", "interrupted")
 BANDS = ("low", "medium", "high")
+ROLES = ("analyst", "lead")
 
 # Named constraints so Alembic batch migrations on SQLite can find them later.
 NAMING = {
@@ -80,7 +81,12 @@ class Ad(Base):
     """One job ad, keyed by (source, external_id); a re-crawl updates it in place."""
 
     __tablename__ = "ads"
-    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        # The desk filters and orders the queue by these.
+        Index("ix_ads_first_seen_at", "first_seen_at"),
+        Index("ix_ads_country", "country"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(200))
@@ -131,6 +137,9 @@ class ReviewItem(Base):
     __table_args__ = (
         CheckConstraint(_in("status", REVIEW_STATUSES), name="status"),
         Index("ix_review_items_status_priority", "status", "priority"),
+        # Trends count what entered the queue, and what was judged, in a window of weeks.
+        Index("ix_review_items_created_at", "created_at"),
+        Index("ix_review_items_decided_at", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -144,6 +153,11 @@ class ReviewItem(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The queue's order (highest priority first, oldest item first among equals), as claim takes
+# items: one index walk gives a page of the queue without sorting anything.
+Index("ix_review_items_queue_order", ReviewItem.status, ReviewItem.priority.desc(), ReviewItem.id)
 
 
 class ReviewEvent(Base):
@@ -294,3 +308,48 @@ class FreeKey(Base):
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     # Indexed because an ad's rows are deleted by ad when it joins a campaign.
     ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class AdContact(Base):
+    """One normalised contact of an ad (store.contacts), so a search is an index lookup."""
+
+    __tablename__ = "ad_contacts"
+    __table_args__ = (Index("ix_ad_contacts_value_kind", "value", "kind"),)
+
+    ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(300), primary_key=True)
+
+
+class User(Base):
+    """An account of the review desk: an analyst or a lead, with an argon2 password hash."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="analyst")
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Part of every session cookie; a new password or disabling the account changes it,
+    # which ends every session signed before.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LoginFailure(Base):
+    """A failed login, kept a while to rate-limit guessing by account name and by client."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_name_at", "name", "at"),
+        Index("ix_login_failures_client_at", "client", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    client: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

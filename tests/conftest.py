@@ -48,6 +48,15 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(work)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with small parameters in tests: the same code path, a fraction of the CPU.
+    (The desk's defaults are RFC 9106's low-memory profile; tests log in hundreds of times.)"""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr("store.accounts._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @contextmanager
 def untouched(folder: Path) -> Iterator[None]:
     """Fail when anything under ``folder`` is added, removed or rewritten meanwhile."""

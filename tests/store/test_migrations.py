@@ -24,6 +24,9 @@ TABLES = {
     "fingerprint_keys",
     "campaign_keys",
     "free_keys",
+    "ad_contacts",
+    "users",
+    "login_failures",
 }
 
 

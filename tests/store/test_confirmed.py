@@ -1,0 +1,129 @@
+"""Confirmed contacts: only analysts' scam verdicts, no shared or cleared domains, safe files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import stix2
+
+import pipeline
+from store.confirmed import ConfirmedContact, confirmed_contacts, contacts_csv, contacts_stix, stix_pattern
+from store.db import open_database
+from store.queue import claim, decide
+from tests.store.queue_fixtures import T0, make_ad, score
+
+
+def _decided(factory, contacts_by_verdict):
+    with factory.begin() as s:
+        ids = {}
+        for n, (verdict, contacts) in enumerate(contacts_by_verdict):
+            ad = make_ad(s, n, contacts=contacts)
+            score(s, ad, 0.8)
+            ids[n] = verdict
+        claim(s, "ann", len(ids), T0)
+        for item_id, verdict in zip(range(1, len(ids) + 1), ids.values()):
+            if verdict:
+                decide(s, item_id, verdict, "ann", T0, "checked")
+
+
+def test_only_scam_verdicts_count_and_shared_or_cleared_domains_are_left_out(db_url):
+    engine, factory = open_database(db_url)
+    try:
+        _decided(
+            factory,
+            [
+                (
+                    "scam",
+                    {
+                        "email": ["boss@gmail.com", "hr@lure-jobs.example"],
+                        "url": ["https://lure-jobs.example/a"],
+                        "kakao": ["open.kakao.com/o/gLure01"],
+                    },
+                ),
+                ("scam", {"email": ["hr@shared-host.example"]}),
+                ("legit", {"url": ["https://shared-host.example/real-job"]}),
+                ("needs_info", {"phone": ["+855 99 888 777"]}),
+                (None, {"telegram": ["@pending_only"]}),
+            ],
+        )
+        with factory() as s:
+            found = {(c.kind, c.value): c for c in confirmed_contacts(s)}
+        assert set(found) == {
+            ("email", "boss@gmail.com"),
+            ("email", "hr@lure-jobs.example"),
+            ("domain", "lure-jobs.example"),
+            ("url", "lure-jobs.example/a"),
+            ("kakao", "open.kakao.com/o/gLure01"),
+            ("email", "hr@shared-host.example"),
+        }
+        assert found[("domain", "lure-jobs.example")].scam_ads == 1
+    finally:
+        engine.dispose()
+
+
+def test_csv_cells_cannot_become_formulas():
+    when = T0
+    rows = [
+        ConfirmedContact(kind, value, 1, 0, (3,), when, when, when, when)
+        for kind, value in [
+            ("url", "=cmd|' /C calc'!A0"),
+            ("phone", "+85512345678"),
+            ("telegram", "@boss_hr"),
+            ("email", "-2+3@x.example"),
+            ("line", "@SUM(1)"),
+        ]
+    ]
+    values = [r["value"] for r in csv.DictReader(io.StringIO(contacts_csv(rows)))]
+    assert values == ["'=cmd|' /C calc'!A0", "+85512345678", "@boss_hr", "'-2+3@x.example", "'@SUM(1)"]
+
+
+def test_stix_bundle_is_valid_and_stable():
+    rows = [
+        ConfirmedContact(kind, value, 2, 0, (1,), T0, T0, T0, T0)
+        for kind, value in [
+            ("phone", "+85512345678"),
+            ("whatsapp", "+66812345678"),
+            ("telegram", "@boss"),
+            ("telegram", "t.me/+Inv1te"),
+            ("kakao", "open.kakao.com/o/gX"),
+            ("kakao", "bosskakao"),
+            ("email", "a@b.example"),
+            ("domain", "b.example"),
+            ("url", "b.example/x'y"),
+        ]
+    ]
+    first, second = contacts_stix(rows), contacts_stix(rows)
+    bundle = stix2.parse(first, allow_custom=True)
+    indicators = [o for o in bundle.objects if o.type == "indicator"]
+    assert len(indicators) == len(rows)
+
+    def by_id(text):
+        return {o["id"]: o for o in json.loads(text)["objects"]}
+
+    assert by_id(first) == by_id(second)  # same contacts, same objects (only the bundle id differs)
+    assert stix_pattern("url", "b.example/x'y") == "[url:value = 'https://b.example/x\\'y']"
+    assert stix_pattern("kakao", "open.kakao.com/o/gX") == "[url:value = 'https://open.kakao.com/o/gX']"
+    assert (
+        stix_pattern("whatsapp", "+6681")
+        == "[user-account:account_type = 'whatsapp' AND user-account:account_login = '+6681']"
+    )
+    assert all(o.object_marking_refs == [stix2.TLP_AMBER.id] for o in indicators)
+
+
+def test_export_command_writes_both_formats(config, capsys):
+    _decided(open_database(config.database.url)[1], [("scam", {"telegram": ["@boss_hr"]})])
+    assert pipeline.main(["export", "--config", str(config.path), "--format", "contacts-csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("exported 1 confirmed contact(s) to ") and out.strip().endswith(".csv")
+    path = config.export.dir / out.strip().rsplit("/", 1)[1]
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf") and "@boss_hr" in path.read_text("utf-8-sig")
+    target = config.base_dir / "c.stix.json"
+    assert pipeline.main(["export", "--config", str(config.path), "--format", "stix", "--out", str(target)]) == 0
+    assert "user-account:account_login = 'boss_hr'" in target.read_text()
+
+
+def test_export_refuses_queue_filters_with_contact_formats(config, capsys):
+    assert pipeline.main(["export", "--config", str(config.path), "--format", "stix", "--status", "scam"]) == 1
+    assert "--status: queue filters do not apply to --format stix" in capsys.readouterr().err

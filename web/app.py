@@ -1,0 +1,112 @@
+"""The desk as an ASGI application: routes, middleware, shared state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from config import Config
+from stages.common import utcnow
+from web.auth import login_page, logout
+from web.desk import HERE, page, redirect, render, templates
+from web.security import BodyLimit, SecurityHeaders
+from web.views.campaigns import campaign_page, decide_campaign
+from web.views.claims import claims_page
+from web.views.items import ad_page, claim, decide, item_page, release
+from web.views.operations import models_page, run_detail, runs_list
+from web.views.queue import queue_list, queue_next
+from web.views.search import search_page
+from web.views.share import contacts_csv_file, contacts_stix_file, share_page
+from web.views.trends import trends_page
+
+SESSION_COOKIE = "lurewatch_session"
+
+
+@page
+def home(request: Request, session: Session, account: object) -> Response:
+    """Where a login lands: the queue."""
+    return redirect("/queue")
+
+
+async def health(request: Request) -> Response:
+    """For load balancers and Kubernetes probes: the process answers and the database too."""
+
+    def ping() -> None:
+        with request.app.state.factory() as session:
+            session.execute(text("SELECT 1"))
+
+    try:
+        await run_in_threadpool(ping)
+    except Exception:  # noqa: BLE001 - any database failure means "not ready"
+        return PlainTextResponse("database unavailable\n", status_code=503)
+    return PlainTextResponse("ok\n")
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    return render(request, "error.html", {"title": "Not found", "message": "There is no page at this address."}, 404)
+
+
+def routes() -> list[Route | Mount]:
+    """Every route of the desk; pages and actions are wrapped by web.desk.page/action."""
+    return [
+        Route("/", home),
+        Route("/login", login_page, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/healthz", health),
+        Route("/queue", queue_list),
+        Route("/queue/next", queue_next, methods=["POST"]),
+        Route("/items/{item_id:int}", item_page),
+        Route("/items/{item_id:int}/claim", claim, methods=["POST"]),
+        Route("/items/{item_id:int}/release", release, methods=["POST"]),
+        Route("/items/{item_id:int}/decide", decide, methods=["POST"]),
+        Route("/ads/{ad_id:int}", ad_page),
+        Route("/campaigns/{campaign_id:int}", campaign_page),
+        Route("/campaigns/{campaign_id:int}/decide", decide_campaign, methods=["POST"]),
+        Route("/claims", claims_page),
+        Route("/search", search_page),
+        Route("/trends", trends_page),
+        Route("/runs", runs_list),
+        Route("/runs/{run_id:int}", run_detail),
+        Route("/models", models_page),
+        Route("/share", share_page),
+        Route("/share/confirmed-contacts.csv", contacts_csv_file),
+        Route("/share/confirmed-contacts.stix.json", contacts_stix_file),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+
+def create_app(
+    config: Config, factory: sessionmaker[Session], secret_key: str, clock: Callable[[], datetime] = utcnow
+) -> Starlette:
+    """The desk on an open database; ``secret_key`` signs the session cookies."""
+    https = config.web.https
+    middleware = [
+        Middleware(SecurityHeaders, https=https),
+        Middleware(BodyLimit),
+        # __Host- cookies are only ever sent back to this exact host over HTTPS.
+        Middleware(
+            SessionMiddleware,
+            secret_key=secret_key,
+            session_cookie=f"__Host-{SESSION_COOKIE}" if https else SESSION_COOKIE,
+            max_age=int(config.web.session_hours * 3600),
+            same_site="strict",
+            https_only=https,
+        ),
+    ]
+    app = Starlette(routes=routes(), middleware=middleware, exception_handlers={404: not_found})
+    app.state.config, app.state.factory, app.state.clock = config, factory, clock
+    app.state.templates = templates()
+    app.state.facets = {"at": 0.0, "value": None}  # web.views.queue caches the filters' choices here
+    app.state.trends = {}  # and web.views.trends a minute of figures per window
+    return app
