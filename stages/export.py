@@ -1,4 +1,10 @@
-"""The export stage: the review queue as dated files for analysts."""
+"""The export stage: the review queue as dated files for analysts.
+
+A nightly export is named by its run (``flagged-DATE-runID.EXT``), so an ad-hoc export
+on the same day can never replace it; an ad-hoc export gets ``flagged-DATE.EXT``, or
+the next free ``flagged-DATE-N.EXT`` when that exists, and replaces a file only with
+``force``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from stages.common import StageResult, database, utcnow
+from store.errors import StoreError
 from store.exports import write_export
 from store.listing import QueueFilter, list_items
 from store.queue import expire_leases
@@ -17,9 +24,26 @@ from store.queue import expire_leases
 log = logging.getLogger(__name__)
 
 
-def default_path(config: Config, fmt: str, now: datetime) -> Path:
-    """``export.dir/flagged-YYYY-MM-DD.EXT`` (UTC date)."""
-    return config.export.dir / f"flagged-{now.date().isoformat()}.{fmt}"
+def default_path(config: Config, fmt: str, now: datetime, run_id: int | None = None) -> Path:
+    """``export.dir/flagged-YYYY-MM-DD.EXT`` (UTC date), ``flagged-YYYY-MM-DD-runID.EXT`` for a run."""
+    run = f"-run{run_id}" if run_id is not None else ""
+    return config.export.dir / f"flagged-{now.date().isoformat()}{run}.{fmt}"
+
+
+def free_path(path: Path) -> Path:
+    """``path``, or the first ``stem-N.ext`` beside it that does not exist yet."""
+    n = 2
+    candidate = path
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def title(now: datetime, run_id: int | None = None) -> str:
+    """The heading on every printed page: what, and the run's date."""
+    what = f"run {run_id}" if run_id is not None else "export"
+    return f"lurewatch flagged ads, {what} of {now:%Y-%m-%d %H:%M} UTC"
 
 
 def export_queue(
@@ -29,18 +53,31 @@ def export_queue(
     filters: QueueFilter | None = None,
     out: Path | None = None,
     now: datetime | None = None,
+    force: bool = False,
 ) -> tuple[Path, int]:
     """Write one export of the items matching ``filters``; (path, number of rows).
 
-    ``fmt`` defaults to the first of ``export.formats``; ``out`` to the dated file.
+    ``fmt`` defaults to ``out``'s extension, else the first of ``export.formats``; ``out``
+    to the dated file, or the next free name beside it. An existing ``out`` is replaced
+    only with ``force``.
     """
     now = now or utcnow()
+    if fmt is None and out is not None and out.suffix.lower().lstrip(".") in ("csv", "xlsx", "jsonl"):
+        fmt = out.suffix.lower().lstrip(".")
     fmt = fmt or config.export.formats[0]
+    if out is None:
+        path = default_path(config, fmt, now)
+        path = path if force else free_path(path)
+    elif out.exists() and not force:
+        raise StoreError(f"{out} already exists; choose another --out, or add --force to replace it")
+    else:
+        path = out
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder; give --out a file name")
     with factory.begin() as session:
         expire_leases(session, now)  # a lapsed claim is pending again, so it is exported
         rows = list_items(session, filters or QueueFilter())
-    path = write_export(rows, out or default_path(config, fmt, now), fmt)
-    return path, len(rows)
+    return write_export(rows, path, fmt, title(now)), len(rows)
 
 
 def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) -> StageResult:
@@ -49,15 +86,20 @@ def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) 
     with factory.begin() as session:
         expire_leases(session, now)
         rows = list_items(session, QueueFilter())
-    files = [str(write_export(rows, default_path(config, fmt, now), fmt)) for fmt in config.export.formats]
+    files = [
+        str(write_export(rows, default_path(config, fmt, now, run_id), fmt, title(now, run_id)))
+        for fmt in config.export.formats
+    ]
     log.info("run %d: exported %d pending item(s) to %s", run_id, len(rows), ", ".join(files))
     return StageResult("export", {"items": len(rows), "files": files})
 
 
-def export_command(config: Config, fmt: str | None, filters: QueueFilter, out: Path | None = None) -> tuple[Path, int]:
+def export_command(
+    config: Config, fmt: str | None, filters: QueueFilter, out: Path | None = None, force: bool = False
+) -> tuple[Path, int]:
     """`pipeline.py export`: one export from the configured database; (path, number of rows)."""
-    with database(config) as factory:
-        return export_queue(config, factory, fmt, filters, out)
+    with database(config, create=False) as factory:
+        return export_queue(config, factory, fmt, filters, out, force=force)
 
 
 def format_export(exported: tuple[Path, int]) -> str:

@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from classifier import datasets, evaluation, registry, trainset
+from classifier import adfiles, datasets, evaluation, registry, trainset
 from classifier.card import build_card
+from classifier.errors import ClassifierError
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold
 from classifier.retrain import (
     PROMOTION_TOLERANCE,
@@ -41,12 +42,13 @@ from classifier.retrain import (
 )
 from config import Config
 from core.files import atomic_write_text
-from stages.common import database
+from stages.common import database, missing_database
 from stages.models import Promotion, format_promotion, promote
 from store.training import decided_rows
 
 log = logging.getLogger(__name__)
 
+KEY_DIGITS = 16  # 64 bits of each fitted row's content hash: no collisions at our sizes
 REPORT_JSON = "heldout.json"
 REPORT_PNG = "heldout_pr.png"
 
@@ -95,6 +97,7 @@ class TrainOutcome:
     heldout_rows: np.ndarray = field(repr=False)  # positions kept out for the comparison
     decisions: int = 0
     sources: list[DataSource] = field(default_factory=list)
+    identical: bool = False  # nothing trained: ``version`` is the identical saved model
 
 
 @dataclass
@@ -107,10 +110,30 @@ class TrainReport:
     refused: str | None = None
 
 
-def read_decisions(config: Config) -> list[dict]:
-    """Decided (scam/legit) review items from the configured database."""
-    with database(config) as factory, factory() as session:
+def read_decisions(config: Config) -> list[dict] | None:
+    """Decided (scam/legit) review items from the configured database; None when it does not
+    exist yet (a fresh clone: nothing has been decided, and training must not create it)."""
+    if missing_database(config):
+        log.warning("no database at %s: training without analysts' decisions", config.database.url)
+        return None
+    with database(config, create=False) as factory, factory() as session:
         return decided_rows(session)
+
+
+def check_request(config: Config, request: TrainRequest) -> None:
+    """Refuse missing, unknown or oversized --data/--eval files before any data is loaded."""
+    for flag, paths in (("--data", request.data), ("--eval", request.eval)):
+        for path in paths:
+            if not Path(path).is_file():
+                raise ClassifierError(f"{flag} {path}: no such file")
+            adfiles.file_format(path)
+            size = Path(path).stat().st_size
+            if size > config.training.max_data_mb * 1e6:
+                raise ClassifierError(
+                    f"{flag} {path}: {size / 1e6:,.0f} MB is more than training.max_data_mb "
+                    f"({config.training.max_data_mb:g}); training holds every row in memory (about 50 times "
+                    f"the file size): sample the file, or raise the limit"
+                )
 
 
 def _name(config: Config, path: Path) -> str:
@@ -119,7 +142,10 @@ def _name(config: Config, path: Path) -> str:
 
 
 def gather(
-    config: Config, data_paths: Sequence[Path] = (), decisions: Sequence[dict] | None = None
+    config: Config,
+    data_paths: Sequence[Path] = (),
+    decisions: Sequence[dict] | None = None,
+    decisions_note: str = "not read: --no-decisions",
 ) -> tuple[list[pd.DataFrame], list[DataSource]]:
     """The training rows of every source, in order, and what each brought.
 
@@ -132,13 +158,13 @@ def gather(
             log.warning("training.extra_data: %s does not exist; skipped", path)
             sources.append(DataSource(_name(config, path), 0, "missing: skipped"))
             continue
-        parts.append(datasets.load_extra(path))
+        parts.append(datasets.load_extra(path, config.training.max_data_mb))
         sources.append(DataSource(_name(config, path), len(parts[-1]), "" if len(parts[-1]) else "no usable rows"))
     for path in data_paths:
-        parts.append(datasets.load_labelled_file(path))
+        parts.append(datasets.load_labelled_file(path, config.training.max_data_mb))
         sources.append(DataSource(f"{path} (--data)", len(parts[-1])))
     parts.append(datasets.decision_frame(decisions or []))
-    note = "not read: --no-decisions" if decisions is None else ""
+    note = decisions_note if decisions is None else ""
     sources.append(DataSource("analysts' decisions", len(parts[-1]), note))
     return parts, sources
 
@@ -180,35 +206,111 @@ def _current(models_dir: Path) -> tuple[object, str | None]:
         return None, str(exc)
 
 
+def row_keys(df: pd.DataFrame) -> np.ndarray:
+    """A short content key per row (16 hex digits of trainset.content_key): what a card
+    records of the rows its model was fitted on."""
+    if not len(df):
+        return np.array([], dtype=object)
+    return df.apply(trainset.content_key, axis=1).str[:KEY_DIGITS].to_numpy()
+
+
+def seen_by(card: dict, rows: pd.DataFrame) -> tuple[np.ndarray, str]:
+    """(mask of ``rows`` the model of ``card`` was fitted on, how that was decided).
+
+    Cards record the keys of their fitted rows. An older card (the shipped model's, for
+    one) does not: then every row of a data source it lists (seed, a data folder, a file,
+    analysts' decisions) counts as seen, which can only leave out too much, never too little.
+    """
+    keys = (card.get("training") or {}).get("fitted_row_keys")
+    if keys is not None:
+        return np.isin(row_keys(rows), np.asarray(keys, dtype=object)), "by the row hashes in its card"
+    subsets = set(((card.get("training") or {}).get("per_subset") or {}).keys())
+    mask = rows["subset"].isin(subsets).to_numpy() if len(rows) else np.zeros(0, bool)
+    shown = ", ".join(sorted(subsets)) or "none"
+    return mask, f"by data source (its card records no row hashes; it was trained on: {shown})"
+
+
 def _compare(config: Config, fit, test: pd.DataFrame) -> dict:
-    """The new and the current model on the held-out rows, and the verdict."""
-    y = test["label"].to_numpy().astype(int)
+    """The new and the current model on the held-out rows the current model never saw, and the verdict.
+
+    The new model never saw any held-out row; the current one may have been fitted on
+    some (the shipped model saw all the seed rows), and a model scored on its own
+    training rows looks perfect. Those rows are left out of the comparison.
+    """
+    y_all = test["label"].to_numpy().astype(int)
     max_fpr = config.training.max_false_positive_rate
-    new_scores = fit.pipeline.predict_proba(test)[:, 1]
-    new = model_summary(y, new_scores, fit.threshold, max_fpr)
+    new_scores = fit.pipeline.predict_proba(test)[:, 1] if len(test) else np.zeros(0)
+    new_all = model_summary(y_all, new_scores, fit.threshold, max_fpr)
     cur, problem = _current(config.models.dir)
+    compared = np.ones(len(test), bool)
     cur_version = cur_sum = cur_scores = None
+    how = "no current model"
     if cur is not None:
         cur_pipe, cur_card = cur
         cur_version = cur_card["version"]
-        cur_scores = cur_pipe.predict_proba(test)[:, 1]
+        seen, how = seen_by(cur_card, test)
+        compared = ~seen
+    rows = test[compared]
+    y = y_all[compared]
+    new = model_summary(y, new_scores[compared], fit.threshold, max_fpr) if len(rows) else None
+    if cur is not None and len(rows):
+        cur_scores = cur_pipe.predict_proba(rows)[:, 1]
         cur_sum = model_summary(y, cur_scores, float(cur_card["threshold"]), max_fpr)
-    ok, reason = promotion_verdict(new, cur_sum)
+    if cur is not None and len(set(y.tolist())) < 2:
+        ok = False
+        reason = (
+            f"only {len(rows)} held-out row(s) that the current model {cur_version} did not see"
+            f"{' (one class)' if len(rows) else ''}: no fair comparison; compare on --eval FILE, or --force"
+        )
+    else:
+        ok, reason = promotion_verdict(new or new_all, cur_sum)
     if problem:
         reason = f"{reason} (the current model cannot be loaded: {problem})"
+    scope = {
+        "rows": int(len(rows)),
+        "excluded": int((~compared).sum()),
+        "how": how,
+        "subsets": {k: int(v) for k, v in rows.groupby("subset").size().items()} if len(rows) else {},
+    }
     return {
         "y": y,
-        "new_scores": new_scores,
+        "new_scores": new_scores[compared],
         "cur_scores": cur_scores,
+        "rows": rows,
         "card": {
             "rows": int(len(test)),
-            "new": new,
+            "new": new_all,
+            "compared": {**scope, "new": new},
             "current": cur_sum,
             "current_version": cur_version,
             "verdict": reason,
             "not_worse": ok,
             "tolerance": PROMOTION_TOLERANCE,
         },
+    }
+
+
+def identical_version(config: Config, card_key: dict) -> str | None:
+    """A saved version trained on the same data with the same parameters and patterns, if any."""
+    for version in reversed(registry.list_versions(config.models.dir)):
+        try:
+            card = registry.read_card(config.models.dir, version)
+        except registry.ModelError:
+            continue
+        if _card_key(card) == card_key:
+            return version
+    return None
+
+
+def _card_key(card: dict) -> dict:
+    training = card.get("training") or {}
+    return {
+        "data_sha256": training.get("data_sha256"),
+        "fitted_rows": training.get("fitted_rows"),
+        "parameters": card.get("parameters"),
+        "target_recall": card.get("target_recall"),
+        "indicators_sha256": card.get("indicators_sha256"),
+        "gazetteer_sha256": card.get("gazetteer_sha256"),
     }
 
 
@@ -222,19 +324,42 @@ def train_candidate(
     command: str = "python pipeline.py train",
     progress: bool | None = None,
     params: dict | None = None,
+    decisions_note: str = "not read: --no-decisions",
 ) -> TrainOutcome:
     """Train a new model and save it (never promotes).
 
-    Unless ``all_rows``, it and the current model are compared on the same held-out rows:
-    a grouped split of the training data, or, with ``eval_paths``, those labelled files (a
-    fixed gold set keeps comparisons stable across retrains, and stays trustworthy when the
-    training labels are not); heldout.json and heldout_pr.png go into its folder.
+    Unless ``all_rows``, it and the current model are compared on the same held-out rows,
+    less those the current model was fitted on: a grouped split of the training data, or,
+    with ``eval_paths``, those labelled files (a fixed gold set keeps comparisons stable
+    across retrains, and stays trustworthy when the training labels are not);
+    heldout.json and heldout_pr.png go into its folder. A model identical to a saved one
+    (same data, parameters and patterns) is not trained again: the outcome names that
+    version and nothing is saved.
     """
     show = sys.stderr.isatty() if progress is None else progress
     params = {**DEFAULT_PARAMS, **(params or {})}
-    parts, sources = gather(config, extra_paths, decisions)
+    parts, sources = gather(config, extra_paths, decisions, decisions_note)
     df, split = _split(config, trainset.training_frame(parts), eval_paths, all_rows, params["random_state"])
     train, test = df.iloc[split.train], df.iloc[split.test]
+    n_decisions = len(parts[-1])  # gather() puts the decisions last
+    patterns = build_pipeline(**params).named_steps["analyse"].fit(df.head(1))
+    key = {
+        "data_sha256": trainset.data_sha256(df),
+        "fitted_rows": int(len(train)),
+        "parameters": json.loads(json.dumps(params)),
+        "target_recall": config.training.target_recall,
+        "indicators_sha256": patterns.indicators_sha256_,
+        "gazetteer_sha256": patterns.gazetteer_sha256_,
+    }
+    same = identical_version(config, key)
+    if same is not None:
+        log.info("identical to %s (data sha256 %s…): nothing trained or saved", same, key["data_sha256"][:12])
+        card = registry.read_card(config.models.dir, same)
+        reason = f"identical to {same}: same data (sha256 {key['data_sha256'][:12]}…), parameters and patterns"
+        return TrainOutcome(
+            same, card, None, None, None, False, reason, None, train.index.to_numpy(), test.index.to_numpy(),
+            n_decisions, sources, identical=True,
+        )  # fmt: skip
     # The threshold must reach the target recall on what we actually score: full ads AND
     # short texts (titles, opening lines, Telegram one-liners). Chosen on full ads only it
     # sat at 0.71 and caught about half the short lures (the real lures that news reports
@@ -255,7 +380,6 @@ def train_candidate(
     if compared is not None:
         heldout = {**compared["card"], "fraction": None if eval_paths else config.training.holdout_fraction}
         heldout["files"] = [str(p) for p in eval_paths]
-    n_decisions = len(parts[-1])  # gather() puts the decisions last
     card = build_card(
         fit,
         train,
@@ -267,14 +391,17 @@ def train_candidate(
         command=command,
         heldout=heldout,
     )
+    # What a later comparison must leave out: the texts this model was fitted on.
+    card["training"]["fitted_row_keys"] = sorted(set(row_keys(train).tolist()))
     version = registry.save_model(config.models.dir, fit.pipeline, card)
     if compared is None:
         ok, reason, table = True, "not compared: --all-rows fits every row, none is held out", None
     else:
         c = compared["card"]
         ok, reason = c["not_worse"], c["verdict"]
-        _write_report(config.models.dir / version, version, compared, test)
-        table = format_comparison(version, c["new"], c["current_version"], c["current"])
+        _write_report(config.models.dir / version, version, compared, compared["rows"])
+        table = format_comparison(version, c["compared"]["new"] or c["new"], c["current_version"], c["current"])
+        table += "\n" + compared_rows_text(c)
     c = compared["card"] if compared else {}
     return TrainOutcome(
         version,
@@ -292,11 +419,27 @@ def train_candidate(
     )
 
 
+def compared_rows_text(c: dict) -> str:
+    """Which held-out rows the comparison used, how many, and which it left out and why."""
+    scope = c["compared"]
+    subsets = ", ".join(f"{k} {v}" for k, v in scope["subsets"].items()) or "none"
+    line = f"compared on {scope['rows']} of {c['rows']} held-out rows (by source: {subsets})"
+    if c["current_version"] is not None and scope["excluded"]:
+        line += (
+            f"; {scope['excluded']} left out because the current model {c['current_version']} "
+            f"was fitted on them ({scope['how']})"
+        )
+    return line
+
+
 def _write_report(folder: Path, version: str, compared: dict, heldout: pd.DataFrame) -> None:
     """heldout.json (both models' metrics and PR curves) and heldout_pr.png (both curves)."""
     y, new_scores, cur_scores = compared["y"], compared["new_scores"], compared["cur_scores"]
     c = compared["card"]
-    new, cur, cur_version = c["new"], c["current"], c["current_version"]
+    if not len(y):
+        atomic_write_text(folder / REPORT_JSON, json.dumps({"verdict": c["verdict"], "rows": 0}, indent=2) + "\n")
+        return
+    new, cur, cur_version = c["compared"]["new"] or c["new"], c["current"], c["current_version"]
     curves = {f"new {version}": evaluation.pr_curve(y, new_scores)}
     points = {f"new {version}": (new["recall"], new["precision"])}
     per_language = evaluation.report(y, new_scores, new["threshold"], heldout["language"])["per_language"]
@@ -313,13 +456,18 @@ def _write_report(folder: Path, version: str, compared: dict, heldout: pd.DataFr
         curves[f"current {cur_version}"] = evaluation.pr_curve(y, cur_scores)
         points[f"current {cur_version}"] = (cur["recall"], cur["precision"])
     report["pr_curves"] = curves
-    evaluation.plot_pr_comparison(curves, points, folder / REPORT_PNG, f"held-out PR curves ({len(y)} ads)")
+    if len(set(y.tolist())) == 2:  # a PR curve needs both classes
+        evaluation.plot_pr_comparison(curves, points, folder / REPORT_PNG, f"held-out PR curves ({len(y)} ads)")
     atomic_write_text(folder / REPORT_JSON, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 
 def train(config: Config, request: TrainRequest, *, progress: bool | None = None) -> TrainReport:
     """`pipeline.py train`: train, save, and promote when asked and not worse (or forced)."""
-    decisions = read_decisions(config) if request.decisions else None
+    check_request(config, request)
+    decisions, note = None, "not read: --no-decisions"
+    if request.decisions:
+        decisions = read_decisions(config)
+        note = "" if decisions is not None else f"no database at {config.database.url}: none read"
     outcome = train_candidate(
         config,
         decisions,
@@ -328,9 +476,10 @@ def train(config: Config, request: TrainRequest, *, progress: bool | None = None
         all_rows=request.all_rows,
         command=request.command(),
         progress=progress,
+        decisions_note=note,
     )
     report = TrainReport(outcome, config.models.dir / outcome.version)
-    if not request.promote:
+    if not request.promote or outcome.identical:
         return report
     if not (outcome.promote_ok or request.force):
         v = outcome.version
@@ -344,6 +493,13 @@ def train(config: Config, request: TrainRequest, *, progress: bool | None = None
     return report
 
 
+def _current_name(models_dir: Path) -> str | None:
+    try:
+        return registry.current_version(models_dir)
+    except registry.ModelError:
+        return None
+
+
 def format_train(report: TrainReport) -> str:
     """The training summary: data sources, the model, the comparison, the verdict, files."""
     o = report.outcome
@@ -351,10 +507,19 @@ def format_train(report: TrainReport) -> str:
     lines = ["training data:"]
     width = max(len(s.name) for s in o.sources)
     lines += [f"  {s.name:<{width}}  {s.rows:>6} rows" + (f"  ({s.note})" if s.note else "") for s in o.sources]
-    lines.append(
-        f"model {o.version}: {t['rows']} training rows ({o.decisions} analyst decisions), "
-        f"fitted on {t['fitted_rows']}, threshold {o.card['threshold']:.4f}"
-    )
+    if not o.identical:
+        lines.append(
+            f"model {o.version}: {t['rows']} training rows ({o.decisions} analyst decisions), "
+            f"fitted on {t['fitted_rows']}, threshold {o.card['threshold']:.4f}"
+        )
+    if o.identical:
+        current = _current_name(report.folder.parent)
+        lines.append(f"{o.reason}; nothing saved")
+        if current != o.version:
+            lines.append(f"to use it: pipeline.py models promote {o.version} (current: {current or 'none'})")
+        else:
+            lines.append(f"{o.version} is already the current model")
+        return "\n".join(lines)
     if o.table:
         lines += [o.table, f"verdict: {o.reason}"]
         lines.append(f"report: {report.folder / REPORT_JSON}, PR curves: {report.folder / REPORT_PNG}")

@@ -32,7 +32,8 @@ def test_nightly_run_writes_one_dated_export_per_format(write_config):
     names = sorted(p.name for p in config.export.dir.iterdir())
     day = result.started_at.date().isoformat()
     # The run's JSON summary sits beside the exports.
-    assert names == [f"flagged-{day}.{ext}" for ext in ("csv", "jsonl", "xlsx")] + [f"run-{day}-{result.run_id}.json"]
+    run = result.run_id
+    assert names == [f"flagged-{day}-run{run}.{ext}" for ext in ("csv", "jsonl", "xlsx")] + [f"run-{day}-{run}.json"]
 
 
 def test_export_queue_defaults_and_filters(config):
