@@ -114,7 +114,7 @@ def read_decisions(config: Config) -> list[dict] | None:
     """Decided (scam/legit) review items from the configured database; None when it does not
     exist yet (a fresh clone: nothing has been decided, and training must not create it)."""
     if missing_database(config):
-        log.warning("no database at %s: training without analysts' decisions", config.database.url)
+        log.info("no database at %s: training without analysts' decisions", config.database.url)
         return None
     with database(config, create=False) as factory, factory() as session:
         return decided_rows(session)
@@ -257,11 +257,7 @@ def _compare(config: Config, fit, test: pd.DataFrame) -> dict:
         cur_scores = cur_pipe.predict_proba(rows)[:, 1]
         cur_sum = model_summary(y, cur_scores, float(cur_card["threshold"]), max_fpr)
     if cur is not None and len(set(y.tolist())) < 2:
-        ok = False
-        reason = (
-            f"only {len(rows)} held-out row(s) that the current model {cur_version} did not see"
-            f"{' (one class)' if len(rows) else ''}: no fair comparison; compare on --eval FILE, or --force"
-        )
+        ok, reason = one_class_verdict(new, cur_sum, cur_version, fit.cv_metrics.get("recall"))
     else:
         ok, reason = promotion_verdict(new or new_all, cur_sum)
     if problem:
@@ -277,6 +273,8 @@ def _compare(config: Config, fit, test: pd.DataFrame) -> dict:
         "new_scores": new_scores[compared],
         "cur_scores": cur_scores,
         "rows": rows,
+        "y_all": y_all,
+        "new_scores_all": new_scores,
         "card": {
             "rows": int(len(test)),
             "new": new_all,
@@ -288,6 +286,39 @@ def _compare(config: Config, fit, test: pd.DataFrame) -> dict:
             "tolerance": PROMOTION_TOLERANCE,
         },
     }
+
+
+def one_class_verdict(
+    new: dict | None, current: dict | None, current_version: str | None, cv_recall: float | None
+) -> tuple[bool, str]:
+    """The verdict when the rows neither model saw are of one class only.
+
+    Recall at a false-positive rate needs both classes. All legit (analysts clearing a
+    kind of ad, say), the rows still show each model's false-positive rate at its own
+    threshold; all scam, each model's recall. The new model must not be worse on that,
+    within the tolerance; what the rows cannot show is said, with the new model's
+    grouped cross-validated recall.
+    """
+    if not new or not current or not new["n"]:
+        return False, (
+            f"no held-out rows that the current model {current_version} did not see: no fair comparison; "
+            f"compare on --eval FILE, or --force"
+        )
+    cv = "n/a" if cv_recall is None else f"{cv_recall:.3f}"
+    if new["n_scam"] == 0:
+        nf, cf = new["false_positive_rate"], current["false_positive_rate"]
+        what = f"on {new['n']} held-out rows neither model saw, all legit: FPR {nf:.3f} vs the current model's {cf:.3f}"
+        ok = nf <= cf + PROMOTION_TOLERANCE
+    else:
+        nr, cr = new["recall"], current["recall"]
+        what = (
+            f"on {new['n']} held-out rows neither model saw, all scam: recall {nr:.3f} vs the current model's {cr:.3f}"
+        )
+        ok = nr >= cr - PROMOTION_TOLERANCE
+    return (
+        ok,
+        f"{what} ({'not worse' if ok else 'worse'}); one class only, so no recall-at-FPR comparison (the new model's grouped-CV recall: {cv})",
+    )
 
 
 def identical_version(config: Config, card_key: dict) -> str | None:
@@ -458,6 +489,10 @@ def _write_report(folder: Path, version: str, compared: dict, heldout: pd.DataFr
     report["pr_curves"] = curves
     if len(set(y.tolist())) == 2:  # a PR curve needs both classes
         evaluation.plot_pr_comparison(curves, points, folder / REPORT_PNG, f"held-out PR curves ({len(y)} ads)")
+    elif len(set(compared["y_all"].tolist())) == 2:  # one class left to compare on: the new model alone
+        y_all, s_all = compared["y_all"], compared["new_scores_all"]
+        curve = {f"new {version}, all {len(y_all)} held-out rows": evaluation.pr_curve(y_all, s_all)}
+        evaluation.plot_pr_comparison(curve, {}, folder / REPORT_PNG, f"held-out PR curve ({len(y_all)} ads)")
     atomic_write_text(folder / REPORT_JSON, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -479,8 +514,12 @@ def train(config: Config, request: TrainRequest, *, progress: bool | None = None
         decisions_note=note,
     )
     report = TrainReport(outcome, config.models.dir / outcome.version)
-    if not request.promote or outcome.identical:
+    if not request.promote or outcome.identical and _current_name(config.models.dir) == outcome.version:
         return report
+    if outcome.identical:  # the saved twin's own verdict stands
+        heldout = outcome.card.get("heldout") or {}
+        outcome.promote_ok = heldout.get("not_worse", True)
+        outcome.reason = f"{outcome.reason}; its verdict: {heldout.get('verdict', 'not compared')}"
     if not (outcome.promote_ok or request.force):
         v = outcome.version
         report.refused = (
@@ -515,10 +554,12 @@ def format_train(report: TrainReport) -> str:
     if o.identical:
         current = _current_name(report.folder.parent)
         lines.append(f"{o.reason}; nothing saved")
-        if current != o.version:
-            lines.append(f"to use it: pipeline.py models promote {o.version} (current: {current or 'none'})")
-        else:
+        if report.promotion is not None:
+            lines.append(format_promotion(report.promotion))
+        elif current == o.version:
             lines.append(f"{o.version} is already the current model")
+        else:
+            lines.append(f"to use it: pipeline.py models promote {o.version} (current: {current or 'none'})")
         return "\n".join(lines)
     if o.table:
         lines += [o.table, f"verdict: {o.reason}"]

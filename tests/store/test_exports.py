@@ -89,3 +89,21 @@ def test_jsonl_has_everything(rows, tmp_path):
     assert first["reasons"] == REASONS and first["title"] == HOSTILE["title"]
     assert first["contacts"]["telegram"] == ["=cmd"] and first["model_version"] == "v1"
     assert "description" in first and first["decision"] == ""
+
+
+def test_csv_neutralises_every_disguised_formula(factory, tmp_path):
+    disguised = {
+        "title": "\n=HYPERLINK(\"http://evil.example\")",
+        "company": "   +cmd|' /C calc'!A0",
+        "salary": "\u200b\ufeff-1+1",
+        "location": "＠SUM(1+1)",
+        "description": "＝1+1",
+    }
+    with factory.begin() as s:
+        score(s, make_ad(s, 1, **disguised), 0.9)
+    with factory() as s:
+        path = write_export(list_items(s), tmp_path / "f.csv", "csv")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        row = dict(zip(COLUMNS, list(csv.reader(fh))[1]))
+    for field in ("title", "company", "salary", "location"):
+        assert row[field] == "'" + disguised[field], field

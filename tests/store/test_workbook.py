@@ -32,7 +32,9 @@ REASONS = [
 
 
 def _description(n: int) -> str:
-    body = " ".join(f"Line {k} of ad {n}: flights, housing and a visa are paid, no experience needed." for k in range(n % 5 + 3))
+    body = " ".join(
+        f"Line {k} of ad {n}: flights, housing and a visa are paid, no experience needed." for k in range(n % 5 + 3)
+    )
     return f"{body}\n캄보디아 고수익 알바, 감금 절대 없음.\nEND{n}X"
 
 
@@ -41,7 +43,9 @@ def rows(factory):
     with factory.begin() as s:
         for n in range(1, 41):
             ad = make_ad(s, n, title=f"Customer service in Sihanoukville {n}", description=_description(n))
-            score(s, ad, 0.5 + n / 100, reasons=REASONS + [{"signal": "marker", "weight": 0.1, "evidence": f"REASON{n}X"}])
+            score(
+                s, ad, 0.5 + n / 100, reasons=REASONS + [{"signal": "marker", "weight": 0.1, "evidence": f"REASON{n}X"}]
+            )
     with factory() as s:
         return list_items(s)
 
