@@ -213,7 +213,10 @@ def cmd_classify(args: argparse.Namespace, config: Config) -> Outcome:
     """Score a CSV/JSONL of ads; same rows out plus score, band, flagged, reasons."""
     out = Path(args.out) if args.out else None
     return Outcome(
-        classify.format_classify(classify.classify(config, Path(args.file), out, n_jobs=args.jobs)), summary=True
+        classify.format_classify(
+            classify.classify(config, Path(args.file), out, n_jobs=args.jobs, encoding=args.encoding)
+        ),
+        summary=True,
     )
 
 
@@ -226,7 +229,9 @@ def cmd_explain(args: argparse.Namespace, config: Config) -> Outcome:
 def cmd_evaluate(args: argparse.Namespace, config: Config) -> Outcome:
     """Metrics on a labelled file; JSON report and PR-curve PNG in --out-dir."""
     return Outcome(
-        classify.format_evaluation(classify.evaluate(config, Path(args.file), args.model, Path(args.out_dir)))
+        classify.format_evaluation(
+            classify.evaluate(config, Path(args.file), args.model, Path(args.out_dir), encoding=args.encoding)
+        )
     )
 
 
@@ -367,18 +372,23 @@ def _import_arguments(p: argparse.ArgumentParser) -> None:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("file", nargs="?", metavar="FILE", help="a filled-in export (.csv or .xlsx)")
     what.add_argument("--undo", type=item_id, metavar="IMPORT_ID", help="put back what import IMPORT_ID changed")
+    _encoding(p)
+    _analyst(p)
+
+
+def _encoding(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--encoding",
         metavar="NAME",
-        help="the CSV's encoding when it is not UTF-8 (default: detected, e.g. cp949 from Korean Excel)",
+        help="the file's encoding when it is not UTF-8 (default: detected, e.g. cp949 from Korean Excel)",
     )
-    _analyst(p)
 
 
 def _classify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="ads as CSV or JSON Lines")
     p.add_argument("--out", metavar="PATH", help="output file (.csv or .jsonl); default: stdout")
     p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="worker processes (default 1)")
+    _encoding(p)
 
 
 def _explain_arguments(p: argparse.ArgumentParser) -> None:
@@ -391,6 +401,7 @@ def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="labelled ads (column label: 1 scam, 0 legit)")
     p.add_argument("--model", metavar="VERSION", help="a version in models/ (default: scoring.model)")
     p.add_argument("--out-dir", metavar="DIR", default="reports", help="where the report goes (default: reports)")
+    _encoding(p)
 
 
 def _train_arguments(p: argparse.ArgumentParser) -> None:
