@@ -306,7 +306,7 @@ def _filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", help="only ads from this source")
     p.add_argument("--country", help="only ads in this country (ISO code)")
     p.add_argument("--since", type=since, metavar="DATE", help="only ads first seen on or after DATE")
-    p.add_argument("--campaign", type=int, metavar="ID", help="only ads of this campaign")
+    p.add_argument("--campaign", type=item_id, metavar="ID", help="only ads of this campaign")
 
 
 def _analyst(p: argparse.ArgumentParser) -> None:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from classifier.errors import AdFileError
 from core.spreadsheet import neutralise
-from core.textfile import TextDecodeError, open_text
+from core.textfile import CsvRecordError, TextDecodeError, csv_records, open_text
 
 log = logging.getLogger(__name__)
 
@@ -48,32 +48,15 @@ def _check_columns(path: Path, columns: list[str], line: int) -> None:
         raise AdFileError(f"{path}:{line}: no text column; expected one of title, description, text")
 
 
-def _csv_problem(exc: csv.Error) -> str:
-    problem = str(exc)
-    if "end of data" in problem:
-        return "unterminated quote: a quoted cell opened here runs to the end of the file"
-    if "field limit" in problem:
-        return f"a cell is longer than {MAX_CELL_CHARS:,} characters"
-    return problem
-
-
 def _read_csv(path: Path, chunksize: int, encoding: str | None) -> Iterator[pd.DataFrame]:
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
     stream, _ = open_text(path, encoding)
     with stream:
-        reader = csv.reader(stream, delimiter=sep, strict=True)
         header: list[str] | None = None
         rows: list[list[str]] = []
         lines: list[int] = []
-        while True:
-            start = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                raise AdFileError(f"{path}:{start}: malformed CSV: {_csv_problem(exc)}") from None
+        for start, row in csv_records(stream, sep):
             if header is None:
                 header = [h.strip() for h in row]
                 _check_columns(path, header, start)
@@ -140,7 +123,7 @@ def read_ads(path: Path | str, chunksize: int = DEFAULT_CHUNK, encoding: str | N
         raise AdFileError(f"{p}: no such file")
     try:
         yield from (_read_csv(p, chunksize, encoding) if fmt == "csv" else _read_jsonl(p, chunksize, encoding))
-    except TextDecodeError as exc:
+    except (TextDecodeError, CsvRecordError) as exc:
         raise AdFileError(f"{p}:{exc.line}: {str(exc).removeprefix(f'line {exc.line}: ')}") from None
     except OSError as exc:
         raise AdFileError(f"{p}: cannot read: {exc.strerror or exc}") from None

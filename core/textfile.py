@@ -12,6 +12,7 @@ binary one, renamed .csv). Every error names the line, counted as a text editor 
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -165,6 +166,38 @@ class StrictReader(io.TextIOBase):
     def __iter__(self) -> Iterator[str]:
         while line := self.readline():
             yield line
+
+
+class CsvRecordError(ValueError):
+    """A CSV record cannot be parsed; ``line`` is the line it starts on."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(f"line {line}: malformed CSV: {problem}")
+        self.line, self.problem = line, problem
+
+
+def csv_records(stream: io.TextIOBase | io.StringIO, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, cells) of every CSV record, strictly parsed.
+
+    A quoted cell may span lines, so a record's line is where it starts, as a text editor
+    shows it; an unterminated quote or a cell over csv.field_size_limit() is a
+    CsvRecordError naming that line, where the csv module names none.
+    """
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problem = str(exc)
+            if "end of data" in problem:
+                problem = "unterminated quote: a quoted cell opened here runs to the end of the file"
+            elif "field limit" in problem:
+                problem = f"a cell is longer than {csv.field_size_limit():,} characters"
+            raise CsvRecordError(start, problem) from None
+        yield start, row
 
 
 def open_text(path: Path, declared: str | None = None) -> tuple[StrictReader, Encoding]:

@@ -9,7 +9,6 @@ sheet order: analysts rename sheets and put scratch sheets first.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from core.textfile import TextDecodeError, decode_bytes
+from core.textfile import CsvRecordError, TextDecodeError, csv_records, decode_bytes
 from store.errors import ImportValidationError, StoreError
 from store.exportrows import COLUMNS
 
@@ -117,23 +116,15 @@ def _rows_from_table(
 
 
 def _csv_rows(content: str, name: str) -> Iterator[tuple[Any, ...]]:
-    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problem = str(exc)
-            if "end of data" in problem:
-                problem = "unterminated quote: a quoted cell opened here runs to the end of the file"
-            elif "field limit" in problem:
-                problem = f"a cell is longer than {csv.field_size_limit():,} characters"
-            raise ImportValidationError([f"{name} line {start}: malformed CSV: {problem}"]) from None
-        if any(len(v) > MAX_CELL_CHARS for v in row):
-            raise ImportValidationError([f"{name} line {start}: a cell is longer than {MAX_CELL_CHARS:,} characters"])
-        yield tuple(row)
+    try:
+        for start, row in csv_records(io.StringIO(content, newline="")):
+            if any(len(v) > MAX_CELL_CHARS for v in row):
+                raise ImportValidationError(
+                    [f"{name} line {start}: malformed CSV: a cell is longer than {MAX_CELL_CHARS:,} characters"]
+                )
+            yield tuple(row)
+    except CsvRecordError as exc:
+        raise ImportValidationError([f"{name} {exc}"]) from None
 
 
 def _read_csv(raw: bytes, name: str, encoding: str | None) -> tuple[list[DecisionRow], str]:

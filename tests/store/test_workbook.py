@@ -8,7 +8,6 @@ header row and the title repeated on page 2, and no text cut off by a short row.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import struct
@@ -21,6 +20,7 @@ from openpyxl import load_workbook
 from store.exports import write_export
 from store.listing import list_items
 from store.workbook import CELL_LIMIT, LINE_POINTS, XLSX_COLUMNS, description_cell
+from tests.conftest import require_program
 from tests.store.queue_fixtures import make_ad, score
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "xlsx-print"
@@ -77,13 +77,8 @@ def test_description_column_sizes_and_print_setup(rows, tmp_path):
 
 
 def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found:
-        return found
-    message = f"the print test needs {name} (Debian: libreoffice-calc-nogui, poppler-utils)"
-    if os.environ.get("LUREWATCH_REQUIRE_LIBREOFFICE") == "1":
-        pytest.fail(f"{message}; LUREWATCH_REQUIRE_LIBREOFFICE=1 forbids skipping")
-    pytest.skip(message)
+    package = "libreoffice-calc-nogui" if name == "soffice" else "poppler-utils"
+    return require_program(name, package, "LUREWATCH_REQUIRE_LIBREOFFICE")
 
 
 def _png_size(path: Path) -> tuple[int, int]:
