@@ -88,7 +88,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 @pytest.mark.slow
-def test_printout_is_landscape_fitted_with_repeated_header_and_nothing_cut(rows, tmp_path):
+def test_printout_is_landscape_fitted_with_repeated_header_and_nothing_cut(rows, tmp_path, db_url):
     soffice, pdftoppm, pdftotext, pdfinfo = (_tool(t) for t in ("soffice", "pdftoppm", "pdftotext", "pdfinfo"))
     xlsx = write_export(rows, tmp_path / "flagged.xlsx", "xlsx", title="lurewatch flagged ads, run 7 of 2026-11-25")
     profile = tmp_path / "lo-profile"  # a private profile: parallel runs do not share LibreOffice's lock
@@ -117,10 +117,12 @@ def test_printout_is_landscape_fitted_with_repeated_header_and_nothing_cut(rows,
     # Nothing cut: the last line of every description and the last reason of every row printed.
     missing = [n for n in range(1, 41) if f"END{n}X" not in everything or f"REASON{n}X" not in everything]
     assert not missing, f"text cut off in rows {missing}"
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
-    shutil.copy(pdf, ARTIFACTS / "flagged.pdf")
-    subprocess.run([pdftoppm, "-png", "-r", "60", str(pdf), str(ARTIFACTS / "page")], check=True, timeout=120)
-    images = sorted(ARTIFACTS.glob("page-*.png"))
+    # One folder per backend: the two runs of this test may be at work at the same time.
+    folder = ARTIFACTS / db_url.split(":")[0].split("+")[0]
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shutil.copy(pdf, folder / "flagged.pdf")
+    subprocess.run([pdftoppm, "-png", "-r", "60", str(pdf), str(folder / "page")], check=True, timeout=120)
+    images = sorted(folder.glob("page-*.png"))
     assert len(images) == pages
     assert all(w > h for w, h in map(_png_size, images))
