@@ -13,7 +13,7 @@ import pipeline
 import stages.train as stage
 from classifier import registry
 from config import load_config
-from stages.train import seen_by
+from stages.comparison import row_keys, seen_by
 from tests.stages.test_train import small_seed
 
 
@@ -93,7 +93,7 @@ def test_rows_a_model_was_fitted_on_are_recognised_by_hash_or_by_source():
         {"title": ["a", "b", "c"], "company": "", "location": "", "salary": "", "description": ["x", "y", "z"],
          "subset": ["seed", "decision:board", "seed"]}
     )  # fmt: skip
-    keyed = {"training": {"fitted_row_keys": list(stage.row_keys(rows.iloc[[1]]))}}
+    keyed = {"training": {"fitted_row_keys": list(row_keys(rows.iloc[[1]]))}}
     mask, how = seen_by(keyed, rows)
     assert mask.tolist() == [False, True, False] and how == "by the row hashes in its card"
     older = {"training": {"per_subset": {"seed": 382}}}  # a card from before the hashes: by source
