@@ -94,7 +94,7 @@ class TrainingConfig:
     holdout_fraction: float = 0.2  # share of groups kept out of fitting for the comparison
     # Training holds every row in memory (about 50 times the file size): a labelled file
     # bigger than this is refused before it is read, instead of exhausting the machine.
-    max_data_mb: float = 200.0
+    max_data_mb: float = 50.0
 
 
 @dataclass(frozen=True)
@@ -377,7 +377,7 @@ def parse_config(
         seed_dir=_resolve(base_dir, seed) if seed else DEFAULT_SEED_DIR,
         n_splits=tr.positive("n_splits", int, 5),
         holdout_fraction=_probability(tr, "holdout_fraction", 0.2),
-        max_data_mb=tr.positive("max_data_mb", float, 200.0),
+        max_data_mb=tr.positive("max_data_mb", float, 50.0),
     )
     if training.n_splits < 2:
         raise ConfigError(f"training.n_splits: must be at least 2, got {training.n_splits}")
