@@ -92,6 +92,9 @@ class TrainingConfig:
     seed_dir: Path = DEFAULT_SEED_DIR
     n_splits: int = 5  # grouped cross-validation folds (threshold choice)
     holdout_fraction: float = 0.2  # share of groups kept out of fitting for the comparison
+    # Training holds every row in memory (about 50 times the file size): a labelled file
+    # bigger than this is refused before it is read, instead of exhausting the machine.
+    max_data_mb: float = 50.0
 
 
 @dataclass(frozen=True)
@@ -389,6 +392,7 @@ def parse_config(
         seed_dir=_resolve(base_dir, seed) if seed else DEFAULT_SEED_DIR,
         n_splits=tr.positive("n_splits", int, 5),
         holdout_fraction=_probability(tr, "holdout_fraction", 0.2),
+        max_data_mb=tr.positive("max_data_mb", float, 50.0),
     )
     if training.n_splits < 2:
         raise ConfigError(f"training.n_splits: must be at least 2, got {training.n_splits}")

@@ -62,15 +62,29 @@ Handler = Callable[[argparse.Namespace, Config], Outcome]
 # ------------------------------------------------------------------ argument types
 
 
-def positive_int(text: str) -> int:
-    """An integer above 0 (argparse type)."""
+MAX_COUNT = 1_000_000  # more items, rows or processes than anyone means: a typo
+MAX_ID = 2**31 - 1  # review items and imports have 32-bit ids on PostgreSQL
+
+
+def _whole(text: str, highest: int, what: str) -> int:
     try:
-        value = int(text)
+        value = int(text) if len(text) <= 20 else 0
     except ValueError:
         value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    if not 0 < value <= highest:
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise argparse.ArgumentTypeError(f"not {what}: {shown!r}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number from 1 to MAX_COUNT (argparse type)."""
+    return _whole(text, MAX_COUNT, f"a whole number from 1 to {MAX_COUNT:,}")
+
+
+def item_id(text: str) -> int:
+    """A review item or import id (argparse type)."""
+    return _whole(text, MAX_ID, "an id (a positive whole number)")
 
 
 def seconds(text: str) -> float:
@@ -151,14 +165,17 @@ def cmd_export(args: argparse.Namespace, config: Config) -> Outcome:
                 f"{', '.join(given)}: queue filters do not apply to --format {args.format} "
                 f"(it exports every contact of ads decided scam)"
             )
-        path, n = contacts_command(config, args.format, out)
+        path, n = contacts_command(config, args.format, out, args.force)
         return Outcome(f"exported {n} confirmed contact(s) to {path}", summary=True)
-    return Outcome(format_export(export_command(config, args.format, _filters(args), out)), summary=True)
+    return Outcome(format_export(export_command(config, args.format, _filters(args), out, args.force)), summary=True)
 
 
 def cmd_import_decisions(args: argparse.Namespace, config: Config) -> Outcome:
-    """Apply the decisions of a filled-in export, all or nothing."""
-    return Outcome(review.format_import(review.import_file(config, Path(args.file), args.analyst)), summary=True)
+    """Apply the decisions of a filled-in export, all or nothing; or undo an earlier import."""
+    if args.undo is not None:
+        return Outcome(review.format_undo(review.undo_file_import(config, args.undo, args.analyst)))
+    imported = review.import_file(config, Path(args.file), args.analyst, args.encoding)
+    return Outcome(review.format_import(imported), summary=True)
 
 
 def cmd_review_list(args: argparse.Namespace, config: Config) -> Outcome:
@@ -175,9 +192,19 @@ def cmd_review_show(args: argparse.Namespace, config: Config) -> Outcome:
 
 
 def cmd_review_claim(args: argparse.Namespace, config: Config) -> Outcome:
-    """Lease the N highest-priority items to the analyst."""
-    rows = review.claim_items(config, args.n, args.minutes, args.analyst)
-    return Outcome(review.format_list(rows, empty="nothing to claim: the queue is empty"))
+    """Lease the N highest-priority items to the analyst; says until when."""
+    return Outcome(review.format_claimed(review.claim_items(config, args.n, args.minutes, args.analyst)))
+
+
+def cmd_review_claims(args: argparse.Namespace, config: Config) -> Outcome:
+    """Who holds which item, and when each claim expires."""
+    return Outcome(review.format_claims(review.list_claims(config)))
+
+
+def cmd_review_log(args: argparse.Namespace, config: Config) -> Outcome:
+    """The audit log, filtered by analyst, time and item."""
+    entries = review.audit_log(config, analyst=args.analyst, since=args.since, item_id=args.item, limit=args.limit)
+    return Outcome(review.format_log(entries))
 
 
 def cmd_review_release(args: argparse.Namespace, config: Config) -> Outcome:
@@ -197,7 +224,10 @@ def cmd_classify(args: argparse.Namespace, config: Config) -> Outcome:
     """Score a CSV/JSONL of ads; same rows out plus score, band, flagged, reasons."""
     out = Path(args.out) if args.out else None
     return Outcome(
-        classify.format_classify(classify.classify(config, Path(args.file), out, n_jobs=args.jobs)), summary=True
+        classify.format_classify(
+            classify.classify(config, Path(args.file), out, n_jobs=args.jobs, encoding=args.encoding)
+        ),
+        summary=True,
     )
 
 
@@ -210,7 +240,9 @@ def cmd_explain(args: argparse.Namespace, config: Config) -> Outcome:
 def cmd_evaluate(args: argparse.Namespace, config: Config) -> Outcome:
     """Metrics on a labelled file; JSON report and PR-curve PNG in --out-dir."""
     return Outcome(
-        classify.format_evaluation(classify.evaluate(config, Path(args.file), args.model, Path(args.out_dir)))
+        classify.format_evaluation(
+            classify.evaluate(config, Path(args.file), args.model, Path(args.out_dir), encoding=args.encoding)
+        )
     )
 
 
@@ -329,12 +361,12 @@ def _filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", help="only ads from this source")
     p.add_argument("--country", help="only ads in this country (ISO code)")
     p.add_argument("--since", type=since, metavar="DATE", help="only ads first seen on or after DATE")
-    p.add_argument("--campaign", type=int, metavar="ID", help="only ads of this campaign")
+    p.add_argument("--campaign", type=item_id, metavar="ID", help="only ads of this campaign")
 
 
-def _analyst(p: argparse.ArgumentParser, shown: bool = True) -> None:
+def _analyst(p: argparse.ArgumentParser) -> None:
     what = "your name in the audit log (default: $LUREWATCH_ANALYST, else the OS user)"
-    p.add_argument("--analyst", default=argparse.SUPPRESS, help=what if shown else argparse.SUPPRESS)
+    p.add_argument("--analyst", default=argparse.SUPPRESS, metavar="NAME", help=what)
 
 
 def _review_arguments(p: argparse.ArgumentParser) -> None:
@@ -342,10 +374,11 @@ def _review_arguments(p: argparse.ArgumentParser) -> None:
     _analyst(p)
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    def action(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-        sub = actions.add_parser(name, parents=[common], help=help_text)
-        _analyst(sub, shown=False)
-        sub.set_defaults(handler=handler)
+    def action(name: str, handler: Handler, help_text: str, analyst: bool = True) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, parents=[common], help=help_text, description=help_text)
+        if analyst:
+            _analyst(sub)
+        sub.set_defaults(handler=handler, parser=sub)
         return sub
 
     ls = action("list", cmd_review_list, "list the queue, one row per campaign")
@@ -359,19 +392,26 @@ def _review_arguments(p: argparse.ArgumentParser) -> None:
         help="the N pending items the model is least sure about, spread across campaigns",
     )
     action("show", cmd_review_show, "one item: ad, reasons, evidence, history").add_argument(
-        "id", type=int, metavar="ID"
+        "id", type=item_id, metavar="ID"
     )
     cl = action("claim", cmd_review_claim, "lease the N highest-priority items to you")
     cl.add_argument("n", type=positive_int, nargs="?", default=1, metavar="N")
     cl.add_argument("--minutes", type=positive_int, default=30, help="lease length (default 30)")
-    action("release", cmd_review_release, "give a claimed item back").add_argument("id", type=int, metavar="ID")
+    action("claims", cmd_review_claims, "who holds which item, and when each claim expires")
+    action("release", cmd_review_release, "give a claimed item back").add_argument("id", type=item_id, metavar="ID")
     dec = action("decide", cmd_review_decide, "record scam, legit, needs_info or skipped")
-    dec.add_argument("id", type=int, metavar="ID")
+    dec.add_argument("id", type=item_id, metavar="ID")
     dec.add_argument("decision", metavar="DECISION", help="scam, legit, needs_info or skipped (any case)")
     dec.add_argument("--note", help="why; required to clear (legit) an ad scored 0.9 or more")
     dec.add_argument(
         "--campaign", action="store_true", help="decide every ad of item ID's campaign not yet judged scam or legit"
     )
+    lg = action("log", cmd_review_log, "the audit log: who changed which item, when, and why", analyst=False)
+    # Here --analyst filters (reading the log records nothing, so it names nobody).
+    lg.add_argument("--analyst", default=argparse.SUPPRESS, metavar="NAME", help="only events by this analyst")
+    lg.add_argument("--since", type=since, metavar="DATE", help="only events on or after DATE")
+    lg.add_argument("--item", type=item_id, metavar="ID", help="only events of this review item")
+    lg.add_argument("--limit", type=positive_int, default=200, help="the latest this many events (default 200)")
 
 
 QUEUE_FILTERS = ("status", "min_score", "source", "country", "since", "campaign")
@@ -385,18 +425,33 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
         "of ads analysts decided scam, for platforms and police",
     )
     _filter_options(p)
-    p.add_argument("--out", metavar="FILE", help="where to write (default: export.dir/flagged-DATE.EXT)")
+    p.add_argument(
+        "--out", metavar="FILE", help="where to write (default: export.dir/flagged-DATE.EXT, or the next free name)"
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing file (never done without it)")
 
 
 def _import_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE", help="a filled-in export (.csv or .xlsx)")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("file", nargs="?", metavar="FILE", help="a filled-in export (.csv or .xlsx)")
+    what.add_argument("--undo", type=item_id, metavar="IMPORT_ID", help="put back what import IMPORT_ID changed")
+    _encoding(p)
     _analyst(p)
+
+
+def _encoding(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the file's encoding when it is not UTF-8 (default: detected, e.g. cp949 from Korean Excel)",
+    )
 
 
 def _classify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="ads as CSV or JSON Lines")
     p.add_argument("--out", metavar="PATH", help="output file (.csv or .jsonl); default: stdout")
     p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="worker processes (default 1)")
+    _encoding(p)
 
 
 def _explain_arguments(p: argparse.ArgumentParser) -> None:
@@ -409,6 +464,7 @@ def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="labelled ads (column label: 1 scam, 0 legit)")
     p.add_argument("--model", metavar="VERSION", help="a version in models/ (default: scoring.model)")
     p.add_argument("--out-dir", metavar="DIR", default="reports", help="where the report goes (default: reports)")
+    _encoding(p)
 
 
 def _train_arguments(p: argparse.ArgumentParser) -> None:
@@ -437,15 +493,15 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
 def _models_arguments(p: argparse.ArgumentParser) -> None:
     common = _common_options()
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("list", parents=[common], help="versions, data size, key metrics, current mark").set_defaults(
-        handler=cmd_models_list
-    )
+    ls = actions.add_parser("list", parents=[common], help="versions, data size, key metrics, current mark")
+    ls.set_defaults(handler=cmd_models_list, parser=ls)
     pr = actions.add_parser("promote", parents=[common], help="make VERSION current and rescore the queue")
     pr.add_argument("version", metavar="VERSION")
-    pr.set_defaults(handler=cmd_models_promote)
-    actions.add_parser(
+    pr.set_defaults(handler=cmd_models_promote, parser=pr)
+    rb = actions.add_parser(
         "rollback", parents=[common], help="make the previously current model current again and rescore the queue"
-    ).set_defaults(handler=cmd_models_rollback)
+    )
+    rb.set_defaults(handler=cmd_models_rollback, parser=rb)
 
 
 def _users_arguments(p: argparse.ArgumentParser) -> None:
@@ -497,14 +553,14 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
     ),
     (
         "review",
-        "work the review queue: list | show ID | claim [N] | release ID | decide ID DECISION",
+        "work the review queue: list | show ID | claim [N] | claims | release ID | decide ID DECISION | log",
         _review_arguments,
         None,
     ),
     ("export", "write the review queue as CSV, XLSX or JSON Lines for analysts", _export_arguments, cmd_export),
     (
         "import-decisions",
-        "record the decisions typed into an export (all or nothing)",
+        "record the decisions typed into an export (all or nothing), or --undo an import",
         _import_arguments,
         cmd_import_decisions,
     ),
@@ -564,7 +620,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
         add_arguments(p)
         if handler is not None:
-            p.set_defaults(handler=handler)
+            p.set_defaults(handler=handler, parser=p)
     return parser
 
 
@@ -603,6 +659,44 @@ def _log_file(config: Config, command: str) -> Path:
     return config.logging.dir / f"lurewatch-{command}-{stamp}-{os.getpid()}.log"
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture stdout)
+        pass
+
+
+def _log_traceback(config: Config | None, command: str) -> str:
+    """Log the current exception's traceback to the command's log file (one is opened for
+    commands that have none); where it went, for the error line."""
+    current = [h for h in logging.getLogger().handlers if isinstance(h, logging.FileHandler)]
+    if not current:
+        try:
+            path = _log_file(config, command) if config else Path("logs") / f"lurewatch-{command}-{os.getpid()}.log"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(path, encoding="utf-8")
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            logging.getLogger().addHandler(handler)
+            current = [handler]
+        except OSError:
+            current = []
+    if not current:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        return "the output above (no log file could be written)"
+    # Only to the file: the terminal gets the one-line error.
+    stderr = [h for h in logging.getLogger().handlers if not isinstance(h, logging.FileHandler)]
+    for h in stderr:
+        logging.getLogger().removeHandler(h)
+    log.exception("unexpected error in %s", command)
+    for h in stderr:
+        logging.getLogger().addHandler(h)
+    return current[0].baseFilename
+
+
 def _error(message: object) -> None:
     text = " ".join(str(message).split()) or "failed"
     print(f"error: {text}", file=sys.stderr)
@@ -621,7 +715,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # reported with the usage of the (sub)command they were given to
+            getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exc:  # argparse: --help exits 0, usage errors exit 2
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
     args.verbose = getattr(args, "verbose", False)
@@ -629,11 +725,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.analyst = getattr(args, "analyst", None)
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     configure_logging(level, None)
+    config: Config | None = None
     try:
         config = load_config(getattr(args, "config", None))
         if args.command in LOGGED_COMMANDS:
             configure_logging(level, _log_file(config, args.command), config.logging.level)
         return _finish(args.handler(args, config), args.quiet)
+    except BrokenPipeError:
+        # The reader went away (`| head -1`): stop quietly, as any Unix tool does.
+        _silence_stdout()
+        return EXIT_OK
     except LockHeldError as exc:
         _error(exc)
         return EXIT_LOCKED
@@ -646,8 +747,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error("interrupted")
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug, not a user error: keep the traceback
-        log.exception("unexpected error")
-        _error(f"unexpected error: {type(exc).__name__}: {exc} (traceback in the log)")
+        where = _log_traceback(config, args.command)
+        _error(f"unexpected error: {type(exc).__name__}: {exc} (traceback in {where})")
         return EXIT_UNEXPECTED
     finally:
         _close_log_files()

@@ -133,14 +133,26 @@ def decision_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(out, columns=KEEP)
 
 
-def load_labelled_file(path: Path | str) -> pd.DataFrame:
+def load_labelled_file(path: Path | str, max_mb: float | None = None) -> pd.DataFrame:
     """A CSV/JSONL of ads with a `label` column (1 scam, 0 legit), grouped by employer.
 
     Rows without a company are grouped by their title and opening words. Every column of
-    the file is kept (the KEEP ones coerced), so evaluation files can pass through.
+    the file is kept (the KEEP ones coerced), so evaluation files can pass through. A row
+    without text is refused (it would teach "no text means legit"), and so is a file
+    larger than ``max_mb`` megabytes, before it is read.
     """
     p = Path(path)
+    if max_mb is not None and p.is_file() and p.stat().st_size > max_mb * 1e6:
+        raise ClassifierError(
+            f"{p}: {p.stat().st_size / 1e6:,.0f} MB is more than training.max_data_mb ({max_mb:g}); training "
+            f"holds every row in memory (about 50 times the file size): sample the file, or raise the limit"
+        )
     df = adfiles.read_all(p)
+    empty = adfiles.textless(df)
+    if empty.any():
+        lines = df.index[empty.to_numpy()]
+        more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+        raise ClassifierError(f"{p}:{lines[0]}: a row without text (title, description, text){more}; remove or fill it")
     y = adfiles.labels(df, p)
     ads = coerce_ads(df)
     ads["label"] = y.to_numpy()
@@ -152,6 +164,6 @@ def load_labelled_file(path: Path | str) -> pd.DataFrame:
     return ads
 
 
-def load_extra(path: Path) -> pd.DataFrame:
+def load_extra(path: Path, max_mb: float | None = None) -> pd.DataFrame:
     """One ``training.extra_data`` entry: a data folder (layout above) or a labelled file."""
-    return load_shared(path) if Path(path).is_dir() else load_labelled_file(path)[KEEP]
+    return load_shared(path) if Path(path).is_dir() else load_labelled_file(path, max_mb)[KEEP]

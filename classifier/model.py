@@ -190,6 +190,6 @@ def _final_fit(pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n
         threshold,
         target_recall,
         cv["recall"],
-        cv["false_positive_rate"],
+        "n/a" if cv["false_positive_rate"] is None else f"{cv['false_positive_rate']:.3f}",
     )
     return fitted, threshold, cv

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
 from classifier import adfiles, evaluation, registry
@@ -25,6 +26,7 @@ from classifier.scoring import mark_evidence, score_frame
 from config import Config
 from core.files import atomic_write, atomic_write_text
 from core.reasons import reason_text, reasons_text
+from core.textfile import TextDecodeError, decode_bytes
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,31 @@ log = logging.getLogger(__name__)
 def _load(config: Config, model: str | None = None) -> tuple[Any, dict, float]:
     pipeline, card = registry.load_model(config.models.dir, model or config.scoring.model)
     return pipeline, card, threshold_for(card, config.scoring.threshold)
+
+
+NO_TEXT = "no text: title, description and text are all empty"
+
+
+def _check_out(in_path: Path, out_path: Path) -> None:
+    """Refuse an output path that would overwrite the input, or that is a folder."""
+    if out_path.exists() and (out_path.is_dir() or in_path.exists() and out_path.samefile(in_path)):
+        what = "is a folder" if out_path.is_dir() else "is the input file"
+        raise ClassifierError(f"--out {out_path} {what}; write the scored rows to another file")
+    adfiles.file_format(out_path)
+
+
+def _scored_chunk(chunk: pd.DataFrame, scored: pd.DataFrame, fmt: str) -> pd.DataFrame:
+    """The chunk's columns, then score, band, flagged, reasons and error (rows without text get
+    no score, only the error)."""
+    out = chunk.copy()
+    empty = adfiles.textless(chunk)
+    out["score"], out["band"], out["flagged"] = scored["score"], scored["band"], scored["flagged"]
+    out["reasons"] = scored["reasons"] if fmt == "jsonl" else scored["reasons"].map(reasons_text)
+    if empty.any():
+        out = out.astype({"score": object, "flagged": object})
+        out.loc[empty, ["score", "band", "flagged", "reasons"]] = None
+    out["error"] = empty.map({True: NO_TEXT, False: ""})
+    return out
 
 
 def classify(
@@ -42,32 +69,41 @@ def classify(
     n_jobs: int = 1,
     stdout: IO[str] | None = None,
     chunksize: int = adfiles.DEFAULT_CHUNK,
+    encoding: str | None = None,
 ) -> dict:
-    """Score a CSV/JSONL of ads chunk by chunk; rows out as in, plus score, band, flagged, reasons.
+    """Score a CSV/JSONL of ads chunk by chunk; rows out as in, plus score, band, flagged, reasons, error.
 
     Output format follows out_path's extension, else the input's; no out_path -> stdout.
-    n_jobs > 1 scores chunks in parallel worker processes (joblib), output order kept.
+    A CSV file written for people is UTF-8 with a byte-order mark (Excel then reads Korean
+    as Korean); stdout gets none, since it feeds other programs. Rows without any text are
+    not scored: their ``error`` column says so. n_jobs > 1 scores chunks in parallel
+    worker processes (joblib), output order kept.
     """
+    if out_path is not None:
+        _check_out(Path(in_path), Path(out_path))
     pipeline, card, thr = _load(config)
     fmt = adfiles.file_format(out_path) if out_path else adfiles.file_format(in_path)
-    counts = {"rows": 0, "flagged": 0, "model": card["version"], "threshold": thr, "out": out_path}
+    counts = {"rows": 0, "flagged": 0, "no_text": 0, "model": card["version"], "threshold": thr, "out": out_path}
     models_dir = config.models.dir
 
     def write(fh: IO[str]) -> None:
-        chunks = adfiles.read_ads(in_path, chunksize)
+        chunks = adfiles.read_ads(in_path, chunksize, encoding)
         for i, (chunk, scored) in enumerate(score_chunks(pipeline, chunks, thr, n_jobs, models_dir, card["version"])):
-            out = chunk.copy()
-            out["score"], out["band"], out["flagged"] = scored["score"], scored["band"], scored["flagged"]
-            out["reasons"] = scored["reasons"] if fmt == "jsonl" else scored["reasons"].map(reasons_text)
+            out = _scored_chunk(chunk, scored, fmt)
             adfiles.write_chunk(out, fh, fmt, header=(i == 0))
             counts["rows"] += len(out)
-            counts["flagged"] += int(scored["flagged"].sum())
+            counts["flagged"] += int((out["flagged"] == True).sum())  # noqa: E712 - None for rows without text
+            counts["no_text"] += int((out["error"] != "").sum())
 
     if out_path is None:
         write(stdout or sys.stdout)
     else:
-        atomic_write(Path(out_path), write, newline="")  # readers never see a half-written file
+        # utf-8-sig: the byte-order mark Excel needs; JSON Lines are for programs, no mark.
+        encoding_out = "utf-8-sig" if fmt == "csv" else "utf-8"
+        atomic_write(Path(out_path), write, newline="", encoding=encoding_out)  # never half-written
     log.info("classified %d ads, %d flagged (model %s)", counts["rows"], counts["flagged"], card["version"])
+    if counts["no_text"]:
+        log.warning("%d row(s) have no text and were not scored (see their error column)", counts["no_text"])
     return counts
 
 
@@ -75,8 +111,10 @@ def format_classify(counts: dict) -> str:
     """One line after `classify --out`; nothing when the rows themselves went to stdout."""
     if counts["out"] is None:
         return ""
+    skipped = f", {counts['no_text']} without text not scored" if counts.get("no_text") else ""
     return (
-        f"{counts['rows']} ads scored, {counts['flagged']} flagged (model {counts['model']}, "
+        f"{counts['rows'] - counts.get('no_text', 0)} ads scored, {counts['flagged']} flagged{skipped} "
+        f"(model {counts['model']}, "
         f"threshold {counts['threshold']:.3f}) -> {counts['out']}"
     )
 
@@ -128,9 +166,14 @@ def explain(config: Config, text: str | None = None, file: Path | None = None) -
     """Score one ad given as text or as a text file, with the reasons behind the score."""
     if file is not None:
         try:
-            text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ClassifierError(f"{file}: cannot read: {exc}") from None
+            text, _ = decode_bytes(Path(file).read_bytes())
+        except OSError as exc:
+            raise ClassifierError(f"{file}: cannot read: {exc.strerror or exc}") from None
+        except TextDecodeError as exc:
+            raise ClassifierError(f"{file}: {exc}") from None
+    if not (text or "").strip():
+        where = f"{file} is empty" if file is not None else "the text is empty"
+        raise ClassifierError(f"nothing to explain: {where}; give the ad's text")
     pipeline, card, thr = _load(config)
     ad = pd.DataFrame([{"description": text or ""}])
     row = score_frame(pipeline, ad, thr).iloc[0]
@@ -152,14 +195,36 @@ def format_explanation(e: Explanation) -> str:
     return "\n".join(lines)
 
 
-def evaluate(config: Config, path: Path, model: str | None = None, out_dir: Path | None = None) -> dict:
-    """Metrics on a labelled CSV/JSONL; writes <stem>.eval.json and <stem>.pr.png to out_dir."""
+def _evaluated(pipeline, path: Path, thr: float, encoding: str | None, chunksize: int):
+    """(labels, scores, languages) of a labelled file, scored chunk by chunk: only these three
+    columns are kept, so memory grows with the rows' count, not with their text."""
+    ys, scores, langs = [], [], []
+    for chunk in adfiles.read_ads(path, chunksize, encoding):
+        empty = adfiles.textless(chunk)
+        if empty.any():
+            raise ClassifierError(f"{path}:{chunk.index[empty.to_numpy()][0]}: {NO_TEXT}; remove the row or fill it")
+        ys.append(adfiles.labels(chunk, path).to_numpy())
+        scores.append(score_frame(pipeline, chunk, thr)["score"].to_numpy(float))
+        lang = chunk["language"] if "language" in chunk else pd.Series("", index=chunk.index)
+        langs.append(lang.fillna("").astype(str).to_numpy())
+    if not ys:
+        raise ClassifierError(f"{path}: no rows below the header")
+    return np.concatenate(ys), np.concatenate(scores), pd.Series(np.concatenate(langs))
+
+
+def evaluate(
+    config: Config,
+    path: Path,
+    model: str | None = None,
+    out_dir: Path | None = None,
+    *,
+    encoding: str | None = None,
+    chunksize: int = adfiles.DEFAULT_CHUNK,
+) -> dict:
+    """Metrics on a labelled CSV/JSONL, streamed in chunks; writes <stem>.eval.json and <stem>.pr.png."""
     pipeline, card, thr = _load(config, model)
-    df = adfiles.read_all(path)
-    y = adfiles.labels(df, path).to_numpy()
-    scores = score_frame(pipeline, df, thr)["score"].to_numpy(float)
-    langs = df["language"] if "language" in df else None
-    rep = evaluation.report(y, scores, thr, langs)
+    y, scores, langs = _evaluated(pipeline, Path(path), thr, encoding, chunksize)
+    rep = evaluation.report(y, scores, thr, langs if (langs != "").any() else None)
     rep.update({"file": str(path), "model": card["version"]})
     out_dir = Path(out_dir) if out_dir else Path.cwd() / "reports"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import Engine
@@ -29,9 +30,13 @@ def utcnow() -> datetime:
 
 
 @contextmanager
-def database(config: Config) -> Iterator[sessionmaker[Session]]:
-    """A session factory on the configured database, schema upgraded, disposed after."""
-    engine, factory = open_database(config.database.url)
+def database(config: Config, *, create: bool = True) -> Iterator[sessionmaker[Session]]:
+    """A session factory on the configured database, schema upgraded, disposed after.
+
+    Commands that only read or change existing rows pass ``create=False``: a SQLite file
+    that does not exist is then an error instead of a new empty database.
+    """
+    engine, factory = open_database(config.database.url, create=create)
     try:
         yield factory
     finally:
@@ -41,3 +46,11 @@ def database(config: Config) -> Iterator[sessionmaker[Session]]:
 def engine_of(factory: sessionmaker[Session]) -> Engine:
     """The engine a session factory is bound to."""
     return factory.kw["bind"]
+
+
+def missing_database(config: Config) -> bool:
+    """True when the database is a SQLite file that does not exist (yet)."""
+    url = config.database.url
+    if not url.startswith("sqlite:///") or url.startswith("sqlite:///:memory:"):
+        return False
+    return not Path(url.removeprefix("sqlite:///").split("?")[0]).exists()

@@ -1,4 +1,10 @@
-"""The export stage: the review queue as dated files for analysts."""
+"""The export stage: the review queue as dated files for analysts.
+
+A nightly export is named by its run (``flagged-DATE-runID.EXT``), so an ad-hoc export
+on the same day can never replace it; an ad-hoc export gets ``flagged-DATE.EXT``, or
+the next free ``flagged-DATE-N.EXT`` when that exists, and replaces a file only with
+``force``.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from config import Config
 from core.files import atomic_write
 from stages.common import StageResult, database, utcnow
 from store.confirmed import confirmed_contacts, contacts_csv, contacts_stix
+from store.errors import StoreError
 from store.exports import write_export
 from store.listing import QueueFilter, list_items
 from store.queue import expire_leases
@@ -19,9 +26,42 @@ from store.queue import expire_leases
 log = logging.getLogger(__name__)
 
 
-def default_path(config: Config, fmt: str, now: datetime) -> Path:
-    """``export.dir/flagged-YYYY-MM-DD.EXT`` (UTC date)."""
-    return config.export.dir / f"flagged-{now.date().isoformat()}.{fmt}"
+def default_path(config: Config, fmt: str, now: datetime, run_id: int | None = None) -> Path:
+    """``export.dir/flagged-YYYY-MM-DD.EXT`` (UTC date), ``flagged-YYYY-MM-DD-runID.EXT`` for a run."""
+    run = f"-run{run_id}" if run_id is not None else ""
+    return config.export.dir / f"flagged-{now.date().isoformat()}{run}.{fmt}"
+
+
+def free_path(path: Path) -> Path:
+    """``path``, or the first ``stem-N.ext`` beside it that does not exist yet."""
+    n = 2
+    candidate = path
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def target_path(default: Path, out: Path | None, force: bool) -> Path:
+    """Where an ad-hoc export goes: ``out``, else ``default`` or the next free name beside it.
+
+    An existing file is replaced only with ``force``.
+    """
+    if out is None:
+        path = default if force else free_path(default)
+    elif out.exists() and not force:
+        raise StoreError(f"{out} already exists; choose another --out, or add --force to replace it")
+    else:
+        path = out
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder; give --out a file name")
+    return path
+
+
+def title(now: datetime, run_id: int | None = None) -> str:
+    """The heading on every printed page: what, and the run's date."""
+    what = f"run {run_id}" if run_id is not None else "export"
+    return f"lurewatch flagged ads, {what} of {now:%Y-%m-%d %H:%M} UTC"
 
 
 def export_queue(
@@ -31,18 +71,23 @@ def export_queue(
     filters: QueueFilter | None = None,
     out: Path | None = None,
     now: datetime | None = None,
+    force: bool = False,
 ) -> tuple[Path, int]:
     """Write one export of the items matching ``filters``; (path, number of rows).
 
-    ``fmt`` defaults to the first of ``export.formats``; ``out`` to the dated file.
+    ``fmt`` defaults to ``out``'s extension, else the first of ``export.formats``; ``out``
+    to the dated file, or the next free name beside it. An existing ``out`` is replaced
+    only with ``force``.
     """
     now = now or utcnow()
+    if fmt is None and out is not None and out.suffix.lower().lstrip(".") in ("csv", "xlsx", "jsonl"):
+        fmt = out.suffix.lower().lstrip(".")
     fmt = fmt or config.export.formats[0]
+    path = target_path(default_path(config, fmt, now), out, force)
     with factory.begin() as session:
         expire_leases(session, now)  # a lapsed claim is pending again, so it is exported
         rows = list_items(session, filters or QueueFilter())
-    path = write_export(rows, out or default_path(config, fmt, now), fmt)
-    return path, len(rows)
+    return write_export(rows, path, fmt, title(now)), len(rows)
 
 
 def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) -> StageResult:
@@ -51,7 +96,10 @@ def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) 
     with factory.begin() as session:
         expire_leases(session, now)
         rows = list_items(session, QueueFilter())
-    files = [str(write_export(rows, default_path(config, fmt, now), fmt)) for fmt in config.export.formats]
+    files = [
+        str(write_export(rows, default_path(config, fmt, now, run_id), fmt, title(now, run_id)))
+        for fmt in config.export.formats
+    ]
     log.info("run %d: exported %d pending item(s) to %s", run_id, len(rows), ", ".join(files))
     return StageResult("export", {"items": len(rows), "files": files})
 
@@ -60,16 +108,24 @@ CONTACT_FORMATS = {"contacts-csv": "csv", "stix": "stix.json"}
 
 
 def export_contacts(
-    config: Config, factory: sessionmaker[Session], fmt: str, out: Path | None = None, now: datetime | None = None
+    config: Config,
+    factory: sessionmaker[Session],
+    fmt: str,
+    out: Path | None = None,
+    now: datetime | None = None,
+    force: bool = False,
 ) -> tuple[Path, int]:
     """Write the contacts of ads analysts decided scam as CSV or a STIX 2.1 bundle; (path, count).
 
-    ``out`` defaults to ``export.dir/confirmed-contacts-YYYY-MM-DD.csv`` (or ``.stix.json``).
+    ``out`` defaults to ``export.dir/confirmed-contacts-YYYY-MM-DD.csv`` (or ``.stix.json``),
+    or the next free name beside it; like every ad-hoc export it replaces a file only with ``force``.
     """
     now = now or utcnow()
     with factory() as session:
         contacts = confirmed_contacts(session)
-    path = out or config.export.dir / f"confirmed-contacts-{now.date().isoformat()}.{CONTACT_FORMATS[fmt]}"
+    path = target_path(
+        config.export.dir / f"confirmed-contacts-{now.date().isoformat()}.{CONTACT_FORMATS[fmt]}", out, force
+    )
     if fmt == "contacts-csv":
         text = contacts_csv(contacts)
         # utf-8-sig: the BOM Excel needs to read Korean as UTF-8.
@@ -81,16 +137,18 @@ def export_contacts(
     return path, len(contacts)
 
 
-def contacts_command(config: Config, fmt: str, out: Path | None = None) -> tuple[Path, int]:
+def contacts_command(config: Config, fmt: str, out: Path | None = None, force: bool = False) -> tuple[Path, int]:
     """`pipeline.py export --format contacts-csv|stix` on the configured database."""
-    with database(config) as factory:
-        return export_contacts(config, factory, fmt, out)
+    with database(config, create=False) as factory:
+        return export_contacts(config, factory, fmt, out, force=force)
 
 
-def export_command(config: Config, fmt: str | None, filters: QueueFilter, out: Path | None = None) -> tuple[Path, int]:
+def export_command(
+    config: Config, fmt: str | None, filters: QueueFilter, out: Path | None = None, force: bool = False
+) -> tuple[Path, int]:
     """`pipeline.py export`: one export from the configured database; (path, number of rows)."""
-    with database(config) as factory:
-        return export_queue(config, factory, fmt, filters, out)
+    with database(config, create=False) as factory:
+        return export_queue(config, factory, fmt, filters, out, force=force)
 
 
 def format_export(exported: tuple[Path, int]) -> str:

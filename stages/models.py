@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from classifier import registry
 from classifier.card import headline
 from config import Config
-from stages.common import database, utcnow
+from stages.common import database, missing_database, utcnow
 from stages.score import score_ads
 from store.training import note_crossings, undecided_flags
 
@@ -67,7 +67,11 @@ def rescore_queue(config: Config, factory: sessionmaker[Session], *, progress: b
         after = undecided_flags(session, version)
         entered, left = note_crossings(session, before, after, version, utcnow())
     log.info(
-        "rescored %d ad(s) with %s: %d entered the queue, %d left it", result.counts["scored"], version, entered, left
+        "rescored %d ad(s) with %s: %d newly flagged, %d no longer flagged (kept pending at lower priority)",
+        result.counts["scored"],
+        version,
+        entered,
+        left,
     )
     return RescoreCounts(int(result.counts["scored"]), entered, left, version)
 
@@ -75,7 +79,9 @@ def rescore_queue(config: Config, factory: sessionmaker[Session], *, progress: b
 def promote(config: Config, version: str, reason: str = "models promote") -> Promotion:
     """Make ``version`` current, then rescore every undecided ad with it."""
     make_current(config, version, reason)
-    with database(config) as factory:
+    if missing_database(config):  # nothing to rescore yet; promoting must not create a database
+        return Promotion(version, RescoreCounts(skipped_reason=f"no database at {config.database.url}"))
+    with database(config, create=False) as factory:
         return Promotion(version, rescore_queue(config, factory))
 
 
@@ -90,8 +96,8 @@ def format_promotion(promotion: Promotion) -> str:
     rescored = (
         f"queue not rescored: {counts.skipped_reason}"
         if counts.skipped_reason
-        else f"rescored {counts.scored} undecided ad(s) with {counts.model}: "
-        f"{counts.entered} entered the queue, {counts.left} left it"
+        else f"rescored {counts.scored} undecided ad(s) with {counts.model}: {counts.entered} newly flagged "
+        f"(in the queue), {counts.left} no longer flagged (kept pending, below every flagged item)"
     )
     return f"current model: {promotion.version}\n{rescored}"
 

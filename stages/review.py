@@ -23,9 +23,11 @@ from classifier import registry
 from classifier.card import threshold_for
 from config import Config
 from core.reasons import reason_text
+from core.spreadsheet import display_width, place_text
 from stages.common import database, utcnow
+from store.audit import Claim, LogEntry, active_claims, review_log
 from store.campaigns import campaign_of
-from store.decisions import ImportResult, import_decisions
+from store.decisions import ImportResult, UndoResult, import_decisions, undo_import
 from store.errors import ImportValidationError, NotFoundError, ReviewError
 from store.exports import contacts_text
 from store.leases import release_any
@@ -57,10 +59,6 @@ def clean(text: Any) -> str:
     return _CONTROL.sub("", str(text or "")).replace("\r", "")
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def fit(text: str, width: int) -> str:
     """Cut ``text`` to ``width`` terminal columns (Korean characters take two), padded."""
     text = " ".join(clean(text).split())
@@ -72,7 +70,7 @@ def fit(text: str, width: int) -> str:
             used += 1
             break
         out, used = out + ch, used + w
-    return out + " " * max(0, width - _width(out))
+    return out + " " * max(0, width - display_width(out))
 
 
 def _campaign(row: QueueRow, listed: int | None = None) -> str:
@@ -89,13 +87,13 @@ def format_list(rows: Sequence[tuple[QueueRow, int]], empty: str = "no review it
     if not rows:
         return empty
     lines = [
-        f"{'ID':>6}  {'SCORE':>5}  {'BAND':<6}  {'STATUS':<10}  {fit('CAMPAIGN', 20)}  "
+        f"{'ID':>6}  {'SCORE':>5}  {'BAND':<8}  {'STATUS':<10}  {fit('CAMPAIGN', 20)}  "
         f"{fit('SOURCE', 14)}  {'CC':<3} TITLE"
     ]
     for row, listed in rows:
         score = f"{row.score:.2f}" if row.score is not None else "-"
         lines.append(
-            f"{row.review_id:>6}  {score:>5}  {row.band:<6}  {row.status:<10}  "
+            f"{row.review_id:>6}  {score:>5}  {row.band:<8}  {row.status:<10}  "
             f"{fit(_campaign(row, listed), 20)}  {fit(row.source, 14)}  "
             f"{fit(row.country, 3)} {fit(row.title, 60).rstrip()}"
         )
@@ -123,7 +121,7 @@ def format_show(view: ItemView, ansi: bool = False) -> str:
         f"score    {score} {row.band} (model {row.model_version or '-'})",
         f"title    {mark_evidence(row.title, evidence, ansi)}",
         f"company  {clean(row.company)}",
-        f"location {clean(row.location)} {clean(row.country)}".rstrip(),
+        f"location {clean(place_text(row.location, row.country))}".rstrip(),
         f"salary   {clean(row.salary)}",
         f"url      {clean(row.url)}",
         f"source   {clean(row.source)}, first seen {row.first_seen.date().isoformat()}",
@@ -163,7 +161,9 @@ def list_queue(
 ) -> Listed:
     """The queue, one row per campaign (or per item); with ``uncertain``, the N items the
     model is least sure about, spread across campaigns."""
-    with database(config) as factory, factory.begin() as session:
+    if uncertain is not None and filters.statuses != ("pending",):
+        raise ReviewError("--uncertain ranks pending items only; leave out --status (or use --status pending)")
+    with database(config, create=False) as factory, factory.begin() as session:
         expire_leases(session, utcnow())
         if uncertain is not None:
             rows = spread_uncertain(list_items(session, filters), scoring_threshold(config), uncertain)
@@ -182,7 +182,7 @@ class ItemView:
 
 def show_item(config: Config, item_id: int) -> ItemView:
     """The ad, reasons and history of one review item."""
-    with database(config) as factory, factory.begin() as session:
+    with database(config, create=False) as factory, factory.begin() as session:
         rows = list_items(session, QueueFilter(statuses=None), item_ids=[item_id])
         if not rows:
             raise NotFoundError(f"review item {item_id} does not exist")
@@ -192,7 +192,7 @@ def show_item(config: Config, item_id: int) -> ItemView:
 def claim_items(config: Config, n: int, minutes: int, analyst: str | None = None) -> Listed:
     """Lease the N highest-priority pending items to the analyst; the items claimed."""
     who, now = analyst_name(analyst), utcnow()
-    with database(config) as factory, factory.begin() as session:
+    with database(config, create=False) as factory, factory.begin() as session:
         ids = claim(session, who, n, now, timedelta(minutes=minutes))
         return [(r, 1) for r in list_items(session, QueueFilter(statuses=None), item_ids=ids)]
 
@@ -213,7 +213,7 @@ def release_in(session: Session, item_id: int, analyst: str, now: datetime, lead
 
 def release_item(config: Config, item_id: int, analyst: str | None = None) -> str:
     """Give a claimed item back to the pool."""
-    with database(config) as factory, factory.begin() as session:
+    with database(config, create=False) as factory, factory.begin() as session:
         return release_in(session, item_id, analyst_name(analyst), utcnow())
 
 
@@ -228,7 +228,7 @@ def decide_item(
 ) -> str:
     """Record a decision on one item, or (``campaign``) on every ad of its campaign."""
     who, now = analyst_name(analyst), utcnow()
-    with database(config) as factory, factory.begin() as session:
+    with database(config, create=False) as factory, factory.begin() as session:
         if not campaign:
             return decide_in(session, item_id, decision, who, now, note)
         campaign_id = campaign_of(session, get_item(session, item_id).ad_id)
@@ -262,21 +262,93 @@ class Imported:
     result: ImportResult
 
 
-def import_file(config: Config, path: Path, analyst: str | None = None) -> Imported:
-    """Apply the decisions typed into an export (CSV or XLSX), all or nothing."""
+def import_file(config: Config, path: Path, analyst: str | None = None, encoding: str | None = None) -> Imported:
+    """Apply the decisions typed into an export (CSV or XLSX), all or nothing; recorded as an import."""
     who = analyst_name(analyst)
-    with database(config) as factory:
+    with database(config, create=False) as factory:
         try:
             with factory.begin() as session:
-                return Imported(who, import_decisions(session, Path(path), who, utcnow()))
+                return Imported(who, import_decisions(session, Path(path), who, utcnow(), encoding))
         except ImportValidationError as exc:
             summary = f"{len(exc.errors)} problem(s) in {Path(path).name}; nothing was applied"
             raise ImportValidationError(exc.errors, summary) from None
 
 
 def format_import(imported: Imported) -> str:
-    """One line: how many decisions were recorded, unchanged, left blank."""
+    """How many decisions were recorded, unchanged, left blank, and how to undo the import."""
     r = imported.result
     return (
-        f"{r.applied} decision(s) recorded as {imported.analyst}, {r.unchanged} unchanged, {r.blank} row(s) left blank"
+        f"import {r.import_id} ({r.read_as}): {r.applied} decision(s) recorded as {imported.analyst}, "
+        f"{r.unchanged} unchanged, {r.blank} row(s) left blank\n"
+        f"to undo it: pipeline.py import-decisions --undo {r.import_id}"
     )
+
+
+def undo_file_import(config: Config, import_id: int, analyst: str | None = None) -> UndoResult:
+    """Revert one import's changes, except on items touched since (listed, left alone)."""
+    with database(config, create=False) as factory, factory.begin() as session:
+        return undo_import(session, import_id, analyst_name(analyst), utcnow())
+
+
+def format_undo(undo: UndoResult) -> str:
+    """What the undo put back, and each item it left alone with the event that touched it."""
+    lines = [f"import {undo.import_id} ({clean(undo.file_name)}) undone: {undo.reverted} item(s) put back"]
+    if undo.kept:
+        lines.append(f"{len(undo.kept)} item(s) left as they are, changed after the import:")
+        lines += [f"  review {item}: {clean(why)}" for item, why in undo.kept]
+    return "\n".join(lines)
+
+
+def audit_log(
+    config: Config,
+    *,
+    analyst: str | None = None,
+    since: datetime | None = None,
+    item_id: int | None = None,
+    limit: int = 200,
+) -> list[LogEntry]:
+    """The latest audit events matching the filters, oldest first."""
+    with database(config, create=False) as factory, factory() as session:
+        return review_log(session, analyst=analyst, since=since, item_id=item_id, limit=limit)
+
+
+def format_log(entries: Sequence[LogEntry]) -> str:
+    """One line per event: time, who, item, old -> new status, note."""
+    if not entries:
+        return "no events match"
+    lines = []
+    for e in entries:
+        note = f"  {clean(e.note)}" if e.note else ""
+        lines.append(
+            f"{e.at.isoformat(timespec='seconds')}  {fit(e.actor, 16)}  review {e.item_id:<6} "
+            f"{e.old_status or '-'} -> {e.new_status}{note}".rstrip()
+        )
+    return "\n".join(lines)
+
+
+def list_claims(config: Config) -> list[Claim]:
+    """Who holds which item, and until when."""
+    with database(config, create=False) as factory, factory.begin() as session:
+        now = utcnow()
+        expire_leases(session, now)
+        return active_claims(session, now)
+
+
+def format_claims(claims: Sequence[Claim]) -> str:
+    """The claims table: item, holder, expiry (UTC), title."""
+    if not claims:
+        return "no items are claimed"
+    lines = [f"{'ID':>6}  {fit('HOLDER', 16)}  {'EXPIRES (UTC)':<16}  TITLE"]
+    for c in claims:
+        expires = c.expires_at.strftime("%Y-%m-%d %H:%M") if c.expires_at else "-"
+        lines.append(f"{c.item_id:>6}  {fit(c.holder, 16)}  {expires:<16}  {fit(c.title, 60).rstrip()}")
+    return "\n".join(lines)
+
+
+def format_claimed(rows: Sequence[tuple[QueueRow, int]]) -> str:
+    """The items just claimed, each with the time its lease expires."""
+    if not rows:
+        return "nothing to claim: the queue is empty"
+    expiry = {r.lease_expires_at for r, _ in rows if r.lease_expires_at}
+    until = f"claimed until {min(expiry).strftime('%Y-%m-%d %H:%M')} UTC" if expiry else "claimed"
+    return format_list(rows) + f"\n{until} ({len(rows)} item(s)); give one back with: pipeline.py review release ID"

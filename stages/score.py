@@ -56,6 +56,8 @@ def score_ads(
             totals.update(counts.as_dict())
             totals["flagged"] += sum(r.flagged for r in rows)
             bar.update(len(rows))
+            if not show:  # no bar (a log file, cron mail): a line per batch shows the progress
+                log.info("scoring: %d ad(s) so far, %d flagged", totals["scored"], totals["flagged"])
     log.info(
         "scored %d ad(s) with model %s (threshold %.3f): %d flagged, %d newly queued",
         totals["scored"],

@@ -28,27 +28,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from classifier import datasets, evaluation, registry, trainset
+from classifier import adfiles, datasets, registry, trainset
 from classifier.card import build_card
+from classifier.errors import ClassifierError
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold
 from classifier.retrain import (
-    PROMOTION_TOLERANCE,
     HoldoutSplit,
     format_comparison,
     holdout_split,
-    model_summary,
-    promotion_verdict,
 )
 from config import Config
-from core.files import atomic_write_text
-from stages.common import database
+from stages.common import database, missing_database
+from stages.comparison import (
+    REPORT_JSON,
+    REPORT_PNG,
+    compare,
+    compared_rows_text,
+    identical_version,
+    row_keys,
+    write_report,
+)
 from stages.models import Promotion, format_promotion, promote
 from store.training import decided_rows
 
 log = logging.getLogger(__name__)
-
-REPORT_JSON = "heldout.json"
-REPORT_PNG = "heldout_pr.png"
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class TrainOutcome:
     heldout_rows: np.ndarray = field(repr=False)  # positions kept out for the comparison
     decisions: int = 0
     sources: list[DataSource] = field(default_factory=list)
+    identical: bool = False  # nothing trained: ``version`` is the identical saved model
 
 
 @dataclass
@@ -107,10 +111,30 @@ class TrainReport:
     refused: str | None = None
 
 
-def read_decisions(config: Config) -> list[dict]:
-    """Decided (scam/legit) review items from the configured database."""
-    with database(config) as factory, factory() as session:
+def read_decisions(config: Config) -> list[dict] | None:
+    """Decided (scam/legit) review items from the configured database; None when it does not
+    exist yet (a fresh clone: nothing has been decided, and training must not create it)."""
+    if missing_database(config):
+        log.info("no database at %s: training without analysts' decisions", config.database.url)
+        return None
+    with database(config, create=False) as factory, factory() as session:
         return decided_rows(session)
+
+
+def check_request(config: Config, request: TrainRequest) -> None:
+    """Refuse missing, unknown or oversized --data/--eval files before any data is loaded."""
+    for flag, paths in (("--data", request.data), ("--eval", request.eval)):
+        for path in paths:
+            if not Path(path).is_file():
+                raise ClassifierError(f"{flag} {path}: no such file")
+            adfiles.file_format(path)
+            size = Path(path).stat().st_size
+            if size > config.training.max_data_mb * 1e6:
+                raise ClassifierError(
+                    f"{flag} {path}: {size / 1e6:,.0f} MB is more than training.max_data_mb "
+                    f"({config.training.max_data_mb:g}); training holds every row in memory (about 50 times "
+                    f"the file size): sample the file, or raise the limit"
+                )
 
 
 def _name(config: Config, path: Path) -> str:
@@ -119,7 +143,10 @@ def _name(config: Config, path: Path) -> str:
 
 
 def gather(
-    config: Config, data_paths: Sequence[Path] = (), decisions: Sequence[dict] | None = None
+    config: Config,
+    data_paths: Sequence[Path] = (),
+    decisions: Sequence[dict] | None = None,
+    decisions_note: str = "not read: --no-decisions",
 ) -> tuple[list[pd.DataFrame], list[DataSource]]:
     """The training rows of every source, in order, and what each brought.
 
@@ -132,13 +159,13 @@ def gather(
             log.warning("training.extra_data: %s does not exist; skipped", path)
             sources.append(DataSource(_name(config, path), 0, "missing: skipped"))
             continue
-        parts.append(datasets.load_extra(path))
+        parts.append(datasets.load_extra(path, config.training.max_data_mb))
         sources.append(DataSource(_name(config, path), len(parts[-1]), "" if len(parts[-1]) else "no usable rows"))
     for path in data_paths:
-        parts.append(datasets.load_labelled_file(path))
+        parts.append(datasets.load_labelled_file(path, config.training.max_data_mb))
         sources.append(DataSource(f"{path} (--data)", len(parts[-1])))
     parts.append(datasets.decision_frame(decisions or []))
-    note = "not read: --no-decisions" if decisions is None else ""
+    note = decisions_note if decisions is None else ""
     sources.append(DataSource("analysts' decisions", len(parts[-1]), note))
     return parts, sources
 
@@ -164,54 +191,6 @@ def _split(config: Config, df: pd.DataFrame, eval_paths: Sequence[Path], all_row
     return df, holdout_split(y, gid, config.training.holdout_fraction, seed)
 
 
-def _current(models_dir: Path) -> tuple[object, str | None]:
-    """((pipeline, card) or None, why there is none).
-
-    A current model that cannot be loaded (modified artefact, other library versions)
-    cannot score anything either, so the new model is compared with nothing and may
-    replace it; the reason is printed and kept in the card.
-    """
-    if not (Path(models_dir) / registry.CURRENT).is_file():
-        return None, None
-    try:
-        return registry.load_model(models_dir, "current"), None
-    except registry.ModelError as exc:
-        log.warning("current model cannot be loaded, comparing with nothing: %s", exc)
-        return None, str(exc)
-
-
-def _compare(config: Config, fit, test: pd.DataFrame) -> dict:
-    """The new and the current model on the held-out rows, and the verdict."""
-    y = test["label"].to_numpy().astype(int)
-    max_fpr = config.training.max_false_positive_rate
-    new_scores = fit.pipeline.predict_proba(test)[:, 1]
-    new = model_summary(y, new_scores, fit.threshold, max_fpr)
-    cur, problem = _current(config.models.dir)
-    cur_version = cur_sum = cur_scores = None
-    if cur is not None:
-        cur_pipe, cur_card = cur
-        cur_version = cur_card["version"]
-        cur_scores = cur_pipe.predict_proba(test)[:, 1]
-        cur_sum = model_summary(y, cur_scores, float(cur_card["threshold"]), max_fpr)
-    ok, reason = promotion_verdict(new, cur_sum)
-    if problem:
-        reason = f"{reason} (the current model cannot be loaded: {problem})"
-    return {
-        "y": y,
-        "new_scores": new_scores,
-        "cur_scores": cur_scores,
-        "card": {
-            "rows": int(len(test)),
-            "new": new,
-            "current": cur_sum,
-            "current_version": cur_version,
-            "verdict": reason,
-            "not_worse": ok,
-            "tolerance": PROMOTION_TOLERANCE,
-        },
-    }
-
-
 def train_candidate(
     config: Config,
     decisions: Sequence[dict] | None = (),
@@ -222,19 +201,42 @@ def train_candidate(
     command: str = "python pipeline.py train",
     progress: bool | None = None,
     params: dict | None = None,
+    decisions_note: str = "not read: --no-decisions",
 ) -> TrainOutcome:
     """Train a new model and save it (never promotes).
 
-    Unless ``all_rows``, it and the current model are compared on the same held-out rows:
-    a grouped split of the training data, or, with ``eval_paths``, those labelled files (a
-    fixed gold set keeps comparisons stable across retrains, and stays trustworthy when the
-    training labels are not); heldout.json and heldout_pr.png go into its folder.
+    Unless ``all_rows``, it and the current model are compared on the same held-out rows,
+    less those the current model was fitted on: a grouped split of the training data, or,
+    with ``eval_paths``, those labelled files (a fixed gold set keeps comparisons stable
+    across retrains, and stays trustworthy when the training labels are not);
+    heldout.json and heldout_pr.png go into its folder. A model identical to a saved one
+    (same data, parameters and patterns) is not trained again: the outcome names that
+    version and nothing is saved.
     """
     show = sys.stderr.isatty() if progress is None else progress
     params = {**DEFAULT_PARAMS, **(params or {})}
-    parts, sources = gather(config, extra_paths, decisions)
+    parts, sources = gather(config, extra_paths, decisions, decisions_note)
     df, split = _split(config, trainset.training_frame(parts), eval_paths, all_rows, params["random_state"])
     train, test = df.iloc[split.train], df.iloc[split.test]
+    n_decisions = len(parts[-1])  # gather() puts the decisions last
+    patterns = build_pipeline(**params).named_steps["analyse"].fit(df.head(1))
+    key = {
+        "data_sha256": trainset.data_sha256(df),
+        "fitted_rows": int(len(train)),
+        "parameters": json.loads(json.dumps(params)),
+        "target_recall": config.training.target_recall,
+        "indicators_sha256": patterns.indicators_sha256_,
+        "gazetteer_sha256": patterns.gazetteer_sha256_,
+    }
+    same = identical_version(config, key)
+    if same is not None:
+        log.info("identical to %s (data sha256 %s…): nothing trained or saved", same, key["data_sha256"][:12])
+        card = registry.read_card(config.models.dir, same)
+        reason = f"identical to {same}: same data (sha256 {key['data_sha256'][:12]}…), parameters and patterns"
+        return TrainOutcome(
+            same, card, None, None, None, False, reason, None, train.index.to_numpy(), test.index.to_numpy(),
+            n_decisions, sources, identical=True,
+        )  # fmt: skip
     # The threshold must reach the target recall on what we actually score: full ads AND
     # short texts (titles, opening lines, Telegram one-liners). Chosen on full ads only it
     # sat at 0.71 and caught about half the short lures (the real lures that news reports
@@ -250,12 +252,11 @@ def train_candidate(
         sample_weight=train["weight"].to_numpy(float),
         progress=show,
     )
-    compared = None if all_rows else _compare(config, fit, test)
+    compared = None if all_rows else compare(config, fit, test)
     heldout = None
     if compared is not None:
         heldout = {**compared["card"], "fraction": None if eval_paths else config.training.holdout_fraction}
         heldout["files"] = [str(p) for p in eval_paths]
-    n_decisions = len(parts[-1])  # gather() puts the decisions last
     card = build_card(
         fit,
         train,
@@ -267,14 +268,17 @@ def train_candidate(
         command=command,
         heldout=heldout,
     )
+    # What a later comparison must leave out: the texts this model was fitted on.
+    card["training"]["fitted_row_keys"] = sorted(set(row_keys(train).tolist()))
     version = registry.save_model(config.models.dir, fit.pipeline, card)
     if compared is None:
         ok, reason, table = True, "not compared: --all-rows fits every row, none is held out", None
     else:
         c = compared["card"]
         ok, reason = c["not_worse"], c["verdict"]
-        _write_report(config.models.dir / version, version, compared, test)
-        table = format_comparison(version, c["new"], c["current_version"], c["current"])
+        write_report(config.models.dir / version, version, compared, compared["rows"])
+        table = format_comparison(version, c["compared"]["new"] or c["new"], c["current_version"], c["current"])
+        table += "\n" + compared_rows_text(c)
     c = compared["card"] if compared else {}
     return TrainOutcome(
         version,
@@ -292,34 +296,13 @@ def train_candidate(
     )
 
 
-def _write_report(folder: Path, version: str, compared: dict, heldout: pd.DataFrame) -> None:
-    """heldout.json (both models' metrics and PR curves) and heldout_pr.png (both curves)."""
-    y, new_scores, cur_scores = compared["y"], compared["new_scores"], compared["cur_scores"]
-    c = compared["card"]
-    new, cur, cur_version = c["new"], c["current"], c["current_version"]
-    curves = {f"new {version}": evaluation.pr_curve(y, new_scores)}
-    points = {f"new {version}": (new["recall"], new["precision"])}
-    per_language = evaluation.report(y, new_scores, new["threshold"], heldout["language"])["per_language"]
-    report = {
-        "new_version": version,
-        "current_version": cur_version,
-        "verdict": c["verdict"],
-        "rows": int(len(y)),
-        "per_subset": {k: int(v) for k, v in heldout.groupby("subset").size().items()},
-        "new": {**new, "per_language": per_language},
-        "current": cur,
-    }
-    if cur_scores is not None and cur is not None:
-        curves[f"current {cur_version}"] = evaluation.pr_curve(y, cur_scores)
-        points[f"current {cur_version}"] = (cur["recall"], cur["precision"])
-    report["pr_curves"] = curves
-    evaluation.plot_pr_comparison(curves, points, folder / REPORT_PNG, f"held-out PR curves ({len(y)} ads)")
-    atomic_write_text(folder / REPORT_JSON, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-
-
 def train(config: Config, request: TrainRequest, *, progress: bool | None = None) -> TrainReport:
     """`pipeline.py train`: train, save, and promote when asked and not worse (or forced)."""
-    decisions = read_decisions(config) if request.decisions else None
+    check_request(config, request)
+    decisions, note = None, "not read: --no-decisions"
+    if request.decisions:
+        decisions = read_decisions(config)
+        note = "" if decisions is not None else f"no database at {config.database.url}: none read"
     outcome = train_candidate(
         config,
         decisions,
@@ -328,10 +311,15 @@ def train(config: Config, request: TrainRequest, *, progress: bool | None = None
         all_rows=request.all_rows,
         command=request.command(),
         progress=progress,
+        decisions_note=note,
     )
     report = TrainReport(outcome, config.models.dir / outcome.version)
-    if not request.promote:
+    if not request.promote or outcome.identical and _current_name(config.models.dir) == outcome.version:
         return report
+    if outcome.identical:  # the saved twin's own verdict stands
+        heldout = outcome.card.get("heldout") or {}
+        outcome.promote_ok = heldout.get("not_worse", True)
+        outcome.reason = f"{outcome.reason}; its verdict: {heldout.get('verdict', 'not compared')}"
     if not (outcome.promote_ok or request.force):
         v = outcome.version
         report.refused = (
@@ -344,6 +332,13 @@ def train(config: Config, request: TrainRequest, *, progress: bool | None = None
     return report
 
 
+def _current_name(models_dir: Path) -> str | None:
+    try:
+        return registry.current_version(models_dir)
+    except registry.ModelError:
+        return None
+
+
 def format_train(report: TrainReport) -> str:
     """The training summary: data sources, the model, the comparison, the verdict, files."""
     o = report.outcome
@@ -351,10 +346,21 @@ def format_train(report: TrainReport) -> str:
     lines = ["training data:"]
     width = max(len(s.name) for s in o.sources)
     lines += [f"  {s.name:<{width}}  {s.rows:>6} rows" + (f"  ({s.note})" if s.note else "") for s in o.sources]
-    lines.append(
-        f"model {o.version}: {t['rows']} training rows ({o.decisions} analyst decisions), "
-        f"fitted on {t['fitted_rows']}, threshold {o.card['threshold']:.4f}"
-    )
+    if not o.identical:
+        lines.append(
+            f"model {o.version}: {t['rows']} training rows ({o.decisions} analyst decisions), "
+            f"fitted on {t['fitted_rows']}, threshold {o.card['threshold']:.4f}"
+        )
+    if o.identical:
+        current = _current_name(report.folder.parent)
+        lines.append(f"{o.reason}; nothing saved")
+        if report.promotion is not None:
+            lines.append(format_promotion(report.promotion))
+        elif current == o.version:
+            lines.append(f"{o.version} is already the current model")
+        else:
+            lines.append(f"to use it: pipeline.py models promote {o.version} (current: {current or 'none'})")
+        return "\n".join(lines)
     if o.table:
         lines += [o.table, f"verdict: {o.reason}"]
         lines.append(f"report: {report.folder / REPORT_JSON}, PR curves: {report.folder / REPORT_PNG}")

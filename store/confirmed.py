@@ -27,7 +27,7 @@ import stix2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.exports import neutralise
+from core.spreadsheet import neutralise
 from store.schema import Ad, AdContact, CampaignMember, ReviewItem
 
 CSV_COLUMNS = (

@@ -36,16 +36,25 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """An Engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+def create_db_engine(url: str, *, create: bool = True, **kwargs: Any) -> Engine:
+    """An Engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout.
+
+    With ``create`` False a SQLite file that does not exist is refused: a mistyped
+    path must not quietly become an empty database for commands that only read.
+    """
     url = normalise_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise StoreError(f"database.url: not a database URL: {url!r}") from None
+    except (ArgumentError, ValueError):
+        raise StoreError("database.url: not a database URL (check the scheme, host and port)") from None
     if parsed.get_backend_name() == "sqlite":
         db_file = parsed.database
         if db_file and db_file != ":memory:" and not db_file.startswith("file:"):
+            if not create and not Path(db_file).is_file():
+                raise StoreError(
+                    f"database {db_file} does not exist; check database.url or LUREWATCH_DATABASE_URL "
+                    f"(only run, crawl and score create a new database)"
+                )
             Path(db_file).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30})
     try:
@@ -115,9 +124,10 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(_alembic_config(conn), revision)
 
 
-def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
-    """Engine and session factory for ``url``, schema created or upgraded."""
-    engine = create_db_engine(url)
+def open_database(url: str, *, create: bool = True) -> tuple[Engine, sessionmaker[Session]]:
+    """Engine and session factory for ``url``, schema created or upgraded (``create``: see
+    create_db_engine)."""
+    engine = create_db_engine(url, create=create)
     try:
         upgrade(engine)
     except SQLAlchemyError as exc:

@@ -1,42 +1,29 @@
-"""Importing the decisions analysts typed into an export (CSV or XLSX).
+"""Importing the decisions analysts typed into an export (CSV or XLSX), and undoing an import.
 
-Every row is validated before anything is written, and the caller's
-transaction applies all of them or none: a half-imported spreadsheet would
-leave analysts unsure what the database holds. Errors name the file and the
-line as a spreadsheet shows it (the header is line 1).
+Every row is validated before anything is written, and the caller's transaction applies
+all of them or none: a half-imported spreadsheet would leave analysts unsure what the
+database holds. Errors name the file and the line as a spreadsheet shows it (the header
+is line 1). Every import is recorded (file name, sha256, analyst, time, rows) with each
+item's earlier state, so ``undo_import`` can put exactly those items back, except the
+ones somebody touched since, which it lists and leaves alone.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.errors import ImportValidationError, ReviewError, StoreError
+from store.decisionfile import DecisionFile, id_problem, read_decision_file, review_id
+from store.errors import ImportValidationError, NotFoundError, ReviewError
 from store.queue import apply_decision, check_decision
-from store.schema import ReviewItem
+from store.schema import DecisionImport, DecisionImportChange, ReviewEvent, ReviewItem
 
 log = logging.getLogger(__name__)
-
-REQUIRED_COLUMNS = ("review_id", "decision")
-
-
-@dataclass(frozen=True)
-class DecisionRow:
-    """One data row of a decisions file."""
-
-    line: int
-    review_id: Any
-    decision: str
-    note: str
 
 
 @dataclass(frozen=True)
@@ -46,88 +33,24 @@ class ImportResult:
     applied: int
     unchanged: int
     blank: int
+    import_id: int | None = None
+    read_as: str = ""
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+@dataclass(frozen=True)
+class UndoResult:
+    """What undoing an import did: items put back, and items left alone because touched since."""
+
+    import_id: int
+    file_name: str
+    reverted: int
+    kept: list[tuple[int, str]] = field(default_factory=list)  # (item id, what touched it since)
 
 
-def _rows_from_table(rows: Iterator[tuple[Any, ...]], name: str) -> Iterator[DecisionRow]:
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise ImportValidationError([f"{name}: the file is empty"]) from None
-    columns = {_text(h).lower(): i for i, h in enumerate(header) if _text(h)}
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        raise ImportValidationError(
-            [f"{name} line 1: missing column(s) {', '.join(missing)} (is this a lurewatch export?)"]
-        )
-
-    def cell(values: tuple[Any, ...], column: str) -> Any:
-        i = columns.get(column)
-        return values[i] if i is not None and i < len(values) else None
-
-    for line, values in enumerate(rows, start=2):
-        if all(_text(v) == "" for v in values):
-            continue
-        yield DecisionRow(line, cell(values, "review_id"), _text(cell(values, "decision")), _text(cell(values, "note")))
-
-
-def read_decisions(path: Path) -> list[DecisionRow]:
-    """The data rows of a CSV (UTF-8, with or without BOM) or XLSX decisions file."""
-    name = path.name
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".xlsx":
-            wb = load_workbook(path, read_only=True, data_only=True)
-            try:
-                ws = wb["flagged"] if "flagged" in wb.sheetnames else wb.worksheets[0]
-                return list(_rows_from_table(ws.iter_rows(values_only=True), name))
-            finally:
-                wb.close()
-        if suffix == ".csv":
-            text = io.StringIO(_csv_text(path), newline="")  # quoted cells hold newlines
-            return list(_rows_from_table(iter(csv.reader(text)), name))
-    except FileNotFoundError:
-        raise StoreError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise StoreError(f"{path}: cannot read decisions: {exc}") from None
-    except ImportValidationError:
-        raise
-    except Exception as exc:  # openpyxl raises assorted errors on damaged files
-        raise StoreError(f"{path}: not a readable XLSX file: {type(exc).__name__}: {exc}") from None
-    raise StoreError(f"{path}: decisions must be a .csv or .xlsx file")
-
-
-def _csv_text(path: Path) -> str:
-    """The CSV's text: UTF-8 (with or without BOM), else CP949, which Korean Excel
-    writes when an analyst picks plain "CSV" instead of "CSV UTF-8"."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp949")
-
-
-def _review_id(raw: Any) -> int | None:
-    text = _text(raw).lstrip("'")
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() and number > 0 else None
-
-
-def import_decisions(session: Session, path: Path, analyst: str, now: datetime) -> ImportResult:
-    """Validate every row of ``path`` and apply the decisions as ``analyst``.
-
-    Raises ImportValidationError listing every bad line (one line each) and
-    writes nothing in that case; a blank decision leaves the item as it is.
-    """
-    rows = read_decisions(path)
-    name = path.name
-    ids = {i for i in (_review_id(r.review_id) for r in rows if r.decision) if i is not None}
+def _plan(session: Session, file: DecisionFile, analyst: str, now: datetime) -> tuple[list, int, int]:
+    """Validate every row; (changes to make, unchanged rows, blank rows) or ImportValidationError."""
+    rows, name = file.rows, file.name
+    ids = {i for i in (review_id(r.review_id) for r in rows if r.decision) if i is not None}
     items = {i.id: i for i in session.scalars(select(ReviewItem).where(ReviewItem.id.in_(sorted(ids))))}
     errors: list[str] = []
     planned: list[tuple[ReviewItem, str, str]] = []
@@ -137,9 +60,9 @@ def import_decisions(session: Session, path: Path, analyst: str, now: datetime) 
         if not row.decision:
             blank += 1
             continue
-        item_id = _review_id(row.review_id)
+        item_id = review_id(row.review_id)
         if item_id is None:
-            errors.append(f"{name} line {row.line}: review_id {_text(row.review_id)!r} is not a number")
+            errors.append(f"{name} line {row.line}: {id_problem(row.review_id)}")
             continue
         item = items.get(item_id)
         if item is None:
@@ -165,8 +88,114 @@ def import_decisions(session: Session, path: Path, analyst: str, now: datetime) 
             planned.append((item, decision, row.note))
     if errors:
         raise ImportValidationError(errors)
-    for item, decision, note in planned:
-        apply_decision(session, item, decision, analyst, now, note or None, via=f"imported from {name}")
+    return planned, unchanged, blank
+
+
+def import_decisions(
+    session: Session, path: Path, analyst: str, now: datetime, encoding: str | None = None
+) -> ImportResult:
+    """Validate every row of ``path`` and apply the decisions as ``analyst``, recording the import.
+
+    Raises ImportValidationError listing every bad line (one line each) and writes
+    nothing in that case; a blank decision leaves the item as it is.
+    """
+    file = read_decision_file(path, encoding)
+    planned, unchanged, blank = _plan(session, file, analyst, now)
+    record = DecisionImport(
+        file_name=file.name[:500],
+        sha256=file.sha256,
+        analyst=analyst,
+        imported_at=now,
+        rows=len(file.rows),
+        applied=len(planned),
+    )
+    session.add(record)
     session.flush()
-    log.info("imported %s as %s: %d applied, %d unchanged, %d blank", name, analyst, len(planned), unchanged, blank)
-    return ImportResult(applied=len(planned), unchanged=unchanged, blank=blank)
+    for item, decision, note in planned:
+        before = (item.status, item.decided_by, item.decided_at, item.note, item.assignee, item.lease_expires_at)
+        event = apply_decision(
+            session, item, decision, analyst, now, note or None, via=f"imported from {file.name} (import {record.id})"
+        )
+        session.flush()
+        session.add(DecisionImportChange(import_id=record.id, item_id=item.id, event_id=event.id, **_old(before)))
+    session.flush()
+    log.info(
+        "import %d of %s (%s) as %s: %d applied, %d unchanged, %d blank",
+        record.id,
+        file.name,
+        file.where,
+        analyst,
+        len(planned),
+        unchanged,
+        blank,
+    )
+    return ImportResult(len(planned), unchanged, blank, record.id, file.where)
+
+
+def _old(before: tuple) -> dict:
+    keys = ("old_status", "old_decided_by", "old_decided_at", "old_note", "old_assignee", "old_lease_expires_at")
+    return dict(zip(keys, before))
+
+
+def undo_import(session: Session, import_id: int, analyst: str, now: datetime) -> UndoResult:
+    """Put back every item import ``import_id`` changed, unless an event touched it since.
+
+    Each item put back gets an audit event; the import is marked undone (once only).
+    """
+    record = session.get(DecisionImport, import_id) if 0 < import_id <= 2**31 - 1 else None
+    if record is None:
+        raise NotFoundError(f"import {import_id} does not exist")
+    if record.undone_at is not None:
+        when = record.undone_at.isoformat(timespec="minutes")
+        raise ReviewError(f"import {import_id} was already undone by {record.undone_by} at {when}")
+    changes = list(
+        session.scalars(
+            select(DecisionImportChange)
+            .where(DecisionImportChange.import_id == import_id)
+            .order_by(DecisionImportChange.item_id)
+        )
+    )
+    kept: list[tuple[int, str]] = []
+    reverted = 0
+    for change in changes:
+        later = session.scalars(
+            select(ReviewEvent)
+            .where(ReviewEvent.item_id == change.item_id, ReviewEvent.id > change.event_id)
+            .order_by(ReviewEvent.id)
+            .limit(1)
+        ).first()
+        if later is not None:
+            kept.append((change.item_id, _describe(later)))
+            continue
+        item = session.get(ReviewItem, change.item_id)
+        if item is None:
+            continue
+        imported = item.status
+        item.status, item.decided_by, item.decided_at = change.old_status, change.old_decided_by, change.old_decided_at
+        item.note, item.assignee, item.lease_expires_at = (
+            change.old_note,
+            change.old_assignee,
+            change.old_lease_expires_at,
+        )
+        item.updated_at = now
+        session.add(
+            ReviewEvent(
+                item_id=item.id,
+                actor=analyst,
+                at=now,
+                old_status=imported,
+                new_status=change.old_status,
+                note=f"undo of import {import_id} ({record.file_name})",
+                model_version=session.get(ReviewEvent, change.event_id).model_version,
+            )
+        )
+        reverted += 1
+    record.undone_at, record.undone_by = now, analyst
+    session.flush()
+    log.info("import %d undone by %s: %d item(s) put back, %d kept", import_id, analyst, reverted, len(kept))
+    return UndoResult(import_id, record.file_name, reverted, kept)
+
+
+def _describe(event: ReviewEvent) -> str:
+    what = f"{event.old_status or '-'} -> {event.new_status}"
+    return f"{what} by {event.actor} at {event.at.isoformat(timespec='minutes')}"

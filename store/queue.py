@@ -47,19 +47,19 @@ def normalise_decision(word: str) -> str:
 
 def record_event(
     session: Session, item: ReviewItem, actor: str, now: datetime, old: str | None, new: str, note: str | None = None
-) -> None:
-    """Append one change of an item to the audit log, with the model version that scored its ad."""
+) -> ReviewEvent:
+    """Append one change of an item to the audit log, with the model version that scored its ad; the event."""
     version = session.scalar(
         select(Score.model_version)
         .where(Score.ad_id == item.ad_id)
         .order_by(Score.scored_at.desc(), Score.id.desc())
         .limit(1)
     )
-    session.add(
-        ReviewEvent(
-            item_id=item.id, actor=actor, at=now, old_status=old, new_status=new, note=note, model_version=version
-        )
+    event = ReviewEvent(
+        item_id=item.id, actor=actor, at=now, old_status=old, new_status=new, note=note, model_version=version
     )
+    session.add(event)
+    return event
 
 
 def get_item(session: Session, item_id: int) -> ReviewItem:
@@ -206,14 +206,14 @@ def apply_decision(
     now: datetime,
     note: str | None,
     via: str | None = None,
-) -> None:
-    """Write a validated decision and its audit event (``via``: where it came from)."""
+) -> ReviewEvent:
+    """Write a validated decision and its audit event (``via``: where it came from); the event."""
     old = item.status
     item.status, item.decided_by, item.decided_at, item.updated_at = decision, actor, now, now
     item.assignee, item.lease_expires_at = None, None
     if note and note.strip():
         item.note = note.strip()
-    record_event(
+    return record_event(
         session, item, actor, now, old, decision, " | ".join(p for p in (via, (note or "").strip()) if p) or None
     )
 

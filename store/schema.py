@@ -353,3 +353,35 @@ class LoginFailure(Base):
     name: Mapped[str] = mapped_column(String(200))
     client: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DecisionImport(Base):
+    """One import of a filled-in export: which file, by whom, when, and whether it was undone."""
+
+    __tablename__ = "decision_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    analyst: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rows: Mapped[int] = mapped_column(Integer)  # data rows in the file
+    applied: Mapped[int] = mapped_column(Integer)  # decisions it recorded
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    undone_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class DecisionImportChange(Base):
+    """An item an import changed, with what it held before, so the import can be undone."""
+
+    __tablename__ = "decision_import_changes"
+
+    import_id: Mapped[int] = mapped_column(ForeignKey("decision_imports.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("review_events.id", ondelete="CASCADE"))
+    old_status: Mapped[str] = mapped_column(String(16))
+    old_decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    old_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    old_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    old_assignee: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    old_lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,17 @@ def require_service(env_var: str, what: str) -> str:
     message = f"{what} tests need {env_var}"
     if os.environ.get("LUREWATCH_REQUIRE_SERVICES") == "1":
         pytest.fail(f"{message} (LUREWATCH_REQUIRE_SERVICES=1 forbids skipping)")
+    pytest.skip(message)
+
+
+def require_program(name: str, package: str, env_var: str) -> str:
+    """The program's path; skip without it, or fail when ``env_var`` is 1 (CI installs it)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"this test needs {name} (Debian package {package})"
+    if os.environ.get(env_var) == "1":
+        pytest.fail(f"{message}; {env_var}=1 forbids skipping")
     pytest.skip(message)
 
 

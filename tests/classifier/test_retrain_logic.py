@@ -84,7 +84,9 @@ def test_models_promote_rollback_restore_model_and_threshold(write_config, tiny_
     )
     assert pipeline.main(["models", "promote", second, "--config", cfg]) == 0
     assert registry.load_model(tiny_models_dir)[1]["threshold"] == 0.123
-    assert "rescored 0 undecided ad(s)" in capsys.readouterr().out
+    # No database yet: the model is current, nothing is rescored, and no database is created.
+    assert "queue not rescored: no database at" in capsys.readouterr().out
+    assert not (tmp_path / "m.db").exists()
     assert pipeline.main(["models", "list", "--config", cfg]) == 0
     listing = capsys.readouterr().out
     assert f"* {second}" in listing and f"  {first}" in listing

@@ -114,17 +114,20 @@ def test_bad_files(tmp_path, name, content, fragment) -> None:
         list(adfiles.read_ads(p))
 
 
-def test_non_utf8(tmp_path) -> None:
+def test_one_legacy_encoding_is_read_and_a_mixed_file_names_the_line(tmp_path) -> None:
     p = tmp_path / "x.csv"
     p.write_bytes("text\n캄보디아\n".encode("cp949"))
-    with pytest.raises(AdFileError, match="not UTF-8"):
+    assert list(adfiles.read_ads(p))[0]["text"].tolist() == ["캄보디아"]
+    # Rows pasted from a CP949 file into a UTF-8 one: neither encoding reads it all.
+    p.write_bytes("text\n캄보디아\n".encode() + "라오스\n".encode("cp949"))
+    with pytest.raises(AdFileError, match=r"x\.csv:3: the file mixes encodings \(line 2 is UTF-8, line 3 is not\)"):
         list(adfiles.read_ads(p))
 
 
 def test_bad_label(tmp_path, tiny_models_dir) -> None:
     p = tmp_path / "lab.csv"
     pd.DataFrame({"text": ["a", "b"], "label": ["1", "scam"]}).to_csv(p, index=False)
-    with pytest.raises(AdFileError, match="row 2: label 'scam' is not 0 or 1"):
+    with pytest.raises(AdFileError, match=r"lab\.csv:3: label 'scam' is not 0 or 1"):
         evaluate(_config(tiny_models_dir), p, out_dir=tmp_path)
 
 

@@ -3,6 +3,8 @@ a promotion (entered / left, decisions untouched), and `review list --uncertain`
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import pytest
 from sqlalchemy import select
@@ -13,7 +15,7 @@ from classifier.datasets import decision_frame
 from classifier.scoring import score_frame
 from config import load_config
 from stages.common import database
-from stages.models import rescore_queue
+from stages.models import Promotion, format_promotion, rescore_queue
 from store.listing import QueueFilter, list_items
 from store.queue import decide
 from store.schema import ReviewEvent, ReviewItem
@@ -61,7 +63,7 @@ def test_decided_rows_carry_label_campaign_and_source(cfg):
     assert frame["group"].nunique() == 1  # one campaign: one group, never split
 
 
-def test_rescore_after_promotion_moves_ads_in_and_out_keeping_decisions(cfg, tiny_models_dir):
+def test_rescore_after_promotion_moves_ads_in_and_out_keeping_decisions(cfg, tiny_models_dir, caplog):
     pipe, _ = registry.load_model(tiny_models_dir)
     lure_s, plain_s = score_frame(pipe, pd.DataFrame({"description": [LURE, PLAIN]}), 0.5)["score"]
     assert lure_s > plain_s
@@ -76,8 +78,14 @@ def test_rescore_after_promotion_moves_ads_in_and_out_keeping_decisions(cfg, tin
             score(s, decided, 0.97)
             item = s.scalars(select(ReviewItem).where(ReviewItem.ad_id == decided)).one()
             decide(s, item.id, "scam", "kim", T0, note="seen before")
-        counts = rescore_queue(config, factory, progress=False)
+        with caplog.at_level(logging.INFO, logger="stages.score"):
+            counts = rescore_queue(config, factory, progress=False)
         assert (counts.entered, counts.left, counts.scored) == (1, 1, 2)
+        # No terminal, no bar: the log shows the progress, batch by batch.
+        assert any(r.getMessage().startswith("scoring: 2 ad(s) so far") for r in caplog.records)
+        # What it says is what happened: the ad that left is still pending.
+        said = format_promotion(Promotion("v2", counts))
+        assert "1 no longer flagged (kept pending, below every flagged item)" in said
         with factory() as s:
             items = {i.ad_id: i for i in s.scalars(select(ReviewItem))}
             assert items[lure].status == "pending"  # entered

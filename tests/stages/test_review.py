@@ -13,6 +13,7 @@ from stages.common import database
 from stages.review import analyst_name, mark_evidence
 from store.exports import COLUMNS
 from store.schema import ReviewEvent, ReviewItem
+from store.workbook import XLSX_COLUMNS
 from tests.store.queue_fixtures import make_ad, score
 
 LURE = "고수익 해외 취업! 감금 절대 없음. \x1b[2J텔레그램 @cambo_hr 로 연락"
@@ -80,14 +81,14 @@ def test_export_then_import_through_the_command_line(queued, capsys, tmp_path):
     assert str(path) in capsys.readouterr().out
     wb = load_workbook(path)
     ws = wb.active
-    assert ws.cell(row=4, column=COLUMNS.index("title") + 1).value == '=HYPERLINK("http://x")'
-    ws.cell(row=2, column=COLUMNS.index("decision") + 1, value="scam")
-    ws.cell(row=3, column=COLUMNS.index("decision") + 1, value="nope")
+    assert ws.cell(row=4, column=XLSX_COLUMNS.index("title") + 1).value == '=HYPERLINK("http://x")'
+    ws.cell(row=2, column=XLSX_COLUMNS.index("decision") + 1, value="scam")
+    ws.cell(row=3, column=XLSX_COLUMNS.index("decision") + 1, value="nope")
     wb.save(path)
     assert _run(config, "import-decisions", str(path), "--analyst", "park") == 1
     err = capsys.readouterr().err.splitlines()
     assert err[0] == (f"error: {path.name} line 3: unknown decision 'nope' (expected scam, legit, needs_info, skipped)")
-    ws.cell(row=3, column=COLUMNS.index("decision") + 1, value="")
+    ws.cell(row=3, column=XLSX_COLUMNS.index("decision") + 1, value="")
     wb.save(path)
     assert _run(config, "import-decisions", str(path), "--analyst", "park") == 0
     assert "1 decision(s) recorded as park" in capsys.readouterr().out

@@ -130,7 +130,7 @@ def test_decisions_that_contradict_the_seed_model_change_it(retrain_config, caps
     assert card["training"]["decisions"] == decided
     assert card["heldout"]["current_version"] == first
     assert f"({decided} analyst decisions)" in out and "recall at max FPR" in out
-    assert "current model: " + second in out and "entered the queue" in out
+    assert "current model: " + second in out and "newly flagged (in the queue)" in out
     after = _score_of(config, probe)
     assert after < card["threshold"] < before or after < card["threshold"] <= first_threshold
     assert after < before / 3
@@ -178,9 +178,12 @@ def test_worse_model_is_refused_without_force_and_kept(retrain_config, write_con
     assert len(refused) == 1 and refused[0] in out  # kept, not current
     card = registry.read_card(config.models.dir, refused[0])
     assert card["heldout"]["not_worse"] is False and card["heldout"]["rows"] == 60
+    capsys.readouterr()
+    # The same data and parameters again: nothing is trained or saved, the refused twin is forced in.
     assert pipeline.main([*argv, "--force"]) == 0
-    forced = registry.current_version(config.models.dir)
-    assert forced not in (good, refused[0])
+    assert f"identical to {refused[0]}" in capsys.readouterr().out
+    assert registry.current_version(config.models.dir) == refused[0]
+    assert len(registry.list_versions(config.models.dir)) == 2
     assert registry.history(config.models.dir)[-1]["reason"] == "train --promote --force"
 
 

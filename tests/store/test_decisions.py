@@ -14,10 +14,11 @@ from store.exports import COLUMNS, write_export
 from store.listing import list_items
 from store.queue import decide
 from store.schema import ReviewEvent, ReviewItem
+from store.workbook import XLSX_COLUMNS
 from tests.store.queue_fixtures import later, make_ad, score
 
-DECISION_COL = COLUMNS.index("decision") + 1
-NOTE_COL = COLUMNS.index("note") + 1
+DECISION_COL = XLSX_COLUMNS.index("decision") + 1
+NOTE_COL = XLSX_COLUMNS.index("note") + 1
 
 
 def _queue(factory, n: int, value: float = 0.7) -> None:

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from store.exports import COLUMNS, write_export
 from store.listing import list_items
+from store.workbook import XLSX_COLUMNS
 from tests.store.queue_fixtures import make_ad, score
 
 HOSTILE = {
@@ -63,20 +64,20 @@ def test_xlsx_cells_are_strings_never_formulas(rows, tmp_path):
     assert "<f>" not in sheet and "<f " not in sheet
     wb = load_workbook(path)
     ws = wb.active
-    assert tuple(c.value for c in ws[1]) == COLUMNS
-    cells = {name: ws.cell(row=2, column=i + 1) for i, name in enumerate(COLUMNS)}
+    assert tuple(c.value for c in ws[1]) == XLSX_COLUMNS
+    assert [c for c in XLSX_COLUMNS if c != "description"] == list(COLUMNS)
+    cells = {name: ws.cell(row=2, column=i + 1) for i, name in enumerate(XLSX_COLUMNS)}
     for field, value in HOSTILE.items():
         if field in cells:
             assert cells[field].value == value and cells[field].data_type == "s"
     assert cells["score"].value == 0.97 and cells["score"].data_type == "n"
     assert cells["reasons"].value.splitlines()[0] == "safety denial: “감금 절대 없음”"
     assert cells["url"].hyperlink.target == "https://jobs.example/ads/1"
-    assert ws.cell(row=3, column=COLUMNS.index("url") + 1).hyperlink is None  # javascript: stays text
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:Q3"
-    assert ws.column_dimensions["D"].width == 60
+    assert ws.cell(row=3, column=XLSX_COLUMNS.index("url") + 1).hyperlink is None  # javascript: stays text
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:R3"
     assert any(r.type == "colorScale" for cf in ws.conditional_formatting for r in cf.rules)
     [validation] = ws.data_validations.dataValidation
-    assert validation.formula1 == '"scam,legit,needs_info,skipped"' and "P2" in str(validation.sqref)
+    assert validation.formula1 == '"scam,legit,needs_info,skipped"' and "Q2" in str(validation.sqref)
 
 
 def test_jsonl_has_everything(rows, tmp_path):
@@ -88,3 +89,21 @@ def test_jsonl_has_everything(rows, tmp_path):
     assert first["reasons"] == REASONS and first["title"] == HOSTILE["title"]
     assert first["contacts"]["telegram"] == ["=cmd"] and first["model_version"] == "v1"
     assert "description" in first and first["decision"] == ""
+
+
+def test_csv_neutralises_every_disguised_formula(factory, tmp_path):
+    disguised = {
+        "title": "\n=HYPERLINK(\"http://evil.example\")",
+        "company": "   +cmd|' /C calc'!A0",
+        "salary": "\u200b\ufeff-1+1",
+        "location": "＠SUM(1+1)",
+        "description": "＝1+1",
+    }
+    with factory.begin() as s:
+        score(s, make_ad(s, 1, **disguised), 0.9)
+    with factory() as s:
+        path = write_export(list_items(s), tmp_path / "f.csv", "csv")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        row = dict(zip(COLUMNS, list(csv.reader(fh))[1]))
+    for field in ("title", "company", "salary", "location"):
+        assert row[field] == "'" + disguised[field], field
