@@ -127,3 +127,18 @@ def test_export_command_writes_both_formats(config, capsys):
 def test_export_refuses_queue_filters_with_contact_formats(config, capsys):
     assert pipeline.main(["export", "--config", str(config.path), "--format", "stix", "--status", "scam"]) == 1
     assert "--status: queue filters do not apply to --format stix" in capsys.readouterr().err
+
+
+def test_contacts_export_never_replaces_a_file_without_force(config, capsys):
+    """Like every ad-hoc export (issue 14): a second run gets a new name, --out needs --force."""
+    _decided(open_database(config.database.url)[1], [("scam", {"telegram": ["@boss_hr"]})])
+    argv = ["export", "--config", str(config.path), "--format", "contacts-csv"]
+    assert pipeline.main(argv) == 0 and pipeline.main(argv) == 0
+    names = sorted(p.name for p in config.export.dir.glob("confirmed-contacts-*.csv"))
+    assert len(names) == 2 and sum(n.endswith("-2.csv") for n in names) == 1
+    target = config.base_dir / "c.csv"
+    target.write_text("keep me", encoding="utf-8")
+    assert pipeline.main([*argv, "--out", str(target)]) == 1
+    assert "already exists" in capsys.readouterr().err and target.read_text(encoding="utf-8") == "keep me"
+    assert pipeline.main([*argv, "--out", str(target), "--force"]) == 0
+    assert "@boss_hr" in target.read_text("utf-8-sig")
