@@ -44,7 +44,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
 	touch $@
 
 # Test and lint tools and what they pull in: requirements-test.lock, not requirements.lock.
-TEST_TOOLS := ^(pytest|pytest-timeout|pytest-xdist|execnet|iniconfig|pluggy|ruff|import-linter|grimp|click|rich|markdown-it-py|mdurl)==
+TEST_TOOLS := ^(pytest|pytest-timeout|pytest-xdist|execnet|iniconfig|pluggy|ruff|import-linter|grimp|click|rich|markdown-it-py|mdurl|hypothesis|sortedcontainers)==
 
 # Re-pin after changing dependencies in pyproject.toml (then retrain: see README).
 lock: $(VENV)/bin/python

@@ -232,6 +232,11 @@ def cmd_models_rollback(args: argparse.Namespace, config: Config) -> Outcome:
     return Outcome(models.format_promotion(models.rollback(config)))
 
 
+def cmd_models_convert(args: argparse.Namespace, config: Config) -> Outcome:
+    """Save pickled versions (which can run code when loaded) again as skops, without retraining."""
+    return Outcome(models.format_conversions(models.convert(config, args.version)))
+
+
 # ------------------------------------------------------------------ arguments
 
 
@@ -383,6 +388,9 @@ def _models_arguments(p: argparse.ArgumentParser) -> None:
     actions.add_parser(
         "rollback", parents=[common], help="make the previously current model current again and rescore the queue"
     ).set_defaults(handler=cmd_models_rollback)
+    cv = actions.add_parser("convert", parents=[common], help="save trusted pickled models as skops (no retraining)")
+    cv.add_argument("version", metavar="VERSION", nargs="*", help="default: every version still a pickle")
+    cv.set_defaults(handler=cmd_models_convert)
 
 
 # (name, help, add-arguments, handler); a command with actions sets a handler per action.
@@ -417,7 +425,7 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
         _train_arguments,
         cmd_train,
     ),
-    ("models", "model registry: list | promote VERSION | rollback", _models_arguments, None),
+    ("models", "model registry: list | promote VERSION | rollback | convert [VERSION ...]", _models_arguments, None),
 ]
 
 
