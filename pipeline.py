@@ -22,6 +22,7 @@ from pathlib import Path
 
 from classifier.errors import ClassifierError
 from config import EXPORT_FORMATS, Config, ConfigError, load_config
+from core.secrets import MaskingFormatter, mask_text
 from crawler.frontier import FrontierError
 from stages import classify, models, review, train
 from stages.crawl import crawl_command, format_table
@@ -478,13 +479,13 @@ def configure_logging(level: int, log_file: Path | None, file_level: str = "DEBU
     root.setLevel(logging.DEBUG)
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setLevel(level)
-    stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    stderr.setFormatter(MaskingFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s")))
     root.addHandler(stderr)
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         fh = logging.FileHandler(log_file, encoding="utf-8")
         fh.setLevel(file_level)
-        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        fh.setFormatter(MaskingFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")))
         root.addHandler(fh)
     # Third-party chatter stays out of the operator's way unless --verbose.
     for noisy in ("scrapy", "twisted", "alembic", "urllib3", "matplotlib", "filelock"):
@@ -505,14 +506,14 @@ def _log_file(config: Config, command: str) -> Path:
 
 
 def _error(message: object) -> None:
-    text = " ".join(str(message).split()) or "failed"
+    text = mask_text(" ".join(str(message).split())) or "failed"
     print(f"error: {text}", file=sys.stderr)
 
 
 def _finish(outcome: Outcome, quiet: bool) -> int:
     """Print a command's outcome and map how it ended to an exit code."""
     if outcome.text and not (quiet and outcome.summary):
-        print(outcome.text)
+        print(mask_text(outcome.text))
     if outcome.error:
         _error(outcome.error)
     return STATUS_EXIT[outcome.status]

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.secrets import mask_text, mask_url
 from store.errors import SchemaTooNewError, StoreError
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,8 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise StoreError(f"database.url: not a database URL: {url!r}") from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise StoreError(f"database.url: not a database URL: {mask_url(url)!r}") from None
     if parsed.get_backend_name() == "sqlite":
         db_file = parsed.database
         if db_file and db_file != ":memory:" and not db_file.startswith("file:"):
@@ -131,4 +132,4 @@ def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
 
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return mask_text(text.splitlines()[0]) if text else type(exc).__name__
