@@ -72,7 +72,7 @@ def test_failures_are_handled_and_counted(site, crawl_config):
         assert details["errors/http_500"] == 1 and len(site.requested("/errs/boom.html")) == 2  # retried once
         assert details["errors/DownloadTimeoutError"] == 1  # after one retry
         assert len(site.requested("/errs/timeout.html")) == 2
-        assert details["errors/DownloadCancelledError"] == 1  # 10 MB > max_response_bytes
+        assert details["errors/too_large"] == 1  # 10 MB > max_response_bytes
         assert len(site.requested("/errs/big.html")) == 1  # a size limit is not retried
         stored = _ads(factory, "rough")
         # The slow page, the redirect target and the page after a 429 are stored.
