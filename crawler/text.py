@@ -25,10 +25,13 @@ _KO_DATE = re.compile(r"(\d{4})\s*[.년/-]\s*(\d{1,2})\s*[.월/-]\s*(\d{1,2})\s*
 # Elements whose content is code or styling, never text of the ad.
 NOT_TEXT = ("script", "style", "noscript", "template")
 # Tags of real HTML elements: decoded entities that form one are markup, not text like "<c>".
-_HTML_ELEMENT = re.compile(
-    r"(?i)<\s*/?\s*(?:script|style|noscript|template|iframe|object|svg|p|br|div|span|a|b|i|u|em|strong|font|"
-    r"ul|ol|li|table|tbody|thead|tr|td|th|h[1-6]|img|section|article|header|footer|blockquote|pre|code)\b[^>]*>"
+HTML_TAGS = (
+    *NOT_TEXT,
+    *("iframe", "object", "svg", "p", "br", "div", "span", "a", "b", "i", "u", "em", "strong", "font", "ul", "ol"),
+    *("li", "table", "tbody", "thead", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "img", "section"),
+    *("article", "header", "footer", "blockquote", "pre", "code"),
 )
+_HTML_ELEMENT = re.compile(rf"(?i)<\s*/?\s*(?:{'|'.join(HTML_TAGS)})\b[^>]*>")
 _NOT_TEXT_XPATH = " | ".join(f".//{tag}" for tag in NOT_TEXT)
 # C0 and C1 controls but tab and newline (CR and the two whitespace controls are mapped
 # before), DEL, and lone surrogates: PostgreSQL refuses NUL, nothing can encode a surrogate.
@@ -49,12 +52,13 @@ def html_to_text(value: str) -> str:
     (``&lt;script&gt;``, common in JSON-LD descriptions): decoding reveals tags, which
     the next pass strips.
     """
-    for _ in range(3):
-        value = remove_tags_with_content(value, which_ones=NOT_TEXT)
-        value = _BLOCK_END.sub("\n", value)
-        value = replace_entities(remove_tags(value))
+    value = remove_tags_with_content(value, which_ones=NOT_TEXT)
+    value = replace_entities(remove_tags(_BLOCK_END.sub("\n", value)))
+    for _ in range(2):  # markup that was entity-encoded: only real HTML tags go, "<c>" is text
         if not _HTML_ELEMENT.search(value):
             break
+        value = remove_tags_with_content(value, which_ones=NOT_TEXT)
+        value = replace_entities(remove_tags(_BLOCK_END.sub("\n", value), which_ones=HTML_TAGS))
     return value
 
 

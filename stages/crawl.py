@@ -108,8 +108,9 @@ def _record_source(
         with factory.begin() as session:
             return _record(session, config, source, crawl_id, result, clock())
     except Exception as exc:
-        log.exception("source %s: its crawl could not be recorded", source)
         error = mask_text(f"could not record the crawl: {type(exc).__name__}: {exc}")[:2000]
+        log.error("source %s failed: %s", source, error)
+        log.debug("source %s: recording its crawl failed", source, exc_info=True)
         counts = source_counts(result["stats"], error)
         with factory.begin() as session:
             finish_crawl(session, crawl_id, complete=False, failed=True, counts=counts, now=clock(), error=error)
