@@ -7,15 +7,19 @@ names the key path, e.g. ``sources[2].selectors.title: required for kind 'board'
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 import yaml
 
 from core.ad import PAGE_FIELDS
+from core.secrets import mask_url
 
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_MODELS_DIR = PROJECT_DIR / "models"
@@ -26,6 +30,12 @@ EXPORT_FORMATS = ("csv", "xlsx", "jsonl")
 BOARD_REQUIRED_SELECTORS = ("ad_links", "title", "description")
 # What a board source's selectors may read: the links and pages to follow, and the ad.
 SELECTOR_KEYS = ("ad_links", "next_page", *PAGE_FIELDS)
+# A source reads the web over these, or local files (the offline demo) over file://.
+WEB_SCHEMES = ("http", "https")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 
 
 class ConfigError(Exception):
@@ -59,6 +69,9 @@ class CrawlConfig:
     redis_url: str | None = None
     # Every Redis key lurewatch writes starts with this (one Redis, several deployments).
     redis_prefix: str = "lurewatch"
+    # Loopback, private, link-local (cloud metadata) and other non-public addresses are
+    # refused unless this is set: for loopback tests and intranet sources only.
+    allow_private_addresses: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,8 @@ class SourceConfig:
     kind: str
     enabled: bool = True
     start_urls: tuple[str, ...] = ()
+    # Hosts the source may fetch from besides those of its start URLs (and subdomains of each).
+    allowed_domains: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     base_url: str = "https://t.me/s/"
     max_messages: int = 1000
@@ -272,6 +287,12 @@ def _source(raw: Any, index: int, base: Path) -> SourceConfig:
     if kind not in SOURCE_KINDS:
         raise ConfigError(f"{s.key('kind')}: unknown kind {kind!r} (expected one of {', '.join(SOURCE_KINDS)})")
     start_urls = tuple(_start_url(u, base) for u in s.str_list("start_urls"))
+    _check_start_urls(s.key("start_urls"), start_urls)
+    allowed_domains = tuple(
+        _host(s.key(f"allowed_domains[{i}]"), h) for i, h in enumerate(s.str_list("allowed_domains"))
+    )
+    if allowed_domains and start_urls and all(u.startswith("file://") for u in start_urls):
+        raise ConfigError(f"{s.key('allowed_domains')}: a source of local files reads no web host")
     channels = s.str_list("channels")
     sel = _Section(s.get("selectors", dict, None), s.key("selectors"))
     selectors = {k: sel.get(k, str, None) for k in SELECTOR_KEYS}
@@ -294,8 +315,9 @@ def _source(raw: Any, index: int, base: Path) -> SourceConfig:
         kind=kind,
         enabled=s.get("enabled", bool, True),
         start_urls=start_urls,
+        allowed_domains=allowed_domains,
         channels=channels,
-        base_url=s.get("base_url", str, "https://t.me/s/"),
+        base_url=_web_url(s.key("base_url"), s.get("base_url", str, "https://t.me/s/")),
         max_messages=s.positive("max_messages", int, 1000),
         encoding=s.get("encoding", str, None),
         follow_links=s.get("follow_links", bool, False),
@@ -312,6 +334,59 @@ def _start_url(url: str, base: Path) -> str:
     return _resolve(base, url).as_uri()
 
 
+def _web_url(key: str, url: str) -> str:
+    """An http(s) URL with a host; ConfigError naming ``key`` otherwise."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {mask_url(url)}: {exc}") from None
+    if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+        raise ConfigError(f"{key}: expected an http(s) URL or a local path, got {mask_url(url)!r}")
+    return url
+
+
+def _check_start_urls(key: str, urls: tuple[str, ...]) -> None:
+    """Web URLs or local files, never both: a web source must never read the local disk."""
+    files = [u for u in urls if u.lower().startswith("file://")]
+    for i, url in enumerate(urls):
+        if url not in files:
+            _web_url(f"{key}[{i}]", url)
+    if files and len(files) != len(urls):
+        raise ConfigError(f"{key}: mixes local files and web URLs; make them two sources")
+
+
+def _host(key: str, value: str) -> str:
+    """A bare host name or IP address for ``allowed_domains`` (no scheme, port or path)."""
+    host = value.strip().lower().rstrip(".")
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return host.strip("[]")
+    except ValueError:
+        pass
+    if not _HOST_NAME.match(host):
+        raise ConfigError(
+            f"{key}: expected a host name such as img.board.example (no scheme, port or path), got {value!r}"
+        )
+    return host
+
+
+def _service_url(key: str, url: str, schemes: tuple[str, ...] | None = None) -> str:
+    """A database or Redis URL whose port, if any, is a number; the error never shows the password."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {mask_url(url)}: {exc}") from None
+    if schemes is not None and parts.scheme.lower() not in schemes:
+        raise ConfigError(f"{key}: expected a {' or '.join(s + '://' for s in schemes)} URL, got {mask_url(url)!r}")
+    return url
+
+
 def parse_config(
     data: Any, base_dir: Path, path: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> Config:
@@ -321,7 +396,10 @@ def parse_config(
 
     db = _Section(root.get("database", dict, None), "database")
     url = db.get("url", str, DEFAULT_DATABASE_URL)
-    url = env.get("LUREWATCH_DATABASE_URL") or url
+    if env.get("LUREWATCH_DATABASE_URL"):
+        url = _service_url("LUREWATCH_DATABASE_URL", env["LUREWATCH_DATABASE_URL"])
+    else:
+        url = _service_url("database.url", url)
     db.finish()
 
     models = _Section(root.get("models", dict, None), "models")
@@ -332,6 +410,10 @@ def parse_config(
     d = CrawlConfig()
     dist = _Section(c.get("distributed", dict, None), "crawl.distributed")
     redis_url = dist.get("redis_url", str, None)
+    if env.get("LUREWATCH_REDIS_URL"):
+        redis_url = _service_url("LUREWATCH_REDIS_URL", env["LUREWATCH_REDIS_URL"], REDIS_SCHEMES)
+    elif redis_url:
+        redis_url = _service_url("crawl.distributed.redis_url", redis_url, REDIS_SCHEMES)
     redis_prefix = dist.get("key_prefix", str, d.redis_prefix)
     if not redis_prefix.strip() or any(ch.isspace() for ch in redis_prefix):
         raise ConfigError(f"crawl.distributed.key_prefix: must be a word without spaces, got {redis_prefix!r}")
@@ -350,8 +432,9 @@ def parse_config(
         max_minutes_per_source=c.get("max_minutes_per_source", float, d.max_minutes_per_source, nullable=True),
         max_response_bytes=c.positive("max_response_bytes", int, d.max_response_bytes),
         removed_after_runs=c.positive("removed_after_runs", int, d.removed_after_runs),
-        redis_url=env.get("LUREWATCH_REDIS_URL") or redis_url,
+        redis_url=redis_url,
         redis_prefix=redis_prefix,
+        allow_private_addresses=c.get("allow_private_addresses", bool, d.allow_private_addresses),
     )
     if crawl.max_minutes_per_source is not None and crawl.max_minutes_per_source <= 0:
         raise ConfigError(

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from classifier.errors import ClassifierError
 from config import EXPORT_FORMATS, Config, ConfigError, load_config
+from core.secrets import MaskingFormatter, mask_text
 from crawler.frontier import FrontierError
 from stages import accounts, classify, models, review, train
 from stages.crawl import crawl_command, format_table
@@ -319,6 +320,11 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> Outcome:
     return Outcome("")
 
 
+def cmd_models_convert(args: argparse.Namespace, config: Config) -> Outcome:
+    """Save pickled versions (which can run code when loaded) again as skops, without retraining."""
+    return Outcome(models.format_conversions(models.convert(config, args.version)))
+
+
 # ------------------------------------------------------------------ arguments
 
 
@@ -502,6 +508,9 @@ def _models_arguments(p: argparse.ArgumentParser) -> None:
         "rollback", parents=[common], help="make the previously current model current again and rescore the queue"
     )
     rb.set_defaults(handler=cmd_models_rollback, parser=rb)
+    cv = actions.add_parser("convert", parents=[common], help="save trusted pickled models as skops (no retraining)")
+    cv.add_argument("version", metavar="VERSION", nargs="*", help="default: every version still a pickle")
+    cv.set_defaults(handler=cmd_models_convert, parser=cv)
 
 
 def _users_arguments(p: argparse.ArgumentParser) -> None:
@@ -633,13 +642,13 @@ def configure_logging(level: int, log_file: Path | None, file_level: str = "DEBU
     root.setLevel(logging.DEBUG)
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setLevel(level)
-    stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    stderr.setFormatter(MaskingFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s")))
     root.addHandler(stderr)
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         fh = logging.FileHandler(log_file, encoding="utf-8")
         fh.setLevel(file_level)
-        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        fh.setFormatter(MaskingFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")))
         root.addHandler(fh)
     # Third-party chatter stays out of the operator's way unless --verbose.
     for noisy in ("scrapy", "twisted", "alembic", "urllib3", "matplotlib", "filelock"):
@@ -698,14 +707,14 @@ def _log_traceback(config: Config | None, command: str) -> str:
 
 
 def _error(message: object) -> None:
-    text = " ".join(str(message).split()) or "failed"
+    text = mask_text(" ".join(str(message).split())) or "failed"
     print(f"error: {text}", file=sys.stderr)
 
 
 def _finish(outcome: Outcome, quiet: bool) -> int:
     """Print a command's outcome and map how it ended to an exit code."""
     if outcome.text and not (quiet and outcome.summary):
-        print(outcome.text)
+        print(mask_text(outcome.text))
     if outcome.error:
         _error(outcome.error)
     return STATUS_EXIT[outcome.status]

@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                     "concurrent_requests_per_domain": args.concurrency,
                     "retry_times": 0,
                     "max_pages_per_source": args.ads * 2 + 100,
+                    "allow_private_addresses": True,  # the loopback site
                 },
                 "sources": [{"name": "bench", "kind": "jsonld", "start_urls": [url]}],
             },

@@ -110,6 +110,7 @@ def write_config(folder: Path, url: str, telegram: int) -> Path:
                     "concurrent_requests_per_domain": 16,
                     "download_timeout": 10,
                     "max_pages_per_source": 100_000,
+                    "allow_private_addresses": True,  # the loopback site
                 },
                 "sources": [
                     {"name": "bench-jsonld", "kind": "jsonld", "start_urls": [f"{url}/jobs/list?page=1"]},

@@ -1,8 +1,12 @@
-"""Model registry: models/<version>/{model.joblib, card.json}, models/CURRENT, models/HISTORY.
+"""Model registry: models/<version>/{model.skops, card.json}, models/CURRENT, models/HISTORY.
 
-The artefact's sha256 is checked before joblib.load (a pickle runs code when loaded), only
-paths inside the models folder are ever loaded, and a model built with other library
-versions is refused with a message saying how to retrain.
+Loading runs no code from the models folder. The artefact is a skops file, which
+rebuilds scikit-learn objects from data and refuses every type not trusted up front
+(``TRUSTED``: scikit-learn's own, plus our analyser and two helper functions, by exact
+name). Its sha256 is checked against the card first, only paths inside the models folder
+are ever loaded, and a model built with other library versions is refused with a message
+saying how to retrain. Models saved before as pickles (model.joblib), which can run code
+when loaded, are refused; ``convert_to_skops`` turns one the operator trusts into skops.
 """
 
 from __future__ import annotations
@@ -16,9 +20,13 @@ import os
 import platform
 import re
 import tempfile
+import zipfile
 from pathlib import Path
+from typing import Any
 
-import joblib
+import numpy as np
+import skops.io as sio
+from skops.io.exceptions import UntrustedTypesFoundException
 
 from classifier.card import upgrade
 from classifier.errors import RETRAIN_HINT, ModelError
@@ -27,12 +35,23 @@ from core.files import atomic_write_text
 log = logging.getLogger(__name__)
 
 VERSION_RE = re.compile(r"^\d{8}T\d{6}Z(?:-\d{1,3})?$")
-ARTEFACT = "model.joblib"
+ARTEFACT = "model.skops"
+PICKLE = "model.joblib"  # the format before skops: loaded by nobody, converted by convert_to_skops
 CARD = "card.json"
 CURRENT = "CURRENT"
 HISTORY = "HISTORY"
-# Libraries whose version changes can break unpickling or change predictions.
-PINNED = ("scikit-learn", "numpy", "scipy", "joblib", "pandas")
+# Libraries whose version changes can break loading or change predictions.
+PINNED = ("scikit-learn", "numpy", "scipy", "joblib", "pandas", "skops")
+# The types of ours (and scikit-learn's private ones) a model may contain, beyond those skops
+# trusts by default. Nothing else loads: a file naming os.system, eval or any other callable
+# is refused before anything in it is built.
+TRUSTED = (
+    "classifier.features.AdAnalyzer",
+    "classifier.features.identity",
+    "classifier.features.numeric_columns",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+)
 
 
 def library_versions() -> dict[str, str]:
@@ -86,15 +105,12 @@ def save_model(models_dir: Path | str, pipeline, card: dict, version: str | None
     os.chmod(staging, 0o755)  # mkdtemp makes it owner-only; models are shared read-only data
     try:
         art = staging / ARTEFACT
-        joblib.dump(pipeline, art, compress=("xz", 3))
+        dump_artefact(pipeline, art)
         full = dict(card)
         full.update(
             {
                 "version": version,
-                "artefact": ARTEFACT,
-                "artefact_sha256": sha256_file(art),
-                "artefact_bytes": art.stat().st_size,
-                "libraries": library_versions(),
+                **_artefact_fields(art),
                 "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             }
         )
@@ -111,15 +127,59 @@ def save_model(models_dir: Path | str, pipeline, card: dict, version: str | None
     return version
 
 
+def dump_artefact(pipeline: Any, path: Path) -> None:
+    """Write ``pipeline`` as a compressed skops file."""
+    _plain_vocabularies(pipeline)
+    sio.dump(pipeline, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+
+
+def _plain_vocabularies(estimator: Any) -> None:
+    """Vocabulary indices as Python ints (same values, same predictions).
+
+    With max_features, scikit-learn leaves numpy ints in ``vocabulary_``, which skops
+    writes as one array file each: 23,000 files, 27 MB and a slow load for our model.
+    """
+    if isinstance(getattr(estimator, "vocabulary_", None), dict):
+        estimator.vocabulary_ = {term: int(index) for term, index in estimator.vocabulary_.items()}
+    for child in [step for _, step in getattr(estimator, "steps", [])] + [
+        t for _, t, _ in getattr(estimator, "transformers_", [])
+    ]:
+        _plain_vocabularies(child)
+
+
+def _artefact_fields(art: Path) -> dict[str, Any]:
+    """What the card says about an artefact file: its name, hash, size and the library versions."""
+    return {
+        "artefact": art.name,
+        "artefact_sha256": sha256_file(art),
+        "artefact_bytes": art.stat().st_size,
+        "libraries": library_versions(),
+    }
+
+
+# Card keys the registry relies on, and the JSON type each must have when present.
+_CARD_TYPES = {"artefact": str, "artefact_sha256": str, "libraries": dict, "threshold": (int, float)}
+
+
 def read_card(models_dir: Path | str, version: str) -> dict:
     """The card of a version, in the current format (no artefact loading)."""
     path = _version_dir(Path(models_dir), version) / CARD
     try:
-        return upgrade(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelError(f"model {version}: no {CARD} in {path.parent}; {RETRAIN_HINT}") from None
-    except ValueError as exc:
-        raise ModelError(f"model {version}: {CARD} is not valid JSON ({exc}); {RETRAIN_HINT}") from None
+    except (ValueError, OSError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ModelError(f"model {version}: {CARD} cannot be read ({_one_line(exc)}); {RETRAIN_HINT}") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"model {version}: {CARD} is not a JSON object; {RETRAIN_HINT}")
+    for key, kind in _CARD_TYPES.items():
+        if key in data and (not isinstance(data[key], kind) or isinstance(data[key], bool)):
+            raise ModelError(f"model {version}: {CARD} key {key!r} has the wrong type; {RETRAIN_HINT}")
+    return upgrade(data)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def list_versions(models_dir: Path | str) -> list[str]:
@@ -137,6 +197,8 @@ def current_version(models_dir: Path | str) -> str:
         version = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise ModelError(f"no current model: {path} is missing; {RETRAIN_HINT}") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ModelError(f"{path}: cannot be read ({_one_line(exc)}); it must name a model version") from None
     _version_dir(Path(models_dir), version)
     return version
 
@@ -146,7 +208,7 @@ def set_current(models_dir: Path | str, version: str, reason: str = "promote") -
     root = Path(models_dir)
     vdir = _version_dir(root, version)
     if not (vdir / ARTEFACT).is_file():
-        raise ModelError(f"cannot promote {version}: no {ARTEFACT} in {vdir}")
+        raise ModelError(f"cannot promote {version}: no {ARTEFACT} in {vdir}{_convert_hint(vdir, version)}")
     try:
         previous = current_version(root)
     except ModelError:
@@ -172,7 +234,7 @@ def history(models_dir: Path | str) -> list[dict]:
 
 
 def load_model(models_dir: Path | str, version: str = "current"):
-    """(pipeline, card) for a version or 'current', after hash and library checks."""
+    """(pipeline, card) for a version or 'current', after hash, type and library checks."""
     root = Path(models_dir)
     if version == "current":
         version = current_version(root)
@@ -181,6 +243,29 @@ def load_model(models_dir: Path | str, version: str = "current"):
         known = ", ".join(list_versions(root)) or "none"
         raise ModelError(f"no model {version} in {root} (known: {known})")
     card = read_card(root, version)
+    art = _checked_artefact(vdir, version, card)
+    if art.name != ARTEFACT:
+        raise ModelError(
+            f"model {version}: {art.name} is not a skops file; lurewatch loads only {ARTEFACT} artefacts, "
+            f"which cannot run code{_convert_hint(vdir, version) or '; ' + RETRAIN_HINT}"
+        )
+    _check_libraries(version, card)
+    try:
+        pipeline = sio.load(art, trusted=list(TRUSTED))
+    except UntrustedTypesFoundException as exc:
+        raise ModelError(
+            f"model {version}: {art.name} holds types lurewatch does not trust ({_one_line(exc)}); "
+            f"refusing to load it; {RETRAIN_HINT}"
+        ) from None
+    except Exception as exc:  # a corrupt file can raise nearly anything
+        raise ModelError(
+            f"model {version}: cannot load {art.name} ({type(exc).__name__}: {_one_line(exc)}); {RETRAIN_HINT}"
+        ) from None
+    return pipeline, card
+
+
+def _checked_artefact(vdir: Path, version: str, card: dict) -> Path:
+    """The artefact the card names, inside the version folder, with the card's sha256."""
     art = vdir / card.get("artefact", ARTEFACT)
     if art.resolve().parent != vdir or not art.is_file():
         raise ModelError(f"model {version}: artefact {art.name} missing; {RETRAIN_HINT}")
@@ -190,6 +275,10 @@ def load_model(models_dir: Path | str, version: str = "current"):
             f"model {version}: {art.name} sha256 {digest[:12]}… does not match its card "
             f"({str(card.get('artefact_sha256'))[:12]}…); refusing to load a modified artefact; {RETRAIN_HINT}"
         )
+    return art
+
+
+def _check_libraries(version: str, card: dict) -> None:
     want, have = card.get("libraries", {}), library_versions()
     diff = [f"{k} {want[k]} (installed {have.get(k)})" for k in PINNED if k in want and want[k] != have.get(k)]
     if diff:
@@ -197,13 +286,54 @@ def load_model(models_dir: Path | str, version: str = "current"):
             f"model {version} was built with {', '.join(diff)}; install the locked versions "
             f"(`make install`) or {RETRAIN_HINT}"
         )
+
+
+def _convert_hint(vdir: Path, version: str) -> str:
+    if (vdir / PICKLE).is_file():
+        return f"; if you trust this folder, convert it: `python pipeline.py models convert {version}`"
+    return ""
+
+
+def convert_to_skops(models_dir: Path | str, version: str, probe: Any) -> int:
+    """Turn a version saved as a pickle (model.joblib) into model.skops, without retraining.
+
+    For a folder the operator trusts: the pickle is loaded (its sha256 checked against the
+    card first), saved as skops, loaded back the safe way, and both must give bit-identical
+    probabilities on the ``probe`` ads, or nothing changes. Then the card names the skops
+    file (and records the conversion) and the pickle is deleted. Returns the probe's row count.
+    """
+    import joblib  # the only place a pickle is ever loaded, on the operator's word
+
+    root = Path(models_dir)
+    vdir = _version_dir(root, version)
+    card = read_card(root, version)
+    if card.get("artefact") == ARTEFACT:
+        raise ModelError(f"model {version} is already a skops artefact")
+    old = _checked_artefact(vdir, version, card)
+    _check_libraries(version, card)
+    trusted_pickle = joblib.load(old)
+    staging = vdir / f".{ARTEFACT}.pid{os.getpid()}.tmp"
     try:
-        pipeline = joblib.load(art)
-    except Exception as exc:  # a corrupt pickle can raise nearly anything
-        raise ModelError(
-            f"model {version}: cannot load {art.name} ({type(exc).__name__}: {exc}); {RETRAIN_HINT}"
-        ) from None
-    return pipeline, card
+        dump_artefact(trusted_pickle, staging)
+        converted = sio.load(staging, trusted=list(TRUSTED))
+        before, after = trusted_pickle.predict_proba(probe), converted.predict_proba(probe)
+        if before.shape != after.shape or not np.array_equal(before.view(np.uint8), after.view(np.uint8)):
+            raise ModelError(f"model {version}: the skops copy predicts differently; the pickle is kept")
+        os.replace(staging, vdir / ARTEFACT)
+    finally:
+        staging.unlink(missing_ok=True)
+    raw = json.loads((vdir / CARD).read_text(encoding="utf-8"))
+    raw.update(_artefact_fields(vdir / ARTEFACT))
+    raw["converted_from"] = {
+        "artefact": old.name,
+        "artefact_sha256": card.get("artefact_sha256"),
+        "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "identical_probabilities_on": int(len(probe)),
+    }
+    atomic_write_text(vdir / CARD, json.dumps(raw, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    old.unlink()
+    log.info("model %s converted to %s (%d probe ads, identical probabilities)", version, ARTEFACT, len(probe))
+    return int(len(probe))
 
 
 def rollback_target(models_dir: Path | str) -> str:

@@ -20,7 +20,10 @@ log = logging.getLogger(__name__)
 _TEMP = re.compile(r"^\..+\.pid(\d+)\.[^.]+\.tmp$")
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while a process with this id exists on this machine."""
+    if pid <= 0:  # 0 and negative ids name process groups, never one process
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -35,7 +38,7 @@ def remove_stale_temp_files(folder: Path) -> int:
     removed = 0
     for path in folder.glob(".*.tmp"):
         match = _TEMP.match(path.name)
-        if match and not _alive(int(match.group(1))):
+        if match and not pid_alive(int(match.group(1))):
             path.unlink(missing_ok=True)
             removed += 1
     if removed:

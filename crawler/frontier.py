@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
+from core.secrets import mask_text, mask_url
+
 # Keys of a crawl outlive a dead coordinator by at most this long.
 KEY_TTL_SECONDS = 6 * 3600
 # A process whose heartbeat is older than this is taken for dead.
@@ -45,11 +47,14 @@ def redis_client(url: str) -> Any:
     """A Redis client for ``url`` that answers in str; FrontierError when unreachable."""
     import redis
 
-    client = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=5, socket_timeout=30)
+    try:
+        client = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=5, socket_timeout=30)
+    except ValueError as exc:  # a port or database that is not a number
+        raise FrontierError(f"Redis URL {mask_url(url)} is not valid: {exc}") from None
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise FrontierError(f"Redis at {url} is unreachable: {exc}") from exc
+        raise FrontierError(f"Redis at {mask_url(url)} is unreachable: {mask_text(str(exc))}") from None
     return client
 
 

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from parsel import Selector
 
-from crawler.text import country_code, find_country
+from crawler.text import country_code, drop_not_text, find_country
 
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
@@ -66,6 +66,7 @@ def page_postings(selector: Selector) -> tuple[list[dict[str, Any]], int]:
         except BrokenJsonLd:
             broken += 1
     for node in selector.xpath('//*[@itemscope][contains(@itemtype, "JobPosting")]'):
+        drop_not_text(node)  # microdata text is what a reader sees, never script or style
         postings.append(microdata(node))
     return postings, broken
 

@@ -14,6 +14,7 @@ from scrapy.utils.misc import load_object
 
 import crawler.settings as project
 from config import Config
+from crawler.scope import download_handlers
 
 SPIDER_CLASSES = {
     "jsonld": "crawler.spiders.jsonld.JsonLdSpider",
@@ -42,7 +43,15 @@ class SourceSpiderLoader:
         source = self._config.source(spider_name)
         base = spider_class(source.kind)
         # A subclass per source so `scrapy crawl NAME` passes the source without -a.
-        return type(base.__name__, (base,), {"name": source.name, "_bound_source": source})
+        return type(
+            base.__name__,
+            (base,),
+            {
+                "name": source.name,
+                "_bound_source": source,
+                "custom_settings": {"DOWNLOAD_HANDLERS": download_handlers(source)},
+            },
+        )
 
     def list(self) -> list[str]:
         return [s.name for s in self._config.sources]

@@ -9,8 +9,11 @@ share the child's reactor and run side by side.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import logging
+import os
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,8 +21,9 @@ from types import MappingProxyType
 from typing import Any
 
 from config import Config
+from core.secrets import mask_handlers, mask_log_records
 from crawler.loader import spider_class
-from crawler.settings import scrapy_settings, shared_crawl_settings
+from crawler.settings import process_settings, scrapy_settings, shared_crawl_settings
 
 log = logging.getLogger(__name__)
 
@@ -67,23 +71,25 @@ def crawl_sources(
     log_level: str = "WARNING",
     overrides: dict[str, Any] | None = None,
     log_files: tuple[str, ...] = (),
+    parent_pid: int | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Crawl each job's source concurrently; {source: {"stats": ..., "error": ...}}.
 
     A job of a shared crawl names its frontier and this process's worker id there.
     ``overrides`` are extra Scrapy settings (the benchmark swaps the pipelines).
     A source whose spider cannot even start is reported with its error; the
-    others crawl on.
+    others crawl on. With ``parent_pid``, the crawl stops dead if that process goes.
     """
     from scrapy.crawler import Crawler, CrawlerProcess  # imported late: installs a reactor
 
-    process = CrawlerProcess({"LOG_LEVEL": log_level, "TELNETCONSOLE_ENABLED": False})
+    process = CrawlerProcess({"LOG_LEVEL": log_level, "TELNETCONSOLE_ENABLED": False, **process_settings(config)})
     for path in log_files:  # the parent's run log gets the crawl's INFO lines too
         handler = logging.FileHandler(path, encoding="utf-8")
         handler.setLevel(logging.INFO)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logging.getLogger().addHandler(handler)
         logging.getLogger().setLevel(logging.INFO)
+    mask_handlers(logging.getLogger().handlers)  # Scrapy logs its settings: database and Redis URLs
     results: dict[str, dict[str, Any]] = {}
     crawlers: dict[str, Crawler] = {}
     for job in jobs:
@@ -116,6 +122,8 @@ def crawl_sources(
         crawlers[name] = crawler
         deferred.addErrback(_record_failure, results[name], name)
     if crawlers:
+        if parent_pid is not None:
+            _watch_parent(parent_pid)
         process.start()
     for name, crawler in crawlers.items():
         if crawler.stats is not None:
@@ -134,6 +142,38 @@ def _record_failure(failure: Any, result: dict[str, Any], name: str) -> None:
     result["error"] = f"{failure.type.__name__}: {failure.getErrorMessage()}"
 
 
+# prctl(2) option: the signal the kernel sends this process when its parent dies.
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """End this process the moment ``parent_pid`` (its parent) ends, kill -9 included.
+
+    On Linux the kernel sends SIGKILL (PR_SET_PDEATHSIG): no graceful stop, so nothing is
+    fetched or written after the parent is gone; the lock the parent held is free by then,
+    and the next run must not find this crawl still writing. Elsewhere the reactor
+    watches the parent's pid (``_watch_parent``).
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the watcher alone
+        pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Twice a second, end the crawl process at once if its parent is gone (reparented)."""
+    from twisted.internet import task
+
+    def check() -> None:
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+    task.LoopingCall(check).start(0.5, now=False)
+
+
 def child_main(
     config: Config,
     jobs: list[CrawlJob],
@@ -141,10 +181,14 @@ def child_main(
     overrides: dict[str, Any] | None,
     conn: Any,
     log_files: tuple[str, ...] = (),
+    parent_pid: int | None = None,
 ) -> None:
     """Entry point of the crawl child process: crawl, send the results, exit."""
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
+    mask_log_records()  # Scrapy logs its settings, database and Redis URLs included
     try:
-        results = crawl_sources(thaw_config(config), jobs, log_level, overrides, log_files)
+        results = crawl_sources(thaw_config(config), jobs, log_level, overrides, log_files, parent_pid)
         conn.send(("ok", results))
     except BaseException as exc:  # report anything, even KeyboardInterrupt, then exit
         conn.send(("error", f"{type(exc).__name__}: {exc}"))

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from config import Config, SourceConfig, find_config, load_config
+from crawler.scope import ALLOW_PRIVATE_SETTING, download_handlers, is_file_source
 
 # Order matters: text is clean before contacts and language are read from it,
 # validated before it is hashed and stored.
@@ -26,6 +27,11 @@ ITEM_PIPELINES = {
 }
 # 429 (Too Many Requests) is retried like the transient server errors.
 RETRY_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Scrapy's offsite middleware, extended to schemes, folders and addresses (crawler.scope), in its place.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.scope.ScopeMiddleware": 50,
+}
 
 
 def scrapy_settings(config: Config, source: SourceConfig | None = None) -> dict[str, Any]:
@@ -60,13 +66,24 @@ def scrapy_settings(config: Config, source: SourceConfig | None = None) -> dict[
         "LOG_LEVEL": "INFO",
         "FEED_EXPORT_ENCODING": "utf-8",
         "LUREWATCH_DATABASE_URL": config.database.url,
+        "DOWNLOADER_MIDDLEWARES": dict(DOWNLOADER_MIDDLEWARES),
+        "DOWNLOAD_HANDLERS": download_handlers(source),
+        **process_settings(config),
     }
     if source is not None:
         settings["LUREWATCH_SOURCE"] = source.name
-        if source.start_urls and all(u.startswith("file://") for u in source.start_urls):
+        if is_file_source(source):
             # Local files (the offline demo): politeness protects servers, there is none.
             settings.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0})
     return settings
+
+
+def process_settings(config: Config) -> dict[str, Any]:
+    """Settings of the crawl process as a whole (Scrapy reads them from CrawlerProcess, not per crawler)."""
+    return {
+        "TWISTED_DNS_RESOLVER": "crawler.scope.ScopedResolver",
+        ALLOW_PRIVATE_SETTING: config.crawl.allow_private_addresses,
+    }
 
 
 def shared_crawl_settings(config: Config, frontier: str, worker: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import datetime, timezone
@@ -9,6 +10,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from dateutil import parser as dateparser
+from parsel import Selector
 from w3lib.html import remove_tags, remove_tags_with_content, replace_entities
 
 # Block-level tags end a line; everything else is inline.
@@ -20,17 +22,73 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 _KO_DATE = re.compile(r"(\d{4})\s*[.년/-]\s*(\d{1,2})\s*[.월/-]\s*(\d{1,2})\s*일?\.?(?:\s*(\d{1,2}):(\d{2}))?")
 
 
+# Elements whose content is code or styling, never text of the ad.
+NOT_TEXT = ("script", "style", "noscript", "template")
+# Tags of real HTML elements: decoded entities that form one are markup, not text like "<c>".
+HTML_TAGS = (
+    *NOT_TEXT,
+    *("iframe", "object", "svg", "p", "br", "div", "span", "a", "b", "i", "u", "em", "strong", "font", "ul", "ol"),
+    *("li", "table", "tbody", "thead", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "img", "section"),
+    *("article", "header", "footer", "blockquote", "pre", "code"),
+)
+_HTML_ELEMENT = re.compile(rf"(?i)<\s*/?\s*(?:{'|'.join(HTML_TAGS)})\b[^>]*>")
+_NOT_TEXT_XPATH = " | ".join(f".//{tag}" for tag in NOT_TEXT)
+# C0 and C1 controls but tab and newline (CR and the two whitespace controls are mapped
+# before), DEL, and lone surrogates: PostgreSQL refuses NUL, nothing can encode a surrogate.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_CANDIDATES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_WHITESPACE_CONTROLS = str.maketrans({"\x0b": " ", "\x0c": " "})
+
+
 def looks_like_html(value: str) -> bool:
     """True when the string holds markup (descriptions in JSON-LD often do)."""
     return bool(_TAG.search(value)) or "&lt;" in value or "&amp;" in value
 
 
 def html_to_text(value: str) -> str:
-    """Plain text from an HTML fragment: block tags become line breaks, entities decoded."""
-    value = remove_tags_with_content(value, which_ones=("script", "style", "noscript"))
-    value = _BLOCK_END.sub("\n", value)
-    value = remove_tags(value)
-    return replace_entities(value)
+    """Plain text from an HTML fragment: block tags become line breaks, entities decoded.
+
+    Script and style content is dropped, also when the markup was entity-encoded
+    (``&lt;script&gt;``, common in JSON-LD descriptions): decoding reveals tags, which
+    the next pass strips.
+    """
+    value = remove_tags_with_content(value, which_ones=NOT_TEXT)
+    value = replace_entities(remove_tags(_BLOCK_END.sub("\n", value)))
+    for _ in range(2):  # markup that was entity-encoded: only real HTML tags go, "<c>" is text
+        if not _HTML_ELEMENT.search(value):
+            break
+        value = remove_tags_with_content(value, which_ones=NOT_TEXT)
+        value = replace_entities(remove_tags(_BLOCK_END.sub("\n", value), which_ones=HTML_TAGS))
+    return value
+
+
+def drop_not_text(node: Selector) -> None:
+    """Remove script, style, noscript and template elements under ``node`` (in place), so text
+    selectors read only what a reader sees."""
+    for element in node.xpath(_NOT_TEXT_XPATH):
+        element.drop()
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (tab and newline kept; CR becomes a line break)."""
+    if not _CONTROL_CANDIDATES.search(text):
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_WHITESPACE_CONTROLS)
+    return _CONTROLS.sub("", text)
+
+
+def scrub(value: Any) -> Any:
+    """``value`` (strings, lists, dicts, numbers) with control characters stripped from every string
+    and non-finite numbers (JSON's NaN, which PostgreSQL's JSON refuses) made None."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {scrub(k) if isinstance(k, str) else k: scrub(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(v) for v in value]
+    return value
 
 
 def clean_text(value: Any, multiline: bool = False) -> str:

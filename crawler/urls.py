@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from w3lib.url import canonicalize_url
@@ -56,3 +57,14 @@ def site_id_from_url(url: str) -> str:
 def external_id_for(url: str) -> str:
     """The site id shown in the URL, else a hash of the canonical URL."""
     return site_id_from_url(url) or url_hash(url)
+
+
+def absolute(base: Any, href: str) -> str:
+    """``href`` resolved against ``base`` (a URL, or a response and its <base href>); "" when
+    ``href`` is no URL at all, such as "http://[::1" (urljoin raises on it)."""
+    from urllib.parse import urljoin
+
+    try:
+        return base.urljoin(href.strip()) if hasattr(base, "urljoin") else urljoin(base, href.strip())
+    except ValueError:
+        return ""

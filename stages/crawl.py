@@ -16,6 +16,7 @@ from typing import Any, Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config, SourceConfig
+from core.secrets import mask_text
 from crawler.run import CrawlJob
 from stages.common import StageResult, database, utcnow
 from stages.crawling import (
@@ -25,6 +26,7 @@ from stages.crawling import (
     CrawlError,
     complete,
     failed,
+    refusals,
     run_child,
     select_sources,
     source_counts,
@@ -39,7 +41,7 @@ from store.crawls import (
     save_channel_state,
     start_crawl,
 )
-from store.runs import finish_run, start_run
+from store.runs import close_orphan_crawls, finish_run, mark_dead_runs, start_run
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], Any]
@@ -96,6 +98,34 @@ def _record(
     return counts
 
 
+def _record_source(
+    factory: sessionmaker[Session], config: Config, source: str, crawl_id: int, result: dict[str, Any], clock: Clock
+) -> dict[str, Any]:
+    """Record one source in a transaction of its own: its bad state (a channel id the column
+    cannot hold, a value the database refuses) fails that source, never the others or the run."""
+    result = {**result, "error": mask_text(result["error"]) if result["error"] else None}
+    try:
+        with factory.begin() as session:
+            return _record(session, config, source, crawl_id, result, clock())
+    except Exception as exc:
+        error = mask_text(f"could not record the crawl: {type(exc).__name__}: {exc}")[:2000]
+        log.error("source %s failed: %s", source, error)
+        log.debug("source %s: recording its crawl failed", source, exc_info=True)
+        counts = source_counts(result["stats"], error)
+        with factory.begin() as session:
+            finish_crawl(session, crawl_id, complete=False, failed=True, counts=counts, now=clock(), error=error)
+        counts.update(complete=False, failed=True, removed=0)
+        return counts
+
+
+def close_stale(session: Session, now: Any) -> None:
+    """Close the runs and crawls a killed process left open (their process is gone)."""
+    for run_id in mark_dead_runs(session, now):
+        log.warning("run %d had been killed; marked interrupted", run_id)
+    for crawl_id in close_orphan_crawls(session, now):
+        log.warning("crawl %d was left open by a killed run; closed as interrupted", crawl_id)
+
+
 def crawl(
     config: Config,
     factory: sessionmaker[Session],
@@ -125,18 +155,17 @@ def crawl(
         abandon_frontiers(config, jobs)  # interrupted: joined workers find nothing more to do
         raise
     close_frontiers(config, jobs, results)  # waits for the workers; a no-op without Redis
-    with factory.begin() as session:
-        per_source = {
-            s.name: _record(
-                session,
-                config,
-                s.name,
-                crawl_ids[s.name],
-                results.get(s.name) or {"stats": {}, "error": "no result"},
-                clock(),
-            )
-            for s in selected
-        }
+    per_source = {
+        s.name: _record_source(
+            factory,
+            config,
+            s.name,
+            crawl_ids[s.name],
+            results.get(s.name) or {"stats": {}, "error": "no result"},
+            clock,
+        )
+        for s in selected
+    }
     failed_names = [n for n, v in per_source.items() if v["failed"]]
     counts = {**totals(per_source), "failed_sources": len(failed_names), "sources": per_source}
     return StageResult("crawl", counts, partial=bool(failed_names))
@@ -155,13 +184,14 @@ def crawl_run(
     Status is "failed" when every source failed, "partial" when some did, else "ok".
     """
     with factory.begin() as session:
+        close_stale(session, clock())
         run_id = start_run(session, "crawl", clock()).id
     try:
         result = crawl(config, factory, run_id, sources, log_level=log_level, clock=clock)
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         with factory.begin() as session:
-            finish_run(session, run_id, status, {}, clock(), error=f"{type(exc).__name__}: {exc}"[:2000])
+            finish_run(session, run_id, status, {}, clock(), error=mask_text(f"{type(exc).__name__}: {exc}")[:2000])
         raise
     per_source = result.counts.get("sources", {})
     all_failed = bool(per_source) and all(c.get("failed") for c in per_source.values())
@@ -217,6 +247,8 @@ def format_table(result: StageResult | CrawlOutcome) -> str:
         )
         if counts.get("unavailable_channels"):
             status += f" (unavailable: {', '.join(counts['unavailable_channels'])})"
+        if refusals(counts):
+            status += f" (refused: {refusals(counts)})"
         rows.append((name, *(str(counts.get(c, 0)) for c in COLUMNS), status))
     if len(rows) == 1:
         return "no sources to crawl (none enabled in the config)"

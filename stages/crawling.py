@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from typing import Any
 
 from config import Config, SourceConfig
 from crawler.run import CrawlJob, child_main, freeze_config
 
 log = logging.getLogger(__name__)
-COLUMNS = ("pages", "new", "updated", "unchanged", "dropped", "errors")
+COLUMNS = ("pages", "new", "updated", "unchanged", "dropped", "errors", "refused")
+REFUSED = "lurewatch/refused/"
 
 
 class CrawlError(Exception):
@@ -40,7 +42,7 @@ def run_child(
     proc = ctx.Process(
         target=child_main,
         name="lurewatch-crawl",
-        args=(freeze_config(config), jobs, log_level, overrides, sender, log_files),
+        args=(freeze_config(config), jobs, log_level, overrides, sender, log_files, os.getpid()),
     )
     proc.start()
     sender.close()
@@ -78,6 +80,7 @@ def source_counts(stats: dict[str, Any], error: str | None) -> dict[str, Any]:
         "unchanged": stat("lurewatch/ads/unchanged"),
         "dropped": stat("lurewatch/dropped") + stat("lurewatch/dropped/broken_jsonld"),
         "errors": stat("lurewatch/errors") + exceptions + (1 if error else 0),
+        "refused": stat("lurewatch/refused"),  # out of scope (crawler.scope), by reason in details
     }
     channels = stats.get("lurewatch/telegram/channels") or {}
     if channels:
@@ -103,12 +106,20 @@ LIMIT_KEYS = {
 
 
 def failed(counts: dict[str, Any], error: str | None) -> bool:
-    """True when the source failed; nothing fetched but errors means down or unreachable, not empty."""
+    """True when the source failed; nothing fetched but errors or refusals means down, unreachable
+    or out of scope (a start URL on a private address), not empty."""
     return (
         bool(error)
         or counts["finish_reason"] not in ("finished", *LIMITS)
-        or (counts["pages"] == 0 and counts["errors"] > 0)
+        or (counts["pages"] == 0 and (counts["errors"] > 0 or counts.get("refused", 0) > 0))
     )
+
+
+def refusals(counts: dict[str, Any]) -> str:
+    """The refusals of one source by reason, e.g. "offsite 3, scheme 1" ("" when none)."""
+    details = counts.get("details") or {}
+    prefix = REFUSED.removeprefix("lurewatch/")
+    return ", ".join(f"{k.removeprefix(prefix)} {v}" for k, v in sorted(details.items()) if k.startswith(prefix))
 
 
 def complete(counts: dict[str, Any]) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifier import registry
+from classifier import datasets, registry
 from classifier.card import headline
 from config import Config
 from stages.common import database, missing_database, utcnow
@@ -88,6 +88,27 @@ def promote(config: Config, version: str, reason: str = "models promote") -> Pro
 def rollback(config: Config) -> Promotion:
     """Make the version that was current before the current one current again (HISTORY)."""
     return promote(config, registry.rollback_target(config.models.dir), "models rollback")
+
+
+def convert(config: Config, versions: list[str]) -> list[tuple[str, int]]:
+    """`models convert`: versions saved as pickles, saved again as skops without retraining.
+
+    Every version still a pickle when none is named. Each conversion must give identical
+    probabilities on the seed ads (classifier.registry.convert_to_skops); (version, ads checked).
+    """
+    root = config.models.dir
+    targets = versions or [v for v in registry.list_versions(root) if (root / v / registry.PICKLE).is_file()]
+    if not targets:
+        return []
+    probe = datasets.load_seed(config.training.seed_dir)
+    return [(v, registry.convert_to_skops(root, v, probe)) for v in targets]
+
+
+def format_conversions(done: list[tuple[str, int]]) -> str:
+    """One line per converted version."""
+    if not done:
+        return "nothing to convert: every model is a skops artefact"
+    return "\n".join(f"{v}: converted to {registry.ARTEFACT}, identical probabilities on {n} seed ads" for v, n in done)
 
 
 def format_promotion(promotion: Promotion) -> str:

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from core.files import atomic_write
+from core.secrets import mask_text
 from stages.common import StageResult, database, engine_of, utcnow
-from stages.crawl import crawl_stage
-from stages.crawling import LIMITS
+from stages.crawl import close_stale, crawl_stage
+from stages.crawling import COLUMNS, LIMITS, refusals
 from stages.export import export_nightly
 from stages.health import crawl_sources, health_alarms
 from stages.score import score_stage
@@ -83,6 +84,7 @@ def _run_locked(
 ) -> RunResult:
     started = clock()
     with factory.begin() as session:
+        close_stale(session, started)
         for stale in mark_interrupted(session, started):
             log.warning("run %d had been killed; marked interrupted", stale)
         run_id = start_run(session, "run", started).id
@@ -98,7 +100,8 @@ def _run_locked(
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         with factory.begin() as session:
-            finish_run(session, run_id, status, _counts(results), clock(), error=f"{type(exc).__name__}: {exc}"[:2000])
+            error = mask_text(f"{type(exc).__name__}: {exc}")[:2000]
+            finish_run(session, run_id, status, _counts(results), clock(), error=error)
         log.error("run %d %s", run_id, status)
         raise
     status = "partial" if any(r.partial for r in results) else "ok"
@@ -138,7 +141,8 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
 def write_summary(result: RunResult, folder: Path) -> Path:
     """Write the summary as JSON beside the night's exports, atomically."""
     path = folder / f"run-{result.started_at:%Y-%m-%d}-{result.run_id}.json"
-    atomic_write(path, lambda fh: json.dump(summary_dict(result), fh, ensure_ascii=False, indent=2, default=str))
+    text = mask_text(json.dumps(summary_dict(result), ensure_ascii=False, indent=2, default=str))
+    atomic_write(path, lambda fh: fh.write(text))
     return path
 
 
@@ -165,10 +169,10 @@ def format_summary(result: RunResult) -> str:
 
 
 def _source_line(row: Any) -> str:
-    keys = ("pages", "new", "updated", "unchanged", "dropped", "errors")
     stopped = LIMITS.get(row.get("finish_reason", ""))
     return (
-        ", ".join(f"{k} {row.get(k, 0)}" for k in keys)
+        ", ".join(f"{k} {row.get(k, 0)}" for k in COLUMNS)
         + (" FAILED" if row.get("failed") else "")
         + (f" (stopped at {stopped})" if stopped and not row.get("failed") else "")
+        + (f" (refused: {refusals(row)})" if refusals(row) else "")
     )

@@ -20,7 +20,7 @@ from classifier.registry import load_model
 from classifier.scoring import score_frame
 from config import Config
 from stages.common import StageResult, database, utcnow
-from store.scores import ScoreRow, ads_to_score, record_scores
+from store.scores import ScoreCounts, ScoreRow, ads_to_score, record_scores
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def score_ads(
     pipeline, card = load_model(config.models.dir, config.scoring.model)
     version = card["version"]
     threshold = threshold_for(card, config.scoring.threshold)
-    totals: Counter[str] = Counter()
+    totals: Counter[str] = Counter(ScoreCounts().as_dict())  # every count present, zero on a quiet night
     show = sys.stderr.isatty() if progress is None else progress
     with factory() as session, tqdm(desc="scoring", unit="ad", disable=not show, leave=False) as bar:
         for batch in ads_to_score(session, version, rescore, config.scoring.batch_size):

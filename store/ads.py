@@ -18,6 +18,8 @@ UpsertResult = Literal["new", "updated", "unchanged"]
 
 # What upsert_ad accepts: the ad, and the spider's extra data stored beside it.
 STORED_FIELDS = (*AD_FIELDS, EXTRA)
+# The longest external id the ads table holds (String(500) in store.schema).
+MAX_EXTERNAL_ID = Ad.__table__.c.external_id.type.length
 
 
 def _row_values(ad: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.secrets import mask_text, mask_url
 from store.errors import SchemaTooNewError, StoreError
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,8 @@ def create_db_engine(url: str, *, create: bool = True, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     try:
         parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        raise StoreError("database.url: not a database URL (check the scheme, host and port)") from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise StoreError(f"database.url: not a database URL: {mask_url(url)!r}") from None
     if parsed.get_backend_name() == "sqlite":
         db_file = parsed.database
         if db_file and db_file != ":memory:" and not db_file.startswith("file:"):
@@ -141,7 +142,7 @@ def open_database(url: str, *, create: bool = True) -> tuple[Engine, sessionmake
 
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return mask_text(text.splitlines()[0]) if text else type(exc).__name__
 
 
 def refresh_statistics(engine: Engine) -> None:

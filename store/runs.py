@@ -10,8 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.files import pid_alive
 from store.errors import NotFoundError, StoreError
-from store.schema import RUN_STATUSES, Run
+from store.schema import RUN_STATUSES, Crawl, Run
+
+KILLED = "the process ended without closing the run (killed or crashed)"
 
 
 def start_run(session: Session, command: str, now: datetime) -> Run:
@@ -42,10 +45,38 @@ def mark_interrupted(session: Session, now: datetime, command: str = "run") -> l
     row belongs to a run that was killed.
     """
     stale = list(session.scalars(select(Run).where(Run.status == "running", Run.command == command)))
-    for run in stale:
+    return _interrupt(stale, now)
+
+
+def mark_dead_runs(session: Session, now: datetime) -> list[int]:
+    """Close runs left 'running' on this machine by a process that no longer exists.
+
+    Any command: a `crawl` takes no lock, so only its process id can tell. Runs of
+    other machines are left to their own machine (or, for `run`, to the lock).
+    """
+    here = socket.gethostname()
+    running = session.scalars(select(Run).where(Run.status == "running", Run.host == here))
+    return _interrupt([run for run in running if run.pid is not None and not pid_alive(run.pid)], now)
+
+
+def close_orphan_crawls(session: Session, now: datetime) -> list[int]:
+    """Close crawls left open by a run that is over (a killed run's crawls): failed, interrupted."""
+    orphans = list(
+        session.scalars(
+            select(Crawl).join(Run, Crawl.run_id == Run.id).where(Crawl.finished_at.is_(None), Run.status != "running")
+        )
+    )
+    for crawl in orphans:
+        crawl.finished_at, crawl.failed, crawl.complete = now, True, False
+        crawl.error = crawl.error or "interrupted: the crawl's run ended without closing it (killed or crashed)"
+    return [crawl.id for crawl in orphans]
+
+
+def _interrupt(runs: list[Run], now: datetime) -> list[int]:
+    for run in runs:
         run.status, run.finished_at = "interrupted", now
-        run.error = run.error or "the process ended without closing the run (killed or crashed)"
-    return [run.id for run in stale]
+        run.error = run.error or KILLED
+    return [run.id for run in runs]
 
 
 def recent_runs(session: Session, limit: int = 20) -> list[Run]:

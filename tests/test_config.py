@@ -198,3 +198,34 @@ def test_training_extra_data_is_a_list_resolved_against_the_config_folder(write_
     assert load_config(write_config({})).training.extra_data == ()
     with pytest.raises(ConfigError, match="training.extra_data_dir: replaced by training.extra_data"):
         load_config(write_config({"training": {"extra_data_dir": "../shared/data"}}))
+
+
+@pytest.mark.parametrize(
+    ("data", "environ", "key"),
+    [
+        ({"database": {"url": "postgresql+psycopg://lw:S3cret-pw@db.internal:54x2/lw"}}, {}, "database.url"),
+        ({}, {"LUREWATCH_DATABASE_URL": "postgresql://lw:S3cret-pw@db.internal:99999/lw"}, "LUREWATCH_DATABASE_URL"),
+        ({"crawl": {"distributed": {"redis_url": "redis://:S3cret-pw@cache:6379x/0"}}}, {}, "redis_url"),
+        ({}, {"LUREWATCH_REDIS_URL": "redis://:S3cret-pw@cache:port/0"}, "LUREWATCH_REDIS_URL"),
+        ({}, {"LUREWATCH_REDIS_URL": "http://:S3cret-pw@cache/0"}, "LUREWATCH_REDIS_URL"),
+    ],
+)
+def test_a_bad_service_url_is_one_line_without_the_password(tmp_path, data, environ, key):
+    with pytest.raises(ConfigError) as refused:
+        parse_config(data, tmp_path, environ=environ)
+    message = str(refused.value)
+    assert key in message and "S3cret-pw" not in message and "***" in message and "\n" not in message
+
+
+def test_a_bad_port_is_exit_1_not_a_traceback(write_config, monkeypatch, capsys):
+    import pipeline
+
+    path = write_config({"database": {"url": "sqlite:///x.db"}})
+    monkeypatch.setenv("LUREWATCH_DATABASE_URL", "postgresql://lw:S3cret-pw@db:abc/lw")
+    assert pipeline.main(["score", "--config", str(path)]) == 1
+    monkeypatch.delenv("LUREWATCH_DATABASE_URL")
+    monkeypatch.setenv("LUREWATCH_REDIS_URL", "redis://:S3cret-pw@cache:abc/0")
+    assert pipeline.main(["crawl", "--config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("error:") == 2 and "Traceback" not in err and "S3cret-pw" not in err
+    assert "LUREWATCH_DATABASE_URL: postgresql://lw:***@db:abc/lw" in err

@@ -14,10 +14,10 @@ def test_the_guard_fails_a_test_that_writes_into_the_folder(tmp_path) -> None:
     with pytest.raises(pytest.fail.Exception, match="wrote under"):
         with untouched(folder):
             (folder / "CURRENT").write_text("v2\n")  # a promotion into the watched folder
-    with pytest.raises(pytest.fail.Exception, match="v2/model.joblib"):
+    with pytest.raises(pytest.fail.Exception, match="v2/model.skops"):
         with untouched(folder):
             (folder / "v2").mkdir()
-            (folder / "v2" / "model.joblib").write_bytes(b"x")  # a new version saved there
+            (folder / "v2" / "model.skops").write_bytes(b"x")  # a new version saved there
     with untouched(folder):
         (folder / "CURRENT").read_text()  # reading is fine
 

@@ -1,15 +1,17 @@
-"""Normalise: HTML to text, whitespace, Unicode NFC, absolute URLs, dates to UTC."""
+"""Normalise: control characters out, HTML to text, whitespace, Unicode NFC, absolute URLs, dates to UTC."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from typing import Any, Callable
-from urllib.parse import urljoin
 
 from core.ad import STRING_FIELDS
 from crawler.items import JobAd
 from crawler.pipelines import CountingPipeline
-from crawler.text import clean_text, country_code, html_to_text, looks_like_html, parse_date
+from crawler.text import clean_text, country_code, html_to_text, looks_like_html, parse_date, scrub
+from crawler.urls import absolute
+from store.ads import MAX_EXTERNAL_ID
 
 # One line each; the description keeps its lines, and url and country are read below.
 SINGLE_LINE = tuple(f for f in STRING_FIELDS if f not in ("description", "url", "country"))
@@ -24,6 +26,15 @@ class NormalisePipeline(CountingPipeline):
         self.now = clock or (lambda: datetime.now(timezone.utc))
 
     def process_item(self, item: JobAd, spider: Any = None) -> JobAd:
+        # First, on every field and nested value: one NUL would make PostgreSQL refuse the
+        # store batch the ad is in, and hidden controls split the words the model reads.
+        dirty = False
+        for name, value in list(item.items()):
+            clean = scrub(value)
+            if clean != value:
+                item[name], dirty = clean, True
+        if dirty:
+            self.count("normalise/control_chars")
         for name in SINGLE_LINE:
             value = item.get(name) or ""
             if looks_like_html(value):
@@ -39,8 +50,12 @@ class NormalisePipeline(CountingPipeline):
         base = item["url"]
         contacts = item.get("contacts") or {}
         if contacts.get("url"):
-            contacts["url"] = [urljoin(base, clean_text(u)) for u in contacts["url"] if clean_text(u)]
+            contacts["url"] = [url for u in contacts["url"] if clean_text(u) and (url := absolute(base, clean_text(u)))]
         item["contacts"] = contacts
+        if len(item.get("external_id") or "") > MAX_EXTERNAL_ID:
+            # A site id longer than the column (a feed guid of a few KB): its hash, stable across crawls.
+            item["external_id"] = "h:" + hashlib.sha256(item["external_id"].encode("utf-8")).hexdigest()
+            self.count("normalise/long_external_id")
         raw_country = item.get("country") or ""
         item["country"] = country_code(raw_country) if raw_country else ""
         if raw_country and not item["country"]:

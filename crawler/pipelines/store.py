@@ -2,7 +2,10 @@
 
 Items are written in short batches: each batch is its own transaction, so no
 write lock is held while the crawl waits on the network (SQLite allows one
-writer, and several sources may crawl in one process).
+writer, and several sources may crawl in one process). When the database refuses
+a batch because of one ad (a value it cannot take), the batch is written again ad
+by ad, so only that ad is lost, and it is counted (``lurewatch/dropped/store_refused``).
+A database that cannot be reached fails the batch as before: that is not one bad ad.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.secrets import mask_text
 from crawler.items import JobAd
 from crawler.pipelines import CountingPipeline
 from store.ads import STORED_FIELDS, upsert_ad
 from store.db import open_database
+from store.errors import StoreError
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 100
@@ -61,20 +67,41 @@ class StorePipeline(CountingPipeline):
         return item
 
     def flush(self) -> None:
-        """Write the pending ads in one transaction."""
+        """Write the pending ads in one transaction; ad by ad if the database refuses the batch."""
         if not self.pending:
             return
         if self.factory is None:
             self.open_spider()
         batch, self.pending = self.pending, []
         now = self.now()
+        try:
+            outcomes = self.write(batch, now)
+        except _UNREACHABLE:
+            raise
+        except _REFUSED as exc:
+            log.warning("the database refused a batch of %d ad(s) (%s); storing them one by one", len(batch), _why(exc))
+            outcomes = []
+            for ad in batch:
+                try:
+                    outcomes += self.write([ad], now)
+                except _UNREACHABLE:
+                    raise
+                except _REFUSED as exc:
+                    log.warning(
+                        "ad %s not stored: %s", mask_text(str(ad.get("url") or ad.get("external_id"))), _why(exc)
+                    )
+                    self.count("dropped/store_refused")
+                    self.count("dropped")
+        for outcome in outcomes:  # counted once committed, so a retried batch is not counted twice
+            self.count(f"ads/{outcome}")
+
+    def write(self, ads: list[dict[str, Any]], now: datetime) -> list[str]:
+        """Upsert ``ads`` in one transaction; their outcomes (new / updated / unchanged)."""
         factory = self.factory
         if factory is None:
             raise RuntimeError("store pipeline has no database")
         with factory.begin() as session:
-            for ad in batch:
-                outcome, _ = upsert_ad(session, ad, now)
-                self.count(f"ads/{outcome}")
+            return [upsert_ad(session, ad, now)[0] for ad in ads]
 
     def close_spider(self, spider: Any = None) -> None:
         try:
@@ -83,3 +110,14 @@ class StorePipeline(CountingPipeline):
             if self.engine is not None:
                 self.engine.dispose()
                 self.engine = None
+
+
+# The database is gone or locked: every ad would fail, so the crawl must hear of it.
+_UNREACHABLE = (OperationalError, InterfaceError)
+# The database refused a value (NUL, a too long id, an unencodable character...): one ad's fault.
+_REFUSED = (SQLAlchemyError, StoreError, ValueError, TypeError)
+
+
+def _why(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return mask_text(text.splitlines()[0] if text else type(exc).__name__)[:300]

@@ -12,14 +12,17 @@ import logging
 from typing import Any, Iterable
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded  # what HttpCompression raises from
 from twisted.python.failure import Failure
 
 import crawler.settings as project
 from config import ConfigError, SourceConfig
+from crawler.scope import OutOfScope, source_scope
 from crawler.text import http_date
+from crawler.urls import absolute
 
 log = logging.getLogger(__name__)
 NS = "lurewatch"
@@ -41,6 +44,9 @@ class SourceSpider(scrapy.Spider):
             raise ConfigError(f"source {source.name!r} is of kind {source.kind!r}, not {self.kind!r}")
         super().__init__(name=source.name, **kwargs)
         self.source = source
+        self.scope = source_scope(source)
+        # Scrapy's offsite rule reads this; crawler.scope.ScopeMiddleware enforces it.
+        self.allowed_domains = list(self.scope.domains)
         self.known_ids = frozenset(known_ids)
         self.channel_states = dict(channel_states or {})
 
@@ -68,6 +74,33 @@ class SourceSpider(scrapy.Spider):
         """Extra meta for the request of a start URL."""
         return {}
 
+    # ------------------------------------------------------- links from pages
+
+    def link(self, response: Response, href: str) -> str:
+        """``href`` made absolute against ``response``; "" (counted) when it is no URL at all ("http://[::1")."""
+        url = absolute(response, href)
+        if not url and href.strip():
+            self.refused_link()
+        return url
+
+    def request(self, url: str, **kwargs: Any) -> scrapy.Request | None:
+        """A request for a URL a page gave; None (counted) when it cannot be fetched at all (javascript:,
+        mailto:), so one odd link never ends the callback and loses the rest of the page. Scope is
+        checked later, on every request, by crawler.scope."""
+        if not url:
+            return None
+        kwargs.setdefault("errback", self.on_error)
+        try:
+            return scrapy.Request(url, **kwargs)
+        except ValueError:
+            self.refused_link()
+            return None
+
+    def refused_link(self) -> None:
+        """Count a link that is no fetchable URL, beside crawler.scope's refusals."""
+        self.count("refused/not_a_url")
+        self.count("refused")
+
     # -------------------------------------------------------------- counting
 
     def count(self, key: str, value: int = 1) -> None:
@@ -82,12 +115,16 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         """Errback of every request: count the failure by kind, never crash the crawl."""
         request = failure.request if hasattr(failure, "request") else None
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # HttpError subclasses it
+        if failure.check(OutOfScope):  # counted by reason where it was refused (crawler.scope)
+            return
+        gone = False
+        if too_large(failure):
+            self.count("errors/too_large")
+        elif failure.check(IgnoreRequest) and not failure.check(HttpError):  # HttpError subclasses it
             # Disallowed by robots.txt (or filtered on purpose): obeyed, not an error.
             self.count("ignored/robots_or_filtered")
             return
-        gone = False
-        if failure.check(HttpError):
+        elif failure.check(HttpError):
             status = failure.value.response.status
             self.count(f"errors/http_{status}")
             gone = status in (404, 410)  # a removed ad's page, not a failure
@@ -103,3 +140,10 @@ class SourceSpider(scrapy.Spider):
     def fetched_at(response: Response) -> Any:
         """The server's Date header as a UTC datetime, or None (the pipeline fills it)."""
         return http_date(response.headers.get("Date"))
+
+
+def too_large(failure: Failure) -> bool:
+    """True when a response was cut at DOWNLOAD_MAXSIZE, on the wire or while decompressing (a gzip bomb)."""
+    if failure.check(DownloadCancelledError):  # the http(s) handler's size cap; timeouts have their own error
+        return True
+    return bool(failure.check(IgnoreRequest)) and isinstance(failure.value.__cause__, _DecompressionMaxSizeExceeded)

@@ -20,8 +20,8 @@ from core.ad import PAGE_FIELDS
 from crawler.encoding import fix_encoding
 from crawler.items import JobAd, new_ad
 from crawler.spiders.base import SourceSpider
-from crawler.text import country_code, find_country
-from crawler.urls import external_id_for
+from crawler.text import country_code, drop_not_text, find_country
+from crawler.urls import absolute, external_id_for
 
 # Fields whose selector may pick an element: keep its markup (normalise strips it).
 _HTML_FIELDS = ("description",)
@@ -59,21 +59,22 @@ class BoardSpider(SourceSpider):
             return
         response = fix_encoding(response, self.source.encoding)
         sel = self.source.selectors
-        links = [response.urljoin(h.strip()) for h in select(response, sel["ad_links"]).getall() if h.strip()]
+        links = [
+            url for h in select(response, sel["ad_links"]).getall() if h.strip() and (url := self.link(response, h))
+        ]
         if not links:
             self.count("board/empty_listing")
         for url in links:
-            yield scrapy.Request(url, callback=self.parse_ad, errback=self.on_error)
+            if request := self.request(url, callback=self.parse_ad):
+                yield request
         ids = {external_id_for(u) for u in links}
         if links and ids <= self.known_ids:
             self.count("board/stopped_at_seen")
             self.mark_incomplete("stopped_at_seen")
             return
         next_page = select_text(response, sel.get("next_page")).split("\n")[0].strip()
-        if next_page:
-            yield scrapy.Request(
-                response.urljoin(next_page), callback=self.parse, errback=self.on_error, meta={"listing": True}
-            )
+        if next_page and (request := self.request(self.link(response, next_page), meta={"listing": True})):
+            yield request
 
     def parse_ad(self, response: Response, **kwargs: Any) -> Iterator[JobAd]:
         """One ad page."""
@@ -81,6 +82,7 @@ class BoardSpider(SourceSpider):
             self.count("dropped/not_html")
             return
         response = fix_encoding(response, self.source.encoding)
+        drop_not_text(response.selector)  # a field's text is what a reader sees, never script or style
         yield ad_from_page(self.source.name, response, self.source.selectors)
         self.count("board/ads_read")
 
@@ -95,13 +97,14 @@ def ad_from_page(source: str, response: TextResponse, selectors: Any) -> JobAd:
     fields["title"] = fields["title"].split("\n")[0]
     country = fields.pop("country")
     links = select(response, selectors["contacts"]).getall() if selectors.get("contacts") else []
+    links = [url for u in links if (url := absolute(response, u))]
     return new_ad(
         source=source,
         url=response.url,
         external_id=external_id_for(response.url),
         posted_at=select_text(response, selectors.get("posted_at")).split("\n")[0] or None,
         country=country_code(country) or find_country(country, fields["location"]),
-        contacts={"url": [response.urljoin(u) for u in links]},
+        contacts={"url": links},
         fetched_at=SourceSpider.fetched_at(response),
         **fields,
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-import scrapy
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
@@ -20,7 +19,7 @@ from crawler.items import JobAd, new_ad
 from crawler.jobposting import page_postings
 from crawler.spiders.base import SourceSpider
 from crawler.spiders.jsonld import ad_from_posting
-from crawler.urls import external_id_for
+from crawler.urls import absolute, external_id_for
 
 
 def _text(node: Selector, *queries: str) -> str:
@@ -45,7 +44,7 @@ def parse_feed(source: str, response: Response) -> tuple[str, list[JobAd]]:
     if sel.xpath("/rss|/rdf:RDF|/RDF", namespaces={"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}):
         kind = "rss"
         for item in sel.xpath("//item"):
-            link = response.urljoin(_text(item, "link/text()", "guid[not(@isPermaLink='false')]/text()"))
+            link = absolute(response, _text(item, "link/text()", "guid[not(@isPermaLink='false')]/text()"))
             guid = _text(item, "guid/text()")
             ads.append(
                 _entry_ad(
@@ -61,7 +60,9 @@ def parse_feed(source: str, response: Response) -> tuple[str, list[JobAd]]:
     elif sel.xpath("/feed"):
         kind = "atom"
         for entry in sel.xpath("//entry"):
-            link = response.urljoin(_text(entry, "link[@rel='alternate']/@href", "link[not(@rel)]/@href", "link/@href"))
+            link = absolute(
+                response, _text(entry, "link[@rel='alternate']/@href", "link[not(@rel)]/@href", "link/@href")
+            )
             ads.append(
                 _entry_ad(
                     source,
@@ -115,16 +116,16 @@ class FeedSpider(SourceSpider):
             return
         self.count(f"feed/{kind}_entries", len(ads))
         for ad in ads:
+            request = None
             if self.source.follow_links and ad["url"] != response.url:
-                yield scrapy.Request(
+                request = self.request(
                     ad["url"],
                     callback=self.parse_detail,
                     errback=self.detail_failed,
                     cb_kwargs={"entry": ad},
                     meta={"entry": ad},
                 )
-            else:
-                yield ad
+            yield request or ad  # an entry whose page cannot be fetched is still an ad
 
     def parse_detail(self, response: Response, entry: JobAd, **kwargs: Any) -> Iterator[JobAd]:
         """The entry's page: its JobPosting when it has one, else the entry as it was."""

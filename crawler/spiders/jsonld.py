@@ -19,7 +19,7 @@ from scrapy.utils.sitemap import Sitemap
 from crawler.items import JobAd, new_ad
 from crawler.jobposting import page_postings, posting_fields
 from crawler.spiders.base import SourceSpider
-from crawler.urls import external_id_for, url_hash
+from crawler.urls import absolute, external_id_for, url_hash
 
 # Links to these are never pages with ads.
 _SKIP_EXTENSIONS = (
@@ -78,12 +78,8 @@ class JsonLdSpider(SourceSpider):
             yield from ads
             # Some sites put every posting of a listing page in its JSON-LD: keep paging.
             for href in response.css("a[rel~=next]::attr(href), link[rel~=next]::attr(href)").getall():
-                yield scrapy.Request(
-                    response.urljoin(href),
-                    callback=self.parse,
-                    errback=self.on_error,
-                    meta={"listing": True, "scope": scope},
-                )
+                if request := self.request(self.link(response, href), meta={"listing": True, "scope": scope}):
+                    yield request
             return
         if not response.meta.get("listing"):
             return
@@ -98,20 +94,16 @@ class JsonLdSpider(SourceSpider):
         listing = sitemap.type == "sitemapindex"
         for entry in sitemap:
             loc = entry.get("loc")
-            if loc:
-                yield scrapy.Request(
-                    loc, callback=self.parse, errback=self.on_error, meta={"listing": listing, "scope": scope}
-                )
+            if loc and (request := self.request(loc, meta={"listing": listing, "scope": scope})):
+                yield request
 
     def follow_links(self, response: TextResponse, scope: str) -> Iterator[scrapy.Request]:
         for href in response.css("a::attr(href)").getall():
-            url = response.urljoin(href.strip())
-            path = urlsplit(url).path.lower()
-            if not url.startswith(scope) or path.endswith(_SKIP_EXTENSIONS):
+            url = self.link(response, href)
+            if not url.startswith(scope) or urlsplit(url).path.lower().endswith(_SKIP_EXTENSIONS):
                 continue
-            yield scrapy.Request(
-                url, callback=self.parse, errback=self.on_error, meta={"listing": True, "scope": scope}
-            )
+            if request := self.request(url, meta={"listing": True, "scope": scope}):
+                yield request
 
     def parse_postings(self, response: TextResponse) -> Iterator[JobAd]:
         """Every JobPosting on a detail page, as JobAds; broken JSON-LD counted."""
@@ -127,7 +119,7 @@ def ad_from_posting(source: str, response: TextResponse, posting: dict[str, Any]
     """A JobAd from one JobPosting found on ``response`` (``index`` when the page has several)."""
     fields = posting_fields(posting)
     own_url = fields.pop("url")
-    url = response.urljoin(own_url) if own_url else response.url
+    url = (absolute(response, own_url) if own_url else "") or response.url
     site_id = fields.pop("site_id")
     if site_id:
         external_id = site_id

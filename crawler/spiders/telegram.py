@@ -22,8 +22,14 @@ from scrapy.http import Response, TextResponse
 
 from crawler.items import JobAd, new_ad
 from crawler.spiders.base import SourceSpider
+from crawler.text import drop_not_text
+from crawler.urls import absolute
 
 _VIEWS = re.compile(r"^([\d.,]+)\s*([KkMm]?)$")
+# Telegram message ids are positive 32-bit integers (and so is the column that keeps the last
+# one read): anything else in data-post is not a message we can page from.
+_MESSAGE_ID = re.compile(r"^[0-9]{1,10}$")
+MAX_MESSAGE_ID = 2**31 - 1
 
 
 def parse_views(text: str | None) -> int | None:
@@ -112,13 +118,14 @@ class TelegramSpider(SourceSpider):
         for node in response.css("div.tgme_widget_message[data-post]"):
             post = node.attrib["data-post"]
             _, _, raw_id = post.rpartition("/")
-            if not raw_id.isdigit():
+            message_id = int(raw_id) if _MESSAGE_ID.match(raw_id) else 0
+            if not 0 < message_id <= MAX_MESSAGE_ID:
                 self.count("dropped/bad_message_id")
                 continue
-            message_id = int(raw_id)
+            drop_not_text(node)
             text_node = node.css(".tgme_widget_message_text")
             html = text_node.get() or ""
-            links = [response.urljoin(h) for h in text_node.css("a::attr(href)").getall()]
+            links = [url for h in text_node.css("a::attr(href)").getall() if (url := absolute(response, h))]
             permalink = node.css("a.tgme_widget_message_date::attr(href)").get() or f"https://t.me/{post}"
             extra = {
                 "channel": channel,
@@ -129,7 +136,7 @@ class TelegramSpider(SourceSpider):
             author = node.css(".tgme_widget_message_owner_name ::text").get() or ""
             ad = new_ad(
                 source=self.source.name,
-                url=response.urljoin(permalink),
+                url=absolute(response, permalink) or f"https://t.me/{post}",
                 external_id=f"{channel}/{message_id}",
                 description=html,
                 company=author.strip(),

@@ -14,14 +14,14 @@ from classifier.errors import ModelError
 def test_save_load_roundtrip(tiny_models_dir) -> None:
     pipeline, card = registry.load_model(tiny_models_dir, "current")
     assert card["version"] == registry.current_version(tiny_models_dir)
-    assert card["artefact_sha256"] == registry.sha256_file(tiny_models_dir / card["version"] / "model.joblib")
+    assert card["artefact_sha256"] == registry.sha256_file(tiny_models_dir / card["version"] / registry.ARTEFACT)
     assert {"python", "scikit-learn", "numpy"} <= set(card["libraries"])
     assert hasattr(pipeline, "predict_proba")
 
 
 def test_hash_mismatch_refused(tiny_models_dir) -> None:
     version = registry.current_version(tiny_models_dir)
-    art = tiny_models_dir / version / "model.joblib"
+    art = tiny_models_dir / version / registry.ARTEFACT
     art.write_bytes(art.read_bytes() + b"tampered")
     with pytest.raises(ModelError, match="does not match its card"):
         registry.load_model(tiny_models_dir, version)
@@ -103,9 +103,9 @@ def test_failed_current_write_keeps_old_pointer(tiny_models_dir, tiny_fit, monke
 def test_corrupt_artefact_with_matching_hash(tiny_models_dir) -> None:
     version = registry.current_version(tiny_models_dir)
     vdir = tiny_models_dir / version
-    (vdir / "model.joblib").write_bytes(b"not a pickle")
+    (vdir / registry.ARTEFACT).write_bytes(b"not a skops file")
     card = json.loads((vdir / "card.json").read_text())
-    card["artefact_sha256"] = registry.sha256_file(vdir / "model.joblib")
+    card["artefact_sha256"] = registry.sha256_file(vdir / registry.ARTEFACT)
     (vdir / "card.json").write_text(json.dumps(card))
     with pytest.raises(ModelError, match="cannot load"):
         registry.load_model(tiny_models_dir, version)

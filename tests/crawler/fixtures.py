@@ -192,6 +192,7 @@ def crawl_config(write_config: Callable[..., Path]) -> Callable[..., Config]:
             "concurrent_requests_per_domain": 8,
             "max_response_bytes": 2_000_000,
             "removed_after_runs": 2,
+            "allow_private_addresses": True,  # the loopback site
             **crawl,
         }
         return load_config(

@@ -22,15 +22,16 @@ class Page:
     status: int = 200
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
     delay: float = 0.0
+    drip: float = 0.0  # a tarpit: seconds between single bytes of the body
 
 
 Route = Callable[[dict[str, list[str]]], Page]
 
 
 class LoopbackServer:
-    """ThreadingHTTPServer on 127.0.0.1:0 serving ``pages`` and ``routes``."""
+    """ThreadingHTTPServer on 127.0.0.1:0 (or another loopback address) serving ``pages`` and ``routes``."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.pages: dict[str, Page] = {}
         self.routes: dict[str, Route] = {}
         self.log: list[str] = []
@@ -56,16 +57,22 @@ class LoopbackServer:
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(page.body)))
                     self.end_headers()
-                    self.wfile.write(page.body)
+                    if page.drip:
+                        for i in range(len(page.body)):
+                            self.wfile.write(page.body[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(page.drip)
+                    else:
+                        self.wfile.write(page.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the crawler gave up (timeout, size limit): that is the point
 
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.url = f"http://{host}:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def start(self) -> "LoopbackServer":

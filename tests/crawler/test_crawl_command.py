@@ -17,7 +17,13 @@ from tests.crawler.loopback import LoopbackServer, html, jobposting_page
 
 PROJECT = Path(__file__).resolve().parents[2]
 # Generous timeouts: the loopback server shares two cores with the crawler and pytest workers.
-FAST = {"autothrottle": False, "download_delay": 0, "download_timeout": 10, "retry_times": 0}
+FAST = {
+    "autothrottle": False,
+    "download_delay": 0,
+    "download_timeout": 10,
+    "retry_times": 0,
+    "allow_private_addresses": True,  # the loopback site
+}
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +59,17 @@ def test_crawl_command_table_partial_exit_and_run_record(site, write_config, cap
     assert pipeline.main(["crawl", "--config", str(path)]) == 4
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].split() == ["source", "pages", "new", "updated", "unchanged", "dropped", "errors", "status"]
+    assert lines[0].split() == [
+        "source",
+        "pages",
+        "new",
+        "updated",
+        "unchanged",
+        "dropped",
+        "errors",
+        "refused",
+        "status",
+    ]
     good = next(line.split() for line in lines if line.startswith("good"))
     assert good[2] == "6" and good[-1] == "complete"
     assert "FAILED" in next(line for line in lines if line.startswith("dead"))

@@ -145,3 +145,69 @@ def test_store_pipeline_from_crawler_needs_database_url():
     crawler = get_crawler(settings_dict={})
     with pytest.raises(ValueError, match="LUREWATCH_DATABASE_URL"):
         StorePipeline.from_crawler(crawler)
+
+
+def test_normalise_strips_control_characters_everywhere_and_counts(stats):
+    item = ad(
+        title="Cook\x00\x85 in\x9b Busan\x0bnow",
+        description="Line\x00 one\r\nline\x07 two\ud800\tend",
+        contacts={"url": ["http://jobs.example/a\x00b"], "telegram": ["@x\x01y"]},
+        extra={"cat\x00": ["a\x1fb", {"n": float("nan"), "k": "v\x9f"}]},
+    )
+    out = NormalisePipeline(stats, clock=lambda: NOW).process_item(item)
+    assert out["title"] == "Cook in Busan now"
+    assert out["description"] == "Line one\nline two\tend".replace("\t", " ")
+    assert out["contacts"] == {"url": ["http://jobs.example/ab"], "telegram": ["@xy"]}
+    assert out["extra"] == {"cat": ["ab", {"n": None, "k": "v"}]}
+    assert stats.get_value("lurewatch/normalise/control_chars") == 1
+    NormalisePipeline(stats, clock=lambda: NOW).process_item(ad())
+    assert stats.get_value("lurewatch/normalise/control_chars") == 1  # a clean ad is not counted
+
+
+def test_normalise_hashes_an_id_longer_than_the_column(stats):
+    out = NormalisePipeline(stats, clock=lambda: NOW).process_item(ad(external_id="g" * 600))
+    assert out["external_id"].startswith("h:") and len(out["external_id"]) == 66
+    again = NormalisePipeline(stats, clock=lambda: NOW).process_item(ad(external_id="g" * 600))
+    assert again["external_id"] == out["external_id"]  # stable across crawls
+    assert stats.get_value("lurewatch/normalise/long_external_id") == 2
+
+
+def test_normalise_drops_script_even_entity_encoded(stats):
+    item = ad(description="&lt;p&gt;Kitchen work&lt;/p&gt;&lt;script&gt;steal()&lt;/script&gt; &lt;c&gt; stays")
+    out = NormalisePipeline(stats, clock=lambda: NOW).process_item(item)
+    assert out["description"] == "Kitchen work\n<c> stays"
+
+
+def test_a_batch_the_database_refuses_is_stored_ad_by_ad(stats, db_url):
+    """One ad the database cannot take (here an unencodable character that got past the
+    normaliser) costs that ad only, counted, never the other ads of its batch."""
+    engine, factory = open_database(db_url)
+    try:
+        pipe = StorePipeline(stats, factory=factory, clock=lambda: NOW, batch_size=5)
+        for i in range(5):
+            bad = {"title": "Cook \ud800 broken", "content_hash": "0" * 64} if i == 2 else {}
+            item = ad(external_id=str(i), fetched_at=NOW, **bad)
+            pipe.process_item(item if bad else ContentHashPipeline().process_item(item))
+        pipe.close_spider()
+        with factory() as session:
+            assert sorted(a.external_id for a in session.scalars(select(Ad))) == ["0", "1", "3", "4"]
+        assert stats.get_value("lurewatch/ads/new") == 4
+        assert stats.get_value("lurewatch/dropped/store_refused") == 1 and stats.get_value("lurewatch/dropped") == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_nul_costs_only_its_own_ad_on_postgresql(stats, fresh_postgres_url):
+    """PostgreSQL refuses NUL in text: with the normaliser bypassed, the store still keeps the rest."""
+    engine, factory = open_database(fresh_postgres_url)
+    try:
+        pipe = StorePipeline(stats, factory=factory, clock=lambda: NOW, batch_size=100)
+        for i in range(100):
+            extra = {"description": "Kitchen\x00 work"} if i == 50 else {}
+            pipe.process_item(ContentHashPipeline().process_item(ad(external_id=str(i), fetched_at=NOW, **extra)))
+        assert stats.get_value("lurewatch/ads/new") == 99 and stats.get_value("lurewatch/dropped/store_refused") == 1
+        with factory() as session:
+            assert len(session.scalars(select(Ad)).all()) == 99
+    finally:
+        engine.dispose()

@@ -55,3 +55,38 @@ def test_board_empty_and_missing_fields_stay_empty():
     ad = ad_from_page("b", response, BOARD_SELECTORS)
     assert (ad["title"], ad["description"], ad["company"], ad["posted_at"]) == ("", "", "", None)
     assert select_text(response, None) == ""
+
+
+def _board_page(selectors: dict, url: str, body: str):
+    """A board spider on ``selectors`` and an HTML page of ``body`` at ``url``."""
+    spider = make(BoardSpider, selectors={"title": "h1", "description": "div", "ad_links": "a", **selectors})
+    return spider, HtmlResponse(url, body=f"<html><body>{body}</body></html>".encode())
+
+
+def test_board_fields_are_the_text_a_reader_sees():
+    spider, response = _board_page(
+        {"company": "span.company", "description": "div.content"},
+        "http://jobs.example/view?no=1",
+        "<h1>Cook<script>document.write('steal')</script></h1>"
+        "<span class='company'>Harbour<style>.x{}</style> Grill<noscript>steal</noscript></span>"
+        "<div class='content'>Kitchen work &lt;script&gt;steal()&lt;/script&gt;<script>steal()</script></div>",
+    )
+    [ad] = list(spider.parse_ad(response))
+    assert ad["title"] == "Cook" and " ".join(ad["company"].split()) == "Harbour Grill"
+    assert "<script>" not in ad["description"].replace("&lt;script&gt;", "")  # the element is gone
+    from crawler.pipelines.normalise import NormalisePipeline
+
+    assert "steal" not in NormalisePipeline().process_item(ad)["description"]
+
+
+def test_a_link_that_is_no_url_does_not_cost_the_rest_of_the_listing():
+    spider, response = _board_page(
+        {"ad_links": "a.ad::attr(href)", "next_page": "a.next::attr(href)"},
+        "http://jobs.example/list",
+        '<a class="ad" href="javascript:go(1)">j</a><a class="ad" href="mailto:a@b.example">m</a>'
+        '<a class="ad" href="http://[::1/x">broken</a><a class="ad" href="/view?no=5">ok</a>'
+        '<a class="next" href="/list?page=2">next</a>',
+    )
+    _, requests = split(spider.parse(response))
+    assert [r.url for r in requests] == ["http://jobs.example/view?no=5", "http://jobs.example/list?page=2"]
+    assert stat(spider, "refused/not_a_url") == 3

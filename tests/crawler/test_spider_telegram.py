@@ -43,3 +43,22 @@ def test_telegram_channel_without_preview_is_unavailable(saved_page):
 def test_telegram_helpers():
     assert parse_views("1.2K") == 1200 and parse_views("845") == 845 and parse_views("") is None
     assert channel_url("https://t.me/s/", "abc", 10) == "https://t.me/s/abc?before=10"
+
+
+def test_telegram_message_ids_no_column_holds_are_dropped_not_crashing():
+    from scrapy.http import HtmlResponse
+
+    posts = ["c/7", "c/99999999999999999999", "c/2147483648", "c/²", "c/١٢", "c/-3", "c/0", "c/", "c/6"]
+    body = '<section class="tgme_channel_history">' + "".join(
+        f'<div class="tgme_widget_message" data-post="{p}"><div class="tgme_widget_message_text">'
+        f"Job {i}<script>steal()</script></div></div>"
+        for i, p in enumerate(posts)
+    )
+    spider = make(TelegramSpider, channels=("c",), start_urls=())
+    response = HtmlResponse("https://t.me/s/c", body=(body + "</section>").encode())
+    items, requests = split(spider.parse(response, channel="c"))
+    assert [a["external_id"] for a in items] == ["c/7", "c/6"]
+    assert stat(spider, "dropped/bad_message_id") == 7
+    assert spider.progress["c"]["newest_id"] == 7
+    assert all("steal" not in a["description"] for a in items)
+    assert [r.url for r in requests] == ["https://t.me/s/c?before=6"]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, func, select
 
 from stages.crawl import crawl
 from store.db import open_database
-from store.schema import Ad, ChannelState, Crawl
+from store.schema import Ad, ChannelState, Crawl, Run, Score
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ def test_failures_are_handled_and_counted(site, crawl_config):
         assert details["errors/http_500"] == 1 and len(site.requested("/errs/boom.html")) == 2  # retried once
         assert details["errors/DownloadTimeoutError"] == 1  # after one retry
         assert len(site.requested("/errs/timeout.html")) == 2
-        assert details["errors/DownloadCancelledError"] == 1  # 10 MB > max_response_bytes
+        assert details["errors/too_large"] == 1  # 10 MB > max_response_bytes
         assert len(site.requested("/errs/big.html")) == 1  # a size limit is not retried
         stored = _ads(factory, "rough")
         # The slow page, the redirect target and the page after a 429 are stored.
@@ -195,3 +195,50 @@ def test_ads_unseen_in_enough_complete_crawls_are_marked_removed(site, crawl_con
         assert ads["6"].removed_at is not None and ads["5"].removed_at is None
     finally:
         engine.dispose()
+
+
+def test_one_sources_state_fails_that_source_not_the_run(site, write_config, tiny_models_dir, monkeypatch, capsys):
+    """A source whose bookkeeping fails (here its channel state, as a 20-digit message id did)
+    is failed on its own: the other sources are recorded, scored and exported, exit 4."""
+    import pipeline
+    import stages.crawl
+
+    def refuse(*args, **kwargs):
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    monkeypatch.setattr(stages.crawl, "save_channel_state", refuse)
+    path = write_config(
+        {
+            "database": {"url": "sqlite:///data/run.db"},
+            "models": {"dir": str(tiny_models_dir)},
+            "export": {"dir": "exports", "formats": ["csv"]},
+            "logging": {"dir": "logs"},
+            "crawl": {"autothrottle": False, "download_delay": 0, "retry_times": 0, "allow_private_addresses": True},
+            "sources": [
+                _source(site),
+                {"name": "tg", "kind": "telegram", "channels": ["lurejobs"], "base_url": site.url + "/s/"},
+            ],
+        }
+    )
+    assert pipeline.main(["run", "--config", str(path)]) == 4
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "tg: pages" in captured.out and "FAILED" in captured.out
+    engine = create_engine(f"sqlite:///{path.parent / 'data' / 'run.db'}")
+    try:
+        with engine.connect() as conn:
+            crawls = {c.source: c for c in conn.execute(select(Crawl))}
+            [run] = conn.execute(select(Run)).all()
+            scored = conn.execute(select(func.count()).select_from(Score)).scalar()
+        assert run.status == "partial" and crawls["tg"].failed and "OverflowError" in crawls["tg"].error
+        assert crawls["site"].complete and not crawls["site"].failed
+        assert scored == 6 + 45  # both sources' ads were stored and scored
+    finally:
+        engine.dispose()
+
+
+def test_score_with_nothing_new_is_a_quiet_night(write_config, tiny_models_dir, capsys):
+    import pipeline
+
+    path = write_config({"database": {"url": "sqlite:///data/q.db"}, "models": {"dir": str(tiny_models_dir)}})
+    assert pipeline.main(["score", "--config", str(path)]) == 0
+    assert "scored 0 ad(s)" in capsys.readouterr().out

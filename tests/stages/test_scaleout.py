@@ -137,6 +137,7 @@ def test_two_processes_share_one_crawl_of_2000_ads(redis_prefix, fresh_postgres_
                     "retry_times": 1,
                     "concurrent_requests_per_domain": 8,
                     "max_pages_per_source": 5000,
+                    "allow_private_addresses": True,  # the loopback site
                     "distributed": {"redis_url": redis_url, "key_prefix": prefix},
                 },
                 "sources": [{"name": "big", "kind": "jsonld", "start_urls": [server.url + "/big/list-1.html"]}],
