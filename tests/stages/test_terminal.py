@@ -89,7 +89,9 @@ def test_a_non_numeric_port_is_a_one_line_error(config, monkeypatch, capsys):
     monkeypatch.setenv("LUREWATCH_DATABASE_URL", "postgresql+psycopg://u:secret@127.0.0.1:abc/db")
     assert _run(config, "review", "list") == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: database.url: not a database URL") and "secret" not in err
+    # Config validation catches it before the store is opened, naming the variable it came from.
+    assert err.startswith("error: config.yaml: LUREWATCH_DATABASE_URL: postgresql+psycopg://u:***@127.0.0.1:abc/db: Port")
+    assert len(err.splitlines()) == 1 and "secret" not in err
 
 
 def test_review_log_filters_and_show_prints_the_location_once(queued, capsys):
