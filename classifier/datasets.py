@@ -6,7 +6,10 @@ article, ads of one employer or campaign), the `subset` it came from and its wei
 
 A data folder (``training.extra_data``, e.g. ../shared/data) is read in this layout,
 and this is what we use from it and why:
-- quoted_dev.csv: all rows (the only real lure wording we have), weight 2;
+- quoted_dev.csv and quoted_dev_extra.csv: real lure wording quoted by news and official
+  sources, weight 2. From the extra file only compound-job lures and legit postings: rows with
+  a `subtype` (mule-account recruitment, domestic fee scams, fake government jobs, recruiters'
+  chat replies) are adjacent fraud, not the job ads this model is for;
 - corpora: legit ads. Cambodian job boards are the hardest negatives (same region and
   vocabulary), so full weight; the Korean IT, Korean research and JobStreet sets are
   narrow ("tech words mean safe" shortcut), so down-weighted;
@@ -68,12 +71,17 @@ def load_seed(seed_dir: Path | str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def load_quoted(shared: Path) -> pd.DataFrame:
-    """quoted_dev.csv: real quoted snippets; text -> description, grouped by source article."""
-    df = pd.read_csv(shared / "quoted_dev.csv", dtype=str, keep_default_na=False)
+QUOTED_FILES = {"quoted": "quoted_dev.csv", "quoted_extra": "quoted_dev_extra.csv"}
+
+
+def load_quoted(shared: Path, subset: str = "quoted") -> pd.DataFrame:
+    """Real quoted snippets; text -> description, grouped by source article."""
+    df = pd.read_csv(shared / QUOTED_FILES[subset], dtype=str, keep_default_na=False)
+    if "subtype" in df:
+        df = df[df["subtype"].str.strip() == ""]
     df = df.rename(columns={"text": "description"})
     df["group"] = "quoted:" + df["source_group"]
-    return _frame(df, "quoted", 2.0)
+    return _frame(df, subset, 2.0)
 
 
 def load_corpus(shared: Path, name: str) -> pd.DataFrame:
@@ -100,7 +108,7 @@ def load_shared(shared_dir: Path | str | None) -> pd.DataFrame:
         log.info("no data folder at %s", shared_dir)
         return pd.DataFrame(columns=KEEP)
     shared = Path(shared_dir)
-    frames = [load_quoted(shared)] if (shared / "quoted_dev.csv").is_file() else []
+    frames = [load_quoted(shared, subset) for subset, name in QUOTED_FILES.items() if (shared / name).is_file()]
     for name, (rel, _) in SHARED_CORPORA.items():
         if (shared / rel).is_file():
             frames.append(load_corpus(shared, name))
