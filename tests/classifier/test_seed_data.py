@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed" / "seed_ads.csv"
 
 
-def test_seed_shape_and_provenance() -> None:
-    df = pd.read_csv(SEED, dtype=str, keep_default_na=False)
+@pytest.mark.parametrize("path", sorted(SEED.parent.glob("*.csv")), ids=lambda p: p.name)
+def test_seed_shape_and_provenance(path: Path) -> None:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert list(df.columns) == [
         "id",
         "title",
