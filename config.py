@@ -101,6 +101,9 @@ class ScoringConfig:
 class TrainingConfig:
     target_recall: float = 0.9
     max_false_positive_rate: float = 0.05
+    # The threshold goes below the target-recall one while the grouped out-of-fold
+    # false-positive rate stays within this (classifier.model.choose_threshold).
+    threshold_fpr: float = 0.02
     # More labelled data: files of ads (CSV/JSONL with a label column) or data folders in
     # the layout of ../shared/data (classifier.datasets); missing entries are skipped.
     extra_data: tuple[Path, ...] = ()
@@ -471,6 +474,7 @@ def parse_config(
     training = TrainingConfig(
         target_recall=_probability(tr, "target_recall", 0.9),
         max_false_positive_rate=_probability(tr, "max_false_positive_rate", 0.05),
+        threshold_fpr=_probability(tr, "threshold_fpr", 0.02),
         extra_data=tuple(_resolve(base_dir, p) for p in extra),
         seed_dir=_resolve(base_dir, seed) if seed else DEFAULT_SEED_DIR,
         n_splits=tr.positive("n_splits", int, 5),

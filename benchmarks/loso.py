@@ -36,9 +36,11 @@ sys.path.insert(0, str(ROOT))
 from classifier.datasets import load_seed, load_shared  # noqa: E402
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold  # noqa: E402
 from classifier.trainset import training_frame  # noqa: E402
+from config import TrainingConfig  # noqa: E402
 
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
 QUOTED = ("quoted", "quoted_extra")
+THRESHOLD_FPR = TrainingConfig().threshold_fpr  # as `pipeline.py train` with the default config
 
 
 def _fit(df: pd.DataFrame, inner: int, target_recall: float):
@@ -50,6 +52,7 @@ def _fit(df: pd.DataFrame, inner: int, target_recall: float):
         target_recall=target_recall,
         n_splits=inner,
         sample_weight=df["weight"].to_numpy(float),
+        max_fpr=THRESHOLD_FPR,
     )
 
 

@@ -225,6 +225,7 @@ def train_candidate(
         "fitted_rows": int(len(train)),
         "parameters": json.loads(json.dumps(params)),
         "target_recall": config.training.target_recall,
+        "threshold_fpr": config.training.threshold_fpr,
         "indicators_sha256": patterns.indicators_sha256_,
         "gazetteer_sha256": patterns.gazetteer_sha256_,
     }
@@ -251,6 +252,7 @@ def train_candidate(
         random_state=params["random_state"],
         sample_weight=train["weight"].to_numpy(float),
         progress=show,
+        max_fpr=config.training.threshold_fpr,
     )
     compared = None if all_rows else compare(config, fit, test)
     heldout = None

@@ -107,3 +107,19 @@ def test_missing_columns_and_contacts_field(tiny_fit) -> None:
     ads = pd.DataFrame({"title": ["job"], "contacts": ['{"telegram": ["@boss"]}']})
     row = score_frame(tiny_fit.pipeline, ads, tiny_fit.threshold).iloc[0]
     assert any(r["signal"] == "messenger_only" for r in row["reasons"])
+
+
+def test_threshold_spends_an_unused_false_alarm_budget_but_never_loses_recall() -> None:
+    from classifier.model import choose_threshold
+
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    s = np.array([0.9, 0.8, 0.7, 0.3, 0.6, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+    assert choose_threshold(y, s, 0.75) == 0.7  # recall target alone
+    # One legit row in ten may be flagged: the threshold drops to just above 0.2, catching 0.3.
+    t = choose_threshold(y, s, 0.75, max_fpr=0.1)
+    assert 0.2 < t <= 0.3 and ((s >= t) & (y == 0)).sum() == 1 and ((s >= t) & (y == 1)).sum() == 4
+    # A budget smaller than one row flags no legit row: just above the highest legit score.
+    t = choose_threshold(y, s, 0.75, max_fpr=0.01)
+    assert 0.6 < t < 0.7 and not ((s >= t) & (y == 0)).any()
+    # The recall target always holds, however small the budget.
+    assert ((s >= choose_threshold(y, s, 1.0, max_fpr=0.0)) & (y == 1)).sum() == 4
