@@ -7,8 +7,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from store.db import current_revision, downgrade, open_database, upgrade
-from store.scores import record_scores
 from store.schema import Score
+from store.scores import record_scores
 from tests.store.queue_fixtures import T0, make_ad
 
 

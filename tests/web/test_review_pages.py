@@ -66,8 +66,9 @@ def test_queue_filters_by_band_source_country_status_and_dates(desk):
         give_verdicts(session, q)
     assert rows(status="scam") == [q.items["a"]]
     assert rows(status="all", country="KH")[:1] == [q.items["a"]]
-    html = ann.get("/queue", params={"band": "nonsense", "sort": "nonsense", "since": "junk", "after": "junk"}).text
+    html = ann.get("/queue", params={"band": "medium", "sort": "nonsense", "since": "junk", "after": "junk"}).text
     assert "No items match these filters" in html
+    assert rows(status="all", band="nonsense") == rows(status="all")  # an unknown band is ignored, like any junk
 
 
 def test_bands_offered_are_those_the_data_holds(desk):
@@ -82,6 +83,31 @@ def test_bands_offered_are_those_the_data_holds(desk):
     assert re.findall(
         r'<option value="(\w+)"[^>]*>\1</option>', html.split('id="f-band"')[1].split("</select>")[0]
     ) == ["high"]
+
+
+def test_critical_is_offered_first_and_filters_the_queue(desk):
+    """A critical ad (flagged for a very severe signal) may score below a high one: the
+    filter still offers critical first, and the band order puts it first."""
+    with desk.factory.begin() as session:
+        from store.schema import Score
+
+        ids = [make_ad(session, n) for n in range(3)]
+        for ad, value in zip(ids, (0.85, 0.7, 0.3)):
+            score(session, ad, value)
+        session.query(Score).filter(Score.ad_id == ids[1]).update({"band": "critical"})
+    desk.user("ann")
+    client = desk.login("ann")
+    html = client.get("/queue").text
+    options = re.findall(r'<option value="(\w+)"[^>]*>\1</option>', html.split('id="f-band"')[1].split("</select>")[0])
+    assert options[0] == "critical" and options.index("critical") < options.index("high")
+
+    def rows(**params):
+        return [int(r) for r in re.findall(r'<tr data-href="/items/(\d+)">', client.get("/queue", params=params).text)]
+
+    everything = rows(sort="band")
+    critical = rows(band="critical")
+    assert len(critical) == 1 and everything[0] == critical[0] and len(everything) == 2
+    assert 'class="band band-critical"' in client.get("/queue", params={"band": "critical"}).text
 
 
 def test_queue_pages_cover_every_row_once(desk):
