@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import unicodedata
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from itertools import takewhile
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,7 @@ from core.reasons import evidence_parts
 MAX_WORDS_PER_REASON = 3  # distinct words listed on one reason line
 TOP_TEXT_FEATURES = 3
 MIN_TEXT_CONTRIBUTION = 0.05
+MAX_CANDIDATES = 12  # strongest text features considered for the words line
 MAX_OCCURRENCES = 20  # places a text feature is looked for as a whole word
 TEXT_LABEL = "wording common in lure ads"
 # Bands: a flagged ad is critical from this calibrated score (or the threshold, if higher)...
@@ -112,7 +114,7 @@ def _bounded(original: str, start: int, end: int, dense: bool) -> bool:
     return (start == 0 or not joins(original[start - 1])) and (end >= len(original) or not joins(original[end]))
 
 
-def _whole_word_span(a: Analysis, token: str) -> tuple[int, int, str] | None:
+def _whole_word_span(a: Analysis, token: str, whole: tuple[int, int, str]) -> tuple[int, int, str] | None:
     """The first place ``token`` is a whole word of the ad's original text, or None.
 
     Word tokens are whole words by construction, but a dense-script token is a character
@@ -121,7 +123,7 @@ def _whole_word_span(a: Analysis, token: str) -> tuple[int, int, str] | None:
     and nothing but letters sit inside it: normalisation joins "월 한" into 월한, which is two
     words, not one (a disguised "해 외" is lost with it; its indicators still show)."""
     dense = not WORD.fullmatch(token)
-    s0, e0, original = a.original_span(0, len(a.norm_text))
+    s0, _, original = whole  # the ad's original text, and where it starts
     if s0 < 0:
         return None
     pos, tries = a.norm_text.find(token), 0
@@ -147,23 +149,28 @@ def _merged(signal: str, label: str, weight: float, parts: list[tuple[str, int, 
     return out
 
 
-def _reasons(a: Analysis, candidates: list[tuple[str, float]]) -> list[dict]:
+def _reasons(a: Analysis, candidates: Iterable[tuple[str, float]]) -> list[dict]:
     """The ad's reasons, one per signal, then one line of the words the model weighs."""
     groups: dict[str, tuple[Reason, list[tuple[str, int, int]]]] = {}
+    seen: set[tuple[str, str]] = set()
     for r in sorted(a.reasons, key=lambda r: (-r.weight, r.start)):
         first, parts = groups.setdefault(r.signal, (r, []))
-        if len(parts) < MAX_WORDS_PER_REASON and _key(r.evidence) not in {_key(t) for t, _, _ in parts}:
+        key = (r.signal, _key(r.evidence))
+        if len(parts) < MAX_WORDS_PER_REASON and key not in seen:
+            seen.add(key)
             parts.append((r.evidence, r.start, r.end))
     out = [_merged(first.signal, first.label, first.weight, parts) for first, parts in groups.values()]
-    shown = " ".join(_key(t) for _, parts in groups.values() for t, _, _ in parts)
+    shown = " ".join(k for _, k in seen)
     words: list[tuple[str, int, int]] = []
     total = 0.0
+    whole: tuple[int, int, str] | None = None
     for token, c in candidates:
         if len(words) == TOP_TEXT_FEATURES:
             break
         if _is_filler(token) or token in shown:  # noise, or already explained by an indicator
             continue
-        span = _whole_word_span(a, token)
+        whole = whole or a.original_span(0, len(a.norm_text))
+        span = _whole_word_span(a, token, whole)
         if span is None:  # a fragment of a longer word: 무직 of 사무직, 외취 of 해외 취업
             continue
         words.append((span[2], span[0], span[1]))
@@ -194,11 +201,12 @@ def _score_frame(pipeline: Pipeline, ads: pd.DataFrame, threshold: float) -> pd.
     for i, a in enumerate(analysed["_analysis"]):
         lo, hi = C.indptr[i], C.indptr[i + 1]
         data, idx = C.data[lo:hi], C.indices[lo:hi]
-        candidates = []
-        for j in np.argsort(-data) if hi > lo else []:
-            if data[j] < MIN_TEXT_CONTRIBUTION:
-                break
-            candidates.append((str(names[idx[j]]), float(data[j])))
+        # Strongest first, read lazily and at most MAX_CANDIDATES: most ads need only their
+        # first few features, and fragments are skipped, not searched for forever.
+        order = np.argsort(-data)[:MAX_CANDIDATES] if hi > lo else ()
+        candidates = takewhile(
+            lambda tc: tc[1] >= MIN_TEXT_CONTRIBUTION, ((str(names[idx[j]]), float(data[j])) for j in order)
+        )
         reasons.append(_reasons(a, candidates))
         bands.append(band_for(float(scores[i]), threshold, fired_weights(a)))
     return pd.DataFrame(
