@@ -166,6 +166,33 @@ def test_item_page_shows_the_ad_its_reasons_evidence_contacts_pay_campaign_and_h
     assert "lurewatch</strong> — → pending" in html
 
 
+def test_a_reason_with_several_words_is_one_line_marking_each_word(desk):
+    """One line per signal: the messenger signal fired on two words, both listed and marked."""
+    text = "Easy job, message telegram now or kakao 'boss77'"
+    first, second = text.index("telegram"), text.index("kakao")
+    reason = {
+        "signal": "messenger_contact",
+        "label": "contact through a messenger app",
+        "weight": 1.0,
+        "evidence": "telegram",
+        "start": first,
+        "end": first + 8,
+        "more": [{"evidence": "kakao", "start": second, "end": second + 5}],
+    }
+    with desk.factory.begin() as session:
+        ad = make_ad(session, 1, title="", description=text)
+        score(session, ad, 0.8, reasons=[reason])
+        from store.schema import ReviewItem
+
+        item_id = session.query(ReviewItem).one().id
+    desk.user("ann")
+    html = desk.login("ann").get(f"/items/{item_id}").text
+    assert html.count('<li id="reason-') == 1
+    assert "<strong>contact through a messenger app</strong>: “telegram”, “kakao”" in html
+    assert '<mark title="reason 1">telegram<sup>1</sup></mark>' in html
+    assert '<mark title="reason 1">kakao<sup>1</sup></mark>' in html
+
+
 def test_ad_link_opens_its_item_and_unknown_ids_are_404(desk):
     q, ann = _setup(desk)
     assert ann.get(f"/ads/{q.ads['b']}").headers["location"] == f"/items/{q.items['b']}"
