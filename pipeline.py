@@ -23,6 +23,7 @@ from pathlib import Path
 
 from classifier.errors import ClassifierError
 from config import EXPORT_FORMATS, Config, ConfigError, load_config
+from core.bands import BANDS, parse_bands
 from core.secrets import MaskingFormatter, mask_text
 from crawler.frontier import FrontierError
 from stages import accounts, classify, models, review, train
@@ -119,6 +120,17 @@ def score_value(text: str) -> float:
     return value
 
 
+def band_list(text: str) -> tuple[str, ...]:
+    """``critical,high`` -> the bands (argparse type); an unknown band is a usage error."""
+    try:
+        bands = parse_bands(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    if not bands:
+        raise argparse.ArgumentTypeError(f"no band given (expected some of {', '.join(BANDS)})")
+    return bands
+
+
 def _filters(args: argparse.Namespace) -> QueueFilter:
     statuses = tuple(args.status or ("pending",))
     return QueueFilter(
@@ -128,6 +140,7 @@ def _filters(args: argparse.Namespace) -> QueueFilter:
         country=args.country,
         since=args.since,
         campaign=args.campaign,
+        bands=args.band,
     )
 
 
@@ -368,6 +381,9 @@ def _filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--country", help="only ads in this country (ISO code)")
     p.add_argument("--since", type=since, metavar="DATE", help="only ads first seen on or after DATE")
     p.add_argument("--campaign", type=item_id, metavar="ID", help="only ads of this campaign")
+    p.add_argument(
+        "--band", type=band_list, metavar="BANDS", help=f"only these bands, comma-separated ({', '.join(BANDS)})"
+    )
 
 
 def _analyst(p: argparse.ArgumentParser) -> None:
@@ -420,7 +436,7 @@ def _review_arguments(p: argparse.ArgumentParser) -> None:
     lg.add_argument("--limit", type=positive_int, default=200, help="the latest this many events (default 200)")
 
 
-QUEUE_FILTERS = ("status", "min_score", "source", "country", "since", "campaign")
+QUEUE_FILTERS = ("status", "min_score", "source", "country", "since", "campaign", "band")
 
 
 def _export_arguments(p: argparse.ArgumentParser) -> None:

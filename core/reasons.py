@@ -3,6 +3,9 @@
 A reason is a dict with ``signal``, ``weight`` and ``evidence`` (and the plain-words
 ``label`` the classifier attaches); the classifier writes them, the store keeps them
 as JSON, and CSV exports, files of scored ads and the terminal show them as text.
+A signal that fired on several words is still one reason: ``evidence`` (with ``start``
+and ``end``) is the first word, ``more`` a list of the others, each a dict with its own
+``evidence``, ``start`` and ``end``. Reasons stored before ``more`` existed have none.
 """
 
 from __future__ import annotations
@@ -11,11 +14,28 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 
+def evidence_parts(reason: Mapping[str, Any]) -> list[tuple[str, int, int]]:
+    """Every (evidence, start, end) of a reason: its first word, then those in ``more``.
+    Offsets are -1 where unknown; parts with neither text nor offsets are left out."""
+    out = []
+    for part in [reason, *(reason.get("more") or [])]:
+        if not isinstance(part, Mapping):
+            continue
+        text = str(part.get("evidence") or "")
+        start, end = part.get("start"), part.get("end")
+        start, end = (start, end) if isinstance(start, int) and isinstance(end, int) else (-1, -1)
+        if text.strip() or 0 <= start < end:
+            out.append((text, start, end))
+    return out
+
+
 def reason_text(reason: Mapping[str, Any]) -> str:
-    """One reason on one line; a negative weight is a sign in the ad's favour and says so."""
+    """One reason on one line, every word it fired on quoted; a negative weight is a sign
+    in the ad's favour and says so."""
     name = str(reason.get("label") or reason.get("signal") or "").strip()
-    evidence = " ".join(str(reason.get("evidence") or "").split())
-    line = f"{name}: “{evidence}”" if evidence else name
+    words = [w for text, _, _ in evidence_parts(reason) if (w := " ".join(text.split()))]
+    evidence = ", ".join(f"“{w}”" for w in words)
+    line = f"{name}: {evidence}" if evidence else name
     try:
         favour = float(reason.get("weight") or 0) < 0
     except (TypeError, ValueError):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from classifier import registry
 from classifier.card import threshold_for
 from config import Config
-from core.reasons import reason_text
+from core.reasons import evidence_parts, reason_text
 from core.spreadsheet import display_width, place_text
 from stages.common import database, utcnow
 from store.audit import Claim, LogEntry, active_claims, review_log
@@ -114,7 +114,7 @@ def mark_evidence(text: str, evidence: Sequence[str], ansi: bool = False) -> str
 def format_show(view: ItemView, ansi: bool = False) -> str:
     """One item in full: the ad, its reasons, the evidence marked in the text, its history."""
     row, events = view.row, view.events
-    evidence = [str(r.get("evidence") or "") for r in row.reasons if isinstance(r, dict)]
+    evidence = [t for r in row.reasons if isinstance(r, dict) for t, _, _ in evidence_parts(r)]
     score = f"{row.score:.2f}" if row.score is not None else "not scored"
     lines = [
         f"review {row.review_id}  ({row.status}{', ' + row.assignee if row.assignee else ''})",

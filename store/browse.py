@@ -16,6 +16,7 @@ from typing import Any, Sequence
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from core.bands import band_rank
 from store.campaigns import campaign_sizes, scam_campaigns
 from store.errors import ReviewError
 from store.listing import QueueRow, queue_row
@@ -56,15 +57,10 @@ class Facets:
 
 
 def facets(session: Session) -> Facets:
-    """Bands (ordered by the highest score seen in each), sources and countries present."""
-    bands = [
-        b
-        for b, _ in session.execute(
-            select(Score.band, func.max(Score.score))
-            .group_by(Score.band)
-            .order_by(func.max(Score.score).desc(), Score.band)
-        )
-    ]
+    """Bands present, riskiest first (core.bands order: ordering by the highest score seen
+    would put critical, which its signals can earn below 0.9, under high); sources and
+    countries present."""
+    bands = sorted(session.scalars(select(Score.band).distinct()), key=band_rank)
     sources = list(session.scalars(select(Ad.source).distinct().order_by(Ad.source)))
     countries = [c for c in session.scalars(select(Ad.country).distinct().order_by(Ad.country)) if c]
     return Facets(bands, sources, countries)

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from core.bands import BANDS
 from store.campaigns import campaign_sizes, scam_campaigns
 from store.errors import ReviewError
 from store.schema import REVIEW_STATUSES, Ad, CampaignMember, ReviewItem, Score
@@ -24,6 +25,12 @@ class QueueFilter:
     country: str | None = None
     since: datetime | None = None
     campaign: int | None = None
+    bands: tuple[str, ...] | None = None  # the current score's band is one of these
+
+
+def band_severity(band: Any) -> Any:
+    """SQL: 0 for the riskiest band (core.bands.BANDS order), unknown or unscored last."""
+    return case({b: i for i, b in enumerate(BANDS)}, value=band, else_=len(BANDS))
 
 
 @dataclass(frozen=True)
@@ -79,10 +86,14 @@ def list_items(
     limit: int | None = None,
     item_ids: Sequence[int] | None = None,
 ) -> list[QueueRow]:
-    """Review items matching ``filters``, highest priority first."""
+    """Review items matching ``filters``: the riskiest band first, then highest priority
+    (the score, or a scam campaign's pull) first."""
     for status in filters.statuses or ():
         if status not in REVIEW_STATUSES:
             raise ReviewError(f"unknown status {status!r} (expected {', '.join(REVIEW_STATUSES)})")
+    for band in filters.bands or ():
+        if band not in BANDS:
+            raise ReviewError(f"unknown band {band!r} (expected {', '.join(BANDS)})")
     latest = latest_scores()
     query = (
         select(
@@ -110,9 +121,11 @@ def list_items(
         query = query.where(Ad.first_seen_at >= filters.since)
     if filters.campaign is not None:
         query = query.where(CampaignMember.campaign_id == filters.campaign)
+    if filters.bands:
+        query = query.where(latest.c.band.in_(filters.bands))
     if item_ids is not None:
         query = query.where(ReviewItem.id.in_(list(item_ids)))
-    query = query.order_by(ReviewItem.priority.desc(), ReviewItem.id)
+    query = query.order_by(band_severity(latest.c.band), ReviewItem.priority.desc(), ReviewItem.id)
     if limit is not None:
         query = query.limit(limit)
     rows = session.execute(query).all()

@@ -27,10 +27,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.bands import BANDS as CORE_BANDS
+
 REVIEW_STATUSES = ("pending", "in_review", "scam", "legit", "needs_info", "skipped")
 DECISIONS = ("scam", "legit", "needs_info", "skipped")
 RUN_STATUSES = ("running", "ok", "partial", "failed", "interrupted")
-BANDS = ("low", "medium", "high")
+BANDS = CORE_BANDS  # riskiest first; the rule is classifier.scoring.band_for
 ROLES = ("analyst", "lead")
 
 # Named constraints so Alembic batch migrations on SQLite can find them later.

@@ -22,9 +22,35 @@ def test_choose_threshold_reaches_target_recall() -> None:
     assert (s[y == 1] >= t).mean() >= 0.9
 
 
-@pytest.mark.parametrize("score,band", [(0.8, "high"), (0.6, "high"), (0.59, "medium"), (0.3, "medium"), (0.29, "low")])
-def test_bands(score, band) -> None:
-    assert band_for(score, 0.6) == band
+@pytest.mark.parametrize(
+    "score,weights,band",
+    [
+        (0.95, {}, "critical"),  # flagged and at the critical score
+        (0.9, {"urgency": 1.0}, "critical"),
+        (0.89, {"urgency": 1.0, "visa_irregular": 2.0}, "high"),  # flagged, nothing very high
+        (0.6, {}, "high"),
+        (0.6, {"safety_denial": 3.0}, "critical"),  # a very-high-severity signal (S11) fired
+        (0.59, {"safety_denial": 3.0}, "medium"),  # ... but the ad is not flagged
+        (0.3, {}, "medium"),
+        (0.29, {"crime_duties": 3.0}, "low"),
+    ],
+)
+def test_bands(score, weights, band) -> None:
+    assert band_for(score, 0.6, weights) == band
+
+
+def test_critical_score_is_never_below_the_threshold() -> None:
+    """With a threshold above the critical score, flagged ads start at critical: no flagged
+    ad may sit below an unflagged one."""
+    assert band_for(0.96, 0.95) == "critical" and band_for(0.94, 0.95) == "medium"
+
+
+def test_bands_are_the_known_ones_riskiest_first() -> None:
+    from core.bands import BANDS, band_rank
+
+    seen = {band_for(s / 100, 0.5, w) for s in range(101) for w in ({}, {"x": 3.0})}
+    assert seen == set(BANDS)
+    assert sorted(["low", "critical", "medium", "high", ""], key=band_rank) == ["critical", "high", "medium", "low", ""]
 
 
 def test_metrics_with_one_class_are_json_safe() -> None:

@@ -108,6 +108,45 @@ def test_validate_drops_with_counted_reason(stats, values, reason):
     assert stats.get_value("lurewatch/dropped") == 1
 
 
+CHINESE_ONE_LINER = "日薪800，做30天"  # daily pay 800, 30 days of work: a real lure, 4 Han characters
+KOREAN_ONE_LINER = "캄보디아 월천 보장 텔방 문의"  # Cambodia, 10M won a month guaranteed, ask in the Telegram room
+
+
+@pytest.mark.parametrize(
+    "title, description",
+    [
+        ("", CHINESE_ONE_LINER),
+        (CHINESE_ONE_LINER, ""),
+        ("", KOREAN_ONE_LINER),
+        ("", "고수익 알바"),  # "high-paying part-time job": 5 syllables
+        ("", "กัมพูชา"),  # Cambodia in Thai: 7 code points, as "Cambodia" has 8 letters
+        ("", "Cambodia"),  # Latin keeps its rule: 8 letters pass
+    ],
+)
+def test_validate_keeps_short_posts_in_dense_scripts(stats, title, description):
+    """The minimum text counts by script: a Han or Hangul character says what ~3 Latin
+    letters say. No contacts here, so nothing else can rescue these posts."""
+    item = ad(title=title, description=description)
+    assert ValidatePipeline(stats).process_item(item) is item
+    assert stats.get_value("lurewatch/dropped") is None
+
+
+@pytest.mark.parametrize(
+    "title, description",
+    [
+        ("", "abc"),  # three Latin letters
+        ("", "Cambodi"),  # seven
+        ("!!", "... ??? 123 456"),  # punctuation and digits only
+        ("", "ㅋㅋ"),  # two jamo: a laugh, not an ad
+        ("", "日薪"),  # two Han characters: not enough to be an ad
+        ("", "๑๒๓ ๔๕๖"),  # Thai digits only
+    ],
+)
+def test_validate_still_drops_texts_too_short_to_be_ads(stats, title, description):
+    with pytest.raises(DropItem, match="not_an_ad"):
+        ValidatePipeline(stats).process_item(ad(title=title, description=description))
+
+
 def test_validate_passes_short_ads_with_contacts(stats):
     item = ad(title="", description="@kh_boss", contacts={"telegram": ["@kh_boss"]})
     assert ValidatePipeline(stats).process_item(item) is item

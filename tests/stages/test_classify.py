@@ -63,7 +63,7 @@ def test_classify_jsonl_to_stdout(tmp_path, tiny_models_dir) -> None:
     rows = [json.loads(line) for line in buf.getvalue().splitlines()]
     assert [r["id"] for r in rows] == ["a1", "a2", "a3"] and rows[2]["extra"] == "z"
     assert isinstance(rows[0]["reasons"], list) and {"signal", "weight", "evidence"} <= set(rows[0]["reasons"][0])
-    assert rows[0]["band"] in {"high", "medium", "low"} and isinstance(rows[0]["flagged"], bool)
+    assert rows[0]["band"] in {"critical", "high", "medium", "low"} and isinstance(rows[0]["flagged"], bool)
 
 
 def test_output_format_follows_out_extension(tmp_path, tiny_models_dir) -> None:

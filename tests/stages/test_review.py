@@ -46,6 +46,51 @@ def test_list_shows_one_row_per_campaign_and_filters(queued, capsys):
     assert len(out) == 2 and out[1].split()[0] == str(ids[2])
 
 
+def test_list_by_band_riskiest_band_first(queued, capsys):
+    """--band filters; the list runs by band severity, then score (0.95 is critical at the
+    fixtures' threshold of 0.5, 0.8 and 0.6 are high)."""
+    config, ids = queued
+    assert _run(config, "review", "list", "--all-items", "--band", "critical,high") == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert [(int(line.split()[0]), line.split()[2]) for line in lines] == [
+        (ids[0], "critical"),
+        (ids[1], "high"),
+        (ids[2], "high"),
+    ]
+    assert _run(config, "review", "list", "--all-items", "--band", "HIGH") == 0
+    assert [int(line.split()[0]) for line in capsys.readouterr().out.splitlines()[1:]] == [ids[1], ids[2]]
+    assert _run(config, "review", "list", "--band", "medium") == 0
+    assert capsys.readouterr().out.strip() == "no review items match"
+    assert _run(config, "review", "list", "--band", "critical,severe") == 2
+    assert "unknown band 'severe'" in capsys.readouterr().err
+
+
+def test_exports_run_by_band_then_score_with_a_band_column(queued, capsys, tmp_path):
+    config, ids = queued
+    with database(config) as factory, factory.begin() as s:
+        from store.schema import Score
+
+        # A very severe signal made the 0.6 ad critical: it goes first among the criticals' scores.
+        item = s.get(ReviewItem, ids[2])
+        s.query(Score).filter(Score.ad_id == item.ad_id).update({"band": "critical"})
+    out = tmp_path / "q.csv"
+    assert _run(config, "export", "--format", "csv", "--out", str(out)) == 0
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(int(r["review_id"]), r["band"]) for r in rows] == [
+        (ids[0], "critical"),
+        (ids[2], "critical"),
+        (ids[1], "high"),
+    ]
+    xlsx = tmp_path / "q.xlsx"
+    assert _run(config, "export", "--format", "xlsx", "--band", "critical", "--out", str(xlsx)) == 0
+    sheet = load_workbook(xlsx).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    band_col, id_col = header.index("band"), header.index("review_id")
+    got = [(int(r[id_col].value), r[band_col].value) for r in sheet.iter_rows(min_row=2) if r[id_col].value]
+    assert got == [(ids[0], "critical"), (ids[2], "critical")]
+
+
 def test_show_marks_evidence_and_strips_terminal_escapes(queued, capsys):
     config, ids = queued
     assert _run(config, "review", "show", str(ids[0])) == 0

@@ -118,3 +118,26 @@ def test_unknown_model_version_is_a_one_line_error(write_config, capsys):
     err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("INFO ")]
     assert len(err) == 1 and err[0].startswith("error: no model 20000101T000000Z")
     assert "Traceback" not in err[0]
+
+
+def test_a_one_line_chinese_post_is_kept_stored_and_scored(shipped_config):
+    """A 7-character post passes validation, is stored and gets a score, a band and reasons
+    from the shipped model: a one-line text must not crash or be skipped anywhere."""
+    from core.bands import BANDS
+    from crawler.items import new_ad
+    from crawler.pipelines.validate import drop_reason
+
+    text = "日薪800，做30天"
+    item = new_ad(source="t", external_id="zh1", url="http://jobs.example/zh1", description=text, language="zh")
+    assert drop_reason(item) is None
+    with database(shipped_config) as factory:
+        with factory.begin() as s:
+            upsert_ad(s, dict(item), T0)
+        result = score_ads(shipped_config, factory)
+        assert result.counts["scored"] == 1
+        with factory() as s:
+            row = s.scalars(select(Score)).one()
+            queued = s.scalar(select(func.count()).select_from(ReviewItem))
+    assert 0.0 <= row.score <= 1.0 and row.band in BANDS and queued == int(row.flagged)
+    for reason in row.reasons:
+        assert reason["evidence"] and reason["evidence"] in text  # whole words of the post itself

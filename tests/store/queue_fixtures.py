@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from classifier.scoring import band_for
 from store.ads import upsert_ad
 from store.scores import record_scores
 
@@ -41,7 +42,7 @@ def score(
     reasons: list | None = None,
 ):
     """Record one score row the way the score stage will."""
-    band = "high" if value >= threshold else "medium" if value >= threshold / 2 else "low"
+    band = band_for(value, threshold)
     row = {
         "ad_id": ad_id,
         "score": value,

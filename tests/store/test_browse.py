@@ -59,7 +59,7 @@ def test_filters_orders_and_facets(factory):
         claim(s, "ann", 1, T0)
     with factory() as s:
         f = facets(s)
-        assert f.bands == ["high", "medium", "low"] and f.sources == ["a", "b"] and f.countries == ["KH", "MM"]
+        assert f.bands == ["critical", "medium", "low"] and f.sources == ["a", "b"] and f.countries == ["KH", "MM"]
 
         def ids(**kw):
             return [r[0] for r in _all_pages(s, Browse(**kw), 2, f.bands)]
@@ -67,7 +67,7 @@ def test_filters_orders_and_facets(factory):
         assert ids() == [2, 3, 4]
         assert ids(statuses=None) == [1, 2, 3, 4] and ids(statuses=("in_review",)) == [1]
         assert ids(source="a") == [3] and ids(country="kh") == [4]
-        assert ids(bands=("low",)) == [4] and ids(statuses=None, bands=("high", "medium")) == [1, 2, 3]
+        assert ids(bands=("low",)) == [4] and ids(statuses=None, bands=("critical", "medium")) == [1, 2, 3]
         assert ids(since=T0 + timedelta(days=2)) == [3, 4] and ids(until=T0 + timedelta(days=2)) == [2]
         assert ids(sort="newest") == [4, 3, 2] and ids(sort="oldest") == [2, 3, 4]
         assert ids(statuses=None, sort="band") == [1, 2, 3, 4]
@@ -95,3 +95,18 @@ def test_item_rows_neighbours_claims_and_members(factory):
         members = campaign_members(s, row.campaign_id)
         assert [m.ad_id for m in members] == ids and members[2].status == "scam"
         assert all("shares phone" in m.reason for m in members[1:])
+
+
+def test_critical_comes_first_whatever_its_score(factory):
+    """Critical can be earned by a very severe signal below the critical score: the band
+    order and the facets rank it above high all the same."""
+    with factory.begin() as s:
+        for n, value in enumerate([0.85, 0.7, 0.2]):
+            score(s, make_ad(s, n, now=T0 + timedelta(days=n)), value)
+        s.query(Score).filter(Score.score == 0.7).update({"band": "critical"})
+    with factory() as s:
+        f = facets(s)
+        assert f.bands == ["critical", "high", "low"]
+        rows = _all_pages(s, Browse(statuses=None, sort="band"), 1, f.bands)
+        assert [r[0] for r in rows][:2] == [2, 1]
+        assert [r[0] for r in _all_pages(s, Browse(statuses=None, bands=("critical",)), 5, f.bands)] == [2]

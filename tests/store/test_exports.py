@@ -51,7 +51,7 @@ def test_csv_has_bom_exact_columns_and_inert_cells(rows, tmp_path):
             assert first[field] == "'" + value
     assert first["contacts"] == "phone: +855 12 345 678\ntelegram: =cmd"  # not at cell start
     assert first["reasons"] == "safety denial: “감금 절대 없음”\ntelegram contact: “@cambo_hr”"
-    assert first["score"] == "0.97" and first["band"] == "high"
+    assert first["score"] == "0.97" and first["band"] == "critical"
     assert first["decision"] == "" and first["note"] == "" and first["status"] == "pending"
     assert dict(zip(COLUMNS, table[2]))["title"] == "캄보디아 고수익 채용"
     assert not list(tmp_path.joinpath("out").glob(".*tmp"))  # no temp file left behind

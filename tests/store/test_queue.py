@@ -10,6 +10,7 @@ from store.errors import (
     LeaseHeldError,
     NoteRequiredError,
     NotFoundError,
+    ReviewError,
     UnknownDecisionError,
 )
 from store.listing import QueueFilter, list_items
@@ -150,7 +151,26 @@ def test_list_filters(factory):
         assert ads(since=later(60)) == [b]
         assert ads(statuses=("scam",)) == []
         row = list_items(s)[0]
-        assert row.score == 0.95 and row.band == "high" and row.reasons[0]["signal"] == "safety denial"
+        assert row.score == 0.95 and row.band == "critical" and row.reasons[0]["signal"] == "safety denial"
+        assert ads(bands=("high",)) == [a] and ads(bands=("critical", "high")) == [b, a]
+        with pytest.raises(ReviewError, match="unknown band 'red'"):
+            ads(bands=("red",))
+
+
+def test_list_is_sorted_by_band_then_score(factory):
+    """A critical ad (a very severe signal fired) comes before a high one that scores more."""
+    with factory.begin() as s:
+        ids = [make_ad(s, n) for n in range(4)]
+        for ad, value in zip(ids, (0.8, 0.6, 0.97, 0.7)):
+            score(s, ad, value)
+        s.query(Score).filter(Score.ad_id == ids[1]).update({"band": "critical"})
+    with factory() as s:
+        assert [(r.band, r.score) for r in list_items(s)] == [
+            ("critical", 0.97),
+            ("critical", 0.6),
+            ("high", 0.8),
+            ("high", 0.7),
+        ]
 
 
 def test_bad_score_rows_are_refused(factory):

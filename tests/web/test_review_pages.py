@@ -66,8 +66,9 @@ def test_queue_filters_by_band_source_country_status_and_dates(desk):
         give_verdicts(session, q)
     assert rows(status="scam") == [q.items["a"]]
     assert rows(status="all", country="KH")[:1] == [q.items["a"]]
-    html = ann.get("/queue", params={"band": "nonsense", "sort": "nonsense", "since": "junk", "after": "junk"}).text
+    html = ann.get("/queue", params={"band": "medium", "sort": "nonsense", "since": "junk", "after": "junk"}).text
     assert "No items match these filters" in html
+    assert rows(status="all", band="nonsense") == rows(status="all")  # an unknown band is ignored, like any junk
 
 
 def test_bands_offered_are_those_the_data_holds(desk):
@@ -82,6 +83,31 @@ def test_bands_offered_are_those_the_data_holds(desk):
     assert re.findall(
         r'<option value="(\w+)"[^>]*>\1</option>', html.split('id="f-band"')[1].split("</select>")[0]
     ) == ["high"]
+
+
+def test_critical_is_offered_first_and_filters_the_queue(desk):
+    """A critical ad (flagged for a very severe signal) may score below a high one: the
+    filter still offers critical first, and the band order puts it first."""
+    with desk.factory.begin() as session:
+        from store.schema import Score
+
+        ids = [make_ad(session, n) for n in range(3)]
+        for ad, value in zip(ids, (0.85, 0.7, 0.3)):
+            score(session, ad, value)
+        session.query(Score).filter(Score.ad_id == ids[1]).update({"band": "critical"})
+    desk.user("ann")
+    client = desk.login("ann")
+    html = client.get("/queue").text
+    options = re.findall(r'<option value="(\w+)"[^>]*>\1</option>', html.split('id="f-band"')[1].split("</select>")[0])
+    assert options[0] == "critical" and options.index("critical") < options.index("high")
+
+    def rows(**params):
+        return [int(r) for r in re.findall(r'<tr data-href="/items/(\d+)">', client.get("/queue", params=params).text)]
+
+    everything = rows(sort="band")
+    critical = rows(band="critical")
+    assert len(critical) == 1 and everything[0] == critical[0] and len(everything) == 2
+    assert 'class="band band-critical"' in client.get("/queue", params={"band": "critical"}).text
 
 
 def test_queue_pages_cover_every_row_once(desk):
@@ -138,6 +164,33 @@ def test_item_page_shows_the_ad_its_reasons_evidence_contacts_pay_campaign_and_h
     assert 'rel="noopener noreferrer nofollow" referrerpolicy="no-referrer"' in html
     assert f'href="/campaigns/{q.campaign}"' in html and "shares phone" in html
     assert "lurewatch</strong> — → pending" in html
+
+
+def test_a_reason_with_several_words_is_one_line_marking_each_word(desk):
+    """One line per signal: the messenger signal fired on two words, both listed and marked."""
+    text = "Easy job, message telegram now or kakao 'boss77'"
+    first, second = text.index("telegram"), text.index("kakao")
+    reason = {
+        "signal": "messenger_contact",
+        "label": "contact through a messenger app",
+        "weight": 1.0,
+        "evidence": "telegram",
+        "start": first,
+        "end": first + 8,
+        "more": [{"evidence": "kakao", "start": second, "end": second + 5}],
+    }
+    with desk.factory.begin() as session:
+        ad = make_ad(session, 1, title="", description=text)
+        score(session, ad, 0.8, reasons=[reason])
+        from store.schema import ReviewItem
+
+        item_id = session.query(ReviewItem).one().id
+    desk.user("ann")
+    html = desk.login("ann").get(f"/items/{item_id}").text
+    assert html.count('<li id="reason-') == 1
+    assert "<strong>contact through a messenger app</strong>: “telegram”, “kakao”" in html
+    assert '<mark title="reason 1">telegram<sup>1</sup></mark>' in html
+    assert '<mark title="reason 1">kakao<sup>1</sup></mark>' in html
 
 
 def test_ad_link_opens_its_item_and_unknown_ids_are_404(desk):

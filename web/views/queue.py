@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.bands import BANDS
 from stages.desk import claim_next
 from store.accounts import Account
 from store.browse import SORTS, Browse, Facets, facets, queue_page, status_counts
@@ -42,7 +43,7 @@ def browse_of(request: Request) -> Browse:
     statuses = [s for s in q.getlist("status") if s in REVIEW_STATUSES or s == "all"]
     return Browse(
         statuses=None if "all" in statuses else tuple(statuses or ("pending",)),
-        bands=tuple(b for b in q.getlist("band") if b)[:10],
+        bands=tuple(b for b in q.getlist("band") if b in BANDS)[:10],
         source=q.get("source") or None,
         country=(q.get("country") or "").upper()[:8] or None,
         since=_date(q.get("since", "")),
