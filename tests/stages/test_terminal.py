@@ -90,7 +90,9 @@ def test_a_non_numeric_port_is_a_one_line_error(config, monkeypatch, capsys):
     assert _run(config, "review", "list") == 1
     err = capsys.readouterr().err
     # Config validation catches it before the store is opened, naming the variable it came from.
-    assert err.startswith("error: config.yaml: LUREWATCH_DATABASE_URL: postgresql+psycopg://u:***@127.0.0.1:abc/db: Port")
+    assert err.startswith(
+        "error: config.yaml: LUREWATCH_DATABASE_URL: postgresql+psycopg://u:***@127.0.0.1:abc/db: Port"
+    )
     assert len(err.splitlines()) == 1 and "secret" not in err
 
 
