@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-import pipeline
 from config import load_config
 from stages.common import database
 from stages.score import score_ads
@@ -70,14 +69,17 @@ def _config(write_config, url: str, name: str, batch: int = 20):
     )
 
 
-def test_sqlite_refuses_several_workers_in_one_line(write_config, capsys):
+def test_sqlite_refuses_several_workers_in_one_line(write_config):
     path = _config(write_config, "sqlite:///t.db", "lite")
     with database(load_config(path)) as factory:
         with pytest.raises(StoreError, match="need PostgreSQL"):
             score_ads(load_config(path), factory, workers=2)
-    assert pipeline.main(["score", "--rescore", "--workers", "2", "--config", str(path)]) == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: 2 scoring workers need PostgreSQL")
+    command = [sys.executable, str(ROOT / "pipeline.py"), "score", "--rescore", "--workers", "2", "--config", str(path)]
+    done = subprocess.run(command, cwd=path.parent, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: 2 scoring workers need PostgreSQL: SQLite takes one writer at a time, use --workers 1"
+    ]
 
 
 @pytest.mark.postgres
