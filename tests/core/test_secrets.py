@@ -53,7 +53,9 @@ def test_log_records_are_masked_whatever_handler_writes_them(caplog):
     try:
         mask_log_records()
         mask_log_records()  # idempotent
-        with caplog.at_level(logging.INFO):
+        # scrapy's own level too: an in-process pipeline.main() earlier in the same pytest
+        # worker sets scrapy's loggers to WARNING.
+        with caplog.at_level(logging.INFO), caplog.at_level(logging.INFO, logger="scrapy"):
             logging.getLogger("scrapy.crawler").info("Overridden settings: %s", {"REDIS_URL": "redis://:pw@cache/0"})
         broken = logging.getLogRecordFactory()("x", logging.INFO, __file__, 1, "%s %s", ("one",), None)
         assert broken.msg == "%s %s"  # a broken format is left for the handler to report, never raised here
