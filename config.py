@@ -95,6 +95,7 @@ class ScoringConfig:
     model: str = "current"
     threshold: float | None = None
     batch_size: int = 1000
+    workers: int = 1  # scoring processes; above 1 needs PostgreSQL (stages.parallel)
 
 
 @dataclass(frozen=True)
@@ -463,6 +464,7 @@ def parse_config(
         model=sc.get("model", str, "current"),
         threshold=_probability(sc, "threshold", None),
         batch_size=sc.positive("batch_size", int, 1000),
+        workers=sc.positive("workers", int, 1),
     )
     sc.finish()
 

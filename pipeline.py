@@ -165,7 +165,7 @@ def cmd_crawl(args: argparse.Namespace, config: Config) -> Outcome:
 
 def cmd_score(args: argparse.Namespace, config: Config) -> Outcome:
     """Score unscored (or all undecided) ads and fill the review queue."""
-    return Outcome(format_score(score_command(config, args.rescore)), summary=True)
+    return Outcome(format_score(score_command(config, args.rescore, args.workers)), summary=True)
 
 
 def cmd_export(args: argparse.Namespace, config: Config) -> Outcome:
@@ -366,6 +366,12 @@ def _crawl_arguments(p: argparse.ArgumentParser) -> None:
 def _score_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--rescore", action="store_true", help="rescore every undecided ad, not only ads this model has not scored"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="scoring processes (default: scoring.workers); above 1 needs PostgreSQL",
     )
 
 

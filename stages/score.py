@@ -20,6 +20,8 @@ from classifier.registry import load_model
 from classifier.scoring import score_frame
 from config import Config
 from stages.common import StageResult, database, utcnow
+from stages.parallel import link_new_ads, refuse_sqlite, score_in_workers
+from store.errors import StoreError
 from store.scores import ScoreCounts, ScoreRow, ads_to_score, record_scores
 
 log = logging.getLogger(__name__)
@@ -32,16 +34,28 @@ def score_ads(
     rescore: bool = False,
     clock: Callable = utcnow,
     progress: bool | None = None,
+    workers: int | None = None,
 ) -> StageResult:
     """Score ads with the configured model and enqueue the flagged ones.
 
     Decided review items keep their decisions; pending ones get new priorities.
     ``progress`` shows a bar on stderr (default: only when it is a terminal).
+    ``workers`` (default ``scoring.workers``) above 1 scores in that many processes
+    (PostgreSQL only, stages.parallel); rescoring then covers the undecided ads that
+    have no score from this model yet, which after a promotion is all of them.
     """
+    workers = config.scoring.workers if workers is None else workers
+    if workers < 1:
+        raise StoreError(f"--workers must be at least 1, got {workers}")
+    refuse_sqlite(factory, workers)
     pipeline, card = load_model(config.models.dir, config.scoring.model)
     version = card["version"]
     threshold = threshold_for(card, config.scoring.threshold)
     totals: Counter[str] = Counter(ScoreCounts().as_dict())  # every count present, zero on a quiet night
+    if workers > 1:
+        link_new_ads(factory, version, rescore, config.scoring.batch_size, clock)
+        totals.update(score_in_workers(config, version, workers, rescore))
+        return _result(totals, version, threshold)
     show = sys.stderr.isatty() if progress is None else progress
     with factory() as session, tqdm(desc="scoring", unit="ad", disable=not show, leave=False) as bar:
         for batch in ads_to_score(session, version, rescore, config.scoring.batch_size):
@@ -58,6 +72,10 @@ def score_ads(
             bar.update(len(rows))
             if not show:  # no bar (a log file, cron mail): a line per batch shows the progress
                 log.info("scoring: %d ad(s) so far, %d flagged", totals["scored"], totals["flagged"])
+    return _result(totals, version, threshold)
+
+
+def _result(totals: Counter[str], version: str, threshold: float) -> StageResult:
     log.info(
         "scored %d ad(s) with model %s (threshold %.3f): %d flagged, %d newly queued",
         totals["scored"],
@@ -83,10 +101,10 @@ def score_stage(config: Config, factory: sessionmaker[Session], run_id: int) -> 
     return score_ads(config, factory)
 
 
-def score_command(config: Config, rescore: bool = False) -> StageResult:
-    """`pipeline.py score`: score on the configured database."""
+def score_command(config: Config, rescore: bool = False, workers: int | None = None) -> StageResult:
+    """`pipeline.py score`: score on the configured database (``workers``: see score_ads)."""
     with database(config) as factory:
-        return score_ads(config, factory, rescore=rescore)
+        return score_ads(config, factory, rescore=rescore, workers=workers)
 
 
 def format_score(result: StageResult) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.ad import AD_FIELDS, DATE_FIELDS, EXTRA, STRING_FIELDS, content_hash
-from store.contacts import index_contacts
+from store.contacts import index_contacts, index_new_ads
 from store.errors import StoreError
 from store.schema import Ad
 
@@ -54,17 +54,64 @@ def upsert_ad(session: Session, ad: Mapping[str, Any], now: datetime) -> tuple[U
             return "new", new_id
         # Another process inserted it between our select and insert.
         existing = session.scalars(select(Ad).where(Ad.source == key[0], Ad.external_id == key[1])).one()
+    return _refresh(session, existing, values, now), existing.id
+
+
+def _refresh(session: Session, existing: Ad, values: dict[str, Any], now: datetime) -> UpsertResult:
+    """Re-seeing a stored ad: bump last_seen_at, and take the new content if it changed."""
     existing.last_seen_at = now
     existing.removed_at = None
     if existing.content_hash == values["content_hash"]:
         if values["fetched_at"] is not None:
             existing.fetched_at = values["fetched_at"]
-        return "unchanged", existing.id
+        return "unchanged"
     for name, value in values.items():
         setattr(existing, name, value)
     existing.content_changes += 1
     index_contacts(session, existing.id, values["contacts"])
-    return "updated", existing.id
+    return "updated"
+
+
+def upsert_ads(session: Session, ads: list[Mapping[str, Any]], now: datetime) -> list[tuple[UpsertResult, int]]:
+    """``upsert_ad`` for a batch, in a few statements: one lookup of the known keys and one
+    multi-row insert of the new ads, instead of a lookup and an insert per ad.
+
+    Same results, in order. A key repeated in the batch, another backend, or an ad inserted
+    by another process meanwhile takes the one-by-one path for the ads concerned.
+    """
+    values = [_row_values(ad) for ad in ads]
+    keys = [(v["source"], v["external_id"]) for v in values]
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(session.get_bind().dialect.name)
+    if insert is None or len(set(keys)) < len(keys):
+        return [upsert_ad(session, ad, now) for ad in ads]
+    known: dict[tuple[str, str], Ad] = {}
+    for source in sorted({k[0] for k in keys}):
+        wanted = [k[1] for k in keys if k[0] == source]
+        for start in range(0, len(wanted), 500):  # under SQLite's bound-parameter limit
+            chunk = wanted[start : start + 500]
+            found = session.scalars(select(Ad).where(Ad.source == source, Ad.external_id.in_(chunk)))
+            known.update(((a.source, a.external_id), a) for a in found)
+    fresh = [v for k, v in zip(keys, values) if k not in known]
+    ids: dict[tuple[str, str], int] = {}
+    columns = {"first_seen_at": now, "last_seen_at": now, "content_changes": 0}
+    for start in range(0, len(fresh), 20):  # 20 rows of ~20 columns: under SQLite's 999 parameters
+        stmt = (
+            insert(Ad)
+            .values([{**v, **columns} for v in fresh[start : start + 20]])
+            .on_conflict_do_nothing(index_elements=["source", "external_id"])
+            .returning(Ad.id, Ad.source, Ad.external_id)
+        )
+        ids.update(((source, external_id), ad_id) for ad_id, source, external_id in session.execute(stmt))
+    index_new_ads(session, {ids[k]: v["contacts"] for k, v in zip(keys, values) if k in ids})
+    results: list[tuple[UpsertResult, int]] = []
+    for key, ad, v in zip(keys, ads, values):
+        if key in ids:
+            results.append(("new", ids[key]))
+        elif key in known:
+            results.append((_refresh(session, known[key], v, now), known[key].id))
+        else:  # inserted by another process since the lookup
+            results.append(upsert_ad(session, ad, now))
+    return results
 
 
 def _insert_if_absent(session: Session, values: dict[str, Any], now: datetime) -> int | None:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from datasketch import MinHash
-from sqlalchemy import Integer, bindparam, cast, delete, func, null, select, union_all, update
+from sqlalchemy import Integer, bindparam, cast, func, null, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -87,6 +87,15 @@ _SIGNATURES = select(AdFingerprint.ad_id, AdFingerprint.minhash).where(
     AdFingerprint.ad_id.in_(bindparam("ad_ids", expanding=True))
 )
 _INSERT_FREE = _FREE.insert()
+# Campaigns and members are written by Core statements too, at once: the next ad's queries
+# must see them, and with ORM objects that meant an autoflush before every query of the loop.
+_CAMPAIGNS, _MEMBERS = Campaign.__table__, CampaignMember.__table__
+_NEW_CAMPAIGN = _CAMPAIGNS.insert().returning(_CAMPAIGNS.c.id)
+_INSERT_MEMBERS = _MEMBERS.insert()
+_MOVE_MEMBERS = (
+    _MEMBERS.update().where(_MEMBERS.c.campaign_id == bindparam("source")).values(campaign_id=bindparam("target"))
+)
+_DELETE_CAMPAIGN = _CAMPAIGNS.delete().where(_CAMPAIGNS.c.id == bindparam("source"))
 _DELETE_FREE = _FREE.delete().where(_FREE.c.ad_id.in_(bindparam("ad_ids", expanding=True)))
 _DELETE_CAMPAIGN_KEYS = _CK.delete().where(_CK.c.campaign_id == bindparam("campaign_id"))
 # ON CONFLICT DO NOTHING (SQLite and PostgreSQL) rather than a NOT EXISTS guard: without
@@ -233,11 +242,11 @@ def _add_campaign_keys(session: Session, campaign_id: int, ad_ids: list[int]) ->
 
 def _merge(session: Session, source: int, target: int) -> None:
     """Fold campaign ``source`` into ``target``: its members, and the keys target lacks."""
-    session.execute(update(CampaignMember).where(CampaignMember.campaign_id == source).values(campaign_id=target))
+    session.execute(_MOVE_MEMBERS, {"source": source, "target": target})
     _, move_keys = _key_statements(session.get_bind().dialect.name)
     session.execute(move_keys, {"source": source, "target": target})
     session.execute(_DELETE_CAMPAIGN_KEYS, {"campaign_id": source})
-    session.execute(delete(Campaign).where(Campaign.id == source))
+    session.execute(_DELETE_CAMPAIGN, {"source": source})
 
 
 def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCounts:
@@ -255,55 +264,62 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
         chunk = ids[start : start + 500]
         ads.update((a.id, a) for a in session.scalars(select(Ad).where(Ad.id.in_(chunk))))
         fps.update((f.ad_id, f) for f in session.scalars(select(AdFingerprint).where(AdFingerprint.ad_id.in_(chunk))))
-    for ad_id in ids:
-        ad = ads.get(ad_id)
-        if ad is None:
-            continue
-        # Asked per ad: an earlier ad of the batch may have linked it.
-        own = session.execute(_OWN_CAMPAIGN, {"ad_id": ad_id}).scalar()
-        contacts, mh, refreshed = refresh_fingerprint(session, ad, fps.get(ad_id))
-        fingerprinted += refreshed
-        keys = contacts | (band_keys(mh) if mh is not None else set())
-        # A free ad fingerprinted before has free_keys rows: old ones if it changed.
-        free_rows = own is None and ad_id in fps
-        if free_rows and refreshed:  # the new keys are added below if it stays free
-            session.execute(_DELETE_FREE, {"ad_ids": [ad_id]})
-            free_rows = False
-        campaigns, free = _matches(session, ad_id, keys, mh, own)
-        if not campaigns and not free:
-            if refreshed and own is None and keys:
-                session.execute(_INSERT_FREE, [{"key": k, "ad_id": ad_id} for k in sorted(keys)])
-            elif refreshed and own is not None:
-                _add_campaign_keys(session, own, [ad_id])
-            continue
-        targets = sorted(set(campaigns) | ({own} if own is not None else set()))
-        if targets:
-            target = targets[0]
-            for other in targets[1:]:
-                _merge(session, other, target)
-                merged += 1
-            touched.add(target)
-        else:
-            campaign = Campaign(created_at=now, updated_at=now)
-            session.add(campaign)
-            session.flush()
-            target, created = campaign.id, created + 1
-        matched = dict(campaigns.values()) | free
-        first_match = min(matched)
-        joining = ([ad_id] if own is None else []) + sorted(free)
-        for member in joining:
-            reason = matched[first_match] if member == ad_id else _reverse(free[member], ad_id)
-            session.add(CampaignMember(ad_id=member, campaign_id=target, reason=reason, joined_at=now))
-            linked += 1
-        if free_rows or free:
-            session.execute(_DELETE_FREE, {"ad_ids": ([ad_id] if free_rows else []) + sorted(free)})
-        # A linked ad that changed brings its new keys too (its old ones stay: the
-        # campaign did use them).
-        changed = [ad_id] if own is not None and refreshed else []
-        _add_campaign_keys(session, target, joining + changed)
+    session.flush()  # the caller's pending changes, once: the loop below leaves none of its own
+    with session.no_autoflush:
+        for ad_id in ids:
+            ad = ads.get(ad_id)
+            if ad is None:
+                continue
+            # Asked per ad: an earlier ad of the batch may have linked it.
+            own = session.execute(_OWN_CAMPAIGN, {"ad_id": ad_id}).scalar()
+            contacts, mh, refreshed = refresh_fingerprint(session, ad, fps.get(ad_id))
+            fingerprinted += refreshed
+            keys = contacts | (band_keys(mh) if mh is not None else set())
+            # A free ad fingerprinted before has free_keys rows: old ones if it changed.
+            free_rows = own is None and ad_id in fps
+            if free_rows and refreshed:  # the new keys are added below if it stays free
+                session.execute(_DELETE_FREE, {"ad_ids": [ad_id]})
+                free_rows = False
+            campaigns, free = _matches(session, ad_id, keys, mh, own)
+            if not campaigns and not free:
+                if refreshed and own is None and keys:
+                    session.execute(_INSERT_FREE, [{"key": k, "ad_id": ad_id} for k in sorted(keys)])
+                elif refreshed and own is not None:
+                    _add_campaign_keys(session, own, [ad_id])
+                continue
+            targets = sorted(set(campaigns) | ({own} if own is not None else set()))
+            if targets:
+                target = targets[0]
+                for other in targets[1:]:
+                    _merge(session, other, target)
+                    merged += 1
+                touched.add(target)
+            else:
+                target = session.execute(_NEW_CAMPAIGN, {"created_at": now, "updated_at": now}).scalar_one()
+                created += 1
+            matched = dict(campaigns.values()) | free
+            first_match = min(matched)
+            joining = ([ad_id] if own is None else []) + sorted(free)
+            members = [
+                {
+                    "ad_id": member,
+                    "campaign_id": target,
+                    "reason": matched[first_match] if member == ad_id else _reverse(free[member], ad_id),
+                    "joined_at": now,
+                }
+                for member in joining
+            ]
+            if members:
+                session.execute(_INSERT_MEMBERS, members)
+                linked += len(members)
+            if free_rows or free:
+                session.execute(_DELETE_FREE, {"ad_ids": ([ad_id] if free_rows else []) + sorted(free)})
+            # A linked ad that changed brings its new keys too (its old ones stay: the
+            # campaign did use them).
+            changed = [ad_id] if own is not None and refreshed else []
+            _add_campaign_keys(session, target, joining + changed)
     if touched:  # once per batch; campaigns merged away meanwhile are simply gone
-        session.execute(update(Campaign).where(Campaign.id.in_(sorted(touched))).values(updated_at=now))
-    session.flush()
+        session.execute(_CAMPAIGNS.update().where(_CAMPAIGNS.c.id.in_(sorted(touched))).values(updated_at=now))
     if created or linked or merged:
         log.info("campaigns: %d ad(s) linked, %d created, %d merged", linked, created, merged)
     return LinkCounts(fingerprinted, linked, created, merged)

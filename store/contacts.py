@@ -26,3 +26,14 @@ def index_contacts(session: Session, ad_id: int, contacts: Mapping[str, Any] | N
     rows = sorted(index_rows(contacts))
     if rows:
         session.execute(_INSERT, [{"ad_id": ad_id, "kind": k, "value": v} for k, v in rows])
+
+
+def index_new_ads(session: Session, contacts_by_ad: Mapping[int, Mapping[str, Any] | None]) -> None:
+    """Index the contacts of ads just inserted (no rows to replace), in one executemany."""
+    rows = [
+        {"ad_id": ad_id, "kind": k, "value": v}
+        for ad_id, contacts in contacts_by_ad.items()
+        for k, v in sorted(index_rows(contacts))
+    ]
+    if rows:
+        session.execute(_INSERT, rows)

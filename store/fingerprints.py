@@ -16,6 +16,7 @@ import numpy as np
 from datasketch import MinHash
 from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.minhash import NUM_PERM, minhash, new_minhash
 from store.schema import Ad, AdFingerprint, FingerprintKey
@@ -128,6 +129,9 @@ def fingerprint(session: Session, ad: Ad) -> tuple[set[str], MinHash | None, boo
 # step (1,000 loaded ads per scoring batch), and no FingerprintKey objects are ever loaded.
 _DELETE_KEYS = FingerprintKey.__table__.delete().where(FingerprintKey.__table__.c.ad_id == bindparam("ad_id"))
 _INSERT_KEYS = FingerprintKey.__table__.insert()
+_FP = AdFingerprint.__table__
+_INSERT_FINGERPRINT = _FP.insert()
+_UPDATE_FINGERPRINT = _FP.update().where(_FP.c.ad_id == bindparam("id"))  # SET from the parameters given
 
 
 def refresh_fingerprint(session: Session, ad: Ad, fp: AdFingerprint | None) -> tuple[set[str], MinHash | None, bool]:
@@ -138,10 +142,14 @@ def refresh_fingerprint(session: Session, ad: Ad, fp: AdFingerprint | None) -> t
         return contacts, (load_minhash(fp.minhash) if fp.minhash else None), False
     mh = minhash_of(_text(ad))
     blob = mh.hashvalues.astype("<u8").tobytes() if mh is not None else None
+    # Core statements, not pending ORM objects: linking queries the database between ads,
+    # and every query would first autoflush whatever the session holds.
     if fp is None:
-        session.add(AdFingerprint(ad_id=ad.id, content_hash=stamp, minhash=blob))
+        session.execute(_INSERT_FINGERPRINT, {"ad_id": ad.id, "content_hash": stamp, "minhash": blob})
     else:
-        fp.content_hash, fp.minhash = stamp, blob
+        session.execute(_UPDATE_FINGERPRINT, {"id": ad.id, "content_hash": stamp, "minhash": blob})
+        set_committed_value(fp, "content_hash", stamp)  # the loaded row stays true, and clean
+        set_committed_value(fp, "minhash", blob)
     session.execute(_DELETE_KEYS, {"ad_id": ad.id})
     keys = contacts | (band_keys(mh) if mh is not None else set())
     if keys:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.secrets import mask_text
 from crawler.items import JobAd
 from crawler.pipelines import CountingPipeline
-from store.ads import STORED_FIELDS, upsert_ad
+from store.ads import STORED_FIELDS, upsert_ads
 from store.db import open_database
 from store.errors import StoreError
 
@@ -30,7 +30,7 @@ BATCH_SIZE = 100
 
 
 class StorePipeline(CountingPipeline):
-    """Upsert ads on (source, external_id) through store.ads.upsert_ad."""
+    """Upsert ads on (source, external_id) through store.ads.upsert_ads, a batch at a time."""
 
     def __init__(
         self,
@@ -101,7 +101,7 @@ class StorePipeline(CountingPipeline):
         if factory is None:
             raise RuntimeError("store pipeline has no database")
         with factory.begin() as session:
-            return [upsert_ad(session, ad, now)[0] for ad in ads]
+            return [outcome for outcome, _ in upsert_ads(session, ads, now)]
 
     def close_spider(self, spider: Any = None) -> None:
         try:

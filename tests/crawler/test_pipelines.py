@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -21,6 +25,7 @@ from crawler.pipelines.validate import ValidatePipeline
 from store.db import open_database
 from store.schema import Ad
 
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
 
 
@@ -89,6 +94,40 @@ def test_language_pipeline(stats):
     assert pipe.process_item(ad(title="ok", description=""))["language"] == ""
     assert detect_language("Trabajo en el almacén, contrato indefinido y seguro médico.") == "es"
     assert stats.get_value("lurewatch/language/ko") == 1
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("บริษัทรับสมัครพนักงานขายออนไลน์ ทำงานที่กัมพูชา เงินเดือนสูง มีที่พักและอาหารฟรี", "th"),
+        ("Tuyển nhân viên chăm sóc khách hàng làm việc tại Campuchia, lương cao, bao ăn ở", "vi"),
+        ("ក្រុមហ៊ុនត្រូវការបុគ្គលិកផ្នែកលក់ ប្រាក់ខែល្អ មានកន្លែងស្នាក់នៅ", "km"),
+        ("招聘客服人员，柬埔寨工作，高薪包吃住，无需经验，机票报销", "zh"),
+        ("Lowongan kerja di Kamboja, gaji tinggi, tempat tinggal dan makan gratis", "id"),
+        ("カンボジアでのカスタマーサポート業務、高収入、住居と食事付き", "ja"),
+        # Mostly English words in a Korean ad (langdetect said "en" to 25 of 303 such ads).
+        ("Backend Engineer (Python/Django, AWS, Kubernetes, CI/CD) 채용 - REST API 설계 경험자 우대", "ko"),
+    ],
+)
+def test_detect_language_of_our_sources(text, language):
+    assert detect_language(text) == language
+
+
+def test_language_detection_needs_no_network_nor_download(tmp_path):
+    """The model ships in the package: no socket is opened and nothing lands in the cache dir."""
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k): raise OSError('network used')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "from crawler.pipelines.language import detect_language\n"
+        "print(detect_language('Warehouse assistant wanted, full time contract with insurance.'))\n"
+    )
+    env = {**os.environ, "FTLANG_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "en"
+    assert not (tmp_path / "cache").exists()
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core.ad import content_hash
-from store.ads import get_ad, upsert_ad
+from store.ads import get_ad, upsert_ad, upsert_ads
 from store.db import open_database
 from store.errors import StoreError
-from store.schema import Ad
+from store.schema import Ad, AdContact
 
 T0 = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
 
@@ -118,3 +118,46 @@ def test_content_hash_ignores_whitespace_and_contact_order():
     )
     assert a == b
     assert a != content_hash({**AD, "title": AD["title"] + "!"})
+
+
+def _state(session):
+    ads = session.execute(
+        select(Ad.source, Ad.external_id, Ad.title, Ad.content_hash, Ad.content_changes, Ad.last_seen_at).order_by(
+            Ad.source, Ad.external_id
+        )
+    ).all()
+    contacts = session.execute(
+        select(Ad.external_id, AdContact.kind, AdContact.value)
+        .join(AdContact, AdContact.ad_id == Ad.id)
+        .order_by(Ad.external_id, AdContact.kind, AdContact.value)
+    ).all()
+    return ads, contacts
+
+
+def test_batch_upsert_does_what_one_by_one_does(db_url, tmp_path):
+    """New, unchanged, edited and repeated ads: same outcomes, rows and contact index."""
+    first = [{**AD, "external_id": str(i), "contacts": {"telegram": [f"kh_{i}"]}} for i in range(30)]
+    second = (
+        [{**AD, "external_id": str(i), "contacts": {"telegram": [f"kh_{i}"]}} for i in range(10)]  # unchanged
+        + [
+            {**AD, "external_id": str(i), "title": "edited", "contacts": {"phone": ["+85512345678"]}}
+            for i in range(10, 20)
+        ]
+        + [{**AD, "external_id": str(i)} for i in range(30, 60)]  # new
+    )
+    outcomes, states = [], []
+    for url, batched in ((db_url, True), (f"sqlite:///{tmp_path / 'one.db'}", False)):
+        engine, factory = open_database(url)
+        run = []
+        for n, batch in enumerate((first, second, second[:3] + second[:3])):  # the last repeats keys
+            with factory.begin() as s:
+                now = T0 + timedelta(hours=n)
+                results = upsert_ads(s, batch, now) if batched else [upsert_ad(s, ad, now) for ad in batch]
+                run.append([outcome for outcome, _ in results])
+        with factory() as s:
+            states.append(_state(s))
+        outcomes.append(run)
+        engine.dispose()
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][1] == ["unchanged"] * 10 + ["updated"] * 10 + ["new"] * 30
+    assert states[0] == states[1] and len(states[0][0]) == 60 and len(states[0][1]) > 30

@@ -1,0 +1,97 @@
+"""Scoring in several worker processes, for a big rescore after a promotion.
+
+PostgreSQL only. First the ads never linked are linked into campaigns, in batches
+under one advisory lock (linking compares ads with each other, so two linkers at once
+could miss each other's campaigns). Then N spawned processes, each loading the model
+once, claim batches with ``FOR NO KEY UPDATE SKIP LOCKED`` (store.claims), score them
+and record the scores in the claim's transaction. Several machines running the same
+command share the work the same way: an ad is scored once, by whoever claimed it.
+
+SQLite has one writer at a time: more than one worker is refused there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from typing import Callable
+
+import pandas as pd
+from sqlalchemy.orm import Session, sessionmaker
+
+from classifier.card import threshold_for
+from classifier.registry import load_model
+from classifier.scoring import score_frame
+from config import Config
+from stages.common import engine_of, utcnow
+from store.campaigns import link_ads
+from store.claims import ads_to_link, claim_ads, hold_linking_lock
+from store.db import open_database
+from store.errors import StoreError
+from store.scores import ScoreCounts, ScoreRow, record_scores
+
+log = logging.getLogger(__name__)
+
+
+def refuse_sqlite(factory: sessionmaker[Session], workers: int) -> None:
+    """StoreError unless the database can take several writers."""
+    if workers > 1 and engine_of(factory).dialect.name != "postgresql":
+        raise StoreError(
+            f"{workers} scoring workers need PostgreSQL: SQLite takes one writer at a time, use --workers 1"
+        )
+
+
+def link_new_ads(
+    factory: sessionmaker[Session], version: str, rescore: bool, batch_size: int, clock: Callable[[], datetime]
+) -> int:
+    """Link the ads to score that were never linked, one batch per transaction; how many linked."""
+    linked = 0
+    with factory() as reader:
+        for ids in ads_to_link(reader, version, rescore, batch_size):
+            with factory.begin() as session:
+                linked += link_ads(session, hold_linking_lock(session, ids), clock()).linked
+    return linked
+
+
+def _work(config: Config, rescore: bool) -> dict[str, int]:
+    """In a worker process: claim, score and record batches until none is left."""
+    pipeline, card = load_model(config.models.dir, config.scoring.model)
+    version = card["version"]
+    threshold = threshold_for(card, config.scoring.threshold)
+    totals: Counter[str] = Counter(ScoreCounts().as_dict())
+    engine, factory = open_database(config.database.url, create=False)
+    try:
+        while True:
+            with factory.begin() as session:
+                batch = claim_ads(session, version, rescore, config.scoring.batch_size)
+                if not batch:
+                    break
+                scored = score_frame(pipeline, pd.DataFrame(batch).set_index("ad_id"), threshold)
+                rows = [
+                    ScoreRow(int(ad_id), float(r.score), str(r.band), bool(r.flagged), list(r.reasons))
+                    for ad_id, r in zip(scored.index, scored.itertuples(index=False))
+                ]
+                # Linked beforehand, under the linking lock: workers only score and queue.
+                totals.update(record_scores(session, version, rows, utcnow(), link_campaigns=False).as_dict())
+                totals["flagged"] += sum(r.flagged for r in rows)
+            log.info("scoring worker: %d ad(s) so far", totals["scored"])
+    finally:
+        engine.dispose()
+    return dict(totals)
+
+
+def score_in_workers(config: Config, version: str, workers: int, rescore: bool) -> Counter[str]:
+    """Run ``workers`` spawned scorers to the end; their counts added up."""
+    context = multiprocessing.get_context("spawn")  # no forked database connections or threads
+    # Without the sources: their read-only selectors cannot be pickled, and scoring needs none.
+    frozen = dataclasses.replace(config, sources=())
+    totals: Counter[str] = Counter()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for done in [pool.submit(_work, frozen, rescore) for _ in range(workers)]:
+            totals.update(done.result())
+    log.info("%d scoring workers scored %d ad(s) with model %s", workers, totals["scored"], version)
+    return totals
