@@ -6,6 +6,7 @@ so an analyst sees exactly which words fired.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 import re
@@ -24,6 +25,37 @@ log = logging.getLogger(__name__)
 DEFAULT_PATH = Path(__file__).with_name("data") / "indicators.yaml"
 _LATIN = re.compile(r"[a-z0-9à-ÿœāăąēėęěīįłńňōőśšūůűźżž\u1ea0-\u1ef9]")
 EXCLUDE_WINDOW = 40
+# Letters of Latin-script words (Vietnamese and Indonesian included): evidence never starts
+# or ends inside one, so a reason is never a fragment of a longer word.
+_WORD_CH = re.compile(r"[a-z0-9\u00c0-\u024f\u1e00-\u1eff]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# A Hangul phrase this short is a noun that also ends longer words (무직 in 사무직): it fires
+# only where a word starts, judged on the ORIGINAL text (normalisation joins Hangul words).
+SHORT_HANGUL = 2
+# Korean particles that may follow a noun of a multi-word phrase: "여권 보관" also matches
+# 여권은 보관 / 여권을 보관. Expanded at load time, so matching stays one trie scan.
+PARTICLES = (
+    "은",
+    "는",
+    "이",
+    "가",
+    "을",
+    "를",
+    "도",
+    "만",
+    "에",
+    "에서",
+    "으로",
+    "로",
+    "의",
+    "과",
+    "와",
+    "까지",
+    "부터",
+    "이나",
+    "나",
+)
+MAX_PARTICLE_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -37,6 +69,21 @@ class Signal:
     phrases: tuple[tuple[str, ...], ...]
     regexes: tuple[str, ...]
     exclude: re.Pattern[str] | None
+    nears: tuple["Near", ...] = ()
+
+
+@dataclass(frozen=True)
+class Near:
+    """A proximity rule: a term of `a` and a term of `b` (either order) within `window` characters.
+
+    Paraphrases move a denial away from its harm word ("감금이나 폭행 같은 일은 절대 없습니다",
+    "nobody here gets beaten, ever"); one phrase per wording never keeps up. The gap is
+    counted on the normalised text and never crosses a line break.
+    """
+
+    a: re.Pattern[str]
+    b: re.Pattern[str]
+    window: int
 
 
 @dataclass(frozen=True)
@@ -176,13 +223,63 @@ def build_set(signals: tuple[Signal, ...]) -> IndicatorSet:
     )
 
 
+def particle_variants(phrase: str) -> list[str]:
+    """The phrase plus each spelling with a Korean particle after its Hangul words."""
+    words = phrase.split()
+    if not 1 < len(words) <= MAX_PARTICLE_WORDS:
+        return [phrase]
+    out = [""]
+    for i, w in enumerate(words):
+        sep = "" if i == 0 else " "
+        nxt = [o + sep + w for o in out]
+        follows = i + 1 < len(words) and _HANGUL.match(words[i + 1][:1] or " ")
+        if follows and _HANGUL.match(w[-1]) and not w.endswith(PARTICLES):
+            nxt += [o + sep + w + p for o in out for p in PARTICLES]
+        out = nxt
+    return out
+
+
 def _split(items: list, phrases: list, regexes: list) -> None:
     for raw in items:
         raw = str(raw)
         if raw.startswith("re:"):
             regexes.append(raw[3:])
         else:
-            phrases.append(phrase_atoms(raw))
+            phrases.extend(phrase_atoms(v) for v in particle_variants(raw))
+
+
+def _terms(items: Any, where: str) -> list:
+    """A near rule's term list: a list, or a mapping of languages to lists."""
+    if isinstance(items, dict):
+        items = [t for v in items.values() if isinstance(v, list) for t in v]
+    if not isinstance(items, list) or not items:
+        raise PatternFileError(f"{where} must be a non-empty list")
+    return items
+
+
+def parse_near(rules: Any, at: str) -> tuple[Near, ...]:
+    """Near rules of one signal (a mapping or a list of mappings with a, b and window)."""
+    rules = [rules] if isinstance(rules, dict) else rules
+    if not isinstance(rules, list):
+        raise PatternFileError(f"{at}: key 'near' must be a mapping or a list of mappings")
+    out = []
+    for k, rule in enumerate(rules):
+        where = f"{at}: near[{k}]"
+        if not isinstance(rule, dict):
+            raise PatternFileError(f"{where}: expected a mapping with a, b and window")
+        require_keys(rule, ("a", "b", "window"), where)
+        window = entry_value(rule, "window", int, "an integer", where)
+        sides = []
+        for side in ("a", "b"):
+            phrases: list[tuple[str, ...]] = []
+            regexes: list[str] = []
+            try:
+                _split(_terms(rule[side], f"{where}.{side}"), phrases, regexes)
+            except ValueError as exc:
+                raise PatternFileError(f"{where}.{side}: {exc}") from None
+            sides.append(_compile(phrases, regexes, f"{where}.{side}"))
+        out.append(Near(sides[0], sides[1], window))
+    return tuple(out)
 
 
 def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, ...]:
@@ -219,8 +316,18 @@ def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, .
         _split(entry.get("exclude") or [], ex_phrases, ex_regexes)
         exclude = _compile(ex_phrases, ex_regexes, at + " exclude") if ex_phrases or ex_regexes else None
         _check(regexes, at)
+        nears = parse_near(entry["near"], at) if entry.get("near") is not None else ()
         out.append(
-            Signal(sid, str(entry.get("ref", "")), str(entry["label"]), weight, tuple(phrases), tuple(regexes), exclude)
+            Signal(
+                sid,
+                str(entry.get("ref", "")),
+                str(entry["label"]),
+                weight,
+                tuple(phrases),
+                tuple(regexes),
+                exclude,
+                nears,
+            )
         )
     return tuple(out)
 
@@ -278,14 +385,64 @@ def _matches(text: str, iset: IndicatorSet) -> list[tuple[int, int, int]]:
         for m in rx.finditer(text):
             if m.end() > m.start():
                 out.append((idx, m.start(), m.end()))
+    for idx, sig in enumerate(iset.signals):
+        for near in sig.nears:
+            out.extend((idx, a, b) for a, b in _near_spans(text, near))
     return out
+
+
+def _near_spans(text: str, near: Near) -> list[tuple[int, int]]:
+    """Spans from each `a` term to the closest `b` term within the window (same line)."""
+    bs = [(m.start(), m.end()) for m in near.b.finditer(text) if m.end() > m.start()]
+    if not bs:
+        return []
+    starts = [b[0] for b in bs]
+    out = []
+    for m in near.a.finditer(text):
+        a0, a1 = m.span()
+        if a1 <= a0:
+            continue
+        lo = bisect.bisect_left(starts, a0 - near.window - 200)
+        best: tuple[int, int, int] | None = None
+        for b0, b1 in bs[lo:]:
+            if b0 > a1 + near.window:
+                break
+            gap = b0 - a1 if b0 >= a1 else a0 - b1 if b1 <= a0 else 0
+            if gap > near.window or (b0 < a1 and b1 > a0 and (b0, b1) == (a0, a1)):
+                continue
+            lo_, hi_ = min(a0, b0), max(a1, b1)
+            if "\n" in text[lo_:hi_]:
+                continue
+            if best is None or gap < best[0]:
+                best = (gap, lo_, hi_)
+        if best is not None:
+            out.append((best[1], best[2]))
+    return out
+
+
+def _whole_words(text: str, start: int, end: int) -> bool:
+    """False when a span starts or ends inside a Latin-script word of the normalised text."""
+    if start > 0 and _WORD_CH.match(text[start]) and _WORD_CH.match(text[start - 1]):
+        return False
+    return not (end < len(text) and _WORD_CH.match(text[end - 1]) and _WORD_CH.match(text[end]))
+
+
+def starts_inside_word(original: str, start: int, evidence: str) -> bool:
+    """A short Hangul noun (무직) whose evidence continues a longer Hangul word (사무직)."""
+    core = "".join(evidence.split())
+    return (
+        0 < len(core) <= SHORT_HANGUL
+        and all(_HANGUL.match(c) for c in core)
+        and start > 0
+        and bool(_HANGUL.match(original[start - 1]))
+    )
 
 
 def _resolve(text: str, iset: IndicatorSet, bounds, to_hit) -> None:
     """Drop excluded matches and duplicates; to_hit(signal, start, end) records the rest."""
     seen: set[tuple[int, int]] = set()
     for idx, start, end in _matches(text, iset):
-        if (idx, start) in seen:
+        if (idx, start) in seen or not _whole_words(text, start, end):
             continue
         sig = iset.signals[idx]
         if sig.exclude is not None:
@@ -305,6 +462,8 @@ def find_hits(norm: Normalized, iset: IndicatorSet) -> list[Hit]:
 
     def add(sig: Signal, start: int, end: int) -> None:
         a, b, ev = norm.span_text(start, end)
+        if starts_inside_word(norm.original, a, ev):
+            return
         hits.append(Hit(sig.id, sig.label, sig.weight, a, b, ev))
 
     _resolve(norm.text, iset, lambda pos: (0, len(norm.text)), add)
@@ -329,6 +488,8 @@ def find_hits_batch(batch: Batch, iset: IndicatorSet) -> list[list[Hit]]:
     original, orig_starts = batch.norm.original, batch.orig_starts
     for (sig, _, _), k, a, b in zip(found, items, orig_a, orig_b):
         off = orig_starts[k]
+        if starts_inside_word(original, a, original[a:b]):
+            continue
         hits[k].append(Hit(sig.id, sig.label, sig.weight, a - off, b - off, original[a:b]))
     for h in hits:
         h.sort(key=lambda x: (x.start, -x.weight))
