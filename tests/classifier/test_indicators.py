@@ -280,3 +280,26 @@ def test_every_signal_cites_an_id_documented_in_docs_signals() -> None:
     spec = yaml.safe_load((root / "classifier" / "data" / "indicators.yaml").read_text(encoding="utf-8"))
     refs = {s["ref"] for s in spec["signals"]}
     assert len(documented) >= 24 and refs <= documented, refs - documented
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("P@ssport pic", "passport pic"),
+        ("Urg3nt!! C0mpany", "urgent!! company"),
+        ("pa55port", "passport"),
+        ("hr@company.com", "hr@company.com"),  # an e-mail address keeps its @
+        ("usd3000 or $3,000", "usd3000 or $3,000"),  # amounts keep their digits
+        ("010-1234-5678", "010-1234-5678"),
+    ],
+)
+def test_look_alike_digits_inside_words_are_letters(text: str, expected: str) -> None:
+    norm = normalize(text)
+    assert norm.text == expected
+    assert len(norm.text) == len(text)  # one to one: evidence offsets do not move
+
+
+def test_leet_spelling_fires_with_original_evidence() -> None:
+    text = "P@ssp0rts collected on day one"
+    hits = [h for h in find_hits(normalize(text), load_signals()) if h.signal == "passport_retention"]
+    assert hits and hits[0].text.startswith("P@ssp0rts")
