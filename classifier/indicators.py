@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -78,11 +79,12 @@ class Near:
 
     Paraphrases move a denial away from its harm word ("감금이나 폭행 같은 일은 절대 없습니다",
     "nobody here gets beaten, ever"); one phrase per wording never keeps up. The gap is
-    counted on the normalised text and never crosses a line break.
+    counted on the normalised text and never crosses a line break. Each side holds phrase
+    atoms and regexes like a Signal; build_set compiles every rule's terms into one scan.
     """
 
-    a: re.Pattern[str]
-    b: re.Pattern[str]
+    a: tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]
+    b: tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]
     window: int
 
 
@@ -103,6 +105,14 @@ class IndicatorSet:
     dense: re.Pattern[str] | None
     by_key: dict[str, tuple[tuple[int, int], ...]]  # matched phrase -> (signal, phrase-prefix length)
     regexes: tuple[tuple[int, re.Pattern[str]], ...]
+    # Near rules: the `a` terms of every rule form one more IndicatorSet (one pseudo-signal
+    # per rule), scanned over the whole text; the `b` terms another, scanned only around the
+    # `a` hits (b sides hold the frequent short words: no, 없, 不). near_rules: each rule's
+    # (owning signal, window); pseudo-signal k of either set belongs to rule k.
+    near_a: IndicatorSet | None = None
+    near_b: IndicatorSet | None = None
+    near_rules: tuple[tuple[int, int], ...] = ()
+    overlapping: bool = False
 
     @property
     def ids(self) -> list[str]:
@@ -200,8 +210,12 @@ def _key(atoms_or_text: tuple[str, ...] | str) -> str:
     return "".join(re.sub(r"\\(.)", r"\1", a) for a in atoms_or_text if not a.startswith("(?") and a != r"\s*")
 
 
-def build_set(signals: tuple[Signal, ...]) -> IndicatorSet:
-    """Compile signals into a fast IndicatorSet."""
+def build_set(signals: tuple[Signal, ...], overlapping: bool = False) -> IndicatorSet:
+    """Compile signals into a fast IndicatorSet.
+
+    ``overlapping``: report a phrase even where it starts inside another match (id inside
+    "your id"); the near rules need that, as their short terms of many rules share one scan.
+    """
     by_key: dict[str, set[int]] = {}
     latin: list[tuple[str, ...]] = []
     dense: list[tuple[str, ...]] = []
@@ -214,12 +228,23 @@ def build_set(signals: tuple[Signal, ...]) -> IndicatorSet:
     prefixes: dict[str, tuple[tuple[int, int], ...]] = {}
     for key in by_key:
         prefixes[key] = tuple((sig, n) for n in range(len(key), 0, -1) for sig in sorted(by_key.get(key[:n], ())))
+    sides: tuple[list[Signal], list[Signal]] = ([], [])
+    rules: list[tuple[int, int]] = []
+    for i, sig in enumerate(signals):
+        for near in sig.nears:
+            for side, (phrases, regexes) in enumerate((near.a, near.b)):
+                sides[side].append(Signal(f"near{len(rules)}.{side}", "", "", 0.0, phrases, regexes, None))
+            rules.append((i, near.window))
     return IndicatorSet(
         signals=signals,
         latin=re.compile(r"\b(?:" + _trie_regex(latin) + ")") if latin else None,
         dense=re.compile(_trie_regex(dense)) if dense else None,
         by_key=prefixes,
         regexes=tuple((i, re.compile(src)) for i, sig in enumerate(signals) for src in sig.regexes),
+        near_a=build_set(tuple(sides[0]), overlapping=True) if rules else None,
+        near_b=build_set(tuple(sides[1]), overlapping=True) if rules else None,
+        near_rules=tuple(rules),
+        overlapping=overlapping,
     )
 
 
@@ -233,7 +258,7 @@ def particle_variants(phrase: str) -> list[str]:
         sep = "" if i == 0 else " "
         nxt = [o + sep + w for o in out]
         follows = i + 1 < len(words) and _HANGUL.match(words[i + 1][:1] or " ")
-        if follows and _HANGUL.match(w[-1]) and not w.endswith(PARTICLES):
+        if i == 0 and follows and _HANGUL.match(w[-1]) and not w.endswith(PARTICLES):
             nxt += [o + sep + w + p for o in out for p in PARTICLES]
         out = nxt
     return out
@@ -277,7 +302,8 @@ def parse_near(rules: Any, at: str) -> tuple[Near, ...]:
                 _split(_terms(rule[side], f"{where}.{side}"), phrases, regexes)
             except ValueError as exc:
                 raise PatternFileError(f"{where}.{side}: {exc}") from None
-            sides.append(_compile(phrases, regexes, f"{where}.{side}"))
+            _check(regexes, f"{where}.{side}")
+            sides.append((tuple(phrases), tuple(regexes)))
         out.append(Near(sides[0], sides[1], window))
     return tuple(out)
 
@@ -366,13 +392,14 @@ def load_signals(path: Path | str | None = None) -> IndicatorSet:
     return build_set(signals)
 
 
-def _matches(text: str, iset: IndicatorSet) -> list[tuple[int, int, int]]:
-    """(signal index, start, end) in normalised text, before exclusion."""
+def _matches(text: str, iset: IndicatorSet, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, int]]:
+    """(signal index, start, end) in normalised text (or text[lo:hi]), before exclusion."""
     out: list[tuple[int, int, int]] = []
+    hi = len(text) if hi is None else hi
     for rx in (iset.latin, iset.dense):
         if rx is None:
             continue
-        for m in rx.finditer(text):
+        for m in _scan(rx, text, iset.overlapping, lo, hi):
             matched = m.group()
             start = m.start()
             found = iset.by_key.get(_key(matched), ())
@@ -382,38 +409,83 @@ def _matches(text: str, iset: IndicatorSet) -> list[tuple[int, int, int]]:
             else:
                 out.extend((sig, start, start + n) for sig, n in found)
     for idx, rx in iset.regexes:
-        for m in rx.finditer(text):
+        for m in rx.finditer(text, lo, hi):
             if m.end() > m.start():
                 out.append((idx, m.start(), m.end()))
-    for idx, sig in enumerate(iset.signals):
-        for near in sig.nears:
-            out.extend((idx, a, b) for a, b in _near_spans(text, near))
+    if iset.near_a is not None and iset.near_b is not None:
+        out.extend(_near_matches(text, iset.near_a, iset.near_b, iset.near_rules))
     return out
 
 
-def _near_spans(text: str, near: Near) -> list[tuple[int, int]]:
-    """Spans from each `a` term to the closest `b` term within the window (same line)."""
-    bs = [(m.start(), m.end()) for m in near.b.finditer(text) if m.end() > m.start()]
-    if not bs:
+# How far past a near window the b scan reads, so a term at the window's edge is whole.
+_NEAR_MARGIN = 40
+
+
+def _near_matches(
+    text: str, near_a: IndicatorSet, near_b: IndicatorSet, rules: tuple[tuple[int, int], ...]
+) -> list[tuple[int, int, int]]:
+    """(owning signal, start, end) of every near rule: a terms everywhere, b terms around them."""
+    a_terms: dict[int, set[tuple[int, int]]] = {}
+    for rule, start, end in _matches(text, near_a):
+        a_terms.setdefault(rule, set()).add((start, end))
+    if not a_terms:
         return []
-    starts = [b[0] for b in bs]
+    reach = max(w for _, w in rules) + _NEAR_MARGIN
+    spans = sorted((max(0, a - reach), b + reach) for terms in a_terms.values() for a, b in terms)
+    merged = [list(spans[0])]
+    for a, b in spans[1:]:
+        if a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    b_terms: dict[int, set[tuple[int, int]]] = {}
+    for lo, hi in merged:
+        for rule, start, end in _matches(text, near_b, lo, min(hi, len(text))):
+            b_terms.setdefault(rule, set()).add((start, end))
     out = []
-    for m in near.a.finditer(text):
-        a0, a1 = m.span()
-        if a1 <= a0:
-            continue
-        lo = bisect.bisect_left(starts, a0 - near.window - 200)
+    for rule, a_spans in a_terms.items():
+        if rule in b_terms:
+            owner, window = rules[rule]
+            out.extend((owner, a, b) for a, b in _near_spans(text, sorted(a_spans), sorted(b_terms[rule]), window))
+    return out
+
+
+def _scan(rx: re.Pattern[str], text: str, overlapping: bool, lo: int, hi: int) -> Iterator[re.Match[str]]:
+    """finditer over text[lo:hi], or every match including those inside the previous one.
+
+    The overlapping scan restarts one character after each match start: still one C-speed
+    skip between candidates (a lookahead-wrapped pattern loses that and cost 5x).
+    """
+    if not overlapping:
+        yield from rx.finditer(text, lo, hi)
+        return
+    m = rx.search(text, lo, hi)
+    while m is not None:
+        yield m
+        m = rx.search(text, m.start() + 1, hi)
+
+
+def _near_spans(
+    text: str, a_spans: list[tuple[int, int]], bs: list[tuple[int, int]], window: int
+) -> list[tuple[int, int]]:
+    """Spans from each `a` term to the closest `b` term within the window (same line)."""
+    starts = [b[0] for b in bs]
+    longest = max(b1 - b0 for b0, b1 in bs)
+    out = []
+    for a0, a1 in a_spans:
+        lo = bisect.bisect_left(starts, a0 - window - longest)
         best: tuple[int, int, int] | None = None
         for b0, b1 in bs[lo:]:
-            if b0 > a1 + near.window:
+            if b0 > a1 + window:
                 break
             gap = b0 - a1 if b0 >= a1 else a0 - b1 if b1 <= a0 else 0
-            if gap > near.window or (b0 < a1 and b1 > a0 and (b0, b1) == (a0, a1)):
+            if gap > window or (b0 < a1 and b1 > a0 and (b0, b1) == (a0, a1)):
                 continue
             lo_, hi_ = min(a0, b0), max(a1, b1)
             if "\n" in text[lo_:hi_]:
                 continue
-            if best is None or gap < best[0]:
+            # Closest first; at equal gaps the longer term (sponsored over its prefix sponsor).
+            if best is None or (gap, lo_ - hi_) < (best[0], best[1] - best[2]):
                 best = (gap, lo_, hi_)
         if best is not None:
             out.append((best[1], best[2]))
