@@ -56,7 +56,7 @@ SIGNALS: dict[str, set[str]] = {
     "S20": {"social_proof"},
     "RET": {"passport_retention"},
     "M-employer": {"registered_employer"},
-    "M-visa": {"work_visa_stated"},
+    "M-visa": {"work_visa_stated", "visa_sponsored"},
     "M-programme": {"official_programme"},
     "M-qualifications": {"qualifications_required"},
 }

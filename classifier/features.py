@@ -130,13 +130,20 @@ def _assemble(
     pay_span: tuple[int, int, str] | None,
     found: dict[str, list[str]],
     iset: ind.IndicatorSet,
+    listed: dict[str, list[str]] | None = None,
 ) -> Analysis:
-    """Features and structured reasons of one ad from what the batch scan found."""
+    """Features and structured reasons of one ad from what the batch scan found.
+
+    ``listed`` are the contacts of the ad's own contacts field (``found`` adds the text's).
+    """
     a = Analysis(norm_text, tokens, hits, dest, pay, found)
     fired = {h.signal for h in hits}
     pay_feats, ratio = _pay_features(pay, fired)
     risk = dest.risk if dest else -1
-    only = messenger_only(found)
+    # A messenger named only in the text counts as the way to reach the poster when the
+    # messenger indicator fired there too: a scam warning or a "we never recruit on
+    # Telegram" notice names one as well, and the indicator's exclusions drop those.
+    only = messenger_only(found) and (bool(MESSENGERS & (listed or {}).keys()) or "messenger_contact" in fired)
     f: dict[str, float] = dict.fromkeys(iset.ids, 0.0)
     for s in fired:
         f[s] = 1.0
@@ -227,8 +234,11 @@ def _analyse_batch(rows: list[dict], iset: ind.IndicatorSet, gaz: gz.Gazetteer) 
         else:
             pay = best_pay(txt_pays[k])
             span = batch.span_text(k, pay.start, pay.end) if pay else None
-        found = contact_types(parse_contacts(row.get("contacts")), texts[k])
-        a = _assemble(texts[k], tokenize(texts[k]), hits[k], gz.main_destination(places[k]), pay, span, found, iset)
+        listed = parse_contacts(row.get("contacts"))
+        found = contact_types(listed, texts[k])
+        a = _assemble(
+            texts[k], tokenize(texts[k]), hits[k], gz.main_destination(places[k]), pay, span, found, iset, listed
+        )
         a.to_original = functools.partial(_local_span, batch, k)
         out.append(a)
     return out

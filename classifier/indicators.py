@@ -6,9 +6,11 @@ so an analyst sees exactly which words fired.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,37 @@ log = logging.getLogger(__name__)
 DEFAULT_PATH = Path(__file__).with_name("data") / "indicators.yaml"
 _LATIN = re.compile(r"[a-z0-9à-ÿœāăąēėęěīįłńňōőśšūůűźżž\u1ea0-\u1ef9]")
 EXCLUDE_WINDOW = 40
+# Letters of Latin-script words (Vietnamese and Indonesian included): evidence never starts
+# or ends inside one, so a reason is never a fragment of a longer word.
+_WORD_CH = re.compile(r"[a-z0-9\u00c0-\u024f\u1e00-\u1eff]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# A Hangul phrase this short is a noun that also ends longer words (무직 in 사무직): it fires
+# only where a word starts, judged on the ORIGINAL text (normalisation joins Hangul words).
+SHORT_HANGUL = 2
+# Korean particles that may follow a noun of a multi-word phrase: "여권 보관" also matches
+# 여권은 보관 / 여권을 보관. Expanded at load time, so matching stays one trie scan.
+PARTICLES = (
+    "은",
+    "는",
+    "이",
+    "가",
+    "을",
+    "를",
+    "도",
+    "만",
+    "에",
+    "에서",
+    "으로",
+    "로",
+    "의",
+    "과",
+    "와",
+    "까지",
+    "부터",
+    "이나",
+    "나",
+)
+MAX_PARTICLE_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -37,6 +70,22 @@ class Signal:
     phrases: tuple[tuple[str, ...], ...]
     regexes: tuple[str, ...]
     exclude: re.Pattern[str] | None
+    nears: tuple["Near", ...] = ()
+
+
+@dataclass(frozen=True)
+class Near:
+    """A proximity rule: a term of `a` and a term of `b` (either order) within `window` characters.
+
+    Paraphrases move a denial away from its harm word ("감금이나 폭행 같은 일은 절대 없습니다",
+    "nobody here gets beaten, ever"); one phrase per wording never keeps up. The gap is
+    counted on the normalised text and never crosses a line break. Each side holds phrase
+    atoms and regexes like a Signal; build_set compiles every rule's terms into one scan.
+    """
+
+    a: tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]
+    b: tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]
+    window: int
 
 
 @dataclass(frozen=True)
@@ -56,6 +105,14 @@ class IndicatorSet:
     dense: re.Pattern[str] | None
     by_key: dict[str, tuple[tuple[int, int], ...]]  # matched phrase -> (signal, phrase-prefix length)
     regexes: tuple[tuple[int, re.Pattern[str]], ...]
+    # Near rules: the `a` terms of every rule form one more IndicatorSet (one pseudo-signal
+    # per rule), scanned over the whole text; the `b` terms another, scanned only around the
+    # `a` hits (b sides hold the frequent short words: no, 없, 不). near_rules: each rule's
+    # (owning signal, window); pseudo-signal k of either set belongs to rule k.
+    near_a: IndicatorSet | None = None
+    near_b: IndicatorSet | None = None
+    near_rules: tuple[tuple[int, int], ...] = ()
+    overlapping: bool = False
 
     @property
     def ids(self) -> list[str]:
@@ -153,8 +210,12 @@ def _key(atoms_or_text: tuple[str, ...] | str) -> str:
     return "".join(re.sub(r"\\(.)", r"\1", a) for a in atoms_or_text if not a.startswith("(?") and a != r"\s*")
 
 
-def build_set(signals: tuple[Signal, ...]) -> IndicatorSet:
-    """Compile signals into a fast IndicatorSet."""
+def build_set(signals: tuple[Signal, ...], overlapping: bool = False) -> IndicatorSet:
+    """Compile signals into a fast IndicatorSet.
+
+    ``overlapping``: report a phrase even where it starts inside another match (id inside
+    "your id"); the near rules need that, as their short terms of many rules share one scan.
+    """
     by_key: dict[str, set[int]] = {}
     latin: list[tuple[str, ...]] = []
     dense: list[tuple[str, ...]] = []
@@ -167,13 +228,40 @@ def build_set(signals: tuple[Signal, ...]) -> IndicatorSet:
     prefixes: dict[str, tuple[tuple[int, int], ...]] = {}
     for key in by_key:
         prefixes[key] = tuple((sig, n) for n in range(len(key), 0, -1) for sig in sorted(by_key.get(key[:n], ())))
+    sides: tuple[list[Signal], list[Signal]] = ([], [])
+    rules: list[tuple[int, int]] = []
+    for i, sig in enumerate(signals):
+        for near in sig.nears:
+            for side, (phrases, regexes) in enumerate((near.a, near.b)):
+                sides[side].append(Signal(f"near{len(rules)}.{side}", "", "", 0.0, phrases, regexes, None))
+            rules.append((i, near.window))
     return IndicatorSet(
         signals=signals,
         latin=re.compile(r"\b(?:" + _trie_regex(latin) + ")") if latin else None,
         dense=re.compile(_trie_regex(dense)) if dense else None,
         by_key=prefixes,
         regexes=tuple((i, re.compile(src)) for i, sig in enumerate(signals) for src in sig.regexes),
+        near_a=build_set(tuple(sides[0]), overlapping=True) if rules else None,
+        near_b=build_set(tuple(sides[1]), overlapping=True) if rules else None,
+        near_rules=tuple(rules),
+        overlapping=overlapping,
     )
+
+
+def particle_variants(phrase: str) -> list[str]:
+    """The phrase plus each spelling with a Korean particle after its Hangul words."""
+    words = phrase.split()
+    if not 1 < len(words) <= MAX_PARTICLE_WORDS:
+        return [phrase]
+    out = [""]
+    for i, w in enumerate(words):
+        sep = "" if i == 0 else " "
+        nxt = [o + sep + w for o in out]
+        follows = i + 1 < len(words) and _HANGUL.match(words[i + 1][:1] or " ")
+        if i == 0 and follows and _HANGUL.match(w[-1]) and not w.endswith(PARTICLES):
+            nxt += [o + sep + w + p for o in out for p in PARTICLES]
+        out = nxt
+    return out
 
 
 def _split(items: list, phrases: list, regexes: list) -> None:
@@ -182,7 +270,42 @@ def _split(items: list, phrases: list, regexes: list) -> None:
         if raw.startswith("re:"):
             regexes.append(raw[3:])
         else:
-            phrases.append(phrase_atoms(raw))
+            phrases.extend(phrase_atoms(v) for v in particle_variants(raw))
+
+
+def _terms(items: Any, where: str) -> list:
+    """A near rule's term list: a list, or a mapping of languages to lists."""
+    if isinstance(items, dict):
+        items = [t for v in items.values() if isinstance(v, list) for t in v]
+    if not isinstance(items, list) or not items:
+        raise PatternFileError(f"{where} must be a non-empty list")
+    return items
+
+
+def parse_near(rules: Any, at: str) -> tuple[Near, ...]:
+    """Near rules of one signal (a mapping or a list of mappings with a, b and window)."""
+    rules = [rules] if isinstance(rules, dict) else rules
+    if not isinstance(rules, list):
+        raise PatternFileError(f"{at}: key 'near' must be a mapping or a list of mappings")
+    out = []
+    for k, rule in enumerate(rules):
+        where = f"{at}: near[{k}]"
+        if not isinstance(rule, dict):
+            raise PatternFileError(f"{where}: expected a mapping with a, b and window")
+        require_keys(rule, ("a", "b", "window"), where)
+        window = entry_value(rule, "window", int, "an integer", where)
+        sides = []
+        for side in ("a", "b"):
+            phrases: list[tuple[str, ...]] = []
+            regexes: list[str] = []
+            try:
+                _split(_terms(rule[side], f"{where}.{side}"), phrases, regexes)
+            except ValueError as exc:
+                raise PatternFileError(f"{where}.{side}: {exc}") from None
+            _check(regexes, f"{where}.{side}")
+            sides.append((tuple(phrases), tuple(regexes)))
+        out.append(Near(sides[0], sides[1], window))
+    return tuple(out)
 
 
 def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, ...]:
@@ -219,8 +342,18 @@ def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, .
         _split(entry.get("exclude") or [], ex_phrases, ex_regexes)
         exclude = _compile(ex_phrases, ex_regexes, at + " exclude") if ex_phrases or ex_regexes else None
         _check(regexes, at)
+        nears = parse_near(entry["near"], at) if entry.get("near") is not None else ()
         out.append(
-            Signal(sid, str(entry.get("ref", "")), str(entry["label"]), weight, tuple(phrases), tuple(regexes), exclude)
+            Signal(
+                sid,
+                str(entry.get("ref", "")),
+                str(entry["label"]),
+                weight,
+                tuple(phrases),
+                tuple(regexes),
+                exclude,
+                nears,
+            )
         )
     return tuple(out)
 
@@ -259,13 +392,14 @@ def load_signals(path: Path | str | None = None) -> IndicatorSet:
     return build_set(signals)
 
 
-def _matches(text: str, iset: IndicatorSet) -> list[tuple[int, int, int]]:
-    """(signal index, start, end) in normalised text, before exclusion."""
+def _matches(text: str, iset: IndicatorSet, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, int]]:
+    """(signal index, start, end) in normalised text (or text[lo:hi]), before exclusion."""
     out: list[tuple[int, int, int]] = []
+    hi = len(text) if hi is None else hi
     for rx in (iset.latin, iset.dense):
         if rx is None:
             continue
-        for m in rx.finditer(text):
+        for m in _scan(rx, text, iset.overlapping, lo, hi):
             matched = m.group()
             start = m.start()
             found = iset.by_key.get(_key(matched), ())
@@ -275,17 +409,112 @@ def _matches(text: str, iset: IndicatorSet) -> list[tuple[int, int, int]]:
             else:
                 out.extend((sig, start, start + n) for sig, n in found)
     for idx, rx in iset.regexes:
-        for m in rx.finditer(text):
+        for m in rx.finditer(text, lo, hi):
             if m.end() > m.start():
                 out.append((idx, m.start(), m.end()))
+    if iset.near_a is not None and iset.near_b is not None:
+        out.extend(_near_matches(text, iset.near_a, iset.near_b, iset.near_rules))
     return out
+
+
+# How far past a near window the b scan reads, so a term at the window's edge is whole.
+_NEAR_MARGIN = 40
+
+
+def _near_matches(
+    text: str, near_a: IndicatorSet, near_b: IndicatorSet, rules: tuple[tuple[int, int], ...]
+) -> list[tuple[int, int, int]]:
+    """(owning signal, start, end) of every near rule: a terms everywhere, b terms around them."""
+    a_terms: dict[int, set[tuple[int, int]]] = {}
+    for rule, start, end in _matches(text, near_a):
+        a_terms.setdefault(rule, set()).add((start, end))
+    if not a_terms:
+        return []
+    reach = max(w for _, w in rules) + _NEAR_MARGIN
+    spans = sorted((max(0, a - reach), b + reach) for terms in a_terms.values() for a, b in terms)
+    merged = [list(spans[0])]
+    for a, b in spans[1:]:
+        if a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    b_terms: dict[int, set[tuple[int, int]]] = {}
+    for lo, hi in merged:
+        for rule, start, end in _matches(text, near_b, lo, min(hi, len(text))):
+            b_terms.setdefault(rule, set()).add((start, end))
+    out = []
+    for rule, a_spans in a_terms.items():
+        if rule in b_terms:
+            owner, window = rules[rule]
+            out.extend((owner, a, b) for a, b in _near_spans(text, sorted(a_spans), sorted(b_terms[rule]), window))
+    return out
+
+
+def _scan(rx: re.Pattern[str], text: str, overlapping: bool, lo: int, hi: int) -> Iterator[re.Match[str]]:
+    """finditer over text[lo:hi], or every match including those inside the previous one.
+
+    The overlapping scan restarts one character after each match start: still one C-speed
+    skip between candidates (a lookahead-wrapped pattern loses that and cost 5x).
+    """
+    if not overlapping:
+        yield from rx.finditer(text, lo, hi)
+        return
+    m = rx.search(text, lo, hi)
+    while m is not None:
+        yield m
+        m = rx.search(text, m.start() + 1, hi)
+
+
+def _near_spans(
+    text: str, a_spans: list[tuple[int, int]], bs: list[tuple[int, int]], window: int
+) -> list[tuple[int, int]]:
+    """Spans from each `a` term to the closest `b` term within the window (same line)."""
+    starts = [b[0] for b in bs]
+    longest = max(b1 - b0 for b0, b1 in bs)
+    out = []
+    for a0, a1 in a_spans:
+        lo = bisect.bisect_left(starts, a0 - window - longest)
+        best: tuple[int, int, int] | None = None
+        for b0, b1 in bs[lo:]:
+            if b0 > a1 + window:
+                break
+            gap = b0 - a1 if b0 >= a1 else a0 - b1 if b1 <= a0 else 0
+            if gap > window or (b0 < a1 and b1 > a0 and (b0, b1) == (a0, a1)):
+                continue
+            lo_, hi_ = min(a0, b0), max(a1, b1)
+            if "\n" in text[lo_:hi_]:
+                continue
+            # Closest first; at equal gaps the longer term (sponsored over its prefix sponsor).
+            if best is None or (gap, lo_ - hi_) < (best[0], best[1] - best[2]):
+                best = (gap, lo_, hi_)
+        if best is not None:
+            out.append((best[1], best[2]))
+    return out
+
+
+def _whole_words(text: str, start: int, end: int) -> bool:
+    """False when a span starts or ends inside a Latin-script word of the normalised text."""
+    if start > 0 and _WORD_CH.match(text[start]) and _WORD_CH.match(text[start - 1]):
+        return False
+    return not (end < len(text) and _WORD_CH.match(text[end - 1]) and _WORD_CH.match(text[end]))
+
+
+def starts_inside_word(original: str, start: int, evidence: str) -> bool:
+    """A short Hangul noun (무직) whose evidence continues a longer Hangul word (사무직)."""
+    core = "".join(evidence.split())
+    return (
+        0 < len(core) <= SHORT_HANGUL
+        and all(_HANGUL.match(c) for c in core)
+        and start > 0
+        and bool(_HANGUL.match(original[start - 1]))
+    )
 
 
 def _resolve(text: str, iset: IndicatorSet, bounds, to_hit) -> None:
     """Drop excluded matches and duplicates; to_hit(signal, start, end) records the rest."""
     seen: set[tuple[int, int]] = set()
     for idx, start, end in _matches(text, iset):
-        if (idx, start) in seen:
+        if (idx, start) in seen or not _whole_words(text, start, end):
             continue
         sig = iset.signals[idx]
         if sig.exclude is not None:
@@ -305,6 +534,8 @@ def find_hits(norm: Normalized, iset: IndicatorSet) -> list[Hit]:
 
     def add(sig: Signal, start: int, end: int) -> None:
         a, b, ev = norm.span_text(start, end)
+        if starts_inside_word(norm.original, a, ev):
+            return
         hits.append(Hit(sig.id, sig.label, sig.weight, a, b, ev))
 
     _resolve(norm.text, iset, lambda pos: (0, len(norm.text)), add)
@@ -329,6 +560,8 @@ def find_hits_batch(batch: Batch, iset: IndicatorSet) -> list[list[Hit]]:
     original, orig_starts = batch.norm.original, batch.orig_starts
     for (sig, _, _), k, a, b in zip(found, items, orig_a, orig_b):
         off = orig_starts[k]
+        if starts_inside_word(original, a, original[a:b]):
+            continue
         hits[k].append(Hit(sig.id, sig.label, sig.weight, a - off, b - off, original[a:b]))
     for h in hits:
         h.sort(key=lambda x: (x.start, -x.weight))

@@ -91,6 +91,27 @@ def _swap_homoglyphs(text: str) -> str:
     return _HOMOGLYPH_RX.sub(lambda m: _HOMOGLYPH_MAP[m.group()], text)
 
 
+# Look-alike digits and signs inside a Latin word (p@ssport, urg3nt, pa55port, c0mpany,
+# cu$tomer): one to one, so offsets do not move. Only between two letters, so amounts
+# (usd3000, $3,000), phone numbers and handles ending in digits keep theirs; an @ that
+# starts a domain (hr@company.com) is an e-mail address and stays.
+_LEET_MAP = str.maketrans("0134@5$", "oieaass")
+_LEET = re.compile(r"[a-z]([01345@$]+)(?=[a-z])")
+_DOMAIN_AFTER = re.compile(r"[a-z0-9-]+\.[a-z]{2,}")
+
+
+def _undo_leet(text: str) -> str:
+    """Replace look-alike digits and signs between Latin letters by the letters they imitate."""
+
+    def swap(m: re.Match[str]) -> str:
+        run = m.group(1)
+        if "@" in run and _DOMAIN_AFTER.match(text, m.end()):
+            return m.group()
+        return m.group()[0] + run.translate(_LEET_MAP)
+
+    return _LEET.sub(swap, text)
+
+
 @dataclass(frozen=True, eq=False)  # holds a numpy array, so == is identity; compare fields instead
 class Normalized:
     """Normalised text plus what is needed to map its offsets back to the original."""
@@ -191,6 +212,8 @@ def _base(text: str) -> tuple[str, np.ndarray | None]:
 
 def _finish(original: str, base: str, base_map: np.ndarray | None) -> Normalized:
     base = _swap_homoglyphs(base)
+    if any(c in base for c in "0134@5$"):
+        base = _undo_leet(base)
     a, b = _deletions(base)
     if not len(a):
         return Normalized(original, base, base_map, (0,), (0,))

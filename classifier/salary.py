@@ -88,6 +88,16 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("PHP", re.compile(rf"(?:₱|php)\s*(?P<a>{NUM})")),
     ("JPY", re.compile(rf"(?P<a>{NUM})\s*(?P<ua>万|만)?\s*(?:円|엔|yen|jpy)")),
     ("INR", re.compile(rf"(?:rs\.?|₹|inr)\s*(?P<a>{NUM})\s*(?P<ua>lakhs?|lacs?)?")),
+    # ISO code written BEFORE the amount ("KRW 8,000,000 per month", "EUR 2,500/month"), as
+    # international ads and forms write it. The lookbehind after the code keeps it a whole
+    # word (not "...krw") while the pattern still opens with a literal (see above).
+    *(
+        (
+            code.upper(),
+            re.compile(rf"{code}(?<![a-z]{code})\s*(?P<a>{NUM})(?:{_RANGE}(?:{code}\s*)?(?P<b>{NUM}))?(?![0-9])"),
+        )
+        for code in ("krw", "cny", "vnd", "idr", "eur", "jpy", "khr")
+    ),
 ]
 # Patterns that start with the amount are tried only where a number starts (one scan for
 # all of them); the others start with a currency word or sign and scan on their own.
@@ -100,10 +110,17 @@ _NUM_START = re.compile(r"[0-9](?<![0-9.,][0-9])")
 # are not pay: one attempt of the alternation rules them out instead of one call per pattern.
 # (Group names repeat across the patterns, so the alternation drops them.)
 _ANY_NUM_FIRST = re.compile("|".join("(?:" + re.sub(r"\(\?P<\w+>", "(?:", rx.pattern) + ")" for _, rx in _NUM_FIRST))
-# A bare number right after a Korean monthly-pay word means 만원: "월 400 숙식" = 400만원.
-_KO_BARE = re.compile(
-    r"(?:월급|월수입|월|한달|매달)\s*(?P<a>\d{3,4})(?![\d,.]|\s*(?:만|원|억|천|달러|\$|%|년|명|일|시))"
-)
+# A bare number right after a Korean pay word: "월 400 숙식" = 400만원 a month, "일당 20" =
+# 20만원 a day, "연봉 6000" = 6000만원 a year, "시급 12000" = 12,000원 an hour. Each rate word
+# takes the digit counts that are plausible in that unit, so "월 2" or "시급 3" stay unread.
+_KO_BARE_END = r"(?![\d,.]|\s*(?:만|원|억|천|달러|\$|%|년|명|일|시|개|세|살|층|호|번|차|회|분))"
+_KO_BARE: list[tuple[re.Pattern[str], float]] = [
+    (re.compile(rf"(?:월급|월수입|월|한달|매달)\s*(?P<a>\d{{3,4}}){_KO_BARE_END}"), 10_000.0),
+    (re.compile(rf"(?:일당|일급)\s*(?P<a>\d{{2,3}}){_KO_BARE_END}"), 10_000.0),
+    (re.compile(rf"주급\s*(?P<a>\d{{2,3}}){_KO_BARE_END}"), 10_000.0),
+    (re.compile(rf"(?:연봉|연수입)\s*(?P<a>\d{{4,5}}){_KO_BARE_END}"), 10_000.0),
+    (re.compile(rf"시급\s*(?P<a>\d{{4,5}}){_KO_BARE_END}"), 1.0),
+]
 
 _PERIOD_BEFORE = [
     ("hour", re.compile(r"(?:시급|时薪|per hour|hourly|/hr)\s*[:：]?\s*$")),
@@ -254,7 +271,11 @@ def parse_pay(text: str) -> list[Pay]:
             m = rx.match(text, n.start())
             if m:
                 candidates.append((cur, m))
-    candidates.extend(("KRW_BARE", m) for m in _KO_BARE.finditer(text))
+    bare_scale: dict[int, float] = {}  # id of a bare-rate match -> won per unit written
+    for rx, scale in _KO_BARE:
+        for m in rx.finditer(text):
+            bare_scale[id(m)] = scale
+            candidates.append(("KRW_BARE", m))
     # Longest statements first, so "$2,000-3,000/month" wins over the bare "3,000".
     candidates.sort(key=lambda cm: (-(cm[1].end() - cm[1].start()), cm[1].start()))
     for cur, m in candidates:
@@ -265,7 +286,7 @@ def parse_pay(text: str) -> list[Pay]:
         if i and taken[i - 1][1] > s:
             continue
         if cur == "KRW_BARE":
-            lo = hi = _num(m.group("a")) * 10_000
+            lo = hi = _num(m.group("a")) * bare_scale[id(m)]
             cur = "KRW"
         else:
             v = _values(cur, m)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from classifier.errors import PatternFileError
-from classifier.indicators import find_hits, load_signals, parse_signals
-from classifier.normalize import normalize
+from classifier.indicators import build_set, find_hits, find_hits_batch, load_signals, parse_signals
+from classifier.normalize import normalize, normalize_batch
 
 # (text, signal, should fire)
 CASES = [
@@ -94,6 +94,48 @@ CASES = [
     ("고용허가제 EPS", "official_programme", True),
     ("BP2MI program resmi", "official_programme", True),
     ("JLPT N2 이상", "qualifications_required", True),
+    # paraphrases: a denial near a harm word (near rule), in every covered language
+    ("감금이나 폭행 같은 건 절대 없어요", "safety_denial", True),
+    ("Nobody here gets beaten, ever", "safety_denial", True),
+    ("这里不打人不骂人", "safety_denial", True),
+    ("ที่นี่ไม่มีการกักขัง", "safety_denial", True),
+    ("không có chuyện bị đánh đập", "safety_denial", True),
+    ("di sini tidak ada kekerasan", "safety_denial", True),
+    ("walang kulong dito", "safety_denial", True),
+    ("[경찰청] '감금 없다'고 강조하는 글은 의심하세요", "safety_denial", False),
+    ("Fire drill this Friday at 10am", "safety_denial", False),
+    # Korean particles between a noun and its verb
+    ("여권은 회사에서 보관합니다", "passport_retention", True),
+    ("여권을 보관해 드립니다", "passport_retention", True),
+    # passport / ID retention by the employer (RET)
+    ("HR holds all passports for the duration of the contract", "passport_retention", True),
+    ("护照到了统一交给公司保管", "passport_retention", True),
+    ("Paspor disimpan HRD, dikembalikan pas kontrak selesai", "passport_retention", True),
+    ("Employers must not keep workers' passports - it is illegal", "passport_retention", False),
+    ("Keep your passport in the hotel safe", "passport_retention", False),
+    ("체크인 시 여권 스캔 후 즉시 돌려드립니다", "passport_retention", False),
+    # a sponsored work visa is in the ad's favour, never paid travel (S05a) or irregular (S10)
+    ("Visa sponsorship available for qualified candidates", "visa_sponsored", True),
+    ("Visa sponsorship available for qualified candidates", "travel_lodging_paid", False),
+    ("Visa sponsorship available for qualified candidates", "visa_irregular", False),
+    ("E-7 visa sponsored for this role", "visa_sponsored", True),
+    ("The employer sponsors your work permit", "visa_sponsored", True),
+    ("E-7 비자 스폰서 제공", "visa_sponsored", True),
+    ("Unable to sponsor visas; applicants must already have the right to work", "visa_sponsored", False),
+    # messenger nicknames: short tokens only as whole words
+    ("Contact on TG, link in bio", "messenger_contact", True),
+    ("有意者加V:hr_xg88", "messenger_contact", True),
+    ("텔 @kh_job 문의", "messenger_contact", True),
+    ("카톡 아이디 abc123", "messenger_contact", True),
+    ("Our stage crew uses VXLAN and TGV trains", "messenger_contact", False),
+    # S09 / S08 forms
+    ("Only those who already hold a passport", "passport_upfront", True),
+    ("Send your ID front and back first", "passport_upfront", True),
+    ("can come and start right away", "urgency", True),
+    ("Photo ID is required to enter the building", "passport_upfront", False),
+    # S07 a superlative instead of a name; S12 told as a testimonial
+    ("The best company in Southeast Asia, you won't regret it", "employer_vague", True),
+    ("One of our guys paid off $20k in loans in 8 months", "debt_targeting", True),
 ]
 
 
@@ -123,6 +165,54 @@ def test_evidence_is_original_text(text: str, expected: str) -> None:
     assert all(text[h.start : h.end] == h.text for h in hits)
 
 
+def _one_signal(patterns: dict, near: dict | None = None) -> object:
+    entry = {"id": "x", "label": "x", "weight": 1, "patterns": patterns}
+    if near is not None:
+        entry["near"] = near
+    return build_set(parse_signals({"signals": [entry]}))
+
+
+@pytest.mark.parametrize(
+    "text,fires",
+    [
+        ("무직자도 환영", True),
+        ("현재 무직이신 분", True),
+        ("사무직 채용", False),  # 무직 ends 사무직: not the noun 무직
+        ("사 무직 채용", True),  # the original text has a word break before 무직
+    ],
+)
+def test_short_hangul_noun_never_fires_inside_a_longer_word(text: str, fires: bool) -> None:
+    iset = _one_signal({"ko": ["무직"]})
+    assert bool(find_hits(normalize(text), iset)) is fires
+    assert bool(find_hits_batch(normalize_batch(["안녕", text]), iset)[1]) is fires
+
+
+@pytest.mark.parametrize(
+    "text,fires",
+    [("paid in cash daily", True), ("cashier wanted", False), ("petty-cash", True), ("ecash app", False)],
+)
+def test_latin_evidence_is_whole_words_even_for_regexes(text: str, fires: bool) -> None:
+    hits = find_hits(normalize(text), _one_signal({"en": ["re:cash"]}))
+    assert bool(hits) is fires
+    assert all(h.text == "cash" for h in hits)
+
+
+def test_near_rule_window_order_and_evidence() -> None:
+    iset = _one_signal({"en": ["zzz"]}, {"a": ["beaten"], "b": ["nobody", "never"], "window": 12})
+    text = "Nobody here gets beaten"
+    (hit,) = find_hits(normalize(text), iset)
+    assert hit.text == "Nobody here gets beaten"
+    assert find_hits(normalize("beaten? never!"), iset)  # either order
+    assert not find_hits(normalize("nobody told us the long story of how he was beaten"), iset)  # beyond the window
+    assert not find_hits(normalize("nobody\nbeaten"), iset)  # never across a line
+
+
+def test_near_rule_in_a_batch_stays_inside_its_ad() -> None:
+    iset = _one_signal({"en": ["zzz"]}, {"a": ["beaten"], "b": ["nobody"], "window": 12})
+    found = find_hits_batch(normalize_batch(["nobody", "beaten", "nobody is beaten"]), iset)
+    assert [len(h) for h in found] == [0, 0, 1]
+
+
 def test_every_signal_has_four_languages() -> None:
     import yaml
 
@@ -144,6 +234,32 @@ def test_every_signal_has_four_languages() -> None:
             "'weight' must be a number",
         ),
         ({"nope": []}, "top-level 'signals'"),
+        (
+            {
+                "signals": [
+                    {"id": "x", "label": "x", "weight": 1, "patterns": {"en": ["a"]}, "near": {"a": ["b"], "b": ["c"]}}
+                ]
+            },
+            "missing key 'window'",
+        ),
+        (
+            {
+                "signals": [
+                    {
+                        "id": "x",
+                        "label": "x",
+                        "weight": 1,
+                        "patterns": {"en": ["a"]},
+                        "near": {"a": [], "b": ["c"], "window": 5},
+                    }
+                ]
+            },
+            "a must be a non-empty list",
+        ),
+        (
+            {"signals": [{"id": "x", "label": "x", "weight": 1, "patterns": {"en": ["a"]}, "near": "b"}]},
+            "key 'near' must be a mapping",
+        ),
     ],
 )
 def test_bad_pattern_file_names_the_entry(spec: dict, fragment: str) -> None:
@@ -160,7 +276,30 @@ def test_every_signal_cites_an_id_documented_in_docs_signals() -> None:
 
     root = Path(__file__).resolve().parents[2]
     doc = (root / "docs" / "signals.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\| (S\d\d[ab]?|M-[a-z]+) \|", doc, re.M))
+    documented = set(re.findall(r"^\| (S\d\d[ab]?|RET|M-[a-z]+) \|", doc, re.M))
     spec = yaml.safe_load((root / "classifier" / "data" / "indicators.yaml").read_text(encoding="utf-8"))
     refs = {s["ref"] for s in spec["signals"]}
     assert len(documented) >= 24 and refs <= documented, refs - documented
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("P@ssport pic", "passport pic"),
+        ("Urg3nt!! C0mpany", "urgent!! company"),
+        ("pa55port", "passport"),
+        ("hr@company.com", "hr@company.com"),  # an e-mail address keeps its @
+        ("usd3000 or $3,000", "usd3000 or $3,000"),  # amounts keep their digits
+        ("010-1234-5678", "010-1234-5678"),
+    ],
+)
+def test_look_alike_digits_inside_words_are_letters(text: str, expected: str) -> None:
+    norm = normalize(text)
+    assert norm.text == expected
+    assert len(norm.text) == len(text)  # one to one: evidence offsets do not move
+
+
+def test_leet_spelling_fires_with_original_evidence() -> None:
+    text = "P@ssp0rts collected on day one"
+    hits = [h for h in find_hits(normalize(text), load_signals()) if h.signal == "passport_retention"]
+    assert hits and hits[0].text.startswith("P@ssp0rts")

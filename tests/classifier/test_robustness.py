@@ -10,7 +10,7 @@ import unicodedata
 import pytest
 
 from classifier import features as F
-from classifier.normalize import _swap_homoglyphs, normalize, normalize_batch
+from classifier.normalize import _LEET_MAP, _swap_homoglyphs, normalize, normalize_batch
 
 # Pieces that stress each stage: numbers in every separator style next to currency and
 # period words (pay), separators between dense letters and spelled-out words
@@ -142,7 +142,8 @@ def test_batch_normalisation_equals_one_by_one(seed: int) -> None:
 
 def _forms(original: str) -> str:
     """What normalisation may turn these original characters into (before deletions)."""
-    return _swap_homoglyphs("".join(unicodedata.normalize("NFKC", c).lower() for c in original))
+    forms = _swap_homoglyphs("".join(unicodedata.normalize("NFKC", c).lower() for c in original))
+    return forms + forms.translate(_LEET_MAP)  # look-alike digits inside words read as letters
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -55,6 +55,21 @@ CASES = [
     ("RM 3,000", "MYR", "month", 3000 / 4.5),
     ("AED 2,500 monthly", "AED", "month", 2500 / 3.67),
     ("Rs 1 lakh per month", "INR", "month", 100_000 / 84),
+    # ISO currency code written before the amount
+    ("KRW 8,000,000 per month", "KRW", "month", 8_000_000 * KRW),
+    ("salary: krw 3,000,000~4,000,000", "KRW", "month", 4_000_000 * KRW),
+    ("USD 3,000/month", "USD", "month", 3000),
+    ("PHP 20,000", "PHP", "month", 20_000 / 57),
+    ("CNY 20,000 per month", "CNY", "month", 20_000 * CNY),
+    ("EUR 2,500/month", "EUR", "month", 2500 * 1.08),
+    ("VND 30,000,000", "VND", "month", 30e6 / 25_000),
+    ("IDR 15.000.000 per bulan", "IDR", "month", 15e6 / 16_000),
+    ("JPY 300,000", "JPY", "month", 300_000 / 150),
+    # bare Korean rates: the rate word says the unit (만원, or won for an hourly rate)
+    ("일당 20 지급", "KRW", "day", 200_000 * KRW * 22),
+    ("주급 80", "KRW", "week", 800_000 * KRW * PER_MONTH["week"]),
+    ("연봉 6000 협의", "KRW", "year", 60_000_000 * KRW / 12),
+    ("시급 12000", "KRW", "hour", 12_000 * KRW * 176),
 ]
 
 
@@ -80,6 +95,10 @@ def test_table_is_large_enough() -> None:
         "TOPIK 4급",
         "최대 30명",
         "3천",
+        "artkrw 500",  # a code inside a longer word is not a currency
+        "월 2회 휴무",
+        "일당 3",  # too small to be 만원 a day
+        "연봉 협의",
     ],
 )
 def test_numbers_that_are_not_pay(text: str) -> None:
