@@ -35,11 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 from classifier.datasets import load_seed, load_shared  # noqa: E402
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold  # noqa: E402
-from classifier.trainset import training_frame  # noqa: E402
+from classifier.trainset import threshold_rows, training_frame  # noqa: E402
 from config import TrainingConfig  # noqa: E402
 
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
 QUOTED = ("quoted", "quoted_extra")
+THRESHOLD_ON_REAL = "--threshold-on-all" not in sys.argv
 THRESHOLD_FPR = TrainingConfig().threshold_fpr  # as `pipeline.py train` with the default config
 
 
@@ -53,6 +54,7 @@ def _fit(df: pd.DataFrame, inner: int, target_recall: float):
         n_splits=inner,
         sample_weight=df["weight"].to_numpy(float),
         max_fpr=THRESHOLD_FPR,
+        eval_mask=threshold_rows(df) if THRESHOLD_ON_REAL else None,
     )
 
 
@@ -123,7 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--inner", type=int, default=3)
     ap.add_argument("--target-recall", type=float, default=0.9)
     ap.add_argument("--extra-heldout", action="store_true")
+    ap.add_argument("--threshold-on-all", action="store_true", help="choose the threshold on seed rows too (before)")
     ap.add_argument("--out", type=Path)
+    ap.add_argument(
+        "--dump", type=Path, help="write every scored row (subset, language, label, score, threshold) as CSV"
+    )
     args = ap.parse_args(argv)
     if not args.shared.is_dir():
         print(f"skipped: {args.shared} not found (third-party data is not part of the repository)")
@@ -149,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             f"leave-one-source-group-out ({args.per_fold} source group(s) per fold), threshold per fold "
             f"from an inner {args.inner}-fold grouped CV on the training rows"
         )
+    if args.dump:
+        scored[["subset", "language", "label", "short", "one_line", "group", "score", "threshold"]].to_csv(args.dump)
     text = _report(scored, title)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     text += f"\n{len(df)} rows in the frame; {time.time() - t0:.0f}s; load average {load}\n"

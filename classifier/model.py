@@ -197,6 +197,7 @@ def _final_fit(pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n
     cv["n_splits"] = n_splits
     cv["target_recall"] = target_recall
     cv["threshold_max_fpr"] = max_fpr
+    cv["threshold_rows"] = "all" if eval_mask is None else f"{int(mask.sum())} of {len(mask)}"
     kw = {"sample_weight": sample_weight} if sample_weight is not None else {}
     rest = Pipeline(pipeline.steps[1:])
     rest.fit(analysed, y, **{f"clf__{k}": v for k, v in kw.items()})

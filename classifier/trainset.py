@@ -121,3 +121,21 @@ def class_counts(df: pd.DataFrame) -> dict[str, dict[str, int]]:
     for (lang, label), n in df.groupby(["language", "label"]).size().items():
         out.setdefault(lang or "unknown", {})["scam" if int(label) else "legit"] = int(n)
     return out
+
+
+MIN_REAL_PER_CLASS = 20
+
+
+def threshold_rows(df: pd.DataFrame, min_per_class: int = MIN_REAL_PER_CLASS) -> np.ndarray | None:
+    """Rows the threshold is chosen on: real ads (every subset but our own seed) when they
+    hold at least ``min_per_class`` lures and legit ads, else None (all rows).
+
+    The seed rows teach wording, but the threshold must reach the recall target on real
+    text: seed lures score higher out of fold than real ones worded unlike any training
+    row, so a threshold set on them catches too few real lures.
+    """
+    real = (df["subset"] != "seed").to_numpy()
+    y = df["label"].to_numpy(int)
+    if min(int((real & (y == 1)).sum()), int((real & (y == 0)).sum())) < min_per_class:
+        return None
+    return real

@@ -253,6 +253,7 @@ def train_candidate(
         sample_weight=train["weight"].to_numpy(float),
         progress=show,
         max_fpr=config.training.threshold_fpr,
+        eval_mask=trainset.threshold_rows(train),
     )
     compared = None if all_rows else compare(config, fit, test)
     heldout = None

@@ -149,3 +149,16 @@ def test_threshold_spends_an_unused_false_alarm_budget_but_never_loses_recall() 
     assert 0.6 < t < 0.7 and not ((s >= t) & (y == 0)).any()
     # The recall target always holds, however small the budget.
     assert ((s >= choose_threshold(y, s, 1.0, max_fpr=0.0)) & (y == 1)).sum() == 4
+
+
+def test_the_threshold_is_chosen_on_real_ads_once_there_are_enough_of_each_class() -> None:
+    from classifier.trainset import threshold_rows
+
+    def frame(real_lures: int, real_legit: int) -> pd.DataFrame:
+        subsets = ["seed"] * 50 + ["quoted"] * real_lures + ["cambodia_jobboards"] * real_legit
+        labels = [1, 0] * 25 + [1] * real_lures + [0] * real_legit
+        return pd.DataFrame({"subset": subsets, "label": labels})
+
+    assert threshold_rows(frame(19, 40)) is None  # too few real lures: every row
+    mask = threshold_rows(frame(20, 20))
+    assert mask is not None and mask.sum() == 40 and not mask[:50].any()
