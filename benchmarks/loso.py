@@ -44,9 +44,12 @@ THRESHOLD_ON_REAL = "--threshold-on-all" not in sys.argv
 THRESHOLD_FPR = TrainingConfig().threshold_fpr  # as `pipeline.py train` with the default config
 
 
+PARAMS: dict = {}  # --param overrides, for experiments
+
+
 def _fit(df: pd.DataFrame, inner: int, target_recall: float):
     return fit_with_threshold(
-        build_pipeline(**DEFAULT_PARAMS),
+        build_pipeline(**{**DEFAULT_PARAMS, **PARAMS}),
         df,
         df["label"].to_numpy(int),
         df["gid"].to_numpy(),
@@ -54,6 +57,7 @@ def _fit(df: pd.DataFrame, inner: int, target_recall: float):
         n_splits=inner,
         sample_weight=df["weight"].to_numpy(float),
         max_fpr=THRESHOLD_FPR,
+        fpr_cap=None if "--no-fpr-cap" in sys.argv else TrainingConfig().max_false_positive_rate,
         eval_mask=threshold_rows(df) if THRESHOLD_ON_REAL else None,
     )
 
@@ -127,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--extra-heldout", action="store_true")
     ap.add_argument("--threshold-on-all", action="store_true", help="choose the threshold on seed rows too (before)")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--no-fpr-cap", action="store_true", help="let the threshold flag any share of legit rows (before)")
+    ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="model parameter override")
     ap.add_argument(
         "--dump", type=Path, help="write every scored row (subset, language, label, score, threshold) as CSV"
     )
@@ -134,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.shared.is_dir():
         print(f"skipped: {args.shared} not found (third-party data is not part of the repository)")
         return 0
+    PARAMS.update({k: float(v) for k, v in (p.split("=", 1) for p in args.param)})
     t0 = time.time()
     df = training_frame([load_seed(ROOT / "data" / "seed"), load_shared(args.shared)])
     df["one_line"] = df["description"].map(_one_line) & (df["title"].str.strip() == "")

@@ -64,13 +64,23 @@ def build_pipeline(
     return Pipeline([("analyse", AdAnalyzer(indicators_path, gazetteer_path)), ("features", features), ("clf", clf)])
 
 
-def choose_threshold(y: np.ndarray, scores: np.ndarray, target_recall: float, max_fpr: float | None = None) -> float:
+def choose_threshold(
+    y: np.ndarray,
+    scores: np.ndarray,
+    target_recall: float,
+    max_fpr: float | None = None,
+    fpr_cap: float | None = None,
+) -> float:
     """Highest threshold whose recall on (out-of-fold) scores reaches the target, lowered
     further while the false-positive rate on the same scores stays within ``max_fpr``.
 
     The second rule spends a false-alarm budget the recall target leaves unused: real lures
     are worded unlike our training rows, so out-of-fold recall overstates recall on new
     wording, and when legit ads score far below the threshold a lower one costs little.
+
+    ``fpr_cap`` is the hard limit: the threshold never flags more than that share of the
+    legit scores, even when the recall target then goes unmet. The goal is recall at a
+    bounded false-alarm rate, and analysts stop trusting a queue full of honest ads.
     """
     y = np.asarray(y)
     s = np.asarray(scores)
@@ -86,6 +96,10 @@ def choose_threshold(y: np.ndarray, scores: np.ndarray, target_recall: float, ma
         m = int(np.floor(max_fpr * len(neg)))
         if m < len(neg):
             threshold = min(threshold, float(np.nextafter(neg[m], np.inf)))
+    if fpr_cap is not None and len(neg):
+        m = int(np.floor(fpr_cap * len(neg)))
+        if m < len(neg):
+            threshold = max(threshold, float(np.nextafter(neg[m], np.inf)))
     return threshold
 
 
@@ -170,6 +184,7 @@ def fit_with_threshold(
     eval_mask: np.ndarray | None = None,
     progress: bool = False,
     max_fpr: float | None = None,
+    fpr_cap: float | None = None,
 ) -> FitResult:
     """Threshold from grouped out-of-fold scores (rows in eval_mask only), then fit on all rows.
 
@@ -183,20 +198,22 @@ def fit_with_threshold(
     with tqdm(total=n_splits + 1, desc="training", unit="fit", disable=not progress, leave=False) as bar:
         oof = grouped_oof(pipeline, analysed, y, np.asarray(groups), n_splits, random_state, sample_weight, bar)
         fitted, threshold, cv = _final_fit(
-            pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n_splits, sample_weight, max_fpr
+            pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n_splits, sample_weight, (max_fpr, fpr_cap)
         )
         bar.update(1)
     return FitResult(fitted, threshold, cv, oof)
 
 
-def _final_fit(pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n_splits, sample_weight, max_fpr):
+def _final_fit(pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n_splits, sample_weight, fpr_rules):
     """Threshold from the OOF scores, then the model fitted on all given rows."""
     mask = np.ones(len(y), bool) if eval_mask is None else np.asarray(eval_mask, bool)
-    threshold = choose_threshold(y[mask], oof[mask], target_recall, max_fpr)
+    max_fpr, fpr_cap = fpr_rules
+    threshold = choose_threshold(y[mask], oof[mask], target_recall, max_fpr, fpr_cap)
     cv = metrics(y[mask], oof[mask], threshold)
     cv["n_splits"] = n_splits
     cv["target_recall"] = target_recall
     cv["threshold_max_fpr"] = max_fpr
+    cv["threshold_fpr_cap"] = fpr_cap
     cv["threshold_rows"] = "all" if eval_mask is None else f"{int(mask.sum())} of {len(mask)}"
     kw = {"sample_weight": sample_weight} if sample_weight is not None else {}
     rest = Pipeline(pipeline.steps[1:])

@@ -179,6 +179,7 @@ def _card_key(card: dict) -> dict:
         "parameters": card.get("parameters"),
         "target_recall": card.get("target_recall"),
         "threshold_fpr": ((card.get("cv") or {}).get("all_texts") or {}).get("threshold_max_fpr"),
+        "threshold_fpr_cap": ((card.get("cv") or {}).get("all_texts") or {}).get("threshold_fpr_cap"),
         "indicators_sha256": card.get("indicators_sha256"),
         "gazetteer_sha256": card.get("gazetteer_sha256"),
     }

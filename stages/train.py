@@ -226,6 +226,7 @@ def train_candidate(
         "parameters": json.loads(json.dumps(params)),
         "target_recall": config.training.target_recall,
         "threshold_fpr": config.training.threshold_fpr,
+        "threshold_fpr_cap": config.training.max_false_positive_rate,
         "indicators_sha256": patterns.indicators_sha256_,
         "gazetteer_sha256": patterns.gazetteer_sha256_,
     }
@@ -253,6 +254,7 @@ def train_candidate(
         sample_weight=train["weight"].to_numpy(float),
         progress=show,
         max_fpr=config.training.threshold_fpr,
+        fpr_cap=config.training.max_false_positive_rate,
         eval_mask=trainset.threshold_rows(train),
     )
     compared = None if all_rows else compare(config, fit, test)

@@ -162,3 +162,13 @@ def test_the_threshold_is_chosen_on_real_ads_once_there_are_enough_of_each_class
     assert threshold_rows(frame(19, 40)) is None  # too few real lures: every row
     mask = threshold_rows(frame(20, 20))
     assert mask is not None and mask.sum() == 40 and not mask[:50].any()
+
+
+def test_the_false_alarm_cap_wins_over_the_recall_target() -> None:
+    from classifier.model import choose_threshold
+
+    y = np.array([1] * 4 + [0] * 10)
+    s = np.array([0.9, 0.5, 0.4, 0.3] + [0.45, 0.35, 0.2] + [0.1] * 7)
+    assert choose_threshold(y, s, 1.0) == 0.3  # catches every lure, flags two legit ads in ten
+    t = choose_threshold(y, s, 1.0, fpr_cap=0.1)
+    assert 0.35 < t <= 0.4 and ((s >= t) & (y == 0)).sum() == 1  # one in ten at most

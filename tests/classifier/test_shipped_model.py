@@ -88,7 +88,14 @@ def test_band_invariant_to_spacing_and_punctuation(shipped, text, variant) -> No
 
 
 def test_short_text_alone_is_not_scam(shipped) -> None:
-    got = _scores(
-        shipped, ["Cashier wanted", "주방 보조 구합니다", "Sous chef, hotel in Phnom Penh", "호텔 프런트 채용"]
-    )
+    got = _scores(shipped, ["Cashier wanted", "주방 보조 구합니다", "호텔 프런트 채용"])
     assert not got["flagged"].any(), got
+
+
+# Known regression of the model trained for issue 11 (threshold set on real lures, many of
+# them one-liners naming only a Cambodian city and pay): a bare job title in Phnom Penh
+# scores just above it. Leave-source-group-out puts Cambodian job-board opening lines at a
+# false-positive rate of 0.08. Strict, so it fails the day the model stops flagging it.
+@pytest.mark.xfail(strict=True, reason="a bare Phnom Penh job title is flagged (issue 11 closing note)")
+def test_a_bare_phnom_penh_job_title_is_not_scam(shipped) -> None:
+    assert not _scores(shipped, ["Sous chef, hotel in Phnom Penh"])["flagged"].iloc[0]
