@@ -7,7 +7,7 @@ get accounts and give a few verdicts through the same stage functions the desk
 uses, then headless Chromium (Debian's, as in the tests) opens each page.
 
 Usage: PYTHONPATH=. .venv/bin/python docs/screenshots.py
-Korean text needs a CJK font in the browser's machine (Debian: fonts-nanum).
+Korean, Chinese and Thai text need fonts in the browser's machine (Debian: fonts-noto-cjk, fonts-thai-tlwg).
 """
 
 from __future__ import annotations

@@ -105,3 +105,9 @@ def test_reasons_are_whole_words_or_named_signals_one_line_each(shipped, text) -
 def test_a_chinese_one_line_post_is_scored(shipped) -> None:
     row = _score(shipped, [CHINESE_ONE_LINER]).iloc[0]
     assert 0.0 <= row["score"] <= 1.0 and row["band"] in {"low", "medium", "high", "critical"}
+
+
+def test_a_denial_of_passport_confiscation_is_not_read_as_retention(shipped) -> None:
+    text = "캄보디아 프놈펜 사무직. 텔레그램으로 연락주세요. 여권 압수 없습니다. 월 600만 원."
+    signals = {r["signal"] for r in _score(shipped, [text]).iloc[0]["reasons"]}
+    assert "passport_retention" not in signals and "safety_denial" in signals, signals
