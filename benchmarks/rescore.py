@@ -20,13 +20,11 @@ import argparse
 import os
 import sys
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import create_engine, delete, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,6 +35,7 @@ from stages.parallel import link_new_ads, score_in_workers  # noqa: E402
 from stages.score import score_ads  # noqa: E402
 from store.db import open_database  # noqa: E402
 from store.schema import Ad, ReviewEvent, ReviewItem, Score  # noqa: E402
+from tests.pgtemp import temporary_database  # noqa: E402
 
 NOW = datetime(2026, 11, 29, 3, 0, tzinfo=timezone.utc)
 LURE = "캄보디아 고수익 채팅 상담 {i}번, 경험 무관, 월 800만원, 항공권 숙소 제공. 텔레그램 @bench_{k:03d}"
@@ -100,12 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ads", type=int, default=50_000)
     parser.add_argument("--batch", type=int, default=1000)
     args = parser.parse_args(argv)
-    admin = create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
-    name = f"lurewatch_rescore_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(args.admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with temporary_database(args.admin_url, "lurewatch_rescore") as url:
         config = parse_config({"database": {"url": url}, "scoring": {"batch_size": args.batch}}, Path.cwd())
         _, card = load_model(config.models.dir, config.scoring.model)
         version = card["version"]
@@ -128,10 +122,6 @@ def main(argv: list[str] | None = None) -> int:
             _clear(factory)
             _timed(label, args.ads, run)
         engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return 0
 
 

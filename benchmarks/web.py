@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,7 +36,6 @@ from typing import Callable, Iterator
 
 import httpx2
 import yaml
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 # This script's name is the desk's package's: keep its folder off the import path, so
@@ -46,6 +44,7 @@ HERE, PROJECT = Path(__file__).resolve().parent, Path(__file__).resolve().parent
 sys.path[:] = [str(PROJECT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from store.db import open_database  # noqa: E402
+from tests.pgtemp import temporary_database  # noqa: E402
 
 
 def _generator() -> Callable[..., dict]:
@@ -65,16 +64,8 @@ def database(postgres: str | None, folder: Path) -> Iterator[str]:
     if not postgres:
         yield f"sqlite:///{folder / 'desk.db'}"
         return
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    name = f"lurewatch_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with temporary_database(postgres, "lurewatch_bench") as url:
+        yield url
 
 
 def free_port() -> int:

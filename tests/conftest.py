@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -13,12 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from classifier import registry
 from classifier.model import build_pipeline, fit_with_threshold
 from config import Config, load_config
+from tests.pgtemp import temporary_database
 
 # The crawler's fixtures (a loopback site, fast crawl configs, saved pages) serve the
 # crawl stage's tests in tests/stages/ too.
@@ -136,32 +134,17 @@ def redis_test_url() -> str:
     return require_service("LUREWATCH_TEST_REDIS_URL", "Redis")
 
 
-@contextmanager
-def _temporary_database(admin_url: str, prefix: str) -> Iterator[str]:
-    """Create a uniquely named PostgreSQL database, yield its URL, drop it after."""
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""
-    with _temporary_database(postgres_admin_url, "lurewatch_test") as url:
+    with temporary_database(postgres_admin_url, "lurewatch_test") as url:
         yield url
 
 
 @pytest.fixture
 def fresh_postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A fresh empty PostgreSQL database for one test (migration tests need empty ones)."""
-    with _temporary_database(postgres_admin_url, "lurewatch_t") as url:
+    with temporary_database(postgres_admin_url, "lurewatch_t") as url:
         yield url
 
 
