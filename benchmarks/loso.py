@@ -25,6 +25,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,25 +41,32 @@ from config import TrainingConfig  # noqa: E402
 
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
 QUOTED = ("quoted", "quoted_extra")
-THRESHOLD_ON_REAL = "--threshold-on-all" not in sys.argv
-THRESHOLD_FPR = TrainingConfig().threshold_fpr  # as `pipeline.py train` with the default config
+TRAINING = TrainingConfig()  # as `pipeline.py train` with the default config
 
 
-PARAMS: dict = {}  # --param overrides, for experiments
+@dataclass(frozen=True)
+class Fitting:
+    """How every fold is trained: model parameters and the threshold rules."""
+
+    params: dict
+    inner: int
+    target_recall: float
+    threshold_on_real: bool = True
+    fpr_cap: float | None = TRAINING.max_false_positive_rate
 
 
-def _fit(df: pd.DataFrame, inner: int, target_recall: float):
+def _fit(df: pd.DataFrame, how: Fitting):
     return fit_with_threshold(
-        build_pipeline(**{**DEFAULT_PARAMS, **PARAMS}),
+        build_pipeline(**{**DEFAULT_PARAMS, **how.params}),
         df,
         df["label"].to_numpy(int),
         df["gid"].to_numpy(),
-        target_recall=target_recall,
-        n_splits=inner,
+        target_recall=how.target_recall,
+        n_splits=how.inner,
         sample_weight=df["weight"].to_numpy(float),
-        max_fpr=THRESHOLD_FPR,
-        fpr_cap=None if "--no-fpr-cap" in sys.argv else TrainingConfig().max_false_positive_rate,
-        eval_mask=threshold_rows(df) if THRESHOLD_ON_REAL else None,
+        max_fpr=TRAINING.threshold_fpr,
+        fpr_cap=how.fpr_cap,
+        eval_mask=threshold_rows(df) if how.threshold_on_real else None,
     )
 
 
@@ -94,7 +102,7 @@ def _report(scored: pd.DataFrame, title: str) -> str:
     return "\n".join(lines)
 
 
-def loso(df: pd.DataFrame, per_fold: int, inner: int, target_recall: float) -> pd.DataFrame:
+def loso(df: pd.DataFrame, per_fold: int, how: Fitting) -> pd.DataFrame:
     """Out-of-fold scores of every real (non-seed, full-ad or opening-line) row."""
     real = (df["subset"] != "seed").to_numpy()
     quoted_gids = sorted(set(df.loc[df["subset"].isin(QUOTED), "gid"]))
@@ -110,7 +118,7 @@ def loso(df: pd.DataFrame, per_fold: int, inner: int, target_recall: float) -> p
     for k, held in enumerate(folds):
         t0 = time.time()
         test = df["gid"].isin(held).to_numpy()
-        fit = _fit(df[~test], inner, target_recall)
+        fit = _fit(df[~test], how)
         te = test & real
         out.loc[df.index[te], "score"] = fit.pipeline.predict_proba(df[te])[:, 1]
         out.loc[df.index[te], "threshold"] = fit.threshold
@@ -140,7 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.shared.is_dir():
         print(f"skipped: {args.shared} not found (third-party data is not part of the repository)")
         return 0
-    PARAMS.update({k: float(v) for k, v in (p.split("=", 1) for p in args.param)})
+    how = Fitting(
+        params={k: float(v) for k, v in (p.split("=", 1) for p in args.param)},
+        inner=args.inner,
+        target_recall=args.target_recall,
+        threshold_on_real=not args.threshold_on_all,
+        fpr_cap=None if args.no_fpr_cap else TRAINING.max_false_positive_rate,
+    )
     t0 = time.time()
     df = training_frame([load_seed(ROOT / "data" / "seed"), load_shared(args.shared)])
     df["one_line"] = df["description"].map(_one_line) & (df["title"].str.strip() == "")
@@ -148,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         test = (df["subset"] == "quoted_extra").to_numpy().copy()
         # Nothing of the extra file, nor anything near-duplicate of it, trains.
         test |= df["gid"].isin(set(df.loc[test, "gid"])).to_numpy()
-        fit = _fit(df[~test], args.inner, args.target_recall)
+        fit = _fit(df[~test], how)
         scored = df[test & (df["subset"] == "quoted_extra").to_numpy() & ~df["short"].to_numpy()].copy()
         scored["score"] = fit.pipeline.predict_proba(scored)[:, 1]
         scored["threshold"] = fit.threshold
@@ -157,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             f"threshold {fit.threshold:.3f} from grouped OOF scores"
         )
     else:
-        scored = loso(df, args.per_fold, args.inner, args.target_recall)
+        scored = loso(df, args.per_fold, how)
         title = (
             f"leave-one-source-group-out ({args.per_fold} source group(s) per fold), threshold per fold "
             f"from an inner {args.inner}-fold grouped CV on the training rows"

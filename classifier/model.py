@@ -90,17 +90,22 @@ def choose_threshold(
     k = max(1, int(np.ceil(target_recall * len(pos))))
     threshold = float(pos[k - 1])
     neg = np.sort(s[y == 0])[::-1]
-    if max_fpr is not None and len(neg):
-        # Flagging is score >= threshold: just above the (m+1)-th highest legit score,
-        # at most m legit rows are flagged.
-        m = int(np.floor(max_fpr * len(neg)))
-        if m < len(neg):
-            threshold = min(threshold, float(np.nextafter(neg[m], np.inf)))
-    if fpr_cap is not None and len(neg):
-        m = int(np.floor(fpr_cap * len(neg)))
-        if m < len(neg):
-            threshold = max(threshold, float(np.nextafter(neg[m], np.inf)))
+    if max_fpr is not None and (budget := _lowest_within(neg, max_fpr)) is not None:
+        threshold = min(threshold, budget)
+    if fpr_cap is not None and (cap := _lowest_within(neg, fpr_cap)) is not None:
+        threshold = max(threshold, cap)
     return threshold
+
+
+def _lowest_within(neg_desc: np.ndarray, rate: float) -> float | None:
+    """Lowest threshold flagging at most ``rate`` of the legit scores (sorted high to low),
+    or None when every legit score may be flagged.
+
+    Flagging is score >= threshold: just above the (m+1)-th highest legit score, at most m
+    legit rows are flagged.
+    """
+    m = int(np.floor(rate * len(neg_desc)))
+    return float(np.nextafter(neg_desc[m], np.inf)) if m < len(neg_desc) else None
 
 
 def metrics(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict:
@@ -198,16 +203,17 @@ def fit_with_threshold(
     with tqdm(total=n_splits + 1, desc="training", unit="fit", disable=not progress, leave=False) as bar:
         oof = grouped_oof(pipeline, analysed, y, np.asarray(groups), n_splits, random_state, sample_weight, bar)
         fitted, threshold, cv = _final_fit(
-            pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n_splits, sample_weight, (max_fpr, fpr_cap)
+            pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n_splits, sample_weight, max_fpr, fpr_cap
         )
         bar.update(1)
     return FitResult(fitted, threshold, cv, oof)
 
 
-def _final_fit(pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n_splits, sample_weight, fpr_rules):
+def _final_fit(
+    pipeline, analyser, analysed, y, oof, eval_mask, target_recall, n_splits, sample_weight, max_fpr, fpr_cap
+):
     """Threshold from the OOF scores, then the model fitted on all given rows."""
     mask = np.ones(len(y), bool) if eval_mask is None else np.asarray(eval_mask, bool)
-    max_fpr, fpr_cap = fpr_rules
     threshold = choose_threshold(y[mask], oof[mask], target_recall, max_fpr, fpr_cap)
     cv = metrics(y[mask], oof[mask], threshold)
     cv["n_splits"] = n_splits
