@@ -34,13 +34,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classifier.datasets import load_seed, load_shared  # noqa: E402
+from classifier.datasets import QUOTED_FILES, load_seed, load_shared  # noqa: E402
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold  # noqa: E402
 from classifier.trainset import threshold_rows, training_frame  # noqa: E402
 from config import TrainingConfig  # noqa: E402
 
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
-QUOTED = ("quoted", "quoted_extra")
+QUOTED = tuple(QUOTED_FILES)  # the subsets of real quoted ads
 TRAINING = TrainingConfig()  # as `pipeline.py train` with the default config
 
 
