@@ -18,7 +18,7 @@ from store.claims import claim_ads
 from store.errors import StoreError
 from store.schema import CampaignMember, ReviewEvent, ReviewItem, Score
 from store.scores import ScoreRow, record_scores
-from tests.conftest import _temporary_database
+from tests.pgtemp import temporary_database
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 29, 2, 0, tzinfo=timezone.utc)
@@ -105,8 +105,8 @@ def test_claims_never_overlap_and_skip_what_is_scored(fresh_postgres_url, write_
 def test_two_rescoring_processes_share_the_work_and_match_one_worker(postgres_admin_url, write_config):
     n = 600
     with (
-        _temporary_database(postgres_admin_url, "lurewatch_t") as single_url,
-        _temporary_database(postgres_admin_url, "lurewatch_t") as shared_url,
+        temporary_database(postgres_admin_url, "lurewatch_t") as single_url,
+        temporary_database(postgres_admin_url, "lurewatch_t") as shared_url,
     ):
         single = load_config(_config(write_config, single_url, "single"))
         with database(single) as factory:
