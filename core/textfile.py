@@ -113,6 +113,10 @@ class StrictReader(io.TextIOBase):
 
     A byte that does not decode raises TextDecodeError with its line number, which a
     parser reading through its own buffers (pandas reports "byte 0") cannot give.
+
+    Decoded text waits in ``_pending`` from ``_pos`` on: a line is a slice from there, and
+    the consumed head is dropped only when a new block arrives, so reading is linear in the
+    file's size (slicing the rest off after every line made it quadratic in the block size).
     """
 
     def __init__(self, raw: BinaryIO, encoding: str) -> None:
@@ -122,6 +126,8 @@ class StrictReader(io.TextIOBase):
         self._encoding = encoding
         self._lines_before = 0  # newlines in the bytes already decoded
         self._pending = ""
+        self._pos = 0  # start of the text not yet handed out
+        self._eof = False
 
     def readable(self) -> bool:
         return True
@@ -130,37 +136,45 @@ class StrictReader(io.TextIOBase):
         self._raw.close()
         super().close()
 
-    def _fill(self, size: int) -> None:
-        while len(self._pending) < size:
-            block = self._raw.read(BLOCK)
-            try:
-                self._pending += self._decoder.decode(block, final=not block)
-            except UnicodeDecodeError as exc:
-                line = self._lines_before + block.count(b"\n", 0, max(exc.start, 0)) + 1
-                raise TextDecodeError(f"line {line}: not valid {self._encoding}", line) from None
-            self._lines_before += block.count(b"\n")
-            if not block:
-                return
+    def _fill(self) -> bool:
+        """Decode one more block onto the pending text; False at the end of the file."""
+        if self._eof:
+            return False
+        block = self._raw.read(BLOCK)
+        try:
+            text = self._decoder.decode(block, final=not block)
+        except UnicodeDecodeError as exc:
+            line = self._lines_before + block.count(b"\n", 0, max(exc.start, 0)) + 1
+            raise TextDecodeError(f"line {line}: not valid {self._encoding}", line) from None
+        self._lines_before += block.count(b"\n")
+        self._pending = self._pending[self._pos :] + text
+        self._pos = 0
+        self._eof = not block
+        return True
 
     def read(self, size: int | None = -1) -> str:
         if size is None or size < 0:
-            self._fill(1 << 62)
-            out, self._pending = self._pending, ""
-            return out
-        self._fill(size)
-        out, self._pending = self._pending[:size], self._pending[size:]
+            while self._fill():
+                pass
+            size = len(self._pending) - self._pos
+        while len(self._pending) - self._pos < size and self._fill():
+            pass
+        out = self._pending[self._pos : self._pos + size]
+        self._pos += len(out)
         return out
 
     def readline(self, size: int | None = -1) -> str:
-        while "\n" not in self._pending:
-            before = len(self._pending)
-            self._fill(before + BLOCK)
-            if len(self._pending) == before:
+        searched = self._pos
+        while (newline := self._pending.find("\n", searched)) < 0:
+            searched = len(self._pending) - self._pos  # offset survives the refill's compaction
+            if not self._fill():
                 break
-        end = self._pending.find("\n") + 1 or len(self._pending)
+            searched = self._pos + searched
+        end = newline + 1 if newline >= 0 else len(self._pending)
         if size is not None and size >= 0:
-            end = min(end, size)
-        out, self._pending = self._pending[:end], self._pending[end:]
+            end = min(end, self._pos + size)
+        out = self._pending[self._pos : end]
+        self._pos = end
         return out
 
     def __iter__(self) -> Iterator[str]:
