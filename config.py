@@ -27,6 +27,8 @@ DEFAULT_SEED_DIR = PROJECT_DIR / "data" / "seed"
 DEFAULT_DATABASE_URL = "sqlite:///data/lurewatch.db"
 SOURCE_KINDS = ("jsonld", "telegram", "board", "feed")
 EXPORT_FORMATS = ("csv", "xlsx", "jsonl")
+# Confirmed scam contacts for platforms and police: format -> file extension.
+CONTACT_FORMATS = {"contacts-csv": "csv", "stix": "stix.json"}
 BOARD_REQUIRED_SELECTORS = ("ad_links", "title", "description")
 # What a board source's selectors may read: the links and pages to follow, and the ad.
 SELECTOR_KEYS = ("ad_links", "next_page", *PAGE_FIELDS)

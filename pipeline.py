@@ -20,21 +20,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from classifier.errors import ClassifierError
-from config import EXPORT_FORMATS, Config, ConfigError, load_config
+from config import CONTACT_FORMATS, EXPORT_FORMATS, Config, ConfigError, load_config
 from core.bands import BANDS, parse_bands
 from core.secrets import MaskingFormatter, mask_text
-from crawler.frontier import FrontierError
-from stages import accounts, classify, models, review, train
-from stages.crawl import crawl_command, format_table
-from stages.export import CONTACT_FORMATS, contacts_command, export_command, format_export
-from stages.run import format_summary, nightly
-from stages.score import format_score, score_command
-from store.errors import StoreError
-from store.listing import QueueFilter
-from store.lock import LockHeldError
-from store.schema import REVIEW_STATUSES
+from core.statuses import REVIEW_STATUSES
+from crawler.errors import FrontierError
+from store.errors import LockHeldError, StoreError
+
+if TYPE_CHECKING:
+    from store.listing import QueueFilter
+
+# Only light modules above: every stage (and with it scikit-learn, skops, Scrapy, pandas and
+# SQLAlchemy) is imported inside the handler of the command that needs it, so `--help`,
+# `review list` or `users add` never pay for the model stack.
 
 log = logging.getLogger("lurewatch")
 
@@ -132,6 +133,8 @@ def band_list(text: str) -> tuple[str, ...]:
 
 
 def _filters(args: argparse.Namespace) -> QueueFilter:
+    from store.listing import QueueFilter
+
     statuses = tuple(args.status or ("pending",))
     return QueueFilter(
         statuses=None if "all" in statuses else statuses,
@@ -153,24 +156,32 @@ def _scrapy_level(args: argparse.Namespace) -> str:
 
 def cmd_run(args: argparse.Namespace, config: Config) -> Outcome:
     """The nightly job: every stage in order, recorded in the runs table."""
+    from stages.run import format_summary, nightly
+
     result = nightly(config)
     return Outcome(format_summary(result), "partial" if result.status == "partial" else "ok", summary=True)
 
 
 def cmd_crawl(args: argparse.Namespace, config: Config) -> Outcome:
     """Crawl the enabled (or named) sources, recorded as a run of its own."""
+    from stages.crawl import crawl_command, format_table
+
     outcome = crawl_command(config, args.source, worker=args.worker, wait=args.wait, log_level=_scrapy_level(args))
     return Outcome(format_table(outcome), outcome.status, outcome.error, summary=True)
 
 
 def cmd_score(args: argparse.Namespace, config: Config) -> Outcome:
     """Score unscored (or all undecided) ads and fill the review queue."""
+    from stages.score import format_score, score_command
+
     return Outcome(format_score(score_command(config, args.rescore, args.workers)), summary=True)
 
 
 def cmd_export(args: argparse.Namespace, config: Config) -> Outcome:
     """Write the queue (pending items by default) as CSV, XLSX or JSON Lines, or the
     confirmed scam contacts as CSV or STIX 2.1."""
+    from stages.export import contacts_command, export_command, format_export
+
     out = Path(args.out) if args.out else None
     if args.format in CONTACT_FORMATS:
         given = [f"--{name.replace('_', '-')}" for name in QUEUE_FILTERS if getattr(args, name) is not None]
@@ -186,6 +197,8 @@ def cmd_export(args: argparse.Namespace, config: Config) -> Outcome:
 
 def cmd_import_decisions(args: argparse.Namespace, config: Config) -> Outcome:
     """Apply the decisions of a filled-in export, all or nothing; or undo an earlier import."""
+    from stages import review
+
     if args.undo is not None:
         return Outcome(review.format_undo(review.undo_file_import(config, args.undo, args.analyst)))
     imported = review.import_file(config, Path(args.file), args.analyst, args.encoding)
@@ -194,6 +207,8 @@ def cmd_import_decisions(args: argparse.Namespace, config: Config) -> Outcome:
 
 def cmd_review_list(args: argparse.Namespace, config: Config) -> Outcome:
     """The queue, one row per campaign, or the items the model is least sure about."""
+    from stages import review
+
     rows = review.list_queue(
         config, _filters(args), all_items=args.all_items, limit=args.limit, uncertain=args.uncertain
     )
@@ -202,32 +217,44 @@ def cmd_review_list(args: argparse.Namespace, config: Config) -> Outcome:
 
 def cmd_review_show(args: argparse.Namespace, config: Config) -> Outcome:
     """One item: the ad, its reasons, the evidence marked in the text, its history."""
+    from stages import review
+
     return Outcome(review.format_show(review.show_item(config, args.id), ansi=sys.stdout.isatty()))
 
 
 def cmd_review_claim(args: argparse.Namespace, config: Config) -> Outcome:
     """Lease the N highest-priority items to the analyst; says until when."""
+    from stages import review
+
     return Outcome(review.format_claimed(review.claim_items(config, args.n, args.minutes, args.analyst)))
 
 
 def cmd_review_claims(args: argparse.Namespace, config: Config) -> Outcome:
     """Who holds which item, and when each claim expires."""
+    from stages import review
+
     return Outcome(review.format_claims(review.list_claims(config)))
 
 
 def cmd_review_log(args: argparse.Namespace, config: Config) -> Outcome:
     """The audit log, filtered by analyst, time and item."""
+    from stages import review
+
     entries = review.audit_log(config, analyst=args.analyst, since=args.since, item_id=args.item, limit=args.limit)
     return Outcome(review.format_log(entries))
 
 
 def cmd_review_release(args: argparse.Namespace, config: Config) -> Outcome:
     """Give a claimed item back."""
+    from stages import review
+
     return Outcome(review.release_item(config, args.id, args.analyst))
 
 
 def cmd_review_decide(args: argparse.Namespace, config: Config) -> Outcome:
     """Record a decision on an item (or its whole campaign)."""
+    from stages import review
+
     message = review.decide_item(
         config, args.id, args.decision, note=args.note, campaign=args.campaign, analyst=args.analyst
     )
@@ -236,6 +263,8 @@ def cmd_review_decide(args: argparse.Namespace, config: Config) -> Outcome:
 
 def cmd_classify(args: argparse.Namespace, config: Config) -> Outcome:
     """Score a CSV/JSONL of ads; same rows out plus score, band, flagged, reasons."""
+    from stages import classify
+
     out = Path(args.out) if args.out else None
     return Outcome(
         classify.format_classify(
@@ -247,12 +276,16 @@ def cmd_classify(args: argparse.Namespace, config: Config) -> Outcome:
 
 def cmd_explain(args: argparse.Namespace, config: Config) -> Outcome:
     """One ad: score, band, reasons with the evidence marked in the text."""
+    from stages import classify
+
     file = Path(args.file) if args.file else None
     return Outcome(classify.format_explanation(classify.explain(config, args.text, file)))
 
 
 def cmd_evaluate(args: argparse.Namespace, config: Config) -> Outcome:
     """Metrics on a labelled file; JSON report and PR-curve PNG in --out-dir."""
+    from stages import classify
+
     return Outcome(
         classify.format_evaluation(
             classify.evaluate(config, Path(args.file), args.model, Path(args.out_dir), encoding=args.encoding)
@@ -262,6 +295,8 @@ def cmd_evaluate(args: argparse.Namespace, config: Config) -> Outcome:
 
 def cmd_train(args: argparse.Namespace, config: Config) -> Outcome:
     """Train; compare with the current model on held-out data (unless --all-rows); promote if asked."""
+    from stages import train
+
     request = train.TrainRequest(
         data=tuple(Path(p) for p in args.data),
         eval=tuple(Path(p) for p in args.eval),
@@ -276,16 +311,22 @@ def cmd_train(args: argparse.Namespace, config: Config) -> Outcome:
 
 def cmd_models_list(args: argparse.Namespace, config: Config) -> Outcome:
     """Versions, data size, key metrics, the current mark."""
+    from stages import models
+
     return Outcome(models.format_models(models.list_models(config)))
 
 
 def cmd_models_promote(args: argparse.Namespace, config: Config) -> Outcome:
     """Make a version current and rescore the queue."""
+    from stages import models
+
     return Outcome(models.format_promotion(models.promote(config, args.version)))
 
 
 def cmd_models_rollback(args: argparse.Namespace, config: Config) -> Outcome:
     """Make the previously current version current again and rescore the queue."""
+    from stages import models
+
     return Outcome(models.format_promotion(models.rollback(config)))
 
 
@@ -306,21 +347,29 @@ def _password(args: argparse.Namespace) -> str:
 
 def cmd_users_add(args: argparse.Namespace, config: Config) -> Outcome:
     """A new account of the review desk."""
+    from stages import accounts
+
     return Outcome(accounts.add_account(config, args.name, _password(args), args.role))
 
 
 def cmd_users_list(args: argparse.Namespace, config: Config) -> Outcome:
     """Every account, its role and status."""
+    from stages import accounts
+
     return Outcome(accounts.format_accounts(accounts.list_accounts(config)))
 
 
 def cmd_users_disable(args: argparse.Namespace, config: Config) -> Outcome:
     """Stop an account logging in."""
+    from stages import accounts
+
     return Outcome(accounts.disable_account(config, args.name))
 
 
 def cmd_users_passwd(args: argparse.Namespace, config: Config) -> Outcome:
     """A new password for an account."""
+    from stages import accounts
+
     return Outcome(accounts.change_password(config, args.name, _password(args)))
 
 
@@ -335,6 +384,8 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> Outcome:
 
 def cmd_models_convert(args: argparse.Namespace, config: Config) -> Outcome:
     """Save pickled versions (which can run code when loaded) again as skops, without retraining."""
+    from stages import models
+
     return Outcome(models.format_conversions(models.convert(config, args.version)))
 
 

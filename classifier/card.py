@@ -9,13 +9,12 @@ see one shape whatever the card's age.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # reading a card (models list, thresholds) must not load pandas or scikit-learn
+    import pandas as pd
 
-from classifier import evaluation
-from classifier.model import FitResult
-from classifier.trainset import class_counts, data_sha256
+    from classifier.model import FitResult
 
 FORMAT = 2
 CV_SCHEME = (
@@ -41,6 +40,9 @@ def build_card(
 
     ``heldout`` is the comparison on the rows kept out, or None when every row was fitted.
     """
+    from classifier import evaluation
+    from classifier.trainset import class_counts, data_sha256
+
     y = fitted["label"].to_numpy().astype(int)
     full = ~fitted["short"].to_numpy(bool)
     rep_full = evaluation.report(y[full], fit.oof_scores[full], fit.threshold, fitted.loc[full, "language"])

@@ -24,10 +24,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import skops.io as sio
-from skops.io.exceptions import UntrustedTypesFoundException
-
 from classifier.card import upgrade
 from classifier.errors import RETRAIN_HINT, ModelError
 from core.files import atomic_write_text
@@ -128,6 +124,8 @@ def save_model(models_dir: Path | str, pipeline, card: dict, version: str | None
 
 
 def dump_artefact(pipeline: Any, path: Path) -> None:
+    import skops.io as sio
+
     """Write ``pipeline`` as a compressed skops file."""
     _plain_vocabularies(pipeline)
     sio.dump(pipeline, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
@@ -250,6 +248,10 @@ def load_model(models_dir: Path | str, version: str = "current"):
             f"which cannot run code{_convert_hint(vdir, version) or '; ' + RETRAIN_HINT}"
         )
     _check_libraries(version, card)
+    # skops builds its list of trusted types on import (seconds): only loading pays for it.
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
     try:
         pipeline = sio.load(art, trusted=list(TRUSTED))
     except UntrustedTypesFoundException as exc:
@@ -303,6 +305,8 @@ def convert_to_skops(models_dir: Path | str, version: str, probe: Any) -> int:
     file (and records the conversion) and the pickle is deleted. Returns the probe's row count.
     """
     import joblib  # the only place a pickle is ever loaded, on the operator's word
+    import numpy as np
+    import skops.io as sio
 
     root = Path(models_dir)
     vdir = _version_dir(root, version)

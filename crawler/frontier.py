@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from core.secrets import mask_text, mask_url
+from crawler.errors import FrontierError
 
 # Keys of a crawl outlive a dead coordinator by at most this long.
 KEY_TTL_SECONDS = 6 * 3600
@@ -37,10 +38,6 @@ STALE_SECONDS = 60.0
 # A process closes once the queue was empty and nobody busy for this long.
 IDLE_CLOSE_SECONDS = 3.0
 PARTS = ("requests", "dupefilter", "known", "workers", "results")
-
-
-class FrontierError(Exception):
-    """Redis is unreachable, or there is no shared crawl to join."""
 
 
 def redis_client(url: str) -> Any:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from config import Config
+from config import CONTACT_FORMATS, Config
 from core.files import atomic_write
 from stages.common import StageResult, database, utcnow
 from store.confirmed import confirmed_contacts, contacts_csv, contacts_stix
@@ -102,9 +102,6 @@ def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) 
     ]
     log.info("run %d: exported %d pending item(s) to %s", run_id, len(rows), ", ".join(files))
     return StageResult("export", {"items": len(rows), "files": files})
-
-
-CONTACT_FORMATS = {"contacts-csv": "csv", "stix": "stix.json"}
 
 
 def export_contacts(

@@ -13,11 +13,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifier import datasets, registry
+from classifier import registry
 from classifier.card import headline
 from config import Config
 from stages.common import database, missing_database, utcnow
-from stages.score import score_ads
 from store.training import note_crossings, undecided_flags
 
 log = logging.getLogger(__name__)
@@ -61,6 +60,8 @@ def rescore_queue(config: Config, factory: sessionmaker[Session], *, progress: b
         )
     with factory() as session:
         before = undecided_flags(session)
+    from stages.score import score_ads  # only promotions score: `models list` loads no model stack
+
     result = score_ads(config, factory, rescore=True, progress=progress)
     version = result.counts["model"]
     with factory.begin() as session:
@@ -100,6 +101,8 @@ def convert(config: Config, versions: list[str]) -> list[tuple[str, int]]:
     targets = versions or [v for v in registry.list_versions(root) if (root / v / registry.PICKLE).is_file()]
     if not targets:
         return []
+    from classifier import datasets
+
     probe = datasets.load_seed(config.training.seed_dir)
     return [(v, registry.convert_to_skops(root, v, probe)) for v in targets]
 

@@ -29,7 +29,7 @@ from store.audit import Claim, LogEntry, active_claims, review_log
 from store.campaigns import campaign_of
 from store.decisions import ImportResult, UndoResult, import_decisions, undo_import
 from store.errors import ImportValidationError, NotFoundError, ReviewError
-from store.exports import contacts_text
+from store.exportrows import contacts_text
 from store.leases import release_any
 from store.listing import QueueFilter, QueueRow, collapse_campaigns, list_items, spread_uncertain
 from store.queue import claim, decide, decide_campaign, expire_leases, get_item, item_events, release

@@ -9,6 +9,10 @@ class SchemaTooNewError(StoreError):
     """The database was migrated by a newer lurewatch than this one."""
 
 
+class LockHeldError(StoreError):
+    """Another run holds the run lock."""
+
+
 class NotFoundError(StoreError):
     """A row named by the caller does not exist."""
 

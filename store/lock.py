@@ -17,14 +17,10 @@ from typing import Iterator
 
 from sqlalchemy import Engine, text
 
-from store.errors import StoreError
+from store.errors import LockHeldError, StoreError
 
 # Arbitrary but fixed: every lurewatch process on a database agrees on it.
 ADVISORY_KEY = 0x6C757265  # "lure"
-
-
-class LockHeldError(StoreError):
-    """Another run holds the run lock."""
 
 
 def lock_path(engine: Engine) -> Path:

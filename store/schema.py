@@ -28,9 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.bands import BANDS as CORE_BANDS
+from core.statuses import DECISIONS, REVIEW_STATUSES  # noqa: F401  (the store and the desk take them from here)
 
-REVIEW_STATUSES = ("pending", "in_review", "scam", "legit", "needs_info", "skipped")
-DECISIONS = ("scam", "legit", "needs_info", "skipped")
 RUN_STATUSES = ("running", "ok", "partial", "failed", "interrupted")
 BANDS = CORE_BANDS  # riskiest first; the rule is classifier.scoring.band_for
 ROLES = ("analyst", "lead")
