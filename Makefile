@@ -45,7 +45,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
 
 # Test and lint tools and what they pull in: requirements-test.lock, not requirements.lock.
 # (click stays in requirements.lock: uvicorn needs it at run time.)
-TEST_TOOLS := ^(pytest|pytest-timeout|pytest-xdist|execnet|iniconfig|pluggy|ruff|import-linter|grimp|rich|markdown-it-py|mdurl|httpx2|httpcore2|truststore|selenium|trio|trio-websocket|outcome|sniffio|sortedcontainers|wsproto|websocket-client|PySocks|hypothesis)==
+TEST_TOOLS := ^(aiosmtpd|atpublic|pytest|pytest-timeout|pytest-xdist|execnet|iniconfig|pluggy|ruff|import-linter|grimp|rich|markdown-it-py|mdurl|httpx2|httpcore2|truststore|selenium|trio|trio-websocket|outcome|sniffio|sortedcontainers|wsproto|websocket-client|PySocks|hypothesis)==
 
 # Re-pin after changing dependencies in pyproject.toml (then retrain: see README).
 lock: $(VENV)/bin/python

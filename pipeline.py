@@ -158,7 +158,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> Outcome:
     """The nightly job: every stage in order, recorded in the runs table."""
     from stages.run import format_summary, nightly
 
-    result = nightly(config)
+    result = nightly(config, metrics_file=Path(args.metrics_file) if args.metrics_file else None)
     return Outcome(format_summary(result), "partial" if result.status == "partial" else "ok", summary=True)
 
 
@@ -371,6 +371,42 @@ def cmd_users_passwd(args: argparse.Namespace, config: Config) -> Outcome:
     from stages import accounts
 
     return Outcome(accounts.change_password(config, args.name, _password(args)))
+
+
+def cmd_watchlist_import(args: argparse.Namespace, config: Config) -> Outcome:
+    """Add a partner's list (CSV or STIX 2.1), all or nothing; rescan the stored ads."""
+    from stages import watchlist
+
+    imported = watchlist.import_watchlist(config, Path(args.file), args.source, args.analyst, args.encoding)
+    return Outcome(watchlist.format_import(imported), summary=True)
+
+
+def cmd_watchlist_list(args: argparse.Namespace, config: Config) -> Outcome:
+    """Every entry and every contact analysts confirmed, with its hits."""
+    from stages import watchlist
+
+    return Outcome(watchlist.format_watchlist(watchlist.list_watchlist(config)))
+
+
+def cmd_watchlist_remove(args: argparse.Namespace, config: Config) -> Outcome:
+    """Take one entry off the watchlist."""
+    from stages import watchlist
+
+    return Outcome(watchlist.remove_watchlist(config, args.id, args.analyst))
+
+
+def cmd_notify_test(args: argparse.Namespace, config: Config) -> Outcome:
+    """One test message to every configured target; says which succeeded."""
+    from stages import notify
+
+    deliveries = notify.send_test(config)
+    failed = [d for d in deliveries if not d.ok]
+    text = notify.format_deliveries(deliveries)
+    if not deliveries:
+        return Outcome(text, "failed", "notify: no webhook or e-mail target is configured")
+    if failed:
+        return Outcome(text, "failed", f"{len(failed)} of {len(deliveries)} target(s) failed")
+    return Outcome(text)
 
 
 def cmd_serve(args: argparse.Namespace, config: Config) -> Outcome:
@@ -615,6 +651,44 @@ def _users_arguments(p: argparse.ArgumentParser) -> None:
     action("passwd", cmd_users_passwd, "set a new password; ends the account's sessions", password=True)
 
 
+def _run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--metrics-file",
+        metavar="PATH",
+        help="also write Prometheus text metrics there at the end of the run (node_exporter's textfile collector)",
+    )
+
+
+def _watchlist_arguments(p: argparse.ArgumentParser) -> None:
+    common = _common_options()
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    imp = actions.add_parser(
+        "import",
+        parents=[common],
+        help="add a list of contacts (CSV kind,value,source,note or STIX 2.1), all or nothing",
+    )
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument(
+        "--source", metavar="NAME", help="who lists them (CSV rows without a source; STIX: the whole file)"
+    )
+    _encoding(imp)
+    _analyst(imp)
+    imp.set_defaults(handler=cmd_watchlist_import, parser=imp)
+    ls = actions.add_parser("list", parents=[common], help="every entry with its hits and when it was last seen")
+    ls.set_defaults(handler=cmd_watchlist_list, parser=ls)
+    rm = actions.add_parser("remove", parents=[common], help="take entry ID off the watchlist")
+    rm.add_argument("id", type=item_id, metavar="ID")
+    _analyst(rm)
+    rm.set_defaults(handler=cmd_watchlist_remove, parser=rm)
+
+
+def _notify_arguments(p: argparse.ArgumentParser) -> None:
+    common = _common_options()
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    test = actions.add_parser("test", parents=[common], help="send one test message to every configured target")
+    test.set_defaults(handler=cmd_notify_test, parser=test)
+
+
 def _serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--host",
@@ -625,7 +699,7 @@ def _serve_arguments(p: argparse.ArgumentParser) -> None:
 
 # (name, help, add-arguments, handler); a command with actions sets a handler per action.
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler | None]] = [
-    ("run", "nightly job: crawl, score, queue, export", lambda p: None, cmd_run),
+    ("run", "nightly job: crawl, score, queue, export", _run_arguments, cmd_run),
     ("crawl", "crawl only: the enabled sources, or those named with --source", _crawl_arguments, cmd_crawl),
     (
         "score",
@@ -657,6 +731,13 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
     ),
     ("models", "model registry: list | promote VERSION | rollback", _models_arguments, None),
     ("serve", "the analysts' review desk in a browser (web)", _serve_arguments, cmd_serve),
+    (
+        "watchlist",
+        "known recruiter contacts: import FILE [--source NAME] | list | remove ID",
+        _watchlist_arguments,
+        None,
+    ),
+    ("notify", "notifications: test (one test message to every configured target)", _notify_arguments, None),
     (
         "users",
         "accounts of the review desk: add NAME | list | disable NAME | passwd NAME",

@@ -23,6 +23,7 @@ from stages.common import StageResult, database, utcnow
 from stages.parallel import link_new_ads, refuse_sqlite, score_in_workers
 from store.errors import StoreError
 from store.scores import ScoreCounts, ScoreRow, ads_to_score, record_scores
+from store.watchlist import rescan
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def score_ads(
     if workers > 1:
         link_new_ads(factory, version, rescore, config.scoring.batch_size, clock)
         totals.update(score_in_workers(config, version, workers, rescore))
-        return _result(totals, version, threshold)
+        return _watchlist(_result(totals, version, threshold), factory, clock)
     show = sys.stderr.isatty() if progress is None else progress
     with factory() as session, tqdm(desc="scoring", unit="ad", disable=not show, leave=False) as bar:
         for batch in ads_to_score(session, version, rescore, config.scoring.batch_size):
@@ -72,7 +73,21 @@ def score_ads(
             bar.update(len(rows))
             if not show:  # no bar (a log file, cron mail): a line per batch shows the progress
                 log.info("scoring: %d ad(s) so far, %d flagged", totals["scored"], totals["flagged"])
-    return _result(totals, version, threshold)
+    return _watchlist(_result(totals, version, threshold), factory, clock)
+
+
+WATCHLIST_ADS_KEPT = 200  # ad ids of the hits kept in the counts (the run's notifications list them)
+
+
+def _watchlist(result: StageResult, factory: sessionmaker[Session], clock: Callable) -> StageResult:
+    """After the model's scores: ads carrying a watchlisted contact become critical and are
+    queued, whatever the model said (store.watchlist.rescan); the hits are counted."""
+    with factory.begin() as session:
+        found = rescan(session, clock())
+    result.counts["watchlist_hits"] = len(found.marked)
+    result.counts["watchlist_queued"] = found.queued
+    result.counts["watchlist_ads"] = found.marked[:WATCHLIST_ADS_KEPT]
+    return result
 
 
 def _result(totals: Counter[str], version: str, threshold: float) -> StageResult:
@@ -113,5 +128,6 @@ def format_score(result: StageResult) -> str:
     return (
         f"scored {c['scored']} ad(s) with model {c['model']} (threshold {c['threshold']}): "
         f"{c['flagged']} flagged, {c['queued']} newly queued, "
-        f"{c['reprioritised']} re-prioritised, {c['kept_decided']} decided items kept"
+        f"{c['reprioritised']} re-prioritised, {c['kept_decided']} decided items kept, "
+        f"{c.get('watchlist_hits', 0)} watchlist hit(s)"
     )

@@ -36,6 +36,7 @@ from store.fingerprints import (  # noqa: F401
 )
 from store.schema import (
     Ad,
+    AdContact,
     AdFingerprint,
     Campaign,
     CampaignKey,
@@ -376,3 +377,52 @@ def campaign_ads(session: Session, campaign_id: int) -> list[int]:
             .order_by(CampaignMember.joined_at, CampaignMember.ad_id)
         )
     )
+
+
+PHONES = ("phone", "whatsapp")  # one number, whichever app it was given for
+
+
+def join_contact_campaign(session: Session, ad_id: int, contacts: list[tuple[str, str]], now: datetime) -> int | None:
+    """Link an ad in no campaign to the campaign of the ads sharing one of ``contacts``
+    (kind, normalised value), for contacts linking leaves out (links and domains) or that
+    nothing linked yet: with other ads but no campaign, they form a new one with it.
+    The campaign joined, or None (the ad already had one, or nobody else has the contacts)."""
+    if not contacts or session.execute(_OWN_CAMPAIGN, {"ad_id": ad_id}).scalar() is not None:
+        return None
+    values = sorted({v for _, v in contacts})
+    sharing = (
+        select(AdContact.ad_id, AdContact.kind, AdContact.value, CampaignMember.campaign_id)
+        .outerjoin(CampaignMember, CampaignMember.ad_id == AdContact.ad_id)
+        .where(AdContact.value.in_(values), AdContact.ad_id != ad_id)
+        .order_by(CampaignMember.campaign_id.is_(None), CampaignMember.campaign_id, AdContact.ad_id)
+        .limit(PER_KEY)
+    )
+    wanted = set(contacts)
+    phones = {v for k, v in contacts if k in PHONES}
+    rows = [r for r in session.execute(sharing).all() if (r[1], r[2]) in wanted or (r[1] in PHONES and r[2] in phones)]
+    if not rows:
+        return None
+    linked = [r for r in rows if r[3] is not None]
+    first = (linked or rows)[0]
+    reason = f"shares watchlisted {first[1]} {first[2]} with ad {first[0]}"
+    if linked:
+        target, joining = int(first[3]), [ad_id]
+    else:
+        target = session.execute(_NEW_CAMPAIGN, {"created_at": now, "updated_at": now}).scalar_one()
+        joining = [ad_id, *sorted({int(r[0]) for r in rows})]
+    session.execute(
+        _INSERT_MEMBERS,
+        [
+            {
+                "ad_id": a,
+                "campaign_id": target,
+                "reason": reason if a == ad_id else _reverse(reason, ad_id),
+                "joined_at": now,
+            }
+            for a in joining
+        ],
+    )
+    session.execute(_DELETE_FREE, {"ad_ids": joining})
+    _add_campaign_keys(session, target, joining)
+    session.execute(_CAMPAIGNS.update().where(_CAMPAIGNS.c.id == target).values(updated_at=now))
+    return target

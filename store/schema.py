@@ -386,3 +386,48 @@ class DecisionImportChange(Base):
     old_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     old_assignee: Mapped[str | None] = mapped_column(String(200), nullable=True)
     old_lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+WATCHLIST_KINDS = ("phone", "telegram", "kakao", "line", "whatsapp", "wechat", "email", "url", "domain")
+
+
+class WatchlistEntry(Base):
+    """A known recruiter contact listed by a partner (police, an embassy, a platform) or a lead.
+
+    ``value`` is in the contact index's normal form (core.contacts), so matching an ad is
+    an equality on ``ad_contacts.value``. The same contact listed by two sources is two
+    rows: each listing is removed on its own. Contacts confirmed by analysts' ``scam``
+    verdicts are on the watchlist too, read live from the queue (store.watchlist).
+    """
+
+    __tablename__ = "watchlist_entries"
+    __table_args__ = (
+        UniqueConstraint("kind", "value", "source"),
+        CheckConstraint(_in("kind", WATCHLIST_KINDS), name="kind"),
+        Index("ix_watchlist_entries_value", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WatchlistEvent(Base):
+    """Append-only audit of every change to the watchlist (entries are deleted, events stay)."""
+
+    __tablename__ = "watchlist_events"
+    __table_args__ = (CheckConstraint(_in("action", ("added", "removed")), name="action"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer, index=True)  # not a foreign key: the entry may be gone
+    action: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # e.g. the file it was imported from
