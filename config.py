@@ -151,6 +151,44 @@ class WebConfig:
     lease_minutes: int = 30  # how long a claim from the desk holds an item
     page_size: int = 50  # rows per queue and search page
     secret_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None  # where people reach the desk: links in notifications
+
+
+NOTIFY_EVENTS = ("run_failed", "run_partial", "alarm", "critical", "watchlist_hit")
+SMTP_SCHEMES = {"smtp": 587, "smtps": 465}
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """An incoming webhook (Slack, Teams, anything reading JSON) and the events it wants."""
+
+    url: str = field(repr=False)  # Slack and Teams URLs carry their token: never printed as is
+    events: tuple[str, ...] = NOTIFY_EVENTS
+
+
+@dataclass(frozen=True)
+class EmailTarget:
+    """An SMTP server, sender, recipients and events; the password comes from LUREWATCH_SMTP_PASSWORD."""
+
+    host: str
+    port: int
+    tls: bool  # smtps:// (TLS from the start); smtp:// upgrades with STARTTLS when offered
+    username: str | None
+    sender: str
+    to: tuple[str, ...]
+    events: tuple[str, ...] = NOTIFY_EVENTS
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """Who hears about a run, and how hard delivery tries (never holding the run up for long)."""
+
+    webhooks: tuple[WebhookTarget, ...] = ()
+    email: EmailTarget | None = None
+    timeout_seconds: float = 10.0  # per attempt
+    retries: int = 2  # after the first attempt
+    backoff_seconds: float = 2.0  # before retry n: backoff * 2**(n-1)
 
 
 @dataclass(frozen=True)
@@ -169,6 +207,7 @@ class Config:
     logging: LoggingConfig
     health: HealthConfig = HealthConfig()
     web: WebConfig = WebConfig()
+    notify: NotifyConfig = NotifyConfig()
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``; ConfigError if there is none."""
@@ -520,6 +559,7 @@ def parse_config(
     he.finish()
 
     web = _web(_Section(root.get("web", dict, None), "web"), env)
+    notify = _notify(_Section(root.get("notify", dict, None), "notify"), env)
 
     root.finish()
     return Config(
@@ -535,6 +575,7 @@ def parse_config(
         logging=logging_cfg,
         health=health,
         web=web,
+        notify=notify,
     )
 
 
@@ -549,7 +590,10 @@ def _web(w: _Section, env: Mapping[str, str]) -> WebConfig:
         lease_minutes=w.positive("lease_minutes", int, d.lease_minutes),
         page_size=w.positive("page_size", int, d.page_size),
         secret_key=env.get("LUREWATCH_SECRET_KEY") or None,
+        base_url=w.get("base_url", str, None),
     )
+    if web.base_url is not None:
+        _web_url("web.base_url", web.base_url)
     if not web.host:
         raise ConfigError("web.host: must not be empty")
     if web.port > 65535:
@@ -558,6 +602,87 @@ def _web(w: _Section, env: Mapping[str, str]) -> WebConfig:
         raise ConfigError(f"web.page_size: must be at most 500, got {web.page_size}")
     w.finish()
     return web
+
+
+def _events(section: _Section, name: str) -> tuple[str, ...]:
+    if name not in section.data:
+        return NOTIFY_EVENTS
+    events = section.str_list(name)
+    for i, event in enumerate(events):
+        if event not in NOTIFY_EVENTS:
+            raise ConfigError(
+                f"{section.key(name)}[{i}]: unknown event {event!r} (expected one of {', '.join(NOTIFY_EVENTS)})"
+            )
+    if not events:
+        raise ConfigError(f"{section.key(name)}: must name at least one event")
+    return events
+
+
+def _smtp(e: _Section, env: Mapping[str, str]) -> EmailTarget:
+    url = e.get("smtp_url", str, None, required=True)
+    key = e.key("smtp_url")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {mask_url(url)}: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in SMTP_SCHEMES or not parts.hostname:
+        raise ConfigError(f"{key}: expected smtp://host[:port] or smtps://host[:port], got {mask_url(url)!r}")
+    if parts.password is not None:
+        raise ConfigError(f"{key}: holds a password; put it in LUREWATCH_SMTP_PASSWORD instead")
+    sender = e.get("from", str, None, required=True).strip()
+    to = e.str_list("to")
+    if not to:
+        raise ConfigError(f"{e.key('to')}: required (at least one address)")
+    for i, address in enumerate((sender, *to)):
+        if not re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+", address.strip()):
+            where = e.key("from") if i == 0 else f"{e.key('to')}[{i - 1}]"
+            raise ConfigError(f"{where}: not an e-mail address: {address!r}")
+    target = EmailTarget(
+        host=parts.hostname,
+        port=port or SMTP_SCHEMES[scheme],
+        tls=scheme == "smtps",
+        username=parts.username or None,
+        sender=sender,
+        to=tuple(a.strip() for a in to),
+        events=_events(e, "events"),
+        password=env.get("LUREWATCH_SMTP_PASSWORD") or None,
+    )
+    e.finish()
+    return target
+
+
+def _notify(n: _Section, env: Mapping[str, str]) -> NotifyConfig:
+    d = NotifyConfig()
+    hooks = []
+    for i, raw in enumerate(n.get("webhooks", list, []) or []):
+        h = _Section(raw, f"notify.webhooks[{i}]")
+        url = h.get("url", str, None, required=True)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:
+            raise ConfigError(f"{h.key('url')}: {mask_url(url)}: {exc}") from None
+        if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+            raise ConfigError(f"{h.key('url')}: expected an http(s) URL, got a {parts.scheme or 'relative'} one")
+        hooks.append(WebhookTarget(url=url, events=_events(h, "events")))
+        h.finish()
+    email_raw = n.get("email", dict, None)
+    notify = NotifyConfig(
+        webhooks=tuple(hooks),
+        email=_smtp(_Section(email_raw, "notify.email"), env) if email_raw is not None else None,
+        timeout_seconds=n.positive("timeout_seconds", float, d.timeout_seconds),
+        retries=n.get("retries", int, d.retries),
+        backoff_seconds=n.get("backoff_seconds", float, d.backoff_seconds),
+    )
+    if not 0 <= notify.retries <= 5:
+        raise ConfigError(f"notify.retries: must be from 0 to 5, got {notify.retries}")
+    if not 0 <= notify.backoff_seconds <= 60:
+        raise ConfigError(f"notify.backoff_seconds: must be from 0 to 60, got {notify.backoff_seconds}")
+    if notify.timeout_seconds > 120:
+        raise ConfigError(f"notify.timeout_seconds: must be at most 120, got {notify.timeout_seconds}")
+    n.finish()
+    return notify
 
 
 def find_config(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -25,7 +26,9 @@ from stages.crawling import COLUMNS, LIMITS, refusals
 from stages.export import export_nightly
 from stages.health import crawl_sources, health_alarms
 from stages.score import score_stage
+from store.errors import LockHeldError
 from store.lock import run_lock
+from store.notices import last_success, newest_run_of, run_row
 from store.runs import finish_run, mark_interrupted, recent_runs, start_run
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,8 @@ class RunResult:
     stages: list[StageResult]
     alarms: list[str] = field(default_factory=list)
     summary_path: Path | None = None
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    metrics_path: Path | None = None
 
     @property
     def duration_seconds(self) -> float:
@@ -73,10 +78,116 @@ def run_nightly(
         return _run_locked(config, factory, STAGES if stages is None else stages, clock)
 
 
-def nightly(config: Config) -> RunResult:
-    """`pipeline.py run`: the nightly job on the configured database."""
+def nightly(config: Config, metrics_file: Path | None = None) -> RunResult:
+    """`pipeline.py run`: the nightly job on the configured database; then, the run over,
+    its notifications (never failing it) and, with ``metrics_file``, its metrics."""
     with database(config) as factory:
-        return run_nightly(config, factory)
+        try:
+            result = run_nightly(config, factory)
+        except LockHeldError:
+            raise  # no run took place: nothing to tell
+        except BaseException:
+            _after_failure(config, factory, metrics_file)
+            raise
+        after_run(config, factory, result, metrics_file)
+        return result
+
+
+def after_run(
+    config: Config, factory: sessionmaker[Session], result: RunResult, metrics_file: Path | None = None
+) -> None:
+    """Notify, record the deliveries with the run and in its summary, write the metrics.
+    Nothing here may fail the run: its data and its exit code are already settled."""
+    score = next((s.counts for s in result.stages if s.name == "score"), {})
+    try:
+        result.notifications = _notify(
+            config,
+            factory,
+            run_id=result.run_id,
+            status=result.status,
+            summary=format_summary(result),
+            alarms=result.alarms,
+            started=result.started_at,
+            finished=result.finished_at,
+            watchlist_ads=list(score.get("watchlist_ads") or []),
+        )
+        if result.notifications and result.summary_path is not None:
+            result.summary_path = write_summary(result, config.export.dir)
+    except Exception:  # noqa: BLE001 - a notification bug must not turn a good run into a failed one
+        log.exception("notifications of run %d failed", result.run_id)
+    if metrics_file is not None:
+        result.metrics_path = _metrics(factory, metrics_file, result.status, result, result.notifications)
+
+
+def _after_failure(config: Config, factory: sessionmaker[Session], metrics_file: Path | None) -> None:
+    """A run that failed (or was interrupted): tell, and write the metrics, from its row."""
+    try:
+        with factory() as session:
+            run = newest_run_of(session, os.getpid())
+            if run is None or run.status not in ("failed", "interrupted"):
+                return
+            run_id, status, started = run.id, run.status, run.started_at
+            finished, error, counts = run.finished_at or utcnow(), run.error or "", dict(run.counts or {})
+        score = (counts.get("stages") or {}).get("score") or {}
+        deliveries = _notify(
+            config,
+            factory,
+            run_id=run_id,
+            status=status,
+            summary=f"run {run_id}: {status}: {error}",
+            alarms=[],
+            started=started,
+            finished=finished,
+            watchlist_ads=list(score.get("watchlist_ads") or []),
+        )
+        partial = RunResult(run_id, status, started, finished, [])
+        if metrics_file is not None:
+            _metrics(factory, metrics_file, status, partial, deliveries, counts)
+    except Exception:  # noqa: BLE001 - the run's own error is what the caller reports
+        log.exception("could not notify about the failed run")
+
+
+def _notify(config: Config, factory: sessionmaker[Session], **run: Any) -> list[dict[str, Any]]:
+    """Send the run's messages and record the deliveries in runs.counts["notifications"]."""
+    if not config.notify.webhooks and config.notify.email is None:
+        return []
+    from stages.notify import deliver, run_messages
+
+    deliveries = [d.as_dict() for d in deliver(config, run_messages(config, factory, **run))]
+    if deliveries:
+        with factory.begin() as session:
+            row = run_row(session, run["run_id"])
+            if row is not None:
+                row.counts = {**dict(row.counts or {}), "notifications": deliveries}
+    return deliveries
+
+
+def _metrics(
+    factory: sessionmaker[Session],
+    path: Path,
+    status: str,
+    result: RunResult,
+    deliveries: list[dict[str, Any]],
+    counts: dict[str, Any] | None = None,
+) -> Path | None:
+    from stages.metrics import write_metrics
+
+    try:
+        with factory() as session:
+            last = last_success(session)
+        return write_metrics(
+            path,
+            status=status,
+            started=result.started_at,
+            finished=result.finished_at,
+            counts=counts if counts is not None else _counts(result.stages),
+            alarms=len(result.alarms),
+            last_success=last,
+            notifications_failed=sum(not d.get("ok") for d in deliveries),
+        )
+    except Exception:  # noqa: BLE001 - metrics are for watching the run, never a reason to fail it
+        log.exception("could not write the metrics file %s", path)
+        return None
 
 
 def _run_locked(
@@ -135,6 +246,7 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
         "duration_seconds": round(result.duration_seconds, 3),
         "stages": [asdict(stage) for stage in result.stages],
         "alarms": result.alarms,
+        "notifications": result.notifications,
     }
 
 
@@ -163,8 +275,13 @@ def format_summary(result: RunResult) -> str:
         )
         lines.extend(f"    wrote {path}" for path in stage.counts.get("files") or [])
     lines.extend(f"ALARM {alarm}" for alarm in result.alarms)
+    for d in result.notifications:
+        outcome = "sent" if d.get("ok") else f"FAILED after {d.get('attempts')} attempt(s): {d.get('error')}"
+        lines.append(f"notify {d.get('event')} -> {d.get('channel')} {d.get('target')}: {outcome}")
     if result.summary_path:
         lines.append(f"summary: {result.summary_path}")
+    if result.metrics_path:
+        lines.append(f"metrics: {result.metrics_path}")
     return "\n".join(lines)
 
 

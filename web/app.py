@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from config import Config
 from stages.common import utcnow
+from store.db import current_revision
 from web.auth import login_page, logout
 from web.desk import HERE, page, redirect, render, templates
 from web.security import BodyLimit, SecurityHeaders
@@ -40,17 +41,19 @@ def home(request: Request, session: Session, account: object) -> Response:
 
 
 async def health(request: Request) -> Response:
-    """For load balancers and Kubernetes probes: the process answers and the database too."""
+    """For load balancers and Kubernetes probes: the process answers and the database too.
+    No login, no session, no cookie; it tells nothing but "ok" and the schema revision."""
 
-    def ping() -> None:
+    def ping() -> str | None:
         with request.app.state.factory() as session:
             session.execute(text("SELECT 1"))
+            return current_revision(session.get_bind())
 
     try:
-        await run_in_threadpool(ping)
+        revision = await run_in_threadpool(ping)
     except Exception:  # noqa: BLE001 - any database failure means "not ready"
         return PlainTextResponse("database unavailable\n", status_code=503)
-    return PlainTextResponse("ok\n")
+    return PlainTextResponse(f"ok\nschema {revision or 'none'}\n")
 
 
 async def not_found(request: Request, exc: Exception) -> Response:

@@ -44,8 +44,15 @@ def test_templates_load_nothing_from_elsewhere(desk):
     assert "http://" not in html and "https://" not in html
 
 
-def test_health_answers_without_a_login(desk):
-    assert desk.client().get("/healthz").text == "ok\n"
+def test_health_answers_without_a_login_and_tells_only_ok_and_the_schema(desk):
+    from store.db import head_revision
+
+    response = desk.client().get("/healthz")
+    assert response.status_code == 200
+    assert response.text == f"ok\nschema {head_revision()}\n"
+    assert "set-cookie" not in response.headers
+    for name, value in HEADERS.items():
+        assert response.headers.get(name) == value, name
 
 
 def test_bodies_over_a_megabyte_are_refused_before_any_view(desk):
