@@ -14,6 +14,7 @@ indicators (``phone-number``). Patterns are read with stix2-patterns, never eval
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -124,17 +125,27 @@ def read_watchlist_file(path: Path, source: str | None = None, encoding: str | N
         raise StoreError(f"{path}: no such file") from None
     except OSError as exc:
         raise StoreError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return read_watchlist_bytes(path.name, raw, source, encoding)
+
+
+def read_watchlist_bytes(
+    name: str, raw: bytes, source: str | None = None, encoding: str | None = None
+) -> list[ListedContact]:
+    """read_watchlist_file for a file's bytes (an upload); ``name`` is what errors call it."""
+    name = Path(name).name or "upload"
+    if len(raw) > MAX_FILE_BYTES:
+        raise StoreError(f"{name}: more than the {MAX_FILE_BYTES:,} bytes a watchlist file may have")
     try:
         text, _ = decode_bytes(raw, encoding)
     except TextDecodeError as exc:
-        raise StoreError(f"{path.name}: {exc}") from None
+        raise StoreError(f"{name}: {exc}") from None
     if "\x00" in text:
-        raise StoreError(f"{path.name}: contains NUL bytes; not a text file")
+        raise StoreError(f"{name}: contains NUL bytes; not a text file")
     source = " ".join((source or "").split())[:MAX_SOURCE] or None
     if text.lstrip("\ufeff \t\r\n").startswith("{"):
-        rows = _stix_rows(path.name, text, source or None)
+        rows = _stix_rows(name, text, source)
     else:
-        rows = _csv_rows(path.name, text, source or path.stem)
+        rows = _csv_rows(name, text, source or Path(name).stem)
     seen: set[tuple[str, str, str]] = set()
     unique = []
     for row in rows:
@@ -146,8 +157,6 @@ def read_watchlist_file(path: Path, source: str | None = None, encoding: str | N
 
 
 def _csv_rows(name: str, text: str, default_source: str) -> list[ListedContact]:
-    import io
-
     errors: list[str] = []
     rows: list[ListedContact] = []
     try:

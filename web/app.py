@@ -30,6 +30,7 @@ from web.views.queue import queue_list, queue_next
 from web.views.search import search_page
 from web.views.share import contacts_csv_file, contacts_stix_file, share_page
 from web.views.trends import trends_page
+from web.views.watchlist import watchlist_add, watchlist_hits, watchlist_import, watchlist_page, watchlist_remove
 
 SESSION_COOKIE = "lurewatch_session"
 
@@ -85,6 +86,11 @@ def routes() -> list[Route | Mount]:
         Route("/share", share_page),
         Route("/share/confirmed-contacts.csv", contacts_csv_file),
         Route("/share/confirmed-contacts.stix.json", contacts_stix_file),
+        Route("/watchlist", watchlist_page),
+        Route("/watchlist/hits", watchlist_hits),
+        Route("/watchlist/add", watchlist_add, methods=["POST"]),
+        Route("/watchlist/import", watchlist_import, methods=["POST"]),
+        Route("/watchlist/{entry_id:int}/remove", watchlist_remove, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
 

@@ -154,6 +154,26 @@ def action(view: ActionView) -> Callable[[Request], Any]:
     return endpoint
 
 
+UPLOAD_BYTES = 1024 * 1024  # the desk's body limit (web.security.BodyLimit) bounds it anyway
+
+
+def upload(view: ActionView) -> Callable[[Request], Any]:
+    """A POST action that takes one file (multipart): like ``action`` otherwise."""
+
+    @functools.wraps(view)
+    async def endpoint(request: Request) -> Response:
+        form = await request.form(max_files=1, max_fields=20, max_part_size=UPLOAD_BYTES)
+        if not csrf_ok(request.session, str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")):
+            await form.close()
+            return forbidden(request)
+        try:
+            return await run_in_threadpool(_run, request, view, form)
+        finally:
+            await form.close()
+
+    return endpoint
+
+
 def forbidden(request: Request) -> Response:
     """The answer to a form without this session's token: nothing was changed."""
     log.warning("refused a form without a valid CSRF token: %s %s", request.method, request.url.path)
