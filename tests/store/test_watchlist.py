@@ -127,3 +127,36 @@ def test_decided_items_are_left_alone_and_removal_is_audited(factory):
         assert actions == [("added", "bob", "lure.example"), ("removed", "bob", "lure.example")]
         with pytest.raises(NotFoundError):
             remove_entry(s, entry_id, "bob", T0)
+
+
+def test_migration_0008_upgrades_a_database_with_data_and_back(db_url):
+    from sqlalchemy import text
+    from sqlalchemy.orm import sessionmaker
+
+    from store.db import create_db_engine, downgrade, upgrade
+
+    engine = create_db_engine(db_url)
+    try:
+        upgrade(engine, "0007")
+        with engine.begin() as conn:  # an ad and its contact row, stored before the watchlist existed
+            conn.execute(
+                text(
+                    "INSERT INTO ads (source, external_id, url, title, company, location, country, salary, "
+                    "description, contacts, language, content_hash, extra, first_seen_at, last_seen_at, "
+                    "content_changes) VALUES ('s', 'e1', '', 't', '', '', '', '', 'd', :c, '', '', '{}', :t, :t, 0)"
+                ),
+                {"c": '{"telegram": ["@kept_ad"]}', "t": T0.replace(tzinfo=None)},
+            )
+            conn.execute(
+                text("INSERT INTO ad_contacts (ad_id, kind, value) SELECT id, 'telegram', '@kept_ad' FROM ads")
+            )
+        upgrade(engine)
+        with sessionmaker(engine).begin() as s:
+            result = add_entries(s, [_listed("telegram", "@kept_ad")], "ann", T0)
+            assert len(result.added) == 1 and [r.hits for r in watchlist(s)] == [1]
+        downgrade(engine, "0007")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM ads")).scalar() == 1
+        upgrade(engine)
+    finally:
+        engine.dispose()
