@@ -229,3 +229,47 @@ def test_a_bad_port_is_exit_1_not_a_traceback(write_config, monkeypatch, capsys)
     err = capsys.readouterr().err
     assert err.count("error:") == 2 and "Traceback" not in err and "S3cret-pw" not in err
     assert "LUREWATCH_DATABASE_URL: postgresql://lw:***@db:abc/lw" in err
+
+
+@pytest.mark.parametrize(
+    "notify, message",
+    [
+        ({"webhooks": [{"url": "ftp://hooks.example/x"}]}, "notify.webhooks[0].url: expected an http(s) URL"),
+        ({"webhooks": [{"url": "https://h.example/x", "events": ["boom"]}]}, "notify.webhooks[0].events[0]: unknown"),
+        ({"webhooks": [{"url": "https://h.example/x", "secret": 1}]}, "notify.webhooks[0].secret: unknown key"),
+        ({"email": {"smtp_url": "smtp://u:pw@mail:587", "from": "a@b.org", "to": ["c@d.org"]}}, "holds a password"),
+        ({"email": {"smtp_url": "http://mail", "from": "a@b.org", "to": ["c@d.org"]}}, "notify.email.smtp_url:"),
+        ({"email": {"smtp_url": "smtp://mail", "from": "nobody", "to": ["c@d.org"]}}, "notify.email.from: not an"),
+        ({"email": {"smtp_url": "smtp://mail", "from": "a@b.org"}}, "notify.email.to: required"),
+        ({"retries": 9}, "notify.retries: must be from 0 to 5"),
+        ({"timeout_seconds": "x"}, "notify.timeout_seconds: expected a number"),
+    ],
+)
+def test_bad_notify_settings_name_the_key(notify, message):
+    with pytest.raises(ConfigError) as err:
+        parse_config({"notify": notify}, Path("."), environ={})
+    assert message in str(err.value) and "pw" not in str(err.value)
+
+
+def test_notify_settings_and_the_smtp_password_from_the_environment():
+    config = parse_config(
+        {
+            "web": {"base_url": "https://desk.example/"},
+            "notify": {
+                "webhooks": [{"url": "https://hooks.example/T/B/token", "events": ["alarm"]}],
+                "email": {"smtp_url": "smtp://bot@mail.internal", "from": "a@b.org", "to": "c@d.org"},
+            },
+        },
+        Path("."),
+        environ={"LUREWATCH_SMTP_PASSWORD": "pw-from-env"},
+    )
+    email = config.notify.email
+    assert (email.host, email.port, email.tls, email.username, email.to) == (
+        "mail.internal",
+        587,
+        False,
+        "bot",
+        ("c@d.org",),
+    )
+    assert email.password == "pw-from-env" and "pw-from-env" not in repr(config) and "token" not in repr(config)
+    assert config.notify.webhooks[0].events == ("alarm",) and config.web.base_url == "https://desk.example/"
