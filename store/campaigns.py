@@ -380,6 +380,15 @@ def campaign_ads(session: Session, campaign_id: int) -> list[int]:
 
 
 PHONES = ("phone", "whatsapp")  # one number, whichever app it was given for
+# Other ads carrying some of the values, those already in a campaign first.
+_SHARING = (
+    select(AdContact.ad_id, AdContact.kind, AdContact.value, CampaignMember.campaign_id)
+    .outerjoin(CampaignMember, CampaignMember.ad_id == AdContact.ad_id)
+    .where(AdContact.value.in_(bindparam("values", expanding=True)), AdContact.ad_id != bindparam("ad_id"))
+    .order_by(CampaignMember.campaign_id.is_(None), CampaignMember.campaign_id, AdContact.ad_id)
+    .limit(PER_KEY)
+)
+_TOUCH = _CAMPAIGNS.update().where(_CAMPAIGNS.c.id == bindparam("target")).values(updated_at=bindparam("now"))
 
 
 def join_contact_campaign(session: Session, ad_id: int, contacts: list[tuple[str, str]], now: datetime) -> int | None:
@@ -390,16 +399,10 @@ def join_contact_campaign(session: Session, ad_id: int, contacts: list[tuple[str
     if not contacts or session.execute(_OWN_CAMPAIGN, {"ad_id": ad_id}).scalar() is not None:
         return None
     values = sorted({v for _, v in contacts})
-    sharing = (
-        select(AdContact.ad_id, AdContact.kind, AdContact.value, CampaignMember.campaign_id)
-        .outerjoin(CampaignMember, CampaignMember.ad_id == AdContact.ad_id)
-        .where(AdContact.value.in_(values), AdContact.ad_id != ad_id)
-        .order_by(CampaignMember.campaign_id.is_(None), CampaignMember.campaign_id, AdContact.ad_id)
-        .limit(PER_KEY)
-    )
+    sharing = session.execute(_SHARING, {"values": values, "ad_id": ad_id}).all()
     wanted = set(contacts)
     phones = {v for k, v in contacts if k in PHONES}
-    rows = [r for r in session.execute(sharing).all() if (r[1], r[2]) in wanted or (r[1] in PHONES and r[2] in phones)]
+    rows = [r for r in sharing if (r[1], r[2]) in wanted or (r[1] in PHONES and r[2] in phones)]
     if not rows:
         return None
     linked = [r for r in rows if r[3] is not None]
@@ -424,5 +427,5 @@ def join_contact_campaign(session: Session, ad_id: int, contacts: list[tuple[str
     )
     session.execute(_DELETE_FREE, {"ad_ids": joining})
     _add_campaign_keys(session, target, joining)
-    session.execute(_CAMPAIGNS.update().where(_CAMPAIGNS.c.id == target).values(updated_at=now))
+    session.execute(_TOUCH, {"target": target, "now": now})
     return target

@@ -19,14 +19,15 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
+from functools import lru_cache
+from typing import Any, Iterable
 
-from sqlalchemy import and_, delete, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from core.contacts import PHONE_KINDS
 from store.campaigns import join_contact_campaign
-from store.confirmed import SHARED_DOMAINS
 from store.errors import NotFoundError
 from store.schema import (
     DECISIONS,
@@ -46,6 +47,12 @@ SIGNAL = "watchlist"
 WEIGHT = 3.0  # a very-high-severity signal (core.bands: weight 3)
 SYSTEM_ACTOR = "lurewatch"
 CHUNK = 500
+# A domain row of an ad is derived from its emails and links, not a contact the recruiter
+# gave: one scam verdict on an ad with hr@company.example must not make every ad of that
+# company critical. Analysts' verdicts put the contacts themselves on the watchlist; a
+# domain is watched when a partner or a lead lists it (the Share page still exports
+# confirmed domains, with their cleared counts, for receivers to judge).
+WATCHED_CONFIRMED_KINDS = ("phone", "whatsapp", "telegram", "kakao", "line", "email", "url")
 
 
 @dataclass(frozen=True)
@@ -94,78 +101,87 @@ def _compatible(entry_kind: str, ad_kind: str) -> bool:
     return entry_kind == ad_kind or (entry_kind in PHONE_KINDS and ad_kind in PHONE_KINDS)
 
 
-def _legit_domains(session: Session, values: Iterable[str]) -> set[str]:
-    wanted = sorted(set(values))
-    if not wanted:
-        return set()
-    return set(
-        session.scalars(
-            select(AdContact.value)
-            .join(ReviewItem, ReviewItem.ad_id == AdContact.ad_id)
-            .where(AdContact.kind == "domain", AdContact.value.in_(wanted), ReviewItem.status == "legit")
-        )
-    )
+@dataclass
+class _Watch:
+    """The whole watchlist in memory, by value: listed (kind, source) pairs and confirmed counts."""
+
+    listed: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    scam: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, value) -> scam ads carrying it
+
+    def values(self) -> list[str]:
+        return sorted(set(self.listed) | {v for _, v in self.scam})
+
+    def hit(self, kind: str, value: str, own_scam: bool = False) -> Hit | None:
+        sources = tuple(sorted({src for k, src in self.listed.get(value, ()) if _compatible(k, kind)}))
+        scam = self.scam.get((kind, value), 0) - (1 if own_scam and (kind, value) in self.scam else 0)
+        return Hit(kind, value, scam, sources) if sources or scam > 0 else None
+
+
+def _watch(session: Session) -> _Watch:
+    """Listed entries, and the contacts of ads decided scam (the export's domain rules)."""
+    watch = _Watch()
+    for kind, value, source in session.execute(
+        select(WatchlistEntry.kind, WatchlistEntry.value, WatchlistEntry.source)
+    ):
+        watch.listed[value].append((kind, source))
+    confirmed = session.execute(
+        select(AdContact.kind, AdContact.value, func.count(AdContact.ad_id.distinct()))
+        .join(ReviewItem, ReviewItem.ad_id == AdContact.ad_id)
+        .where(ReviewItem.status == "scam")
+        .group_by(AdContact.kind, AdContact.value)
+    ).all()
+    for kind, value, n in confirmed:
+        if kind in WATCHED_CONFIRMED_KINDS:
+            watch.scam[(kind, value)] = int(n)
+    return watch
+
+
+def _hits(watch: _Watch, contacts: Iterable[tuple[int, str, str]], scam_ads: set[int]) -> dict[int, list[Hit]]:
+    found: dict[int, dict[tuple[str, str], Hit]] = defaultdict(dict)
+    for ad_id, kind, value in contacts:
+        hit = watch.hit(kind, value, own_scam=ad_id in scam_ads)
+        if hit is not None:
+            found[ad_id][(kind, value)] = hit
+    return {ad_id: [hits[k] for k in sorted(hits)] for ad_id, hits in found.items()}
+
+
+def _statuses(session: Session, ad_ids: list[int]) -> dict[int, tuple[int, str]]:
+    out: dict[int, tuple[int, str]] = {}
+    for start in range(0, len(ad_ids), CHUNK):
+        for item_id, ad_id, status in session.execute(
+            select(ReviewItem.id, ReviewItem.ad_id, ReviewItem.status).where(
+                ReviewItem.ad_id.in_(ad_ids[start : start + CHUNK])
+            )
+        ):
+            out[ad_id] = (item_id, status)
+    return out
 
 
 def hits_for_ads(session: Session, ad_ids: Iterable[int]) -> dict[int, list[Hit]]:
     """Each ad's contacts that are on the watchlist (listed, or confirmed by another ad's verdict)."""
     ids = sorted(set(ad_ids))
-    found: dict[int, dict[tuple[str, str], Hit]] = defaultdict(dict)
+    watch = _watch(session)
+    contacts: list[tuple[int, str, str]] = []
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        listed: dict[tuple[int, str, str], set[str]] = defaultdict(set)
-        for ad_id, kind, value, entry_kind, source in session.execute(
-            select(AdContact.ad_id, AdContact.kind, AdContact.value, WatchlistEntry.kind, WatchlistEntry.source)
-            .join(WatchlistEntry, WatchlistEntry.value == AdContact.value)
-            .where(AdContact.ad_id.in_(chunk))
-        ):
-            if _compatible(entry_kind, kind):
-                listed[(ad_id, kind, value)].add(source)
-        other = aliased(AdContact)
-        confirmed = session.execute(
-            select(AdContact.ad_id, AdContact.kind, AdContact.value, func.count(other.ad_id.distinct()))
-            .join(other, and_(other.value == AdContact.value, other.kind == AdContact.kind))
-            .join(ReviewItem, and_(ReviewItem.ad_id == other.ad_id, ReviewItem.status == "scam"))
-            .where(AdContact.ad_id.in_(chunk), other.ad_id != AdContact.ad_id)
-            .group_by(AdContact.ad_id, AdContact.kind, AdContact.value)
+        contacts += session.execute(
+            select(AdContact.ad_id, AdContact.kind, AdContact.value).where(
+                AdContact.ad_id.in_(ids[start : start + CHUNK])
+            )
         ).all()
-        cleared = _legit_domains(session, (v for _, k, v, _ in confirmed if k == "domain"))
-        scam: dict[tuple[int, str, str], int] = {}
-        for ad_id, kind, value, n in confirmed:
-            if kind == "domain" and (value in SHARED_DOMAINS or value in cleared):
-                continue
-            scam[(ad_id, kind, value)] = int(n)
-        for key in sorted(set(listed) | set(scam)):
-            ad_id, kind, value = key
-            found[ad_id][(kind, value)] = Hit(kind, value, scam.get(key, 0), tuple(sorted(listed.get(key, ()))))
-    return {ad_id: [hits[k] for k in sorted(hits)] for ad_id, hits in found.items()}
+    scam = {a for a, (_, status) in _statuses(session, ids).items() if status == "scam"}
+    return _hits(watch, contacts, scam)
 
 
-def _candidates(session: Session, ad_ids: Iterable[int] | None) -> list[int]:
-    """Undecided ads carrying a listed or a confirmed contact (a superset of the hits)."""
-    own = aliased(ReviewItem)
-    undecided = ~(
-        select(own.id).where(own.ad_id == AdContact.ad_id, own.status.in_(DECISIONS)).correlate(AdContact).exists()
-    )
-    listed = select(AdContact.ad_id).join(WatchlistEntry, WatchlistEntry.value == AdContact.value).where(undecided)
-    other = aliased(AdContact)
-    confirmed = (
-        select(AdContact.ad_id)
-        .join(other, and_(other.value == AdContact.value, other.kind == AdContact.kind, other.ad_id != AdContact.ad_id))
-        .join(ReviewItem, and_(ReviewItem.ad_id == other.ad_id, ReviewItem.status == "scam"))
-        .where(undecided)
-    )
-    if ad_ids is not None:
-        wanted = sorted(set(ad_ids))
-        listed, confirmed = listed.where(AdContact.ad_id.in_(wanted)), confirmed.where(AdContact.ad_id.in_(wanted))
-    return sorted(set(session.scalars(listed)) | set(session.scalars(confirmed)))
-
-
-def _latest_scores(session: Session, ad_ids: list[int]) -> dict[int, Score]:
-    latest: dict[int, Score] = {}
-    for s in session.scalars(select(Score).where(Score.ad_id.in_(ad_ids)).order_by(Score.scored_at, Score.id)):
-        latest[s.ad_id] = s  # the newest wins
-    return latest
+def _carriers(session: Session, watch: _Watch, ad_ids: set[int] | None) -> list[tuple[int, str, str]]:
+    """(ad, kind, value) of every stored contact whose value is on the watchlist."""
+    values = watch.values()
+    rows: list[tuple[int, str, str]] = []
+    for start in range(0, len(values), CHUNK):
+        query = select(AdContact.ad_id, AdContact.kind, AdContact.value).where(
+            AdContact.value.in_(values[start : start + CHUNK])
+        )
+        rows += [r for r in session.execute(query).all() if ad_ids is None or r[0] in ad_ids]
+    return rows
 
 
 def marked(reasons: Iterable[object] | None) -> bool:
@@ -173,58 +189,111 @@ def marked(reasons: Iterable[object] | None) -> bool:
     return any(isinstance(r, dict) and r.get("signal") == SIGNAL for r in reasons or [])
 
 
+_SCORES = Score.__table__
+_MARK = (
+    _SCORES.update()
+    .where(_SCORES.c.id == bindparam("score_id"))
+    .values(band="critical", flagged=True, reasons=bindparam("new_reasons"))
+)
+_EVENTS = ReviewEvent.__table__
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+@lru_cache(maxsize=4)
+def _insert_item(dialect: str) -> Any:
+    """INSERT of a pending item returning its id (nothing, on PostgreSQL and SQLite, when the
+    ad has one already), built once: building a statement costs more than running it."""
+    values = {
+        "ad_id": bindparam("ad_id"),
+        "status": "pending",
+        "priority": bindparam("priority"),
+        "created_at": bindparam("now"),
+        "updated_at": bindparam("now"),
+    }
+    insert = _INSERTS.get(dialect)
+    if insert is None:
+        return ReviewItem.__table__.insert().values(**values).returning(ReviewItem.id)
+    stmt = insert(ReviewItem.__table__).values(**values).on_conflict_do_nothing(index_elements=["ad_id"])
+    return stmt.returning(ReviewItem.id)
+
+
+def _new_item(session: Session, ad_id: int, priority: float, now: datetime) -> int | None:
+    """A pending item's id, or None when a concurrent scorer queued the ad a moment ago."""
+    stmt = _insert_item(session.get_bind().dialect.name)
+    return session.execute(stmt, {"ad_id": ad_id, "priority": priority, "now": now}).scalar_one_or_none()
+
+
 def rescan(session: Session, now: datetime, ad_ids: Iterable[int] | None = None) -> RescanResult:
     """Mark every undecided, scored ad that carries a watchlisted contact (``ad_ids``: only those).
 
     Idempotent: an ad whose newest score already carries the watchlist reason is left
     as it is. Ads not scored yet are marked when they are (the score stage runs this).
+    Writes with Core statements, a few per batch, so the caller's session holds no
+    pending objects while campaigns are linked.
     """
     result = RescanResult()
-    candidates = _candidates(session, ad_ids)
+    session.flush()
+    watch = _watch(session)
+    contacts = _carriers(session, watch, set(ad_ids) if ad_ids is not None else None)
+    by_ad = _hits(watch, contacts, set())
+    candidates = sorted(by_ad)
     for start in range(0, len(candidates), CHUNK):
         chunk = candidates[start : start + CHUNK]
-        hits = hits_for_ads(session, chunk)
-        scores = _latest_scores(session, chunk)
-        items = {i.ad_id: i for i in session.scalars(select(ReviewItem).where(ReviewItem.ad_id.in_(chunk)))}
+        items = _statuses(session, chunk)
+        latest: dict[int, tuple[int, float, list, str]] = {}
+        for score_id, ad_id, value, reasons, version in session.execute(
+            select(Score.id, Score.ad_id, Score.score, Score.reasons, Score.model_version)
+            .where(Score.ad_id.in_(chunk))
+            .order_by(Score.scored_at, Score.id)
+        ):
+            latest[ad_id] = (score_id, value, reasons or [], version)  # the newest wins
+        updates, events, linking = [], [], []
         for ad_id in chunk:
-            found, score = hits.get(ad_id), scores.get(ad_id)
-            if not found:
+            item = items.get(ad_id)
+            if item is not None and item[1] in DECISIONS:
                 continue
-            if score is None:
+            if ad_id not in latest:
                 result.unscored += 1
                 continue
-            if marked(score.reasons):
+            score_id, value, reasons, version = latest[ad_id]
+            if marked(reasons):
                 continue
-            item = items.get(ad_id)
-            if item is not None and item.status in DECISIONS:
-                continue
-            score.reasons = [h.reason() for h in found] + [r for r in score.reasons or [] if isinstance(r, dict)]
-            score.band, score.flagged = "critical", True
-            note = "; ".join(h.text() for h in found)[:2000]
+            found = by_ad[ad_id]
+            kept = [r for r in reasons if isinstance(r, dict)]
+            updates.append({"score_id": score_id, "new_reasons": [h.reason() for h in found] + kept})
+            note = "critical: " + "; ".join(h.text() for h in found)
             if item is None:
-                item = ReviewItem(ad_id=ad_id, status="pending", priority=score.score, created_at=now, updated_at=now)
-                session.add(item)
-                session.flush()
-                old = None
-                result.queued += 1
+                item_id = _new_item(session, ad_id, value, now)
+                if item_id is None:  # queued by a concurrent scorer meanwhile
+                    item_id, status = _statuses(session, [ad_id])[ad_id]
+                    old = status
+                else:
+                    old, status = None, "pending"
+                    result.queued += 1
             else:
-                old, item.updated_at = item.status, now
-            session.add(
-                ReviewEvent(
-                    item_id=item.id,
-                    actor=SYSTEM_ACTOR,
-                    at=now,
-                    old_status=old,
-                    new_status=item.status,
-                    note=f"critical: {note}",
-                    model_version=score.model_version,
-                )
+                item_id, old, status = item[0], item[1], item[1]
+            events.append(
+                {
+                    "item_id": item_id,
+                    "actor": SYSTEM_ACTOR,
+                    "at": now,
+                    "old_status": old,
+                    "new_status": status,
+                    "note": note[:2000],
+                    "model_version": version,
+                }
             )
-            if join_contact_campaign(session, ad_id, [(h.kind, h.value) for h in found], now) is not None:
-                result.linked += 1
+            linking.append((ad_id, [(h.kind, h.value) for h in found]))
             result.marked.append(ad_id)
-    session.flush()
+        if updates:
+            session.execute(_MARK, updates)
+            session.execute(_EVENTS.insert(), events)
+        with session.no_autoflush:
+            for ad_id, pairs in linking:
+                if join_contact_campaign(session, ad_id, pairs, now) is not None:
+                    result.linked += 1
     if result.marked:
+        session.expire_all()  # Score and ReviewItem rows changed underneath any loaded object
         log.info("watchlist: %d ad(s) marked critical, %d newly queued", len(result.marked), result.queued)
     return result
 
@@ -347,7 +416,7 @@ def watchlist(session: Session, confirmed: bool = True) -> list[Listing]:
     from store.confirmed import confirmed_contacts  # the export's rules, one place
 
     entries = list(session.scalars(select(WatchlistEntry).order_by(WatchlistEntry.id.desc())))
-    found = confirmed_contacts(session) if confirmed else []
+    found = [c for c in confirmed_contacts(session) if c.kind in WATCHED_CONFIRMED_KINDS] if confirmed else []
     counts = _ad_counts(session, {(e.kind, e.value) for e in entries} | {(c.kind, c.value) for c in found})
     rows = [
         Listing(e.id, e.kind, e.value, e.source, e.note, e.added_by, e.added_at, *counts[(e.kind, e.value)])

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 import pipeline
+from store.confirmed import confirmed_contacts
 from store.db import open_database
 from store.queue import claim, decide
 from store.schema import ReviewItem, WatchlistEntry
@@ -40,9 +41,12 @@ def test_our_stix_export_imported_into_a_fresh_database_is_the_same_watchlist(wr
         claim(s, "ann", 1, T0)
         decide(s, s.scalar(select(ReviewItem.id)), "scam", "ann", T0 + timedelta(minutes=5))
     with factory() as s:
-        confirmed = {(r.kind, r.value) for r in watchlist(s)}
+        watched = {(r.kind, r.value) for r in watchlist(s)}
+        exported = {(c.kind, c.value) for c in confirmed_contacts(s)}
     engine.dispose()
-    assert ("telegram", "@cambo_hr") in confirmed and ("domain", "lure-jobs.example") in confirmed
+    # The export also shares the domain of the email and link; verdicts do not watch domains
+    # (store.watchlist.WATCHED_CONFIRMED_KINDS), a list that names one does.
+    assert exported == watched | {("domain", "lure-jobs.example")} and ("telegram", "@cambo_hr") in watched
     out = tmp_path / "contacts.stix.json"
     assert pipeline.main(["export", "--config", str(first), "--format", "stix", "--out", str(out)]) == 0
     second = _config(write_config, "second", tmp_path)
@@ -51,9 +55,9 @@ def test_our_stix_export_imported_into_a_fresh_database_is_the_same_watchlist(wr
     with factory() as s:
         entries = list(s.scalars(select(WatchlistEntry)))
     engine.dispose()
-    assert {(e.kind, e.value) for e in entries} == confirmed
+    assert {(e.kind, e.value) for e in entries} == exported
     assert {e.source for e in entries} == {"lurewatch"}  # the bundle's identity names the list
-    assert f"{len(confirmed)} added" in capsys.readouterr().out
+    assert f"{len(exported)} added" in capsys.readouterr().out
 
 
 def test_misp_style_indicators_and_a_bad_one_that_refuses_the_bundle(write_config, tmp_path, capsys):
