@@ -45,6 +45,8 @@ def test_a_lead_adds_imports_and_removes_and_every_change_is_audited(desk):
     with desk.factory() as s:  # the ads carrying it were rescanned: critical, reason first
         latest = s.scalars(select(Score).where(Score.ad_id == q.ads["a"]).order_by(Score.id.desc()))
         assert latest.first().band == "critical"
+    item = client.get(f"/items/{q.items['a']}").text
+    assert "contact on the watchlist: @lure_boss (listed by lea)" in item
     bad = b"kind,value,source,note\nphone,+82 10 1111 2222,police,\nfax,123,police,\n"
     files = {"file": ("list.csv", bad, "text/csv")}
     client.post("/watchlist/import", data={"csrf_token": token}, files=files)
