@@ -345,6 +345,7 @@ def run_messages(
 ) -> list[Message]:
     """The messages a finished run calls for: one per event that fired."""
     base = config.web.base_url
+    summary, alarms = mask_text(summary), [mask_text(a) for a in alarms]  # a source URL may carry a password
     messages = []
     if status in ("failed", "interrupted"):
         messages.append(Message("run_failed", run_id, status, f"run {run_id} {status}", summary))

@@ -13,9 +13,8 @@ from pathlib import Path
 
 from config import Config
 from stages.common import database, utcnow
-from store.errors import StoreError
 from store.watchlist import ImportResult, Listing, add_entries, remove_entry, watchlist
-from store.watchlistfile import ContactValueError, ListedContact, normalise_contact, read_watchlist_file
+from store.watchlistfile import read_watchlist_file
 
 
 @dataclass(frozen=True)
@@ -42,19 +41,6 @@ def import_watchlist(
     with database(config) as factory, factory.begin() as session:
         result = add_entries(session, contacts, actor, utcnow(), note=f"imported from {file.name}")
     return Imported(file, len(contacts), result)
-
-
-def add_one(
-    config: Config, kind: str, value: str, source: str, note: str = "", analyst: str | None = None
-) -> ImportResult:
-    """One contact typed by a lead (the desk's form)."""
-    try:
-        kind, value = normalise_contact(kind, value)
-    except ContactValueError as exc:
-        raise StoreError(str(exc)) from None
-    contact = ListedContact(kind, value, " ".join(source.split())[:200] or "lead", note[:2000], "form")
-    with database(config) as factory, factory.begin() as session:
-        return add_entries(session, [contact], _actor(analyst), utcnow(), note="added by hand")
 
 
 def list_watchlist(config: Config) -> list[Listing]:
