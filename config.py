@@ -67,6 +67,9 @@ class CrawlConfig:
     # A slow or tarpitting source must not hold the nightly run past its window.
     max_minutes_per_source: float | None = 60.0  # None: no time limit
     max_response_bytes: int = 5_000_000
+    # CPU seconds the pipelines may spend on one ad (crawler.pipelines.budget): over it, the
+    # ad is dropped and counted (dropped/too_slow), and the crawl goes on.
+    max_seconds_per_ad: float = 2.0
     removed_after_runs: int = 3
     redis_url: str | None = None
     # Every Redis key lurewatch writes starts with this (one Redis, several deployments).
@@ -437,6 +440,7 @@ def parse_config(
         max_pages_per_source=c.positive("max_pages_per_source", int, d.max_pages_per_source),
         max_minutes_per_source=c.get("max_minutes_per_source", float, d.max_minutes_per_source, nullable=True),
         max_response_bytes=c.positive("max_response_bytes", int, d.max_response_bytes),
+        max_seconds_per_ad=c.positive("max_seconds_per_ad", float, d.max_seconds_per_ad),
         removed_after_runs=c.positive("removed_after_runs", int, d.removed_after_runs),
         redis_url=redis_url,
         redis_prefix=redis_prefix,

@@ -27,7 +27,7 @@ SIZES = (1, 4, 16)
 LINEAR_BOUND = 64.0  # 16× is linear, 256× quadratic
 
 
-def fastest(fn: Callable[[Any], Any], arg: Any, repeat: int = 3) -> float:
+def fastest(fn: Callable[[Any], Any], arg: Any, repeat: int = 5) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
@@ -39,8 +39,8 @@ def fastest(fn: Callable[[Any], Any], arg: Any, repeat: int = 3) -> float:
 def growth(fn: Callable[[str], Any], make: Callable[[int], str], base: int) -> float:
     """Time at 16× the base size over the time at 1× (the fastest of a few runs of each)."""
     times = [fastest(fn, make(base * k)) for k in SIZES]
-    # A base run under a few microseconds is timer noise: floor it so the ratio means work.
-    return times[-1] / max(times[0], 2e-5)
+    # A base run under half a millisecond is timer noise: floor it so the ratio means work.
+    return times[-1] / max(times[0], 5e-4)
 
 
 def assert_linear(fn: Callable[[str], Any], make: Callable[[int], str], base: int) -> None:
@@ -63,24 +63,24 @@ def jsonld(text: str) -> Any:
 
 # The worst inputs found for each pattern: the probes of issue 23 and their relatives.
 WORST_CASES = {
-    "probe 2, telegram": (contacts, lambda n: "Contact telegram" + " - " * n + "!", 300),
-    "probe 2, kakao": (contacts, lambda n: "kakao" + " : " * n + "!", 300),
-    "probe 2, line": (contacts, lambda n: "line" + " : id" * n + "!", 300),
-    "probe 2, whatsapp": (contacts, lambda n: "whatsapp" + " - " * n + "x", 300),
-    "labels without ids": (contacts, lambda n: "tg - " * n, 300),
-    "spaces before (at)": (deobfuscate, lambda n: "\u2002" * n + "(a", 2000),
-    "email domains": (contacts, lambda n: "%" * 64 + "@" + "b" * n, 500),
-    "handle and dotted tail": (contacts, lambda n: "@abcdef" + ".a" * n + "_", 500),
-    "phone-like digits": (contacts, lambda n: "0" + "1 " * n, 500),
-    "probe 3, unclosed tags": (html_to_text, lambda n: "<p>x</p>" + "<a" * n, 2000),
-    "unclosed scripts": (html_to_text, lambda n: "<script>" * n, 1000),
-    "encoded scripts": (html_to_text, lambda n: "&lt;script&gt;" * n, 500),
-    "spaces after <": (html_to_text, lambda n: "<" + " " * n, 4000),
-    "quotes in tags": (html_to_text, lambda n: "<a x='" * n, 1000),
-    "looks_like_html": (looks_like_html, lambda n: "<a " * n, 4000),
-    "probe 12, long link": (canonical_url, lambda n: "http://a.example/?" + "a=1&" * n, 500),
-    "trailing commas": (jsonld, lambda n: "[" + ", " * n + "]", 2000),
-    "deep JSON": (jsonld, lambda n: "[" * n + "]" * n, 2000),
+    "probe 2, telegram": (contacts, lambda n: "Contact telegram" + " - " * n + "!", 600),
+    "probe 2, kakao": (contacts, lambda n: "kakao" + " : " * n + "!", 600),
+    "probe 2, line": (contacts, lambda n: "line" + " : id" * n + "!", 600),
+    "probe 2, whatsapp": (contacts, lambda n: "whatsapp" + " - " * n + "x", 600),
+    "labels without ids": (contacts, lambda n: "tg - " * n, 600),
+    "spaces before (at)": (deobfuscate, lambda n: "\u2002" * n + "(a", 8000),
+    "email domains": (contacts, lambda n: "%" * 64 + "@" + "b" * n, 2000),
+    "handle and dotted tail": (contacts, lambda n: "@abcdef" + ".a" * n + "_", 2000),
+    "phone-like digits": (contacts, lambda n: "0" + "1 " * n, 2000),
+    "probe 3, unclosed tags": (html_to_text, lambda n: "<p>x</p>" + "<a" * n, 8000),
+    "unclosed scripts": (html_to_text, lambda n: "<script>" * n, 4000),
+    "encoded scripts": (html_to_text, lambda n: "&lt;script&gt;" * n, 2000),
+    "spaces after <": (html_to_text, lambda n: "<" + " " * n, 8000),
+    "quotes in tags": (html_to_text, lambda n: "<a x='" * n, 4000),
+    "looks_like_html": (looks_like_html, lambda n: "<a " * n, 40000),
+    "probe 12, long link": (canonical_url, lambda n: "http://a.example/?" + "a=1&" * n, 100),
+    "trailing commas": (jsonld, lambda n: "[" + ", " * n + "]", 8000),
+    "deep JSON": (jsonld, lambda n: "[" * n + "]" * n, 8000),
 }
 
 
@@ -117,5 +117,11 @@ TEXT_FUNCTIONS = {
 @example(unit=" - telegram")
 def test_text_cleaning_time_is_linear_in_input_length(name, unit):
     fn = TEXT_FUNCTIONS[name]
-    base = max(1, 600 // len(unit))
+    base = max(1, 1500 // len(unit))
     assert_linear(fn, lambda n: unit * n, base)
+
+
+def test_a_url_too_long_to_be_a_page_is_not_canonicalised():
+    huge = "http://a.example/?" + "b=1&a=2&" * 200_000
+    assert canonical_url(huge) == huge  # as it is: no 500 MB of w3lib parsing
+    assert canonical_url("http://a.example/?b=1&a=2#x") == "http://a.example/?a=2&b=1"
