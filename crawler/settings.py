@@ -108,7 +108,9 @@ def shared_crawl_settings(config: Config, frontier: str, worker: str) -> dict[st
         # fetched first, so the frontier stays wide. A priority queue breaks ties by
         # the pickled request's bytes, fetched every ad before the next listing, and
         # crawled the 2,000-ad test site at a third of the speed.
-        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.LifoQueue",
+        "SCHEDULER_QUEUE_CLASS": "crawler.frontiercodec.FrontierQueue",  # scrapy-redis's LifoQueue, hardened
+        # JSON, never pickle: whoever can write to Redis must not run code here (issue 23, probe 1).
+        "SCHEDULER_SERIALIZER": "crawler.frontiercodec",
         "SCHEDULER_QUEUE_KEY": f"{frontier}:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"{frontier}:dupefilter",
         "SCHEDULER_PERSIST": True,
