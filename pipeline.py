@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from classifier.errors import ClassifierError
 from config import CONTACT_FORMATS, EXPORT_FORMATS, Config, ConfigError, load_config
 from core.bands import BANDS, parse_bands
+from core.files import OutputPathError
 from core.secrets import MaskingFormatter, mask_text
 from core.statuses import REVIEW_STATUSES
 from crawler.errors import FrontierError
@@ -44,7 +45,13 @@ EXIT_PARTIAL, EXIT_LOCKED, EXIT_INTERRUPTED = 4, 5, 130
 STATUS_EXIT = {"ok": EXIT_OK, "partial": EXIT_PARTIAL, "failed": EXIT_ERROR}
 
 # Errors a user can fix: one line on stderr, exit 1, no traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, StoreError, ClassifierError, FrontierError)
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ConfigError,
+    StoreError,
+    ClassifierError,
+    FrontierError,
+    OutputPathError,
+)
 # Commands that do batch work and so get a log file of their own under logging.dir.
 LOGGED_COMMANDS = {"run", "crawl", "score", "train", "models"}
 
@@ -190,9 +197,11 @@ def cmd_export(args: argparse.Namespace, config: Config) -> Outcome:
                 f"{', '.join(given)}: queue filters do not apply to --format {args.format} "
                 f"(it exports every contact of ads decided scam)"
             )
-        path, n = contacts_command(config, args.format, out, args.force)
-        return Outcome(f"exported {n} confirmed contact(s) to {path}", summary=True)
-    return Outcome(format_export(export_command(config, args.format, _filters(args), out, args.force)), summary=True)
+        path, n = contacts_command(config, args.format, out, args.force, args.mkdir)
+        text = "" if str(path) == "-" else f"exported {n} confirmed contact(s) to {path}"  # stdout is the data
+        return Outcome(text, summary=True)
+    exported = export_command(config, args.format, _filters(args), out, args.force, args.mkdir)
+    return Outcome("" if str(exported[0]) == "-" else format_export(exported), summary=True)
 
 
 def cmd_import_decisions(args: argparse.Namespace, config: Config) -> Outcome:
@@ -505,9 +514,13 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
     )
     _filter_options(p)
     p.add_argument(
-        "--out", metavar="FILE", help="where to write (default: export.dir/flagged-DATE.EXT, or the next free name)"
+        "--out",
+        metavar="FILE",
+        help="where to write (default: export.dir/flagged-DATE.EXT, or the next free name); - for standard output; "
+        "a symlink is written through, a folder, device or FIFO refused",
     )
     p.add_argument("--force", action="store_true", help="replace an existing file (never done without it)")
+    p.add_argument("--mkdir", action="store_true", help="create the folder of --out when it does not exist")
 
 
 def _import_arguments(p: argparse.ArgumentParser) -> None:
