@@ -20,6 +20,7 @@ from store.errors import (
     DecisionConflictError,
     LeaseHeldError,
     NoteRequiredError,
+    NoteTooLongError,
     NotFoundError,
     ReviewError,
     UnknownDecisionError,
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "lurewatch"
 NOTE_REQUIRED_SCORE = 0.9  # clearing an ad this risky must say why
+MAX_NOTE_CHARS = 5_000  # a note says why in a few sentences; an XLSX cell holds 32,767
 DEFAULT_LEASE = timedelta(minutes=30)
 FINAL_DECISIONS = ("scam", "legit")
 
@@ -173,6 +175,8 @@ def check_decision(
     Raises UnknownDecisionError, LeaseHeldError, DecisionConflictError or NoteRequiredError.
     """
     decision = normalise_decision(word)
+    if note is not None and len(note) > MAX_NOTE_CHARS:  # a 30 MB note was stored (issue 23, probe 7)
+        raise NoteTooLongError(f"the note has {len(note):,} characters; a note holds at most {MAX_NOTE_CHARS:,}")
     _check_lease(item, actor, now)
     if item.status == decision:
         return None
@@ -227,6 +231,8 @@ def decide_campaign(
     and retraining see every ad of the campaign. Validates all before changing any.
     """
     decision = normalise_decision(word)
+    if note is not None and len(note) > MAX_NOTE_CHARS:
+        raise NoteTooLongError(f"the note has {len(note):,} characters; a note holds at most {MAX_NOTE_CHARS:,}")
     ad_ids = list(session.scalars(select(CampaignMember.ad_id).where(CampaignMember.campaign_id == campaign_id)))
     if not ad_ids:
         raise NotFoundError(f"campaign {campaign_id} does not exist")
