@@ -149,7 +149,9 @@ class WebConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     https: bool = False  # reached over HTTPS (a TLS proxy): Secure cookies, HSTS
-    forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-For/-Proto are trusted
+    # Proxies (addresses or networks) whose X-Forwarded-For/-Proto are trusted; none by
+    # default, so a client reaching the desk directly cannot name its own address.
+    trusted_proxies: tuple[str, ...] = ()
     session_hours: float = 10.0  # a login lasts this long
     lease_minutes: int = 30  # how long a claim from the desk holds an item
     page_size: int = 50  # rows per queue and search page
@@ -542,13 +544,32 @@ def parse_config(
     )
 
 
+def _trusted_proxies(w: _Section) -> tuple[str, ...]:
+    """web.trusted_proxies (addresses, networks, or "*" for any), plus the older
+    web.forwarded_allow_ips (a comma-separated string), each entry checked."""
+    import ipaddress
+
+    entries = list(w.str_list("trusted_proxies"))
+    legacy = w.get("forwarded_allow_ips", str, None)
+    if legacy:
+        entries += [e.strip() for e in legacy.split(",") if e.strip()]
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(f"web.trusted_proxies: {entry!r} is not an IP address or network") from None
+    return tuple(entries)
+
+
 def _web(w: _Section, env: Mapping[str, str]) -> WebConfig:
     d = WebConfig()
     web = WebConfig(
         host=w.get("host", str, d.host).strip(),
         port=w.positive("port", int, d.port),
         https=w.get("https", bool, d.https),
-        forwarded_allow_ips=w.get("forwarded_allow_ips", str, d.forwarded_allow_ips),
+        trusted_proxies=_trusted_proxies(w),
         session_hours=w.positive("session_hours", float, d.session_hours),
         lease_minutes=w.positive("lease_minutes", int, d.lease_minutes),
         page_size=w.positive("page_size", int, d.page_size),

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.cleantext import strip_controls
 from store.errors import (
     DecisionConflictError,
     LeaseHeldError,
@@ -212,6 +213,7 @@ def apply_decision(
     via: str | None = None,
 ) -> ReviewEvent:
     """Write a validated decision and its audit event (``via``: where it came from); the event."""
+    note = strip_controls(note) if note else note  # a NUL from a form would make PostgreSQL refuse it
     old = item.status
     item.status, item.decided_by, item.decided_at, item.updated_at = decision, actor, now, now
     item.assignee, item.lease_expires_at = None, None
