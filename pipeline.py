@@ -6,7 +6,7 @@ Every handler parses nothing itself and decides nothing: it calls one function o
 
 Exit codes: 0 success; 1 error (bad input, bad config, failed run) with one line
 ``error: ...`` on stderr; 2 usage error; 3 unexpected error (traceback in the log);
-4 partial run; 5 another run holds the lock; 130 interrupted.
+4 partial run; 5 another run holds the lock; 130 interrupted; 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from config import CONTACT_FORMATS, EXPORT_FORMATS, Config, ConfigError, load_co
 from core.bands import BANDS, parse_bands
 from core.files import OutputPathError
 from core.secrets import MaskingFormatter, mask_text
+from core.signals import EXIT_TERMINATED, Terminated, sigterm_interrupts
 from core.statuses import REVIEW_STATUSES
 from crawler.errors import FrontierError
 from store.errors import LockHeldError, StoreError
@@ -708,7 +709,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pipeline.py",
         parents=[common],
         description="lurewatch: find job ads that lure people into scam compounds.",
-        epilog="exit codes: 0 ok, 1 error, 2 usage, 3 unexpected, 4 partial run, 5 locked by another run, 130 interrupted",
+        epilog="exit codes: 0 ok, 1 error, 2 usage, 3 unexpected, 4 partial run, 5 locked by another run, 130 interrupted, "
+        "143 terminated",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text, add_arguments, handler in COMMANDS:
@@ -824,8 +826,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(getattr(args, "config", None))
         if args.command in LOGGED_COMMANDS:
-            configure_logging(level, _log_file(config, args.command), config.logging.level)
-        return _finish(args.handler(args, config), args.quiet)
+            log_file = _log_file(config, args.command)
+            try:
+                configure_logging(level, log_file, config.logging.level)
+            except OSError as exc:  # logging.dir: /dev/null/x was exit 3 with a traceback (probe 14)
+                configure_logging(level, None)
+                raise ConfigError(f"logging.dir: cannot write the log file {log_file}: {exc.strerror or exc}") from None
+        with sigterm_interrupts():  # SIGTERM closes a run as interrupted, like Ctrl-C, and exits 143
+            return _finish(args.handler(args, config), args.quiet)
     except BrokenPipeError:
         # The reader went away (`| head -1`): stop quietly, as any Unix tool does.
         _silence_stdout()
@@ -838,6 +846,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _error(line)
         _error(exc)
         return EXIT_ERROR
+    except Terminated:
+        _error("terminated (SIGTERM)")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
