@@ -215,3 +215,38 @@ def test_sigterm_closes_the_run_as_interrupted_writes_the_summary_and_exits_143(
         assert '"status": "interrupted"' in summary.read_text()
     finally:
         site.stop()
+
+
+_POOL_SCRIPT = """
+import os, sys, time
+sys.path.insert(0, {project!r})
+from stages.parallel import worker_pool
+if __name__ == "__main__":
+    pool = worker_pool(2)
+    seen = set()
+    while len(seen) < 2:  # both workers started (their initializer ran) and took work
+        seen |= {{f.result() for f in [pool.submit(os.getpid) for _ in range(20)]}}
+    futures = [pool.submit(time.sleep, 120) for _ in range(2)]
+    print(" ".join(str(pid) for pid in seen), flush=True)
+    time.sleep(120)
+"""
+
+
+def test_kill_9_of_a_scoring_parent_leaves_no_worker_running(tmp_path):
+    """Issue 23, probe 6: after kill -9 of `score --rescore --workers 2` both workers and the
+    resource tracker lived on, reparented to PID 1. The pool is the one score_in_workers uses."""
+    script = tmp_path / "pool.py"
+    script.write_text(_POOL_SCRIPT.format(project=str(PROJECT)))
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(w) for w in workers)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        gone_by = time.monotonic() + 5
+        while any(_alive(w) for w in workers) and time.monotonic() < gone_by:
+            time.sleep(0.05)
+        assert not any(_alive(w) for w in workers), "a scoring worker outlived its parent by 5 s"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
