@@ -547,8 +547,6 @@ def parse_config(
 def _trusted_proxies(w: _Section) -> tuple[str, ...]:
     """web.trusted_proxies (addresses, networks, or "*" for any), plus the older
     web.forwarded_allow_ips (a comma-separated string), each entry checked."""
-    import ipaddress
-
     entries = list(w.str_list("trusted_proxies"))
     legacy = w.get("forwarded_allow_ips", str, None)
     if legacy:
@@ -596,6 +594,25 @@ def find_config(explicit: str | Path | None = None, environ: Mapping[str, str] |
     return local if local.exists() else None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping: with `database:` twice,
+    the last one silently won (issue 23, probe 15)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key: SafeLoader says so itself
+                continue
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is given twice (first on line {first})", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Find, read and validate the configuration; defaults only when no file exists."""
     path = find_config(explicit, environ)
@@ -608,7 +625,7 @@ def load_config(explicit: str | Path | None = None, environ: Mapping[str, str] |
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
