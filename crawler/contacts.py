@@ -62,7 +62,9 @@ _TG_LINK = re.compile(
 _KAKAO_LINK = re.compile(r"(?:https?://)?(open\.kakao\.com/[om]e?/[A-Za-z0-9]{4,})", re.I)
 _LINE_LINK = re.compile(r"(?:https?://)?line\.me/(?:R/)?ti/p/(?:%40|@|~)?([A-Za-z0-9_.\-]{3,32})", re.I)
 _WA_LINK = re.compile(r"(?:https?://)?(?:wa\.me/|(?:api|chat)\.whatsapp\.com/send/?\?phone=)\+?(\d{7,15})", re.I)
-_EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})")
+# One start per run of local-part characters: "%" is one of them, so it is in the look-behind
+# too, or 64 starts in a run of "%" each scanned the domain after it.
+_EMAIL = re.compile(r"(?<![\w.+%-])([A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]+", re.I)
 _LABELLED = {
     "telegram": re.compile(rf"(?<![A-Za-z]){_TG_LABEL}(?:id)?(?![A-Za-z]){_GAP}{_ID}", re.I),

@@ -84,3 +84,11 @@ def test_a_cp949_page_declared_utf8_is_read_as_cp949():
 def test_direction_overrides_are_removed_when_an_ad_is_normalised():
     ad = NormalisePipeline(_stats()).process_item(_ad(title="Cook \u202egnp.exe\u202c in Busan \u2066x\u2069"))
     assert ad["title"] == "Cook gnp.exe in Busan x"
+
+
+def test_a_description_over_the_text_cap_is_dropped_before_contacts_read_it():
+    stats = _stats()
+    ad = _ad(description="<p>" + "Kitchen work, telegram @scamboss. " * 4_000 + "</p>")  # 136,000 characters of text
+    with pytest.raises(DropItem, match="absurd_length"):
+        NormalisePipeline(stats).process_item(ad)
+    assert stats.get_value("lurewatch/dropped/absurd_length") == 1
