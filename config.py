@@ -67,6 +67,9 @@ class CrawlConfig:
     # A slow or tarpitting source must not hold the nightly run past its window.
     max_minutes_per_source: float | None = 60.0  # None: no time limit
     max_response_bytes: int = 5_000_000
+    # CPU seconds the pipelines may spend on one ad (crawler.pipelines.budget): over it, the
+    # ad is dropped and counted (dropped/too_slow), and the crawl goes on.
+    max_seconds_per_ad: float = 2.0
     removed_after_runs: int = 3
     redis_url: str | None = None
     # Every Redis key lurewatch writes starts with this (one Redis, several deployments).
@@ -146,7 +149,9 @@ class WebConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     https: bool = False  # reached over HTTPS (a TLS proxy): Secure cookies, HSTS
-    forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-For/-Proto are trusted
+    # Proxies (addresses or networks) whose X-Forwarded-For/-Proto are trusted; none by
+    # default, so a client reaching the desk directly cannot name its own address.
+    trusted_proxies: tuple[str, ...] = ()
     session_hours: float = 10.0  # a login lasts this long
     lease_minutes: int = 30  # how long a claim from the desk holds an item
     page_size: int = 50  # rows per queue and search page
@@ -476,6 +481,7 @@ def parse_config(
         max_pages_per_source=c.positive("max_pages_per_source", int, d.max_pages_per_source),
         max_minutes_per_source=c.get("max_minutes_per_source", float, d.max_minutes_per_source, nullable=True),
         max_response_bytes=c.positive("max_response_bytes", int, d.max_response_bytes),
+        max_seconds_per_ad=c.positive("max_seconds_per_ad", float, d.max_seconds_per_ad),
         removed_after_runs=c.positive("removed_after_runs", int, d.removed_after_runs),
         redis_url=redis_url,
         redis_prefix=redis_prefix,
@@ -579,13 +585,30 @@ def parse_config(
     )
 
 
+def _trusted_proxies(w: _Section) -> tuple[str, ...]:
+    """web.trusted_proxies (addresses, networks, or "*" for any), plus the older
+    web.forwarded_allow_ips (a comma-separated string), each entry checked."""
+    entries = list(w.str_list("trusted_proxies"))
+    legacy = w.get("forwarded_allow_ips", str, None)
+    if legacy:
+        entries += [e.strip() for e in legacy.split(",") if e.strip()]
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(f"web.trusted_proxies: {entry!r} is not an IP address or network") from None
+    return tuple(entries)
+
+
 def _web(w: _Section, env: Mapping[str, str]) -> WebConfig:
     d = WebConfig()
     web = WebConfig(
         host=w.get("host", str, d.host).strip(),
         port=w.positive("port", int, d.port),
         https=w.get("https", bool, d.https),
-        forwarded_allow_ips=w.get("forwarded_allow_ips", str, d.forwarded_allow_ips),
+        trusted_proxies=_trusted_proxies(w),
         session_hours=w.positive("session_hours", float, d.session_hours),
         lease_minutes=w.positive("lease_minutes", int, d.lease_minutes),
         page_size=w.positive("page_size", int, d.page_size),
@@ -696,6 +719,25 @@ def find_config(explicit: str | Path | None = None, environ: Mapping[str, str] |
     return local if local.exists() else None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping: with `database:` twice,
+    the last one silently won (issue 23, probe 15)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key: SafeLoader says so itself
+                continue
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is given twice (first on line {first})", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Find, read and validate the configuration; defaults only when no file exists."""
     path = find_config(explicit, environ)
@@ -708,7 +750,7 @@ def load_config(explicit: str | Path | None = None, environ: Mapping[str, str] |
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

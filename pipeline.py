@@ -6,7 +6,7 @@ Every handler parses nothing itself and decides nothing: it calls one function o
 
 Exit codes: 0 success; 1 error (bad input, bad config, failed run) with one line
 ``error: ...`` on stderr; 2 usage error; 3 unexpected error (traceback in the log);
-4 partial run; 5 another run holds the lock; 130 interrupted.
+4 partial run; 5 another run holds the lock; 130 interrupted; 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING
 from classifier.errors import ClassifierError
 from config import CONTACT_FORMATS, EXPORT_FORMATS, Config, ConfigError, load_config
 from core.bands import BANDS, parse_bands
+from core.files import OutputPathError
 from core.secrets import MaskingFormatter, mask_text
+from core.signals import EXIT_TERMINATED, Terminated, sigterm_interrupts
 from core.statuses import REVIEW_STATUSES
 from crawler.errors import FrontierError
 from store.errors import LockHeldError, StoreError
@@ -44,7 +46,13 @@ EXIT_PARTIAL, EXIT_LOCKED, EXIT_INTERRUPTED = 4, 5, 130
 STATUS_EXIT = {"ok": EXIT_OK, "partial": EXIT_PARTIAL, "failed": EXIT_ERROR}
 
 # Errors a user can fix: one line on stderr, exit 1, no traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, StoreError, ClassifierError, FrontierError)
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ConfigError,
+    StoreError,
+    ClassifierError,
+    FrontierError,
+    OutputPathError,
+)
 # Commands that do batch work and so get a log file of their own under logging.dir.
 LOGGED_COMMANDS = {"run", "crawl", "score", "train", "models"}
 
@@ -190,9 +198,11 @@ def cmd_export(args: argparse.Namespace, config: Config) -> Outcome:
                 f"{', '.join(given)}: queue filters do not apply to --format {args.format} "
                 f"(it exports every contact of ads decided scam)"
             )
-        path, n = contacts_command(config, args.format, out, args.force)
-        return Outcome(f"exported {n} confirmed contact(s) to {path}", summary=True)
-    return Outcome(format_export(export_command(config, args.format, _filters(args), out, args.force)), summary=True)
+        path, n = contacts_command(config, args.format, out, args.force, args.mkdir)
+        text = "" if str(path) == "-" else f"exported {n} confirmed contact(s) to {path}"  # stdout is the data
+        return Outcome(text, summary=True)
+    exported = export_command(config, args.format, _filters(args), out, args.force, args.mkdir)
+    return Outcome("" if str(exported[0]) == "-" else format_export(exported), summary=True)
 
 
 def cmd_import_decisions(args: argparse.Namespace, config: Config) -> Outcome:
@@ -541,9 +551,13 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
     )
     _filter_options(p)
     p.add_argument(
-        "--out", metavar="FILE", help="where to write (default: export.dir/flagged-DATE.EXT, or the next free name)"
+        "--out",
+        metavar="FILE",
+        help="where to write (default: export.dir/flagged-DATE.EXT, or the next free name); - for standard output; "
+        "a symlink is written through, a folder, device or FIFO refused",
     )
     p.add_argument("--force", action="store_true", help="replace an existing file (never done without it)")
+    p.add_argument("--mkdir", action="store_true", help="create the folder of --out when it does not exist")
 
 
 def _import_arguments(p: argparse.ArgumentParser) -> None:
@@ -776,7 +790,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pipeline.py",
         parents=[common],
         description="lurewatch: find job ads that lure people into scam compounds.",
-        epilog="exit codes: 0 ok, 1 error, 2 usage, 3 unexpected, 4 partial run, 5 locked by another run, 130 interrupted",
+        epilog="exit codes: 0 ok, 1 error, 2 usage, 3 unexpected, 4 partial run, 5 locked by another run, 130 interrupted, "
+        "143 terminated",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text, add_arguments, handler in COMMANDS:
@@ -892,8 +907,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(getattr(args, "config", None))
         if args.command in LOGGED_COMMANDS:
-            configure_logging(level, _log_file(config, args.command), config.logging.level)
-        return _finish(args.handler(args, config), args.quiet)
+            log_file = _log_file(config, args.command)
+            try:
+                configure_logging(level, log_file, config.logging.level)
+            except OSError as exc:  # logging.dir: /dev/null/x was exit 3 with a traceback (probe 14)
+                configure_logging(level, None)
+                raise ConfigError(f"logging.dir: cannot write the log file {log_file}: {exc.strerror or exc}") from None
+        with sigterm_interrupts():  # SIGTERM closes a run as interrupted, like Ctrl-C, and exits 143
+            return _finish(args.handler(args, config), args.quiet)
     except BrokenPipeError:
         # The reader went away (`| head -1`): stop quietly, as any Unix tool does.
         _silence_stdout()
@@ -906,6 +927,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _error(line)
         _error(exc)
         return EXIT_ERROR
+    except Terminated:
+        _error("terminated (SIGTERM)")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import logging
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -19,6 +20,7 @@ from typing import IO, Any
 import pandas as pd
 
 from classifier.errors import AdFileError
+from core.cleantext import strip_controls
 from core.spreadsheet import neutralise
 from core.textfile import CsvRecordError, TextDecodeError, csv_records, open_text
 
@@ -31,6 +33,12 @@ TEXT_COLUMNS = {"title", "description", "text"}
 # A cell over a million characters is not an ad: a broken quote swallowed the rest of the file.
 MAX_CELL_CHARS = 1_000_000
 STRUCTURED = ("contacts",)  # columns whose dicts and lists the classifier reads as such
+# The ad's own text, cleaned like the crawler cleans it (core.cleantext): controls and
+# direction overrides out. Other columns pass through untouched.
+CLEANED_COLUMNS = TEXT_COLUMNS | {"company", "location", "salary"}
+# A JSON number longer than this is no value of an ad (Python refuses integers of over
+# 4,300 digits with a ValueError, which was exit 3 with a traceback: issue 23, probe 14).
+MAX_NUMBER_CHARS = 40
 
 
 def file_format(path: Path | str) -> str:
@@ -67,7 +75,8 @@ def _read_csv(path: Path, chunksize: int, encoding: str | None) -> Iterator[pd.D
                 raise AdFileError(
                     f"{path}:{start}: malformed CSV: {len(row)} cells, but the header has {len(header)} columns"
                 )
-            rows.append(row + [""] * (len(header) - len(row)))
+            rows.append([strip_controls(v) if c in CLEANED_COLUMNS else v for c, v in zip(header, row)])
+            rows[-1] += [""] * (len(header) - len(row))
             lines.append(start)
             if len(rows) >= chunksize:
                 yield pd.DataFrame(rows, columns=header, index=lines, dtype=str)
@@ -79,11 +88,40 @@ def _read_csv(path: Path, chunksize: int, encoding: str | None) -> Iterator[pd.D
 
 
 def _flatten(obj: dict[str, Any]) -> dict[str, Any]:
-    """Dicts and lists as JSON text, except where the classifier reads the structure."""
+    """Dicts and lists as JSON text, except where the classifier reads the structure; the ad's
+    text cleaned."""
     return {
-        k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) and k not in STRUCTURED else v
+        k: json.dumps(v, ensure_ascii=False)
+        if isinstance(v, (dict, list)) and k not in STRUCTURED
+        else strip_controls(v)
+        if isinstance(v, str) and k in CLEANED_COLUMNS
+        else v
         for k, v in obj.items()
     }
+
+
+class _NumberTooLong(ValueError):
+    """A JSON number of more than MAX_NUMBER_CHARS characters."""
+
+
+def _number(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        if len(text) > MAX_NUMBER_CHARS:
+            raise _NumberTooLong(f"a number of {len(text):,} characters (at most {MAX_NUMBER_CHARS})")
+        value = kind(text)
+        return None if isinstance(value, float) and not math.isfinite(value) else value  # 1e999 is inf
+
+    return parse
+
+
+def _not_a_number(name: str) -> None:
+    """NaN, Infinity and -Infinity are not JSON: read as null, so they never reach the output."""
+    return None
+
+
+def parse_json_line(line: str) -> Any:
+    """One JSON value, with numbers capped (MAX_NUMBER_CHARS) and NaN/Infinity read as null."""
+    return json.loads(line, parse_int=_number(int), parse_float=_number(float), parse_constant=_not_a_number)
 
 
 def _read_jsonl(path: Path, chunksize: int, encoding: str | None) -> Iterator[pd.DataFrame]:
@@ -96,9 +134,11 @@ def _read_jsonl(path: Path, chunksize: int, encoding: str | None) -> Iterator[pd
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = parse_json_line(line)
             except json.JSONDecodeError as exc:
                 raise AdFileError(f"{path}:{lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+            except _NumberTooLong as exc:
+                raise AdFileError(f"{path}:{lineno}: invalid JSON: {exc}") from None
             except RecursionError:
                 raise AdFileError(f"{path}:{lineno}: invalid JSON: nested too deeply") from None
             if not isinstance(obj, dict):
@@ -167,9 +207,10 @@ def textless(df: pd.DataFrame) -> pd.Series:
 
 
 def _cell(v: Any) -> Any:
-    if isinstance(v, float) and v != v:
+    v = v.item() if hasattr(v, "item") else v
+    if isinstance(v, float) and not math.isfinite(v):  # NaN and ±inf: JSON has no such numbers
         return None
-    return v.item() if hasattr(v, "item") else v
+    return v
 
 
 def _csv_cell(v: Any) -> Any:
@@ -186,7 +227,7 @@ def write_chunk(df: pd.DataFrame, fh: IO[str], fmt: str, header: bool) -> None:
     """
     if fmt == "jsonl":
         for rec in df.to_dict("records"):
-            fh.write(json.dumps({k: _cell(v) for k, v in rec.items()}, ensure_ascii=False) + "\n")
+            fh.write(json.dumps({k: _cell(v) for k, v in rec.items()}, ensure_ascii=False, allow_nan=False) + "\n")
         return
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")

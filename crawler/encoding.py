@@ -4,7 +4,10 @@ Scrapy falls back to cp1252 for an undeclared non-UTF-8 body, which turns
 EUC-KR/CP949 Korean into mojibake. We re-decode such responses: a configured
 encoding wins; a declared EUC-KR is read as CP949 (its superset: boards use the
 extra syllables such as 똠 and 햏); an undeclared body that is not UTF-8 but
-decodes as CP949 into Hangul is CP949.
+decodes as CP949 into Hangul is CP949. So is a body declared UTF-8 that is not UTF-8 but
+reads cleanly as CP949 Korean: old boards behind a new front end send CP949 pages with
+``charset=utf-8``, and reading them as declared stored mojibake and lost every lure word
+(issue 23, probe 13).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ def fix_encoding(response: TextResponse, configured: str | None = None) -> TextR
     declared = response._declared_encoding()  # header, BOM or <meta>
     if declared:
         if _codec(declared) in _CP949_SUBSETS and _codec(declared) != "cp949":
+            return response.replace(encoding="cp949")
+        if _codec(declared) == "utf-8" and detect_korean(response.body):  # declared wrong
             return response.replace(encoding="cp949")
         return response
     guess = detect_korean(response.body)

@@ -17,6 +17,11 @@ from parsel import Selector
 from crawler.text import country_code, drop_not_text, find_country
 
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
+# JobPosting is a few levels deep at most (@graph > posting > baseSalary > value). A block
+# nested deeper is no posting: 200,000 levels made json.loads raise RecursionError, which
+# lost the valid posting beside it on the page (issue 23, probe 11), and a few hundred
+# would still make every later walk over the value recurse that deep.
+MAX_JSON_DEPTH = 32
 
 
 class BrokenJsonLd(ValueError):
@@ -28,10 +33,26 @@ def load_jsonld(text: str) -> Any:
     text = text.strip().removeprefix("<!--").removesuffix("-->").strip().rstrip(";")
     for candidate in (text, _TRAILING_COMMA.sub(r"\1", text)):
         try:
-            return json.loads(candidate, strict=False)
-        except ValueError:
+            data = json.loads(candidate, strict=False)
+        except RecursionError:
+            raise BrokenJsonLd(f"nested too deeply: {text[:80]}") from None
+        except ValueError:  # not JSON, or an integer of over 4,300 digits
             continue
+        if too_deep(data, MAX_JSON_DEPTH):
+            raise BrokenJsonLd(f"nested more than {MAX_JSON_DEPTH} levels deep: {text[:80]}")
+        return data
     raise BrokenJsonLd(text[:80])
+
+
+def too_deep(data: Any, limit: int) -> bool:
+    """True when ``data`` nests lists and dicts more than ``limit`` levels deep (no recursion)."""
+    level: list[Any] = [data]
+    for _ in range(limit + 1):
+        level = [v for node in level for v in (node.values() if isinstance(node, dict) else node)
+                 if isinstance(v, (dict, list))]  # fmt: skip
+        if not level:
+            return False
+    return True
 
 
 def _types(node: dict[str, Any]) -> list[str]:

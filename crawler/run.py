@@ -9,11 +9,9 @@ share the child's reactor and run side by side.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import logging
 import os
-import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from config import Config
+from core.process import die_with_parent
 from core.secrets import mask_handlers, mask_log_records
 from crawler.loader import spider_class
 from crawler.settings import process_settings, scrapy_settings, shared_crawl_settings
@@ -140,27 +139,6 @@ async def _no_start(self: Any) -> Any:
 def _record_failure(failure: Any, result: dict[str, Any], name: str) -> None:
     log.error("source %s failed: %s", name, failure.getTraceback())
     result["error"] = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-
-
-# prctl(2) option: the signal the kernel sends this process when its parent dies.
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """End this process the moment ``parent_pid`` (its parent) ends, kill -9 included.
-
-    On Linux the kernel sends SIGKILL (PR_SET_PDEATHSIG): no graceful stop, so nothing is
-    fetched or written after the parent is gone; the lock the parent held is free by then,
-    and the next run must not find this crawl still writing. Elsewhere the reactor
-    watches the parent's pid (``_watch_parent``).
-    """
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: the watcher alone
-        pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
 
 
 def _watch_parent(parent_pid: int) -> None:

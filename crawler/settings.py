@@ -15,12 +15,16 @@ from typing import Any
 from config import Config, SourceConfig, find_config, load_config
 from crawler.scope import ALLOW_PRIVATE_SETTING, download_handlers, is_file_source
 
-# Order matters: text is clean before contacts and language are read from it,
-# validated before it is hashed and stored.
+# Order matters: sizes are capped before anything reads a field, text is clean before
+# contacts and language are read from it, the CPU spent on it is checked against the
+# per-ad budget, and it is validated before it is hashed and stored.
 ITEM_PIPELINES = {
+    "crawler.pipelines.limits.LimitsPipeline": 50,
+    "crawler.pipelines.budget.BudgetStart": 60,
     "crawler.pipelines.normalise.NormalisePipeline": 100,
     "crawler.pipelines.contacts.ContactsPipeline": 200,
     "crawler.pipelines.language.LanguagePipeline": 300,
+    "crawler.pipelines.budget.BudgetCheck": 350,
     "crawler.pipelines.validate.ValidatePipeline": 400,
     "crawler.pipelines.hashing.ContentHashPipeline": 500,
     "crawler.pipelines.store.StorePipeline": 900,
@@ -52,6 +56,7 @@ def scrapy_settings(config: Config, source: SourceConfig | None = None) -> dict[
         "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrent_requests_per_domain,
         "DOWNLOAD_TIMEOUT": c.download_timeout,
         "DOWNLOAD_MAXSIZE": c.max_response_bytes,
+        "LUREWATCH_SECONDS_PER_AD": c.max_seconds_per_ad,
         "DOWNLOAD_WARNSIZE": min(c.max_response_bytes, 1_000_000),
         "RETRY_ENABLED": c.retry_times > 0,
         "RETRY_TIMES": c.retry_times,
@@ -103,7 +108,9 @@ def shared_crawl_settings(config: Config, frontier: str, worker: str) -> dict[st
         # fetched first, so the frontier stays wide. A priority queue breaks ties by
         # the pickled request's bytes, fetched every ad before the next listing, and
         # crawled the 2,000-ad test site at a third of the speed.
-        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.LifoQueue",
+        "SCHEDULER_QUEUE_CLASS": "crawler.frontiercodec.FrontierQueue",  # scrapy-redis's LifoQueue, hardened
+        # JSON, never pickle: whoever can write to Redis must not run code here (issue 23, probe 1).
+        "SCHEDULER_SERIALIZER": "crawler.frontiercodec",
         "SCHEDULER_QUEUE_KEY": f"{frontier}:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"{frontier}:dupefilter",
         "SCHEDULER_PERSIST": True,

@@ -31,8 +31,17 @@ _SCOPE_PARAMS = ("bo_table", "mid", "board", "table", "bbs", "code")
 _NUMERIC_SEGMENT = re.compile(r"(?:^|[-_/])(\d{3,})(?:\.html?)?$")
 
 
+# Longer than browsers or servers take: left as it is. w3lib's canonicalize_url spent 2.5 s
+# and 530 MB on a 4.9 MB feed link (issue 23, probe 12); such an ad is dropped anyway
+# (crawler.pipelines.limits), and its id only has to be stable.
+MAX_CANONICAL_CHARS = 8_192
+
+
 def canonical_url(url: str) -> str:
-    """The URL with sorted query and no fragment, so one page has one spelling."""
+    """The URL with sorted query and no fragment, so one page has one spelling (a URL over
+    MAX_CANONICAL_CHARS characters is returned as it is)."""
+    if len(url) > MAX_CANONICAL_CHARS:
+        return url
     return canonicalize_url(url, keep_fragments=False)
 
 
@@ -43,6 +52,8 @@ def url_hash(url: str) -> str:
 
 def site_id_from_url(url: str) -> str:
     """The site's own post id when the URL shows one, else ""."""
+    if len(url) > MAX_CANONICAL_CHARS:
+        return ""
     parts = urlsplit(url)
     query = {k.lower(): v for k, v in parse_qsl(parts.query)}
     scope = next((query[p] for p in _SCOPE_PARAMS if query.get(p)), "")

@@ -162,11 +162,25 @@ class Explanation:
     marked_text: str
 
 
+# One ad's text: 100,000 characters is already a page dump (the crawler drops longer ones).
+MAX_EXPLAIN_BYTES = 1_000_000
+
+
+def _read_capped(path: Path) -> bytes:
+    """At most MAX_EXPLAIN_BYTES of ``path``; ClassifierError past that. /dev/zero has no end:
+    reading it whole took 2.6 GB and a traceback (issue 23, probe 14)."""
+    with path.open("rb") as fh:
+        data = fh.read(MAX_EXPLAIN_BYTES + 1)
+    if len(data) > MAX_EXPLAIN_BYTES:
+        raise ClassifierError(f"{path}: more than {MAX_EXPLAIN_BYTES:,} bytes; one ad's text is far shorter")
+    return data
+
+
 def explain(config: Config, text: str | None = None, file: Path | None = None) -> Explanation:
     """Score one ad given as text or as a text file, with the reasons behind the score."""
     if file is not None:
         try:
-            text, _ = decode_bytes(Path(file).read_bytes())
+            text, _ = decode_bytes(_read_capped(Path(file)))
         except OSError as exc:
             raise ClassifierError(f"{file}: cannot read: {exc.strerror or exc}") from None
         except TextDecodeError as exc:

@@ -9,17 +9,19 @@ the next free ``flagged-DATE-N.EXT`` when that exists, and replaces a file only 
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import CONTACT_FORMATS, Config
-from core.files import atomic_write
+from core.files import STDOUT, OutputPathError, atomic_write, output_target
 from stages.common import StageResult, database, utcnow
 from store.confirmed import confirmed_contacts, contacts_csv, contacts_stix
 from store.errors import StoreError
-from store.exports import write_export
+from store.exports import write_export, write_export_to
 from store.listing import QueueFilter, list_items
 from store.queue import expire_leases
 
@@ -42,20 +44,34 @@ def free_path(path: Path) -> Path:
     return candidate
 
 
-def target_path(default: Path, out: Path | None, force: bool) -> Path:
+def target_path(default: Path, out: Path | None, force: bool, mkdir: bool = False) -> Path:
     """Where an ad-hoc export goes: ``out``, else ``default`` or the next free name beside it.
 
-    An existing file is replaced only with ``force``.
+    An existing file is replaced only with ``force``; a symlink is written through, a folder,
+    device or FIFO refused, and a missing folder of ``out`` is an error unless ``mkdir``
+    (core.files.output_target). ``export.dir`` itself is created when missing.
     """
-    if out is None:
-        path = default if force else free_path(default)
-    elif out.exists() and not force:
+    try:
+        if out is None:
+            return output_target(default if force else free_path(default), mkdir=True)
+        path = output_target(out, mkdir=mkdir)
+    except OutputPathError as exc:
+        raise StoreError(str(exc)) from None
+    if path.exists() and not force:
         raise StoreError(f"{out} already exists; choose another --out, or add --force to replace it")
-    else:
-        path = out
-    if path.is_dir():
-        raise StoreError(f"{path} is a folder; give --out a file name")
     return path
+
+
+def is_stdout(out: Path | None) -> bool:
+    """True for ``--out -``."""
+    return out is not None and str(out) == STDOUT
+
+
+def _stdout_bytes(fmt: str, stream: IO[bytes] | None) -> IO[bytes]:
+    target = stream if stream is not None else sys.stdout.buffer
+    if fmt in ("xlsx",) and stream is None and sys.stdout.isatty():
+        raise StoreError("--out - with --format xlsx would write a binary workbook to the terminal; redirect it")
+    return target
 
 
 def title(now: datetime, run_id: int | None = None) -> str:
@@ -72,21 +88,29 @@ def export_queue(
     out: Path | None = None,
     now: datetime | None = None,
     force: bool = False,
+    mkdir: bool = False,
+    stream: IO[bytes] | None = None,
 ) -> tuple[Path, int]:
     """Write one export of the items matching ``filters``; (path, number of rows).
 
     ``fmt`` defaults to ``out``'s extension, else the first of ``export.formats``; ``out``
     to the dated file, or the next free name beside it. An existing ``out`` is replaced
-    only with ``force``.
+    only with ``force``; ``out`` "-" is standard output (or ``stream``).
     """
     now = now or utcnow()
     if fmt is None and out is not None and out.suffix.lower().lstrip(".") in ("csv", "xlsx", "jsonl"):
         fmt = out.suffix.lower().lstrip(".")
     fmt = fmt or config.export.formats[0]
-    path = target_path(default_path(config, fmt, now), out, force)
+    to_stdout = is_stdout(out)
+    path = out if to_stdout else target_path(default_path(config, fmt, now), out, force, mkdir)
+    target = _stdout_bytes(fmt, stream) if to_stdout else None
     with factory.begin() as session:
         expire_leases(session, now)  # a lapsed claim is pending again, so it is exported
         rows = list_items(session, filters or QueueFilter())
+    if target is not None:
+        write_export_to(target, rows, fmt, title(now))
+        log.info("exported %d item(s) to standard output", len(rows))
+        return Path(STDOUT), len(rows)
     return write_export(rows, path, fmt, title(now)), len(rows)
 
 
@@ -111,6 +135,8 @@ def export_contacts(
     out: Path | None = None,
     now: datetime | None = None,
     force: bool = False,
+    mkdir: bool = False,
+    stream: IO[bytes] | None = None,
 ) -> tuple[Path, int]:
     """Write the contacts of ads analysts decided scam as CSV or a STIX 2.1 bundle; (path, count).
 
@@ -118,11 +144,22 @@ def export_contacts(
     or the next free name beside it; like every ad-hoc export it replaces a file only with ``force``.
     """
     now = now or utcnow()
+    to_stdout = is_stdout(out)
+    path = (
+        Path(STDOUT)
+        if to_stdout
+        else target_path(
+            config.export.dir / f"confirmed-contacts-{now.date().isoformat()}.{CONTACT_FORMATS[fmt]}", out, force, mkdir
+        )
+    )
     with factory() as session:
         contacts = confirmed_contacts(session)
-    path = target_path(
-        config.export.dir / f"confirmed-contacts-{now.date().isoformat()}.{CONTACT_FORMATS[fmt]}", out, force
-    )
+    if to_stdout:
+        target = _stdout_bytes(fmt, stream)
+        target.write((contacts_csv(contacts) if fmt == "contacts-csv" else contacts_stix(contacts)).encode("utf-8"))
+        target.flush()
+        log.info("exported %d confirmed contact(s) to standard output", len(contacts))
+        return path, len(contacts)
     if fmt == "contacts-csv":
         text = contacts_csv(contacts)
         # utf-8-sig: the BOM Excel needs to read Korean as UTF-8.
@@ -134,18 +171,25 @@ def export_contacts(
     return path, len(contacts)
 
 
-def contacts_command(config: Config, fmt: str, out: Path | None = None, force: bool = False) -> tuple[Path, int]:
+def contacts_command(
+    config: Config, fmt: str, out: Path | None = None, force: bool = False, mkdir: bool = False
+) -> tuple[Path, int]:
     """`pipeline.py export --format contacts-csv|stix` on the configured database."""
     with database(config, create=False) as factory:
-        return export_contacts(config, factory, fmt, out, force=force)
+        return export_contacts(config, factory, fmt, out, force=force, mkdir=mkdir)
 
 
 def export_command(
-    config: Config, fmt: str | None, filters: QueueFilter, out: Path | None = None, force: bool = False
+    config: Config,
+    fmt: str | None,
+    filters: QueueFilter,
+    out: Path | None = None,
+    force: bool = False,
+    mkdir: bool = False,
 ) -> tuple[Path, int]:
     """`pipeline.py export`: one export from the configured database; (path, number of rows)."""
     with database(config, create=False) as factory:
-        return export_queue(config, factory, fmt, filters, out, force=force)
+        return export_queue(config, factory, fmt, filters, out, force=force, mkdir=mkdir)
 
 
 def format_export(exported: tuple[Path, int]) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
@@ -27,6 +28,7 @@ from classifier.card import threshold_for
 from classifier.registry import load_model
 from classifier.scoring import score_frame
 from config import Config
+from core.process import die_with_parent
 from stages.common import engine_of, utcnow
 from store.campaigns import link_ads
 from store.claims import ads_to_link, claim_ads, hold_linking_lock
@@ -84,13 +86,24 @@ def _work(config: Config, rescore: bool) -> dict[str, int]:
     return dict(totals)
 
 
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` spawned processes (no forked database connections or threads) that die with
+    this one, kill -9 included (core.process): none scores on outside the run lock, and with
+    them gone the resource tracker sees its pipe close and exits too."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
 def score_in_workers(config: Config, version: str, workers: int, rescore: bool) -> Counter[str]:
     """Run ``workers`` spawned scorers to the end; their counts added up."""
-    context = multiprocessing.get_context("spawn")  # no forked database connections or threads
     # Without the sources: their read-only selectors cannot be pickled, and scoring needs none.
     frozen = dataclasses.replace(config, sources=())
     totals: Counter[str] = Counter()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with worker_pool(workers) as pool:
         for done in [pool.submit(_work, frozen, rescore) for _ in range(workers)]:
             totals.update(done.result())
     log.info("%d scoring workers scored %d ad(s) with model %s", workers, totals["scored"], version)

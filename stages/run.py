@@ -208,12 +208,18 @@ def _run_locked(
             result = stage(config, factory, run_id)
             result.counts["seconds"] = round(time.monotonic() - began, 2)
             results.append(result)
-    except BaseException as exc:
+    except BaseException as exc:  # KeyboardInterrupt and SIGTERM (core.signals.Terminated) too
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        finished = clock()
         with factory.begin() as session:
             error = mask_text(f"{type(exc).__name__}: {exc}")[:2000]
-            finish_run(session, run_id, status, _counts(results), clock(), error=error)
+            finish_run(session, run_id, status, _counts(results), finished, error=error)
         log.error("run %d %s", run_id, status)
+        try:  # what ran before it stopped, for the operator (the run row has it too)
+            path = write_summary(RunResult(run_id, status, started, finished, results), config.export.dir)
+            log.error("run %d summary: %s", run_id, path)
+        except Exception:
+            log.warning("could not write the summary of run %d", run_id, exc_info=True)
         raise
     status = "partial" if any(r.partial for r in results) else "ok"
     counts = _counts(results)

@@ -25,7 +25,12 @@ from store.schema import ROLES, LoginFailure, User
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # argon2 hashes anything; a megabyte "password" is an attack
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-# Failed logins allowed in FAILURE_WINDOW, per account name and per client address.
+# Failed logins allowed in FAILURE_WINDOW, per account name and per client address. Never
+# global: a client address that every direct user shares (loopback: the desk on this
+# machine, reached through an SSH tunnel) is never locked as a whole, or 20 bad logins
+# from anyone there would lock every analyst out (issue 23, probe 8); its failures count
+# against each account tried. Behind a proxy, web.trusted_proxies makes the address the
+# analyst's own.
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_NAME = 5
 MAX_FAILURES_PER_CLIENT = 20
@@ -147,8 +152,14 @@ def authenticate(session: Session, name: str, password: str, client: str, now: d
         .select_from(LoginFailure)
         .where(LoginFailure.name == name.lower(), LoginFailure.at >= since)
     )
-    by_client = session.scalar(
-        select(func.count()).select_from(LoginFailure).where(LoginFailure.client == client, LoginFailure.at >= since)
+    by_client = (
+        0
+        if shared_address(client)
+        else session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.client == client, LoginFailure.at >= since)
+        )
     )
     if (by_name or 0) >= MAX_FAILURES_PER_NAME or (by_client or 0) >= MAX_FAILURES_PER_CLIENT:
         minutes = int(FAILURE_WINDOW.total_seconds() // 60)
@@ -162,6 +173,16 @@ def authenticate(session: Session, name: str, password: str, client: str, now: d
         user.password_hash = _hasher.hash(password)
     user.last_login_at = now
     return _account(user)
+
+
+def shared_address(client: str) -> bool:
+    """True for a client address every direct user shares (loopback), which is never locked whole."""
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(client).is_loopback
+    except ValueError:
+        return client == "localhost"
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -23,6 +23,12 @@ from store.exportrows import COLUMNS
 REQUIRED_COLUMNS = ("review_id", "decision")
 MAX_FILE_BYTES = 100_000_000  # a queue export is a few MB; more is not a decisions file
 MAX_CELL_CHARS = 100_000  # an XLSX cell holds at most 32,767; a CSV cell this long is damage
+# An XLSX is a zip: its 100 MB cap is on compressed bytes, and a shared-strings table that
+# unpacks 1,000-fold took 1.7 GB of memory for a 1.4 MB file (issue 23, probe 7). The sizes
+# the zip declares bound what zipfile will unpack (it stops at the declared size), so they
+# are checked before openpyxl reads a byte; cells and rows are checked while rows stream.
+MAX_XLSX_UNPACKED_BYTES = 200_000_000
+MAX_ROWS = 200_000  # decisions on a queue export: thousands of rows, not a million
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps tab, newline, CR
 _ID = re.compile(r"^'?\s*(\d{1,10})(?:\.0*)?\s*$")
 MAX_ID = 2**31 - 1  # the review_items.id column is a 32-bit integer on PostgreSQL
@@ -107,6 +113,10 @@ def _rows_from_table(
 
     out = []
     for line, values in enumerate(rows, start=2):
+        if line > MAX_ROWS + 1:
+            raise ImportValidationError([f"{name}: more than {MAX_ROWS:,} rows; a decisions file holds at most that"])
+        if any(isinstance(v, str) and len(v) > MAX_CELL_CHARS for v in values):
+            raise ImportValidationError([f"{name} line {line}: a cell is longer than {MAX_CELL_CHARS:,} characters"])
         if all(text(v) == "" for v in values):
             continue
         out.append(
@@ -146,9 +156,25 @@ def _export_sheets(wb: Any) -> list[tuple[str, Any]]:
     return found
 
 
+def _check_zip(path: Path, name: str) -> None:
+    """ImportValidationError when the workbook would unpack to more than MAX_XLSX_UNPACKED_BYTES."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportValidationError(
+            [
+                f"{name}: the workbook unpacks to {unpacked:,} bytes, more than the {MAX_XLSX_UNPACKED_BYTES:,} "
+                "a decisions file may (a zip bomb, or not an export)"
+            ]
+        )
+
+
 def _read_xlsx(path: Path, name: str) -> tuple[list[DecisionRow], str]:
     from openpyxl import load_workbook
 
+    _check_zip(path, name)
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         sheets = _export_sheets(wb)

@@ -29,6 +29,10 @@ class NoteRequiredError(ReviewError):
     """Clearing a high-scoring ad needs a note saying why."""
 
 
+class NoteTooLongError(ReviewError):
+    """A decision's note is longer than store.queue.MAX_NOTE_CHARS."""
+
+
 class DecisionConflictError(ReviewError):
     """Someone else already recorded a different decision."""
 

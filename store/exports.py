@@ -23,7 +23,7 @@ from store.exportrows import COLUMNS, FORMATS, contacts_text, flat_row, row_reas
 from store.listing import QueueRow
 from store.workbook import build_workbook
 
-__all__ = ["COLUMNS", "FORMATS", "contacts_text", "flat_row", "row_reasons_text", "write_export"]
+__all__ = ["COLUMNS", "FORMATS", "contacts_text", "flat_row", "row_reasons_text", "write_export", "write_export_to"]
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +93,25 @@ def write_export(rows: Sequence[QueueRow], path: Path, fmt: str, title: str = "l
         raise StoreError(f"unknown export format {fmt!r} (expected {', '.join(FORMATS)})")
     log.info("exported %d item(s) to %s", len(rows), path)
     return path
+
+
+def write_export_to(stream: Any, rows: Sequence[QueueRow], fmt: str, title: str = "lurewatch: flagged ads") -> None:
+    """Write ``rows`` in ``fmt`` to a binary ``stream`` (``--out -``: standard output).
+
+    CSV goes without the byte-order mark a file for Excel gets: a pipe feeds other programs.
+    """
+    if fmt == "csv":
+        text = io.StringIO(newline="")
+        _write_csv(text, rows)
+        stream.write(text.getvalue().encode("utf-8"))
+    elif fmt == "jsonl":
+        text = io.StringIO()
+        _write_jsonl(text, rows)
+        stream.write(text.getvalue().encode("utf-8"))
+    elif fmt == "xlsx":
+        buffer = io.BytesIO()
+        build_workbook(rows, title).save(buffer)
+        stream.write(buffer.getvalue())
+    else:
+        raise StoreError(f"unknown export format {fmt!r} (expected {', '.join(FORMATS)})")
+    stream.flush()

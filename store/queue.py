@@ -16,10 +16,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.cleantext import strip_controls
 from store.errors import (
     DecisionConflictError,
     LeaseHeldError,
     NoteRequiredError,
+    NoteTooLongError,
     NotFoundError,
     ReviewError,
     UnknownDecisionError,
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "lurewatch"
 NOTE_REQUIRED_SCORE = 0.9  # clearing an ad this risky must say why
+MAX_NOTE_CHARS = 5_000  # a note says why in a few sentences; an XLSX cell holds 32,767
 DEFAULT_LEASE = timedelta(minutes=30)
 FINAL_DECISIONS = ("scam", "legit")
 
@@ -173,6 +176,8 @@ def check_decision(
     Raises UnknownDecisionError, LeaseHeldError, DecisionConflictError or NoteRequiredError.
     """
     decision = normalise_decision(word)
+    if note is not None and len(note) > MAX_NOTE_CHARS:  # a 30 MB note was stored (issue 23, probe 7)
+        raise NoteTooLongError(f"the note has {len(note):,} characters; a note holds at most {MAX_NOTE_CHARS:,}")
     _check_lease(item, actor, now)
     if item.status == decision:
         return None
@@ -208,6 +213,7 @@ def apply_decision(
     via: str | None = None,
 ) -> ReviewEvent:
     """Write a validated decision and its audit event (``via``: where it came from); the event."""
+    note = strip_controls(note) if note else note  # a NUL from a form would make PostgreSQL refuse it
     old = item.status
     item.status, item.decided_by, item.decided_at, item.updated_at = decision, actor, now, now
     item.assignee, item.lease_expires_at = None, None
@@ -227,6 +233,8 @@ def decide_campaign(
     and retraining see every ad of the campaign. Validates all before changing any.
     """
     decision = normalise_decision(word)
+    if note is not None and len(note) > MAX_NOTE_CHARS:
+        raise NoteTooLongError(f"the note has {len(note):,} characters; a note holds at most {MAX_NOTE_CHARS:,}")
     ad_ids = list(session.scalars(select(CampaignMember.ad_id).where(CampaignMember.campaign_id == campaign_id)))
     if not ad_ids:
         raise NotFoundError(f"campaign {campaign_id} does not exist")

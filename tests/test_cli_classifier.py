@@ -93,3 +93,36 @@ def test_train_promotes(write_config, tmp_path, monkeypatch, capsys) -> None:
     assert pipeline.main(["train", "--promote", "--config", str(cfg)]) == 0
     assert "current model: " in capsys.readouterr().out
     assert registry.current_version(models) in registry.list_versions(models)
+
+
+# ------------------------------------------------ issue 23, probes 14 and 15: one line, never exit 3
+
+
+def test_hostile_inputs_are_one_line_errors_never_tracebacks(cfg, write_config, tmp_path, capsys) -> None:
+    src = tmp_path / "big.jsonl"
+    src.write_text('{"text": "a job"}\n{"text": "b", "n": ' + "9" * 5000 + "}\n")  # Python refuses 4,300+ digits
+    assert pipeline.main(["classify", str(src), "--config", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert "big.jsonl:2: invalid JSON: a number of 5,000 characters (at most 40)" in err and err.count("\n") == 1
+    assert pipeline.main(["explain", "--file", "/dev/zero", "--config", str(cfg)]) == 1  # was 2.6 GB and exit 3
+    err = capsys.readouterr().err
+    assert "/dev/zero: more than 1,000,000 bytes" in err and err.count("\n") == 1
+    bad_logs = write_config({"logging": {"dir": "/dev/null/x"}}, name="logs.yaml")
+    assert pipeline.main(["score", "--config", str(bad_logs)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: logging.dir: cannot write the log file /dev/null/x/") and err.count("\n") == 1
+
+
+def test_classify_output_is_valid_json_whatever_the_input_numbers(cfg, tmp_path, capsys) -> None:
+    """Issue 23, probe 15: NaN and Infinity in the rows came out as bare Infinity, which JSON parsers reject."""
+    src = tmp_path / "nan.jsonl"
+    src.write_text(
+        '{"text": "Sihanoukville, no experience", "x": NaN, "y": Infinity, "z": -Infinity, "w": 1e999}\n'
+        '{"text": "Accountant \\u202edegree\\u202c required", "x": 1.5}\n'
+    )
+    out = tmp_path / "o.jsonl"
+    assert pipeline.main(["classify", str(src), "--out", str(out), "--config", str(cfg)]) == 0
+    lines = out.read_text().splitlines()
+    rows = [json.loads(line, parse_constant=lambda name: pytest.fail(f"bare {name} in the output")) for line in lines]
+    assert [(r["x"], r["y"], r["z"], r["w"]) for r in rows[:1]] == [(None, None, None, None)]
+    assert rows[1]["text"] == "Accountant degree required"  # the direction override is gone

@@ -273,3 +273,25 @@ def test_notify_settings_and_the_smtp_password_from_the_environment():
     )
     assert email.password == "pw-from-env" and "pw-from-env" not in repr(config) and "token" not in repr(config)
     assert config.notify.webhooks[0].events == ("alarm",) and config.web.base_url == "https://desk.example/"
+
+
+def test_a_key_given_twice_is_an_error_naming_it_and_its_lines(tmp_path):
+    """Issue 23, probe 15: with `database:` twice, the last one silently won."""
+    path = tmp_path / "config.yaml"
+    path.write_text("database:\n  url: sqlite:///a.db\nweb:\n  port: 8080\ndatabase:\n  url: sqlite:///b.db\n")
+    with pytest.raises(
+        ConfigError, match=r"line 5, column 1: invalid YAML: key 'database' is given twice \(first on line 1\)"
+    ):
+        load_config(path)
+    path.write_text("web:\n  port: 8080\n  port: 9090\n")
+    with pytest.raises(ConfigError, match="key 'port' is given twice"):
+        load_config(path)
+
+
+def test_trusted_proxies_are_addresses_or_networks(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("web:\n  trusted_proxies: [127.0.0.1, 10.42.0.0/16]\n")
+    assert load_config(path).web.trusted_proxies == ("127.0.0.1", "10.42.0.0/16")
+    path.write_text("web:\n  trusted_proxies: [nginx]\n")
+    with pytest.raises(ConfigError, match="web.trusted_proxies: 'nginx' is not an IP address or network"):
+        load_config(path)

@@ -9,19 +9,21 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import register_url_convertor
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from config import Config
 from stages.common import utcnow
 from store.db import current_revision
 from web.auth import login_page, logout
 from web.desk import HERE, page, redirect, render, templates
-from web.security import BodyLimit, SecurityHeaders
+from web.security import BodyLimit, IdConvertor, RefuseNul, SecurityHeaders
 from web.views.campaigns import campaign_page, decide_campaign
 from web.views.claims import claims_page
 from web.views.items import ad_page, claim, decide, item_page, release
@@ -61,6 +63,10 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", {"title": "Not found", "message": "There is no page at this address."}, 404)
 
 
+# {name:id}: a database id or no route at all (web.security.IdConvertor).
+register_url_convertor("id", IdConvertor())
+
+
 def routes() -> list[Route | Mount]:
     """Every route of the desk; pages and actions are wrapped by web.desk.page/action."""
     return [
@@ -70,18 +76,18 @@ def routes() -> list[Route | Mount]:
         Route("/healthz", health),
         Route("/queue", queue_list),
         Route("/queue/next", queue_next, methods=["POST"]),
-        Route("/items/{item_id:int}", item_page),
-        Route("/items/{item_id:int}/claim", claim, methods=["POST"]),
-        Route("/items/{item_id:int}/release", release, methods=["POST"]),
-        Route("/items/{item_id:int}/decide", decide, methods=["POST"]),
-        Route("/ads/{ad_id:int}", ad_page),
-        Route("/campaigns/{campaign_id:int}", campaign_page),
-        Route("/campaigns/{campaign_id:int}/decide", decide_campaign, methods=["POST"]),
+        Route("/items/{item_id:id}", item_page),
+        Route("/items/{item_id:id}/claim", claim, methods=["POST"]),
+        Route("/items/{item_id:id}/release", release, methods=["POST"]),
+        Route("/items/{item_id:id}/decide", decide, methods=["POST"]),
+        Route("/ads/{ad_id:id}", ad_page),
+        Route("/campaigns/{campaign_id:id}", campaign_page),
+        Route("/campaigns/{campaign_id:id}/decide", decide_campaign, methods=["POST"]),
         Route("/claims", claims_page),
         Route("/search", search_page),
         Route("/trends", trends_page),
         Route("/runs", runs_list),
-        Route("/runs/{run_id:int}", run_detail),
+        Route("/runs/{run_id:id}", run_detail),
         Route("/models", models_page),
         Route("/share", share_page),
         Route("/share/confirmed-contacts.csv", contacts_csv_file),
@@ -102,6 +108,7 @@ def create_app(
     https = config.web.https
     middleware = [
         Middleware(SecurityHeaders, https=https),
+        Middleware(RefuseNul),
         Middleware(BodyLimit),
         # __Host- cookies are only ever sent back to this exact host over HTTPS.
         Middleware(
@@ -113,6 +120,10 @@ def create_app(
             https_only=https,
         ),
     ]
+    if config.web.trusted_proxies:
+        # X-Forwarded-For/-Proto only from the configured proxies (issue 23, probe 8: a rotating
+        # X-Forwarded-For from anyone on loopback dodged the per-address login limit and was logged).
+        middleware.insert(0, Middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.web.trusted_proxies)))
     app = Starlette(routes=routes(), middleware=middleware, exception_handlers={404: not_found})
     app.state.config, app.state.factory, app.state.clock = config, factory, clock
     app.state.templates = templates()

@@ -15,6 +15,7 @@ import ipaddress
 import secrets
 from typing import Any, MutableMapping
 
+from starlette.convertors import Convertor
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -165,3 +166,46 @@ async def _too_large(send: Send) -> None:
         {"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"text/plain; charset=utf-8")]}
     )
     await send({"type": "http.response.body", "body": b"request too large\n"})
+
+
+# A database id: 1 to 2**31 - 1 (PostgreSQL's integer), so /items/2147483648 is a 404, not an
+# "integer out of range" 500, and /items/99999999999999999999 never reaches SQLite's int64.
+_ID_REGEX = (
+    "[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+    "|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7]"
+)
+
+
+class IdConvertor(Convertor[int]):
+    """The ``{name:id}`` path parameter: an id that fits the database's integer column, else no route."""
+
+    regex = f"(?:{_ID_REGEX})"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+class RefuseNul:
+    """ASGI middleware: 400 for a request whose path or query holds a NUL (``%00``), which
+    PostgreSQL refuses in text (it was a 500: issue 23, probe 10)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("query_string", b"") + scope.get("raw_path", b"")
+            if b"%00" in raw.lower() or b"\x00" in raw or "\x00" in scope.get("path", ""):
+                await _bad_request(send, "NUL character in the request")
+                return
+        await self.app(scope, receive, send)
+
+
+async def _bad_request(send: Send, text: str) -> None:
+    await send(
+        {"type": "http.response.start", "status": 400, "headers": [(b"content-type", b"text/plain; charset=utf-8")]}
+    )
+    await send({"type": "http.response.body", "body": f"Bad request: {text}.\n".encode()})

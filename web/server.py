@@ -37,8 +37,7 @@ def serve(config: Config, host: str, port: int) -> None:
             app,
             host=host,
             port=port,
-            proxy_headers=True,
-            forwarded_allow_ips=config.web.forwarded_allow_ips,
+            proxy_headers=False,  # web.app trusts X-Forwarded-* from web.trusted_proxies only
             server_header=False,
             # Our logging (pipeline.py: -v, -q, the level) carries uvicorn's messages and access log.
             log_config=None,

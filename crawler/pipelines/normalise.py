@@ -6,9 +6,12 @@ import hashlib
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from scrapy.exceptions import DropItem
+
 from core.ad import STRING_FIELDS
 from crawler.items import JobAd
 from crawler.pipelines import CountingPipeline
+from crawler.pipelines.validate import MAX_DESCRIPTION, MAX_TITLE
 from crawler.text import clean_text, country_code, html_to_text, looks_like_html, parse_date, scrub
 from crawler.urls import absolute
 from store.ads import MAX_EXTERNAL_ID
@@ -46,6 +49,12 @@ class NormalisePipeline(CountingPipeline):
             description = html_to_text(description)
             self.count("normalise/html_to_text")
         item["description"] = clean_text(description, multiline=True)
+        if len(item["description"]) > MAX_DESCRIPTION or len(item.get("title") or "") > MAX_TITLE:
+            # Dropped now, before contacts and language read it: ValidatePipeline would drop it
+            # anyway, after the costliest steps had read the whole of it.
+            self.count("dropped/absurd_length")
+            self.count("dropped")
+            raise DropItem(f"absurd_length: {(item.get('url') or '')[:200]}")
         item["url"] = clean_text(item.get("url"))
         base = item["url"]
         contacts = item.get("contacts") or {}

@@ -22,7 +22,7 @@ import crawler.settings as project
 from config import ConfigError, SourceConfig
 from crawler.scope import OutOfScope, source_scope
 from crawler.text import http_date
-from crawler.urls import absolute
+from crawler.urls import MAX_CANONICAL_CHARS, absolute
 
 log = logging.getLogger(__name__)
 NS = "lurewatch"
@@ -88,6 +88,10 @@ class SourceSpider(scrapy.Spider):
         mailto:), so one odd link never ends the callback and loses the rest of the page. Scope is
         checked later, on every request, by crawler.scope."""
         if not url:
+            return None
+        if len(url) > MAX_CANONICAL_CHARS:  # no server takes it; and every step after would read it whole
+            self.count("refused/url_too_long")
+            self.count("refused")
             return None
         kwargs.setdefault("errback", self.on_error)
         try:

@@ -15,6 +15,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from core.ad import PAGE_FIELDS
+from crawler.encoding import fix_encoding
 from crawler.items import JobAd, new_ad
 from crawler.jobposting import page_postings
 from crawler.spiders.base import SourceSpider
@@ -130,6 +131,7 @@ class FeedSpider(SourceSpider):
     def parse_detail(self, response: Response, entry: JobAd, **kwargs: Any) -> Iterator[JobAd]:
         """The entry's page: its JobPosting when it has one, else the entry as it was."""
         if isinstance(response, TextResponse):
+            response = fix_encoding(response, self.source.encoding)
             postings, broken = page_postings(response.selector)
             if broken:
                 self.count("dropped/broken_jsonld", broken)

@@ -16,6 +16,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
+from crawler.encoding import fix_encoding
 from crawler.items import JobAd, new_ad
 from crawler.jobposting import page_postings, posting_fields
 from crawler.spiders.base import SourceSpider
@@ -73,6 +74,7 @@ class JsonLdSpider(SourceSpider):
         if not isinstance(response, TextResponse):
             self.count("dropped/not_html")
             return
+        response = fix_encoding(response, self.source.encoding)
         ads = list(self.parse_postings(response))
         if ads:
             yield from ads

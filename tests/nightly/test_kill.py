@@ -159,3 +159,94 @@ def test_kill_9_of_the_parent_leaves_no_crawl_running(command, tmp_path, tiny_mo
         assert crawls[0].finished_at is not None and crawls[0].failed and "interrupted" in crawls[0].error
     finally:
         site.stop()
+
+
+def test_sigterm_closes_the_run_as_interrupted_writes_the_summary_and_exits_143(tmp_path, tiny_models_dir):
+    """Issue 23, probe 9: SIGTERM during the crawl was exit 143 with the run row left
+    `running` and no summary."""
+    site = _slow_site()
+    try:
+        config = tmp_path / "config.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "database": {"url": "sqlite:///lw.db"},
+                    "models": {"dir": str(tiny_models_dir)},
+                    "export": {"dir": "exports", "formats": ["csv"]},
+                    "logging": {"dir": "logs"},
+                    "crawl": {
+                        "obey_robots": False,
+                        "autothrottle": False,
+                        "download_delay": 0,
+                        "allow_private_addresses": True,
+                    },  # fmt: skip
+                    "sources": [{"name": "slow", "kind": "jsonld", "start_urls": [f"{site.url}/list.html"]}],
+                }
+            )
+        )
+        db = tmp_path / "lw.db"
+        parent = subprocess.Popen(
+            [sys.executable, str(PROJECT / "pipeline.py"), "run", "-q", "--config", str(config)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while _count(db, select(func.count()).select_from(Ad)) == 0 and parent.poll() is None:
+            assert time.monotonic() < deadline, "the crawl stored nothing in 120 s"
+            time.sleep(0.1)
+        children = _children(parent.pid)
+        assert children and parent.poll() is None, "the crawl ended before it could be stopped"
+        os.kill(parent.pid, signal.SIGTERM)
+        _, err = parent.communicate(timeout=60)
+        assert parent.returncode == 143, err
+        assert err.strip().splitlines()[-1] == "error: terminated (SIGTERM)" and "Traceback" not in err
+        assert not any(_alive(c) for c in children)
+        engine = create_engine(f"sqlite:///{db}")
+        try:
+            with engine.connect() as conn:
+                [(run_id, status, finished)] = conn.execute(select(Run.id, Run.status, Run.finished_at)).all()
+        finally:
+            engine.dispose()
+        assert status == "interrupted" and finished is not None
+        [summary] = (tmp_path / "exports").glob(f"run-*-{run_id}.json")
+        assert '"status": "interrupted"' in summary.read_text()
+    finally:
+        site.stop()
+
+
+_POOL_SCRIPT = """
+import os, sys, time
+sys.path.insert(0, {project!r})
+from stages.parallel import worker_pool
+if __name__ == "__main__":
+    pool = worker_pool(2)
+    seen = set()
+    while len(seen) < 2:  # both workers started (their initializer ran) and took work
+        seen |= {{f.result() for f in [pool.submit(os.getpid) for _ in range(20)]}}
+    futures = [pool.submit(time.sleep, 120) for _ in range(2)]
+    print(" ".join(str(pid) for pid in seen), flush=True)
+    time.sleep(120)
+"""
+
+
+def test_kill_9_of_a_scoring_parent_leaves_no_worker_running(tmp_path):
+    """Issue 23, probe 6: after kill -9 of `score --rescore --workers 2` both workers and the
+    resource tracker lived on, reparented to PID 1. The pool is the one score_in_workers uses."""
+    script = tmp_path / "pool.py"
+    script.write_text(_POOL_SCRIPT.format(project=str(PROJECT)))
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(w) for w in workers)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        gone_by = time.monotonic() + 5
+        while any(_alive(w) for w in workers) and time.monotonic() < gone_by:
+            time.sleep(0.05)
+        assert not any(_alive(w) for w in workers), "a scoring worker outlived its parent by 5 s"
+    finally:
+        if parent.poll() is None:
+            parent.kill()

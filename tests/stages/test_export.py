@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -78,3 +79,39 @@ def test_an_ad_hoc_export_never_replaces_a_file_without_force(config, capsys):
     assert out.read_bytes() == before
     assert pipeline.main([*argv, "--status", "scam", "--force"]) == 0
     assert out.read_bytes().count(b"\n") == 1  # replaced: header only
+
+
+def test_export_out_symlinks_devices_stdout_and_mkdir(config, capsys, tmp_path):
+    """Issue 23, probe 4: --force --out to a symlink, a FIFO, /dev/stdout or /dev/full replaced
+    each with a regular file, and a missing folder was created silently."""
+    import os
+
+    import pipeline
+
+    with database(config) as factory:
+        with factory.begin() as s:
+            score(s, make_ad(s, 1), 0.9)
+    base = ["export", "--format", "csv", "--config", str(config.path), "--force"]
+    real = tmp_path / "real.csv"
+    real.write_text("old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    assert pipeline.main([*base, "--out", str(link)]) == 0
+    assert link.is_symlink() and real.read_text(encoding="utf-8-sig").startswith("review_id,")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/full"), Path("/dev/stdout")):
+        capsys.readouterr()
+        assert pipeline.main([*base, "--out", str(path)]) == 1, path
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "not a file" in err and "Traceback" not in err
+    assert Path("/dev/full").is_char_device() and fifo.is_fifo()
+    assert pipeline.main([*base, "--out", str(tmp_path / "new" / "x.csv")]) == 1
+    assert "add --mkdir" in capsys.readouterr().err and not (tmp_path / "new").exists()
+    assert pipeline.main([*base, "--out", str(tmp_path / "new" / "x.csv"), "--mkdir"]) == 0
+    capsys.readouterr()
+    assert pipeline.main([*base, "--out", "-", "--format", "jsonl"]) == 0
+    out = capsys.readouterr().out
+    assert [json.loads(line)["review_id"] for line in out.splitlines()] == [1]  # only the data on stdout
+    assert pipeline.main([*base, "--out", str(tmp_path / ("x" * 300 + ".csv"))]) == 1
+    assert "file name too long" in capsys.readouterr().err

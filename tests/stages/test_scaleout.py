@@ -205,3 +205,61 @@ def test_unreachable_redis_fails_the_shared_sources_not_the_command(write_config
         crawl = conn.execute(select(Crawl.error, Crawl.complete).where(Crawl.source == "s")).one()
     engine.dispose()
     assert "Redis at redis://127.0.0.1:1/0 is unreachable" in crawl.error and not crawl.complete
+
+
+class _Planted:
+    """Issue 23, probe 1: unpickling this calls os.makedirs(path), as the attacker's code would run."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (os.makedirs, (self.path,))
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_a_pickle_pushed_onto_the_frontier_during_a_shared_crawl_does_not_run(redis_prefix, write_config, tmp_path):
+    import pickle
+
+    client, prefix = redis_prefix
+    marker = tmp_path / "the-pickle-ran"
+    server = LoopbackServer()
+    for i in range(1, 4):
+        server.pages[f"/s/ad-{i}.html"] = jobposting_page(i, f"Job {i}", f"<p>Warehouse job number {i} in Busan.</p>")
+
+    def listing(_query):  # while the crawl fetches its listing, the attacker writes to Redis
+        base = client.get(f"{prefix}:src:current")
+        client.lpush(f"{base}:requests", pickle.dumps(_Planted(str(marker))), b"\x00garbage", b'{"v": 1}')
+        return html("".join(f'<a href="ad-{i}.html">{i}</a>' for i in range(1, 4)))
+
+    server.routes["/s/list.html"] = listing
+    server.start()
+    try:
+        path = write_config(
+            {
+                "database": {"url": f"sqlite:///{tmp_path / 'p.db'}"},
+                "logging": {"dir": str(tmp_path / "logs")},
+                "crawl": {
+                    "autothrottle": False,
+                    "download_delay": 0,
+                    "retry_times": 0,
+                    "allow_private_addresses": True,
+                    "distributed": {"redis_url": os.environ["LUREWATCH_TEST_REDIS_URL"], "key_prefix": prefix},
+                },
+                "sources": [{"name": "src", "kind": "jsonld", "start_urls": [server.url + "/s/list.html"]}],
+            }
+        )
+        code = pipeline.main(["crawl", "-q", "--source", "src", "--config", str(path)])
+    finally:
+        server.stop()
+    assert code == 0
+    assert not marker.exists(), "the pickled object ran"
+    engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
+    with engine.connect() as conn:
+        ids = set(conn.scalars(select(Ad.external_id).where(Ad.source == "src")))
+        counts, complete = conn.execute(select(Crawl.counts, Crawl.complete).where(Crawl.source == "src")).one()
+    engine.dispose()
+    assert ids == {"1", "2", "3"}  # the crawl went on
+    assert counts["details"]["frontier/foreign_entries"] == 3  # the pickle, the garbage, the foreign JSON
+    assert not complete  # what the entries displaced may have been ours: no ad is marked removed

@@ -202,3 +202,59 @@ def test_control_characters_in_a_note_are_dropped(factory, tmp_path):
     with factory.begin() as s:
         import_decisions(s, path, "park", later(1))
     assert _state(factory)[ids[0]][2] == "bell and[31m escape"
+
+
+# ------------------------------------------------- issue 23, probe 7: caps on what an import may hold
+
+
+def _decided(factory, tmp_path, note):
+    ids = _queue(factory, 2)
+    path = _export(factory, tmp_path / "flagged.xlsx")
+    wb = load_workbook(path)
+    ws = wb.active
+    ws.cell(row=2, column=DECISION, value="scam")
+    ws.cell(row=2, column=NOTE, value=note)
+    wb.save(path)
+    return ids, path
+
+
+@pytest.mark.parametrize(
+    "note, message",
+    [
+        ("n" * 5_001, "line 2: the note has 5,001 characters; a note holds at most 5,000"),
+        ("n" * 100_001, "line 2: the note has 32,767 characters"),  # openpyxl keeps what a cell holds
+    ],
+)
+def test_an_oversized_note_or_cell_is_refused_and_nothing_stored(factory, tmp_path, note, message):
+    _, path = _decided(factory, tmp_path, note)
+    before = _state(factory)
+    with factory.begin() as s, pytest.raises(ImportValidationError, match=message):
+        import_decisions(s, path, "ana", later(1))
+    assert _state(factory) == before
+    with factory() as s:
+        assert not any(len(e.note or "") > 5_000 for e in s.scalars(select(ReviewEvent)))
+
+
+def test_a_workbook_that_unpacks_past_the_cap_is_refused_before_it_is_read(factory, tmp_path, monkeypatch):
+    import store.decisionfile as decisionfile
+
+    _, path = _decided(factory, tmp_path, "fine")
+    monkeypatch.setattr(decisionfile, "MAX_XLSX_UNPACKED_BYTES", 5_000)  # a real bomb: 1.4 MB -> 1.7 GB
+    monkeypatch.setattr("openpyxl.load_workbook", lambda *a, **k: pytest.fail("openpyxl read a zip bomb"))
+    with factory.begin() as s, pytest.raises(ImportValidationError, match="unpacks to [0-9,]+ bytes, more than"):
+        import_decisions(s, path, "ana", later(1))
+
+
+def test_too_many_rows_are_refused(factory, tmp_path, monkeypatch):
+    import store.decisionfile as decisionfile
+
+    monkeypatch.setattr(decisionfile, "MAX_ROWS", 1)
+    _, path = _decided(factory, tmp_path, "fine")
+    with factory.begin() as s, pytest.raises(ImportValidationError, match="more than 1 rows"):
+        import_decisions(s, path, "ana", later(1))
+
+
+def test_a_long_note_is_refused_by_every_road_in(factory):
+    [item] = _queue(factory, 1)
+    with factory.begin() as s, pytest.raises(ReviewError, match="at most 5,000"):
+        decide(s, item, "scam", "ana", later(1), note="n" * 5_001)

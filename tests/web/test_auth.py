@@ -7,6 +7,7 @@ import re
 
 import pytest
 from starlette.routing import Route
+from starlette.testclient import TestClient
 
 from store.accounts import MAX_FAILURES_PER_CLIENT, MAX_FAILURES_PER_NAME, disable_user, set_password
 from store.schema import User
@@ -196,3 +197,65 @@ def test_oversized_login_fields_are_refused_cleanly(desk, field):
     token = csrf_of(client.get("/login").text)
     data = {"csrf_token": token, "name": "ann", "password": PASSWORD, field: "x" * 5000}
     assert client.post("/login", data=data).status_code == 401
+
+
+# ------------------------------------------------- issue 23, probe 8: proxies and lock-outs
+
+
+def test_x_forwarded_for_is_ignored_unless_from_a_configured_proxy(desk):
+    """A rotating X-Forwarded-For from a direct client dodged the per-address limit."""
+    desk.user("ann")
+    client = TestClient(desk.app, follow_redirects=False, client=("203.0.113.9", 5000))
+    for i in range(MAX_FAILURES_PER_CLIENT):
+        client.headers["X-Forwarded-For"] = f"198.51.100.{i}"
+        desk.post_login(client, f"guess{i}", "wrong password guess")
+    client.headers["X-Forwarded-For"] = "198.51.100.250"
+    assert desk.post_login(client, "ann", PASSWORD).status_code == 429  # still the one address
+
+
+def test_a_configured_proxy_passes_on_the_analysts_own_address(write_config, tmp_path, tiny_models_dir):
+    from tests.web.conftest import make_desk
+
+    path = write_config(
+        {"web": {"trusted_proxies": ["127.0.0.1"]}, "models": {"dir": str(tiny_models_dir)}}, name="proxy.yaml"
+    )
+    desk = next(make_desk(f"sqlite:///{tmp_path / 'p.db'}", path))
+    desk.user("ann")
+    proxy = TestClient(desk.app, follow_redirects=False, client=("127.0.0.1", 5000))
+    proxy.headers["X-Forwarded-For"] = "198.51.100.7"
+    for i in range(MAX_FAILURES_PER_CLIENT):
+        desk.post_login(proxy, f"guess{i}", "wrong password guess")
+    assert desk.post_login(proxy, "ann", PASSWORD).status_code == 429  # 198.51.100.7 is locked...
+    proxy.headers["X-Forwarded-For"] = "198.51.100.8"
+    assert desk.post_login(proxy, "ann", PASSWORD).status_code == 303  # ...not the proxy, not everyone
+
+
+def test_bad_logins_from_loopback_never_lock_out_every_direct_analyst(desk):
+    desk.user("ann")
+    desk.user("bob")
+    local = TestClient(desk.app, follow_redirects=False, client=("127.0.0.1", 5000))
+    for i in range(MAX_FAILURES_PER_CLIENT):
+        desk.post_login(local, f"guess{i}", "wrong password guess")
+    for _ in range(MAX_FAILURES_PER_NAME):
+        desk.post_login(local, "bob", "wrong password guess")
+    assert desk.post_login(local, "bob", PASSWORD).status_code == 429  # bob's account is locked
+    assert desk.post_login(local, "ann", PASSWORD).status_code == 303  # ann, on the same address, is not
+
+
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/items/2147483648", 404),  # past PostgreSQL's integer: was "integer out of range", a 500
+        ("/items/99999999999999999999", 404),  # past SQLite's int64: was an OverflowError, a 500
+        ("/items/0", 404),
+        ("/runs/2147483648", 404),
+        ("/search?q=%00", 400),  # PostgreSQL refuses NUL in text: was a 500
+        ("/queue?source=%00", 400),
+        ("/queue?source=a%00b", 400),
+    ],
+)
+def test_ids_out_of_range_and_nul_characters_are_404_or_400_never_500(desk, path, status):
+    desk.user("ann")
+    client = desk.login("ann")
+    response = client.get(path)
+    assert response.status_code == status, response.text[:200]
