@@ -9,6 +9,7 @@ the next free ``flagged-DATE-N.EXT`` when that exists, and replaces a file only 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import CONTACT_FORMATS, Config
 from core.files import atomic_write
 from stages.common import StageResult, database, utcnow
-from store.confirmed import confirmed_contacts, contacts_csv, contacts_stix
+from store.confirmed import LeftOut, confirmed_contacts, contacts_csv, contacts_stix
 from store.errors import StoreError
 from store.exports import write_export
 from store.listing import QueueFilter, list_items
@@ -104,6 +105,15 @@ def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) 
     return StageResult("export", {"items": len(rows), "files": files})
 
 
+@dataclass(frozen=True)
+class ContactsExport:
+    """Where the confirmed contacts went, how many, and the stored values left out (and why)."""
+
+    path: Path
+    count: int
+    left_out: list[LeftOut] = field(default_factory=list)
+
+
 def export_contacts(
     config: Config,
     factory: sessionmaker[Session],
@@ -111,15 +121,17 @@ def export_contacts(
     out: Path | None = None,
     now: datetime | None = None,
     force: bool = False,
-) -> tuple[Path, int]:
-    """Write the contacts of ads analysts decided scam as CSV or a STIX 2.1 bundle; (path, count).
+) -> ContactsExport:
+    """Write the contacts of ads analysts decided scam as CSV or a STIX 2.1 bundle.
 
     ``out`` defaults to ``export.dir/confirmed-contacts-YYYY-MM-DD.csv`` (or ``.stix.json``),
     or the next free name beside it; like every ad-hoc export it replaces a file only with ``force``.
+    Values that fail their kind's rules are not written; the result lists them.
     """
     now = now or utcnow()
+    left_out: list[LeftOut] = []
     with factory() as session:
-        contacts = confirmed_contacts(session)
+        contacts = confirmed_contacts(session, left_out)
     path = target_path(
         config.export.dir / f"confirmed-contacts-{now.date().isoformat()}.{CONTACT_FORMATS[fmt]}", out, force
     )
@@ -127,17 +139,29 @@ def export_contacts(
         text = contacts_csv(contacts)
         # utf-8-sig: the BOM Excel needs to read Korean as UTF-8.
         atomic_write(path, lambda fh: fh.write(text), encoding="utf-8-sig", newline="")
+        count = len(contacts)
     else:
-        bundle = contacts_stix(contacts)
+        skipped = len(left_out)
+        bundle = contacts_stix(contacts, left_out)
         atomic_write(path, lambda fh: fh.write(bundle))
-    log.info("exported %d confirmed contact(s) to %s", len(contacts), path)
-    return path, len(contacts)
+        count = len(contacts) - (len(left_out) - skipped)
+    log.info("exported %d confirmed contact(s) to %s (%d left out)", count, path, len(left_out))
+    return ContactsExport(path, count, left_out)
 
 
-def contacts_command(config: Config, fmt: str, out: Path | None = None, force: bool = False) -> tuple[Path, int]:
+def contacts_command(config: Config, fmt: str, out: Path | None = None, force: bool = False) -> ContactsExport:
     """`pipeline.py export --format contacts-csv|stix` on the configured database."""
     with database(config, create=False) as factory:
         return export_contacts(config, factory, fmt, out, force=force)
+
+
+def format_contacts(done: ContactsExport) -> str:
+    """How many contacts went where, and each stored value left out with its reason."""
+    lines = [f"exported {done.count} confirmed contact(s) to {done.path}"]
+    if done.left_out:
+        lines.append(f"{len(done.left_out)} stored value(s) left out, not valid for their kind:")
+        lines += [f"  {x.kind} {x.value!r}: {x.problem}" for x in done.left_out]
+    return "\n".join(lines)
 
 
 def export_command(

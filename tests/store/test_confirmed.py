@@ -54,7 +54,7 @@ def test_only_scam_verdicts_count_and_shared_or_cleared_domains_are_left_out(db_
             ("email", "boss@gmail.com"),
             ("email", "hr@lure-jobs.example"),
             ("domain", "lure-jobs.example"),
-            ("url", "lure-jobs.example/a"),
+            ("url", "https://lure-jobs.example/a"),  # as the ad wrote it, scheme and all
             ("kakao", "open.kakao.com/o/gLure01"),
             ("email", "hr@shared-host.example"),
         }
@@ -76,7 +76,7 @@ def test_csv_cells_cannot_become_formulas():
         ]
     ]
     values = [r["value"] for r in csv.DictReader(io.StringIO(contacts_csv(rows)))]
-    assert values == ["'=cmd|' /C calc'!A0", "+85512345678", "@boss_hr", "'-2+3@x.example", "'@SUM(1)"]
+    assert values == ["'=cmd|' /C calc'!A0", "tel:+85512345678", "@boss_hr", "'-2+3@x.example", "'@SUM(1)"]
 
 
 def test_stix_bundle_is_valid_and_stable():
@@ -91,11 +91,12 @@ def test_stix_bundle_is_valid_and_stable():
             ("kakao", "bosskakao"),
             ("email", "a@b.example"),
             ("domain", "b.example"),
-            ("url", "b.example/x'y"),
+            ("url", "http://b.example/x'y"),
+            ("ipv4", "203.0.113.9"),
         ]
     ]
     first, second = contacts_stix(rows), contacts_stix(rows)
-    bundle = stix2.parse(first, allow_custom=True)
+    bundle = stix2.parse(first, allow_custom=False)  # strict: nothing custom in the bundle
     indicators = [o for o in bundle.objects if o.type == "indicator"]
     assert len(indicators) == len(rows)
 
@@ -103,7 +104,9 @@ def test_stix_bundle_is_valid_and_stable():
         return {o["id"]: o for o in json.loads(text)["objects"]}
 
     assert by_id(first) == by_id(second)  # same contacts, same objects (only the bundle id differs)
-    assert stix_pattern("url", "b.example/x'y") == "[url:value = 'https://b.example/x\\'y']"
+    assert stix_pattern("url", "http://b.example/x'y") == "[url:value = 'http://b.example/x\\'y']"
+    assert stix_pattern("url", "b.example/x") is None  # no scheme written: STIX cannot hold it as a URL
+    assert stix_pattern("ipv4", "203.0.113.9") == "[ipv4-addr:value = '203.0.113.9']"
     assert stix_pattern("kakao", "open.kakao.com/o/gX") == "[url:value = 'https://open.kakao.com/o/gX']"
     assert (
         stix_pattern("whatsapp", "+6681")
