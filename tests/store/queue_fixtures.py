@@ -40,9 +40,11 @@ def score(
     now: datetime = T0,
     threshold: float = 0.5,
     reasons: list | None = None,
+    band: str | None = None,
 ):
-    """Record one score row the way the score stage will."""
-    band = band_for(value, threshold)
+    """Record one score row the way the score stage will (``band``: as if a severe signal, or a
+    watchlisted contact, had given it; otherwise from the score)."""
+    band = band or band_for(value, threshold)
     row = {
         "ad_id": ad_id,
         "score": value,
