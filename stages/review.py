@@ -36,7 +36,17 @@ from store.errors import ImportValidationError, NotFoundError, ReviewError
 from store.exportrows import contacts_text
 from store.leases import claim_item, release_any, require_own_lease
 from store.listing import QueueFilter, QueueRow, collapse_campaigns, list_items, spread_uncertain
-from store.queue import OS_USER, claim, decide, decide_campaign, expire_leases, get_item, item_events, release
+from store.queue import (
+    OS_USER,
+    claim,
+    decide,
+    decide_campaign,
+    expire_leases,
+    get_item,
+    item_events,
+    normalise_decision,
+    release,
+)
 from store.schema import ReviewEvent
 
 Listed = list[tuple[QueueRow, int]]  # a row and how many of its campaign's items it stands for
@@ -310,6 +320,7 @@ def decide_in(session: Session, item_id: int, decision: str, actor: Actor, now: 
     author, or by a lead acting as one (audited). Clearing a score of 0.9 or more needs a
     note. A decision the item already carries changes nothing.
     """
+    normalise_decision(decision)  # an unknown word is the first thing to say
     expire_leases(session, now)
     require_own_lease(get_item(session, item_id), actor.name, now)
     item = decide(session, item_id, decision, actor.name, now, note, as_lead=actor.lead)

@@ -148,14 +148,14 @@ def undo_import(session: Session, import_id: int, analyst: str, now: datetime, *
     record = session.get(DecisionImport, import_id) if 0 < import_id <= 2**31 - 1 else None
     if record is None:
         raise NotFoundError(f"import {import_id} does not exist")
+    if record.undone_at is not None:
+        when = record.undone_at.isoformat(timespec="minutes")
+        raise ReviewError(f"import {import_id} was already undone by {record.undone_by} at {when}")
     other = record.analyst != analyst
     if other and not as_lead:
         raise ReviewError(
             f"import {import_id} was made by {record.analyst}: only {record.analyst} or a lead may undo it"
         )
-    if record.undone_at is not None:
-        when = record.undone_at.isoformat(timespec="minutes")
-        raise ReviewError(f"import {import_id} was already undone by {record.undone_by} at {when}")
     changes = list(
         session.scalars(
             select(DecisionImportChange)

@@ -183,7 +183,13 @@ def test_scores_from_before_the_analysis_was_kept_are_marked_and_rescored(scored
 def test_runs_merge_overlapping_evidence_and_ignore_spans_that_do_not_hold():
     text = "나이 무관, 경험 무관. 텔레그램 @boss"
     reasons = [
-        {"signal": "a", "evidence": "무관, 경험", "start": 3, "end": 9, "more": [{"evidence": "경험 무관", "start": 7, "end": 12}]},
+        {
+            "signal": "a",
+            "evidence": "무관, 경험",
+            "start": 3,
+            "end": 9,
+            "more": [{"evidence": "경험 무관", "start": 7, "end": 12}],
+        },
         {"signal": "b", "evidence": "텔레그램", "start": 14, "end": 18},
         {"signal": "c", "evidence": "@boss", "start": -1, "end": -1},  # from the contacts field
         {"signal": "d", "evidence": "nothing like it", "start": 0, "end": 5},  # stale offsets
