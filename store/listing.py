@@ -13,7 +13,7 @@ from core.bands import BANDS
 from store.campaigns import campaign_sizes, scam_campaigns
 from store.errors import ReviewError
 from store.order import queue_order
-from store.schema import REVIEW_STATUSES, Ad, CampaignMember, ReviewEvent, ReviewItem, Score
+from store.schema import DECISIONS, REVIEW_STATUSES, Ad, CampaignMember, ReviewEvent, ReviewItem, Score
 
 
 @dataclass(frozen=True)
@@ -139,12 +139,12 @@ def list_items(
 
 
 def status_notes(session: Session, items: Sequence[Any]) -> dict[int, tuple[str | None, str, datetime]]:
-    """For each item, the event that set its current status: (its note, its author, its time).
+    """For each decided item, the event that set its current status: (its note, its author, its time).
 
     A note belongs to its event: an item decided scam by one analyst after another asked
     for more information shows the scam verdict's note (or none), never the earlier one.
     """
-    wanted = {i.id: i.status for i in items}
+    wanted = {i.id: i.status for i in items if i.status in DECISIONS}  # open items carry no decision note
     out: dict[int, tuple[str | None, str, datetime]] = {}
     ids = sorted(wanted)
     for start in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
