@@ -44,16 +44,16 @@ XLSX_COLUMNS = (
 CELL_LIMIT = 32_767  # characters an XLSX cell holds (Excel's limit)
 TRIM_MARK = "\n[… trimmed: {n:,} characters in all; the full text is in the JSON Lines export]"
 # (narrowest, widest) in character cells; text columns wrap at the widest.
-# The printed columns' widest add up to 150 characters: fitted to a landscape A4 page with
-# quarter-inch margins that is a scale of at least 0.77 (measured in LibreOffice, whose
-# fallback font is wider than Calibri), so 11-point text prints at 8.4 points or more.
+# The printed columns' widest add up to 144 characters: fitted to a landscape A4 page with
+# quarter-inch margins that is a scale of about 0.78 (measured in LibreOffice, whose
+# fallback font is wider than Calibri), so 11-point text prints at 8.5 points or more.
 WIDTH_BOUNDS = {
     "review_id": (9, 9),
     "score": (7, 7),
     "band": (8, 9),
-    "reasons": (20, 32),
+    "reasons": (20, 30),
     "title": (14, 20),
-    "description": (36, 46),
+    "description": (36, 42),
     "company": (10, 20),
     "location": (10, 18),
     "country": (8, 8),
