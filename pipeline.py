@@ -188,7 +188,7 @@ def cmd_score(args: argparse.Namespace, config: Config) -> Outcome:
 def cmd_export(args: argparse.Namespace, config: Config) -> Outcome:
     """Write the queue (pending items by default) as CSV, XLSX or JSON Lines, or the
     confirmed scam contacts as CSV or STIX 2.1."""
-    from stages.export import contacts_command, export_command, format_export
+    from stages.export import contacts_command, export_command, format_contacts, format_export
 
     out = Path(args.out) if args.out else None
     if args.format in CONTACT_FORMATS:
@@ -198,9 +198,7 @@ def cmd_export(args: argparse.Namespace, config: Config) -> Outcome:
                 f"{', '.join(given)}: queue filters do not apply to --format {args.format} "
                 f"(it exports every contact of ads decided scam)"
             )
-        path, n = contacts_command(config, args.format, out, args.force, args.mkdir)
-        text = "" if str(path) == "-" else f"exported {n} confirmed contact(s) to {path}"  # stdout is the data
-        return Outcome(text, summary=True)
+        return Outcome(format_contacts(contacts_command(config, args.format, out, args.force, args.mkdir)), summary=True)
     exported = export_command(config, args.format, _filters(args), out, args.force, args.mkdir)
     return Outcome("" if str(exported[0]) == "-" else format_export(exported), summary=True)
 
@@ -210,7 +208,9 @@ def cmd_import_decisions(args: argparse.Namespace, config: Config) -> Outcome:
     from stages import review
 
     if args.undo is not None:
-        return Outcome(review.format_undo(review.undo_file_import(config, args.undo, args.analyst)))
+        return Outcome(review.format_undo(review.undo_file_import(config, args.undo, args.analyst, args.as_lead)))
+    if args.as_lead:
+        raise ConfigError("--as-lead goes with --undo only (an import records decisions as yours)")
     imported = review.import_file(config, Path(args.file), args.analyst, args.encoding)
     return Outcome(review.format_import(imported), summary=True)
 
@@ -236,7 +236,9 @@ def cmd_review_claim(args: argparse.Namespace, config: Config) -> Outcome:
     """Lease the N highest-priority items to the analyst; says until when."""
     from stages import review
 
-    return Outcome(review.format_claimed(review.claim_items(config, args.n, args.minutes, args.analyst)))
+    return Outcome(
+        review.format_claimed(review.claim_items(config, args.n, args.minutes, args.analyst, args.item or ()))
+    )
 
 
 def cmd_review_claims(args: argparse.Namespace, config: Config) -> Outcome:
@@ -258,7 +260,7 @@ def cmd_review_release(args: argparse.Namespace, config: Config) -> Outcome:
     """Give a claimed item back."""
     from stages import review
 
-    return Outcome(review.release_item(config, args.id, args.analyst))
+    return Outcome(review.release_item(config, args.id, args.analyst, args.as_lead))
 
 
 def cmd_review_decide(args: argparse.Namespace, config: Config) -> Outcome:
@@ -266,7 +268,13 @@ def cmd_review_decide(args: argparse.Namespace, config: Config) -> Outcome:
     from stages import review
 
     message = review.decide_item(
-        config, args.id, args.decision, note=args.note, campaign=args.campaign, analyst=args.analyst
+        config,
+        args.id,
+        args.decision,
+        note=args.note,
+        campaign=args.campaign,
+        analyst=args.analyst,
+        as_lead=args.as_lead,
     )
     return Outcome(message)
 
@@ -490,8 +498,12 @@ def _filter_options(p: argparse.ArgumentParser) -> None:
 
 
 def _analyst(p: argparse.ArgumentParser) -> None:
-    what = "your name in the audit log (default: $LUREWATCH_ANALYST, else the OS user)"
+    what = "your name in the audit log (default: $LUREWATCH_ANALYST, else the OS user; the OS user is logged beside it)"
     p.add_argument("--analyst", default=argparse.SUPPRESS, metavar="NAME", help=what)
+
+
+def _as_lead(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--as-lead", action="store_true", help=f"{what}, as a lead (NAME must be a lead account; audited)")
 
 
 def _review_arguments(p: argparse.ArgumentParser) -> None:
@@ -519,11 +531,16 @@ def _review_arguments(p: argparse.ArgumentParser) -> None:
     action("show", cmd_review_show, "one item: ad, reasons, evidence, history").add_argument(
         "id", type=item_id, metavar="ID"
     )
-    cl = action("claim", cmd_review_claim, "lease the N highest-priority items to you")
+    cl = action("claim", cmd_review_claim, "lease the first N items of the queue (or the items named) to you")
     cl.add_argument("n", type=positive_int, nargs="?", default=1, metavar="N")
     cl.add_argument("--minutes", type=positive_int, default=30, help="lease length (default 30)")
+    cl.add_argument(
+        "--item", type=item_id, action="append", metavar="ID", help="claim this item (repeatable) instead of the next N"
+    )
     action("claims", cmd_review_claims, "who holds which item, and when each claim expires")
-    action("release", cmd_review_release, "give a claimed item back").add_argument("id", type=item_id, metavar="ID")
+    rel = action("release", cmd_review_release, "give a claimed item back")
+    rel.add_argument("id", type=item_id, metavar="ID")
+    _as_lead(rel, "release someone else's claim")
     dec = action("decide", cmd_review_decide, "record scam, legit, needs_info or skipped")
     dec.add_argument("id", type=item_id, metavar="ID")
     dec.add_argument("decision", metavar="DECISION", help="scam, legit, needs_info or skipped (any case)")
@@ -531,6 +548,7 @@ def _review_arguments(p: argparse.ArgumentParser) -> None:
     dec.add_argument(
         "--campaign", action="store_true", help="decide every ad of item ID's campaign not yet judged scam or legit"
     )
+    _as_lead(dec, "change another analyst's scam or legit verdict")
     lg = action("log", cmd_review_log, "the audit log: who changed which item, when, and why", analyst=False)
     # Here --analyst filters (reading the log records nothing, so it names nobody).
     lg.add_argument("--analyst", default=argparse.SUPPRESS, metavar="NAME", help="only events by this analyst")
@@ -566,6 +584,7 @@ def _import_arguments(p: argparse.ArgumentParser) -> None:
     what.add_argument("--undo", type=item_id, metavar="IMPORT_ID", help="put back what import IMPORT_ID changed")
     _encoding(p)
     _analyst(p)
+    _as_lead(p, "with --undo: undo another analyst's import")
 
 
 def _encoding(p: argparse.ArgumentParser) -> None:

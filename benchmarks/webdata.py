@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.contacts import index_rows
 from store.accounts import add_user
+from store.order import rank_of
 from store.schema import Ad, AdContact, Campaign, CampaignMember, ReviewEvent, ReviewItem, Score
 
 SOURCES = ("kr-board-a", "kr-board-b", "telegram-jobs", "feed-overseas", "jobs-kh", "jobs-th", "jobs-vn", "jsonld-x")
@@ -144,6 +145,7 @@ def generate(
                         "ad_id": ad_id,
                         "status": status,
                         "priority": value,
+                        "band_rank": rank_of(band),
                         "assignee": "bench" if status == "in_review" else None,
                         "lease_expires_at": now + timedelta(minutes=30) if status == "in_review" else None,
                         "decided_by": "bench" if decided else None,

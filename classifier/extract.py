@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.ad import AD_FIELDS, TEXT_FIELDS
+from core.ad import AD_FIELDS, model_text
 
 MESSENGERS = frozenset({"telegram", "kakao", "whatsapp", "line", "wechat", "zalo", "qq"})
 
@@ -50,9 +50,8 @@ def coerce_ads(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def ad_text(row: dict | pd.Series) -> str:
-    """The text the model reads: the ad's TEXT_FIELDS, one per line."""
-    parts = [str(row.get(f, "") or "") for f in TEXT_FIELDS]
-    return "\n".join(p for p in parts if p.strip())
+    """The text the model reads: the ad's TEXT_FIELDS, one per line (core.ad.model_text)."""
+    return model_text(row)
 
 
 def parse_contacts(value: Any) -> dict[str, list[str]]:

@@ -33,7 +33,7 @@ from classifier.extract import (
 from classifier.normalize import Batch, normalize_batch
 from classifier.salary import Pay, best_pay, parse_pay
 from classifier.tokens import tokenize
-from core.ad import TEXT_FIELDS
+from core.ad import TEXT_FIELDS, field_offsets
 
 # Monthly pay (USD) an honest ad can offer: unskilled overseas work vs work asking for
 # qualifications. docs/signals.md S02: 500만 원 (~US$3,000) for no-skill work is already a red
@@ -73,10 +73,11 @@ class Reason:
     evidence: str
     start: int = -1
     end: int = -1
+    detail: str = ""  # what the words mean, beside them (pay: "~US$7,143/month, 6.0x benchmark")
 
     def as_dict(self) -> dict:
         """JSON-ready form."""
-        return {
+        out = {
             "signal": self.signal,
             "label": self.label,
             "weight": round(float(self.weight), 3),
@@ -84,6 +85,9 @@ class Reason:
             "start": self.start,
             "end": self.end,
         }
+        if self.detail:
+            out["detail"] = self.detail
+        return out
 
 
 @dataclass
@@ -99,6 +103,7 @@ class Analysis:
     reasons: list[Reason] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
     to_original: Callable[[int, int], tuple[int, int, str]] | None = None  # normalised span -> original
+    pay_span: tuple[int, int, str] | None = None  # the pay's words in the original text
 
     def original_span(self, start: int, end: int) -> tuple[int, int, str]:
         """(start, end, text) in the ad's original text for a span of norm_text."""
@@ -173,16 +178,8 @@ def _assemble(
     if pay is not None and pay_span is not None and (pay_feats["pay_implausible"] or pay_feats["pay_very_high"]):
         a0, b0, txt = pay_span
         w = 3.0 if pay_feats["pay_very_high"] else 2.0
-        reasons.append(
-            Reason(
-                "pay_above_market",
-                "pay far above market for the role",
-                w,
-                f"{txt.strip()} (~US${pay.monthly_usd_high:,.0f}/month, {ratio:.1f}x benchmark)",
-                a0,
-                b0,
-            )
-        )
+        detail = f"~US${pay.monthly_usd_high:,.0f}/month, {ratio:.1f}x benchmark"
+        reasons.append(Reason("pay_above_market", "pay far above market for the role", w, txt, a0, b0, detail))
     if only:
         vals = [v for k in sorted(found) if k in MESSENGERS for v in found[k][:1]]
         reasons.append(Reason("messenger_only", "messenger app is the only contact", 1.5, ", ".join(vals)))
@@ -190,6 +187,7 @@ def _assemble(
     f["expert_score"] = float(np.clip(sum(distinct.values()) / 5.0, -1.0, 3.0))
     a.reasons = reasons
     a.features = f
+    a.pay_span = pay_span
     return a
 
 
@@ -213,8 +211,19 @@ def analyse_batch(rows: list[dict], iset: ind.IndicatorSet, gaz: gz.Gazetteer) -
         return _analyse_batch(rows, iset, gaz)
 
 
+def _trimmed(span: tuple[int, int, str] | None) -> tuple[int, int, str] | None:
+    """A span without the spaces around its words (offsets moved with them)."""
+    if span is None or span[0] < 0:
+        return span
+    a, b, text = span
+    lead = len(text) - len(text.lstrip())
+    tail = len(text) - len(text.rstrip())
+    return (a + lead, b - tail, text.strip()) if text.strip() else (-1, -1, "")
+
+
 def _analyse_batch(rows: list[dict], iset: ind.IndicatorSet, gaz: gz.Gazetteer) -> list[Analysis]:
-    batch = normalize_batch([ad_text(r) for r in rows])
+    texts_orig = [ad_text(r) for r in rows]
+    batch = normalize_batch(texts_orig)
     texts = batch.texts()
     hits = ind.find_hits_batch(batch, iset)
     places = gz.find_places_batch(batch, gaz)
@@ -230,10 +239,14 @@ def _analyse_batch(rows: list[dict], iset: ind.IndicatorSet, gaz: gz.Gazetteer) 
     for k, row in enumerate(rows):
         pay, span = best_pay(sal_pays[k]), None
         if pay is not None:
-            span = (-1, -1, sal.span_text(k, pay.start, pay.end)[2])  # salary field: no text offsets
+            # The salary field is a line of the text the model reads: its offsets count there too.
+            a0, b0, _ = sal.span_text(k, pay.start, pay.end)
+            at = field_offsets(row).get("salary", -1)
+            span = (at + a0, at + b0, texts_orig[k][at + a0 : at + b0]) if at >= 0 else (-1, -1, "")
         else:
             pay = best_pay(txt_pays[k])
             span = batch.span_text(k, pay.start, pay.end) if pay else None
+        span = _trimmed(span)
         listed = parse_contacts(row.get("contacts"))
         found = contact_types(listed, texts[k])
         a = _assemble(

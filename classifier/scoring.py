@@ -22,6 +22,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.pipeline import Pipeline
 
+from classifier.extract import parse_contacts
 from classifier.features import Analysis, Reason, pause_gc
 from classifier.tokens import WORD
 from core.reasons import evidence_parts
@@ -140,10 +141,10 @@ def _key(evidence: str) -> str:
     return " ".join(evidence.split()).lower()
 
 
-def _merged(signal: str, label: str, weight: float, parts: list[tuple[str, int, int]]) -> dict:
+def _merged(signal: str, label: str, weight: float, parts: list[tuple[str, int, int]], detail: str = "") -> dict:
     """One reason line for a signal: the first evidence, then the other distinct ones."""
     text, start, end = parts[0]
-    out = Reason(signal, label, weight, text, start, end).as_dict()
+    out = Reason(signal, label, weight, text, start, end, detail).as_dict()
     if len(parts) > 1:
         out["more"] = [{"evidence": t, "start": s, "end": e} for t, s, e in parts[1:]]
     return out
@@ -159,7 +160,7 @@ def _reasons(a: Analysis, candidates: Iterable[tuple[str, float]]) -> list[dict]
         if len(parts) < MAX_WORDS_PER_REASON and key not in seen:
             seen.add(key)
             parts.append((r.evidence, r.start, r.end))
-    out = [_merged(first.signal, first.label, first.weight, parts) for first, parts in groups.values()]
+    out = [_merged(first.signal, first.label, first.weight, parts, first.detail) for first, parts in groups.values()]
     shown = " ".join(k for _, k in seen)
     words: list[tuple[str, int, int]] = []
     total = 0.0
@@ -180,10 +181,55 @@ def _reasons(a: Analysis, candidates: Iterable[tuple[str, float]]) -> list[dict]
     return out
 
 
+ANALYSIS_COLUMNS = ("pay", "destination", "contacts")
+
+
+def pay_of(a: Analysis) -> dict | None:
+    """The pay the model read: currency, period, monthly USD and its words with their offsets."""
+    if a.pay is None:
+        return None
+    start, end, words = a.pay_span if a.pay_span else (-1, -1, "")
+    return {
+        "currency": a.pay.currency,
+        "period": a.pay.period,
+        "monthly_usd_low": round(float(a.pay.monthly_usd_low), 2),
+        "monthly_usd_high": round(float(a.pay.monthly_usd_high), 2),
+        "evidence": words,
+        "start": start,
+        "end": end,
+    }
+
+
+def destination_of(a: Analysis) -> dict | None:
+    """The riskiest place the ad names (country, city, risk) and its words with their offsets."""
+    d = a.destination
+    if d is None:
+        return None
+    return {
+        "country": d.country,
+        "city": d.city,
+        "place_id": d.place_id,
+        "risk": int(d.risk),
+        "evidence": d.text,
+        "start": d.start,
+        "end": d.end,
+    }
+
+
+def contacts_of(a: Analysis, listed: object) -> dict:
+    """The contacts the analysis read from the ad's contacts field, and the kinds its text names."""
+    values = parse_contacts(listed)
+    return {"listed": values, "mentioned": sorted(k for k in a.contacts if k not in values)}
+
+
 def score_frame(pipeline: Pipeline, ads: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """score, flagged, band and reasons (list of dicts) for each ad, index aligned with `ads`."""
+    """score, flagged, band and reasons (list of dicts) for each ad, index aligned with `ads`;
+    with pay, destination and contacts (ANALYSIS_COLUMNS), what the analysis read, so a
+    stored ad is never analysed again to show them. Every offset counts in the ad's model
+    text (core.ad.model_text)."""
     if len(ads) == 0:
-        return pd.DataFrame({"score": [], "flagged": [], "band": [], "reasons": []}, index=ads.index)
+        empty = ("score", "flagged", "band", "reasons", *ANALYSIS_COLUMNS)
+        return pd.DataFrame({c: [] for c in empty}, index=ads.index)
     # The whole call, not just the analysis: the analyses, tokens and reasons it builds would
     # otherwise be traversed by collections triggered in the frame and reason code (~10%).
     with pause_gc():
@@ -198,6 +244,7 @@ def _score_frame(pipeline: Pipeline, ads: pd.DataFrame, threshold: float) -> pd.
     # Contribution of every text feature of every ad in one sparse product.
     C = X[:, sl].multiply(coef[None, :]).tocsr()
     reasons, bands = [], []
+    listed = ads["contacts"].tolist() if "contacts" in ads.columns else [None] * len(ads)
     for i, a in enumerate(analysed["_analysis"]):
         lo, hi = C.indptr[i], C.indptr[i + 1]
         data, idx = C.data[lo:hi], C.indices[lo:hi]
@@ -215,6 +262,9 @@ def _score_frame(pipeline: Pipeline, ads: pd.DataFrame, threshold: float) -> pd.
             "flagged": scores >= threshold,
             "band": bands,
             "reasons": reasons,
+            "pay": [pay_of(a) for a in analysed["_analysis"]],
+            "destination": [destination_of(a) for a in analysed["_analysis"]],
+            "contacts": [contacts_of(a, c) for a, c in zip(analysed["_analysis"], listed)],
         },
         index=ads.index,
     )

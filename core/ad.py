@@ -48,6 +48,32 @@ PAGE_FIELDS = ("title", "description", "company", "location", "salary", "posted_
 CONTACT_KINDS = ("telegram", "kakao", "whatsapp", "line", "phone", "email", "url")
 
 
+def model_text(ad: Mapping[str, Any]) -> str:
+    """The text the model reads: the ad's non-blank TEXT_FIELDS as written, one per line.
+
+    Every evidence offset a score stores counts in this text, and the read side rebuilds
+    it byte for byte from the stored ad (checked against the sha256 kept with the score).
+    """
+    parts = [str(ad.get(f, "") or "") for f in TEXT_FIELDS]
+    return "\n".join(p for p in parts if p.strip())
+
+
+def field_offsets(ad: Mapping[str, Any]) -> dict[str, int]:
+    """Where each non-blank TEXT_FIELD starts in ``model_text(ad)``."""
+    out, at = {}, 0
+    for f in TEXT_FIELDS:
+        part = str(ad.get(f, "") or "")
+        if part.strip():
+            out[f] = at
+            at += len(part) + 1
+    return out
+
+
+def text_sha256(text: str) -> str:
+    """sha256 of a model text (UTF-8): what a stored analysis was computed on."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def content_hash(ad: Mapping[str, Any]) -> str:
     """sha256 of an ad's CONTENT_FIELDS, stable across runs and whitespace changes."""
     parts: dict[str, Any] = {}

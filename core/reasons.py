@@ -6,6 +6,7 @@ as JSON, and CSV exports, files of scored ads and the terminal show them as text
 A signal that fired on several words is still one reason: ``evidence`` (with ``start``
 and ``end``) is the first word, ``more`` a list of the others, each a dict with its own
 ``evidence``, ``start`` and ``end``. Reasons stored before ``more`` existed have none.
+``detail`` (optional) says what the words mean: the pay reason's monthly USD and ratio.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def reason_text(reason: Mapping[str, Any]) -> str:
     words = [w for text, _, _ in evidence_parts(reason) if (w := " ".join(text.split()))]
     evidence = ", ".join(f"“{w}”" for w in words)
     line = f"{name}: {evidence}" if evidence else name
+    detail = " ".join(str(reason.get("detail") or "").split())
+    if detail:  # what the words mean (pay: its monthly USD and how far above the benchmark)
+        line += f" ({detail})"
     try:
         favour = float(reason.get("weight") or 0) < 0
     except (TypeError, ValueError):

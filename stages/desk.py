@@ -2,11 +2,13 @@
 
 Each function takes the caller's Session (one transaction per request). Decisions
 and releases go through the same stage functions as ``pipeline.py review``
-(stages.review.decide_in, decide_campaign_in, release_in), so the store's rules
-hold alike: a note to clear a high score, only its author changes a verdict,
-every change audited. The desk adds one rule of its own, here and not in a view:
-an open item is decided only under the analyst's own claim, so two analysts
-never work on the same item.
+(stages.review.decide_in, decide_campaign_in, release_in), so the rules hold alike:
+an open item is decided only under the analyst's own claim, a note to clear a high
+score, only its author (or a lead, saying so) changes a verdict, every change audited.
+
+An item's page shows what the analysis read when the ad was scored (store.analysis):
+the text, the evidence at its stored offsets, the pay and the contacts. Nothing here
+parses the ad.
 """
 
 from __future__ import annotations
@@ -16,17 +18,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from classifier.evidence import Segment, evidence_segments
-from classifier.extract import ad_text
-from classifier.normalize import normalize
-from classifier.salary import Pay, best_pay, parse_pay
-from stages.review import decide_campaign_in, decide_in, release_in
+from core.evidence import Run, evidence_runs
+from stages.review import Actor, decide_campaign_in, decide_in, release_in
+from store.analysis import StoredAnalysis, read_analysis
 from store.browse import item_rows
 from store.details import Member, campaign_members, held_by, history, item_of_ad, neighbours
 from store.errors import NotFoundError
-from store.leases import claim_item, require_own_lease
+from store.leases import claim_item
 from store.listing import QueueRow
-from store.queue import claim, expire_leases, get_item
+from store.queue import claim, expire_leases
 from store.schema import ReviewEvent
 
 MEMBERS_SHOWN = 12  # campaign members listed on an ad's page (the campaign page lists all)
@@ -37,37 +37,34 @@ class ItemPage:
     """Everything the ad page shows about one review item."""
 
     row: QueueRow
-    text: str
-    segments: list[Segment]
-    pay: Pay | None
+    analysis: StoredAnalysis
+    runs: list[Run]  # the text, evidence marked (empty marks when the analysis is not current)
     events: list[ReviewEvent]
     members: list[Member] = field(default_factory=list)
     previous: int | None = None
     next: int | None = None
 
+    @property
+    def text(self) -> str:
+        return self.analysis.text
+
+    @property
+    def pay(self) -> dict | None:
+        return self.analysis.pay
+
 
 def open_item(session: Session, item_id: int, now: datetime) -> ItemPage:
-    """One item with its ad text marked by its reasons, parsed pay, campaign and history."""
+    """One item with its ad text marked by its stored reasons, its stored pay, campaign and history."""
     expire_leases(session, now)
     rows = item_rows(session, [item_id])
     if not rows:
         raise NotFoundError(f"review item {item_id} does not exist")
     row = rows[0]
-    text = ad_text(
-        {
-            "title": row.title,
-            "company": row.company,
-            "location": row.location,
-            "salary": row.salary,
-            "description": row.description,
-        }
-    )
-    pay = best_pay(parse_pay(normalize(row.salary).text)) if row.salary.strip() else None
+    analysis = read_analysis(row.__dict__, row.analysis)
+    runs = evidence_runs(analysis.text, row.reasons) if analysis.current else [(analysis.text, ())]
     members = campaign_members(session, row.campaign_id, MEMBERS_SHOWN) if row.campaign_id else []
     previous, nxt = neighbours(session, row)
-    return ItemPage(
-        row, text, evidence_segments(text, row.reasons), pay, history(session, item_id), members, previous, nxt
-    )
+    return ItemPage(row, analysis, runs, history(session, item_id), members, previous, nxt)
 
 
 def item_for_ad(session: Session, ad_id: int) -> int:
@@ -95,21 +92,28 @@ def claim_this(session: Session, item_id: int, analyst: str, now: datetime, leas
 
 
 def release_this(session: Session, item_id: int, analyst: str, lead: bool, now: datetime) -> str:
-    """Give a claim back: one's own, or, for a lead, anyone's (as `review release`). What happened."""
-    expire_leases(session, now)
-    return release_in(session, item_id, analyst, now, lead=lead)
+    """Give a claim back: one's own, or, for a lead, anyone's (as `review release --as-lead`)."""
+    return release_in(session, item_id, Actor(analyst, lead=lead), now)
 
 
-def decide_this(session: Session, item_id: int, decision: str, analyst: str, now: datetime, note: str | None) -> str:
-    """Decide one item under the analyst's own claim, then as `review decide` does. What happened."""
-    expire_leases(session, now)
-    require_own_lease(get_item(session, item_id), analyst, now)
-    return decide_in(session, item_id, decision, analyst, now, note)
+def decide_this(
+    session: Session,
+    item_id: int,
+    decision: str,
+    analyst: str,
+    now: datetime,
+    note: str | None,
+    *,
+    lead: bool = False,
+    as_lead: bool = False,
+) -> str:
+    """Decide one item as `review decide` does (stages.review.decide_in). ``as_lead``: a lead
+    (``lead``, their account's role) chose to change another analyst's verdict."""
+    return decide_in(session, item_id, decision, Actor(analyst, lead=lead and as_lead), now, note)
 
 
 def decide_campaign_of(
     session: Session, campaign_id: int, decision: str, analyst: str, now: datetime, note: str | None
 ) -> str:
     """Decide every ad of a campaign not yet judged scam or legit (as `review decide --campaign`)."""
-    expire_leases(session, now)
-    return decide_campaign_in(session, campaign_id, decision, analyst, now, note)
+    return decide_campaign_in(session, campaign_id, decision, Actor(analyst), now, note)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import CONTACT_FORMATS, Config
 from core.files import STDOUT, OutputPathError, atomic_write, output_target
 from stages.common import StageResult, database, utcnow
-from store.confirmed import confirmed_contacts, contacts_csv, contacts_stix
+from store.confirmed import LeftOut, confirmed_contacts, contacts_csv, contacts_stix
 from store.errors import StoreError
 from store.exports import write_export, write_export_to
 from store.listing import QueueFilter, list_items
@@ -128,6 +129,15 @@ def export_nightly(config: Config, factory: sessionmaker[Session], run_id: int) 
     return StageResult("export", {"items": len(rows), "files": files})
 
 
+@dataclass(frozen=True)
+class ContactsExport:
+    """Where the confirmed contacts went, how many, and the stored values left out (and why)."""
+
+    path: Path
+    count: int
+    left_out: list[LeftOut] = field(default_factory=list)
+
+
 def export_contacts(
     config: Config,
     factory: sessionmaker[Session],
@@ -137,11 +147,12 @@ def export_contacts(
     force: bool = False,
     mkdir: bool = False,
     stream: IO[bytes] | None = None,
-) -> tuple[Path, int]:
-    """Write the contacts of ads analysts decided scam as CSV or a STIX 2.1 bundle; (path, count).
+) -> ContactsExport:
+    """Write the contacts of ads analysts decided scam as CSV or a STIX 2.1 bundle.
 
     ``out`` defaults to ``export.dir/confirmed-contacts-YYYY-MM-DD.csv`` (or ``.stix.json``),
-    or the next free name beside it; like every ad-hoc export it replaces a file only with ``force``.
+    or the next free name beside it; like every ad-hoc export it replaces a file only with ``force``;
+    ``-`` is standard output. Values that fail their kind's rules are not written; the result lists them.
     """
     now = now or utcnow()
     to_stdout = is_stdout(out)
@@ -152,31 +163,46 @@ def export_contacts(
             config.export.dir / f"confirmed-contacts-{now.date().isoformat()}.{CONTACT_FORMATS[fmt]}", out, force, mkdir
         )
     )
+    left_out: list[LeftOut] = []
     with factory() as session:
-        contacts = confirmed_contacts(session)
-    if to_stdout:
-        target = _stdout_bytes(fmt, stream)
-        target.write((contacts_csv(contacts) if fmt == "contacts-csv" else contacts_stix(contacts)).encode("utf-8"))
-        target.flush()
-        log.info("exported %d confirmed contact(s) to standard output", len(contacts))
-        return path, len(contacts)
+        contacts = confirmed_contacts(session, left_out)
+    skipped = len(left_out)
     if fmt == "contacts-csv":
         text = contacts_csv(contacts)
+        count = len(contacts)
+    else:
+        text = contacts_stix(contacts, left_out)
+        count = len(contacts) - (len(left_out) - skipped)
+    if to_stdout:
+        target = _stdout_bytes(fmt, stream)
+        target.write(text.encode("utf-8"))
+        target.flush()
+    elif fmt == "contacts-csv":
         # utf-8-sig: the BOM Excel needs to read Korean as UTF-8.
         atomic_write(path, lambda fh: fh.write(text), encoding="utf-8-sig", newline="")
     else:
-        bundle = contacts_stix(contacts)
-        atomic_write(path, lambda fh: fh.write(bundle))
-    log.info("exported %d confirmed contact(s) to %s", len(contacts), path)
-    return path, len(contacts)
+        atomic_write(path, lambda fh: fh.write(text))
+    log.info("exported %d confirmed contact(s) to %s (%d left out)", count, path, len(left_out))
+    return ContactsExport(path, count, left_out)
 
 
 def contacts_command(
     config: Config, fmt: str, out: Path | None = None, force: bool = False, mkdir: bool = False
-) -> tuple[Path, int]:
+) -> ContactsExport:
     """`pipeline.py export --format contacts-csv|stix` on the configured database."""
     with database(config, create=False) as factory:
         return export_contacts(config, factory, fmt, out, force=force, mkdir=mkdir)
+
+
+def format_contacts(done: ContactsExport) -> str:
+    """How many contacts went where, and each stored value left out with its reason."""
+    if str(done.path) == STDOUT:  # standard output holds the data; what was left out is in the log
+        return ""
+    lines = [f"exported {done.count} confirmed contact(s) to {done.path}"]
+    if done.left_out:
+        lines.append(f"{len(done.left_out)} stored value(s) left out, not valid for their kind:")
+        lines += [f"  {x.kind} {x.value!r}: {x.problem}" for x in done.left_out]
+    return "\n".join(lines)
 
 
 def export_command(

@@ -21,20 +21,19 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Callable
 
-import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifier.card import threshold_for
 from classifier.registry import load_model
-from classifier.scoring import score_frame
 from config import Config
 from core.process import die_with_parent
+from stages.analysed import score_rows
 from stages.common import engine_of, utcnow
 from store.campaigns import link_ads
 from store.claims import ads_to_link, claim_ads, hold_linking_lock
 from store.db import open_database
 from store.errors import StoreError
-from store.scores import ScoreCounts, ScoreRow, record_scores
+from store.scores import ScoreCounts, record_scores
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +71,7 @@ def _work(config: Config, rescore: bool) -> dict[str, int]:
                 batch = claim_ads(session, version, rescore, config.scoring.batch_size)
                 if not batch:
                     break
-                scored = score_frame(pipeline, pd.DataFrame(batch).set_index("ad_id"), threshold)
-                rows = [
-                    ScoreRow(int(ad_id), float(r.score), str(r.band), bool(r.flagged), list(r.reasons))
-                    for ad_id, r in zip(scored.index, scored.itertuples(index=False))
-                ]
+                rows = score_rows(pipeline, batch, threshold)
                 # Linked beforehand, under the linking lock: workers only score and queue.
                 totals.update(record_scores(session, version, rows, utcnow(), link_campaigns=False).as_dict())
                 totals["flagged"] += sum(r.flagged for r in rows)

@@ -12,27 +12,41 @@ import getpass
 import os
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
 from classifier import registry
 from classifier.card import threshold_for
 from config import Config
-from core.reasons import evidence_parts, reason_text
+from core.evidence import evidence_runs
+from core.reasons import reason_text
 from core.spreadsheet import display_width, place_text
 from stages.common import database, utcnow
+from store.accounts import is_lead
+from store.analysis import read_analysis
 from store.audit import Claim, LogEntry, active_claims, review_log
 from store.campaigns import campaign_of
 from store.decisions import ImportResult, UndoResult, import_decisions, undo_import
 from store.errors import ImportValidationError, NotFoundError, ReviewError
 from store.exportrows import contacts_text
-from store.leases import release_any
+from store.leases import claim_item, release_any, require_own_lease
 from store.listing import QueueFilter, QueueRow, collapse_campaigns, list_items, spread_uncertain
-from store.queue import claim, decide, decide_campaign, expire_leases, get_item, item_events, release
+from store.queue import (
+    OS_USER,
+    claim,
+    decide,
+    decide_campaign,
+    expire_leases,
+    get_item,
+    item_events,
+    normalise_decision,
+    release,
+)
 from store.schema import ReviewEvent
 
 Listed = list[tuple[QueueRow, int]]  # a row and how many of its campaign's items it stands for
@@ -42,16 +56,53 @@ MARK_OPEN, MARK_CLOSE = "»", "«"
 ANSI_OPEN, ANSI_CLOSE = "\x1b[1;31m", "\x1b[0m"
 
 
-def analyst_name(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """--analyst, else LUREWATCH_ANALYST, else the operating-system user."""
-    env = os.environ if environ is None else environ
-    name = (explicit or env.get("LUREWATCH_ANALYST") or "").strip()
-    if name:
-        return name
+def os_user() -> str:
+    """The operating-system user running this command."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers): still record something
         return "unknown"
+
+
+def analyst_name(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """--analyst, else LUREWATCH_ANALYST, else the operating-system user."""
+    env = os.environ if environ is None else environ
+    name = (explicit or env.get("LUREWATCH_ANALYST") or "").strip()
+    return name or os_user()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts on the queue: a name in the audit log, and whether they act as a lead.
+
+    A lead may change another analyst's scam or legit verdict, undo another analyst's
+    import and release anyone's claim; each such act says so in the audit log. The desk
+    makes an Actor from the logged-in account; the command line from --analyst (or
+    $LUREWATCH_ANALYST, or the OS user), acting as a lead only with --as-lead, and only
+    when that name is a lead account of the desk (``users add NAME --role lead``).
+    """
+
+    name: str
+    lead: bool = False
+
+
+@contextmanager
+def _shell(config: Config) -> Iterator[Session]:
+    """One transaction for a command run from a shell: the OS user goes into every audit event."""
+    with database(config, create=False) as factory, factory.begin() as session:
+        session.info[OS_USER] = os_user()
+        yield session
+
+
+def cli_actor(session: Session, analyst: str | None, as_lead: bool = False) -> Actor:
+    """The command line's actor; --as-lead is refused unless the name is a lead account."""
+    name = analyst_name(analyst)
+    if as_lead and not is_lead(session, name):
+        raise ReviewError(
+            f"--as-lead: {name} is not a lead account of the desk "
+            f"(a lead adds one with: pipeline.py users add {name} --role lead)"
+        )
+    return Actor(name, lead=as_lead)
 
 
 def clean(text: Any) -> str:
@@ -86,61 +137,73 @@ def format_list(rows: Sequence[tuple[QueueRow, int]], empty: str = "no review it
     """The queue as a table; a campaign shows once with its size."""
     if not rows:
         return empty
+    # As wide as the longest campaign cell: cutting "C3 ×57 (12 here) scam" would hide "scam".
+    campaigns = [_campaign(row, listed) for row, listed in rows]
+    width = max([len("CAMPAIGN"), *(display_width(c) for c in campaigns)]) + 1
     lines = [
-        f"{'ID':>6}  {'SCORE':>5}  {'BAND':<8}  {'STATUS':<10}  {fit('CAMPAIGN', 20)}  "
+        f"{'ID':>6}  {'SCORE':>5}  {'BAND':<8}  {'STATUS':<10}  {fit('CAMPAIGN', width)}  "
         f"{fit('SOURCE', 14)}  {'CC':<3} TITLE"
     ]
-    for row, listed in rows:
+    for (row, _), campaign in zip(rows, campaigns):
         score = f"{row.score:.2f}" if row.score is not None else "-"
         lines.append(
             f"{row.review_id:>6}  {score:>5}  {row.band:<8}  {row.status:<10}  "
-            f"{fit(_campaign(row, listed), 20)}  {fit(row.source, 14)}  "
+            f"{fit(campaign, width)}  {fit(row.source, 14)}  "
             f"{fit(row.country, 3)} {fit(row.title, 60).rstrip()}"
         )
     return "\n".join(lines)
 
 
-def mark_evidence(text: str, evidence: Sequence[str], ansi: bool = False) -> str:
-    """``text`` with every evidence phrase marked »like this« (or bold red on a TTY)."""
-    text = clean(text)
-    phrases = sorted({clean(e).strip() for e in evidence if clean(e).strip()}, key=len, reverse=True)
-    if not phrases:
-        return text
-    pattern = re.compile("|".join(re.escape(p) for p in phrases), re.IGNORECASE)
+def mark_runs(runs: Sequence[tuple[str, tuple[int, ...]]], ansi: bool = False) -> str:
+    """Text runs with the evidence marked »like this« (or bold red on a TTY), made safe for a terminal."""
     opening, closing = (ANSI_OPEN, ANSI_CLOSE) if ansi else (MARK_OPEN, MARK_CLOSE)
-    return pattern.sub(lambda m: f"{opening}{m.group(0)}{closing}", text)
+    return "".join(f"{opening}{clean(text)}{closing}" if marks else clean(text) for text, marks in runs)
 
 
 def format_show(view: ItemView, ansi: bool = False) -> str:
-    """One item in full: the ad, its reasons, the evidence marked in the text, its history."""
+    """One item in full: the ad, its reasons, the text the model read with the evidence
+    marked at the offsets stored when it was scored, its history."""
     row, events = view.row, view.events
-    evidence = [t for r in row.reasons if isinstance(r, dict) for t, _, _ in evidence_parts(r)]
+    analysis = read_analysis(row.__dict__, row.analysis)
     score = f"{row.score:.2f}" if row.score is not None else "not scored"
     lines = [
         f"review {row.review_id}  ({row.status}{', ' + row.assignee if row.assignee else ''})",
         f"score    {score} {row.band} (model {row.model_version or '-'})",
-        f"title    {mark_evidence(row.title, evidence, ansi)}",
+        f"title    {clean(row.title)}",
         f"company  {clean(row.company)}",
         f"location {clean(place_text(row.location, row.country))}".rstrip(),
         f"salary   {clean(row.salary)}",
+    ]
+    if analysis.pay:
+        p = analysis.pay
+        lines.append(
+            f"pay read {clean(p.get('evidence') or '')!s}: ~US${float(p.get('monthly_usd_high') or 0):,.0f} a month "
+            f"({clean(p.get('currency'))} per {clean(p.get('period'))})"
+        )
+    lines += [
         f"url      {clean(row.url)}",
         f"source   {clean(row.source)}, first seen {row.first_seen.date().isoformat()}",
     ]
     if row.campaign_id is not None:
         lines.append(f"campaign {_campaign(row)}")
-    contacts = contacts_text(row.contacts)
+    contacts = contacts_text(row.contacts, row.country, row.language)
     if contacts:
         lines.append("contacts " + clean(contacts).replace("\n", "\n         "))
     if row.decided_by:
-        lines.append(f"decided  {row.status} by {clean(row.decided_by)}" + (f": {clean(row.note)}" if row.note else ""))
+        when = f" at {row.decided_at.isoformat(timespec='minutes')}" if row.decided_at else ""
+        lines.append(f"decided  {row.status} by {clean(row.decided_by)}{when}")
+    if row.note:
+        at = row.note_at.isoformat(timespec="minutes") if row.note_at else "?"
+        lines.append(f"note     by {clean(row.note_by)} at {at}: {clean(row.note)}")
     lines.append("reasons")
     lines += [f"  - {clean(reason_text(r))}" for r in row.reasons if isinstance(r, dict)] or ["  (none)"]
-    lines += ["", mark_evidence(row.description, evidence, ansi), "", "history"]
+    lines += ["", "text as the model read it" + ("" if analysis.current else f" ({analysis.why_unmarked})")]
+    runs = evidence_runs(analysis.text, row.reasons) if analysis.current else [(analysis.text, ())]
+    lines += [mark_runs(runs, ansi), "", "history"]
     for e in events:
         note = f": {clean(e.note)}" if e.note else ""
-        lines.append(
-            f"  {e.at.isoformat(timespec='minutes')} {clean(e.actor)} {e.old_status or '-'} -> {e.new_status}{note}"
-        )
+        who = clean(e.actor) + (f" (os user {clean(e.os_user)})" if e.os_user and e.os_user != e.actor else "")
+        lines.append(f"  {e.at.isoformat(timespec='minutes')} {who} {e.old_status or '-'} -> {e.new_status}{note}")
     return "\n".join(lines)
 
 
@@ -189,32 +252,40 @@ def show_item(config: Config, item_id: int) -> ItemView:
         return ItemView(rows[0], item_events(session, item_id))
 
 
-def claim_items(config: Config, n: int, minutes: int, analyst: str | None = None) -> Listed:
-    """Lease the N highest-priority pending items to the analyst; the items claimed."""
-    who, now = analyst_name(analyst), utcnow()
-    with database(config, create=False) as factory, factory.begin() as session:
-        ids = claim(session, who, n, now, timedelta(minutes=minutes))
-        return [(r, 1) for r in list_items(session, QueueFilter(statuses=None), item_ids=ids)]
+def claim_items(config: Config, n: int, minutes: int, analyst: str | None = None, items: Sequence[int] = ()) -> Listed:
+    """Lease the first N pending items of the queue (or the ``items`` named) to the analyst."""
+    now, lease = utcnow(), timedelta(minutes=minutes)
+    with _shell(config) as session:
+        who = cli_actor(session, analyst).name
+        if items:
+            for item_id in dict.fromkeys(items):
+                claim_item(session, item_id, who, now, lease)
+            ids = list(dict.fromkeys(items))
+        else:
+            ids = claim(session, who, n, now, lease)
+        rows = {r.review_id: r for r in list_items(session, QueueFilter(statuses=None), item_ids=ids)}
+        return [(rows[i], 1) for i in ids if i in rows]
 
 
-def release_in(session: Session, item_id: int, analyst: str, now: datetime, lead: bool = False) -> str:
-    """Give a claim back: the analyst's own (or a lapsed one), or, for a lead, anyone's.
+def release_in(session: Session, item_id: int, actor: Actor, now: datetime) -> str:
+    """Give a claim back: the actor's own (or a lapsed one), or, for a lead, anyone's.
 
     The one path of every release: `review release` and the desk both call it.
     """
+    expire_leases(session, now)
     item = get_item(session, item_id)
-    if lead and item.status == "in_review" and item.assignee and item.assignee != analyst:
+    if actor.lead and item.status == "in_review" and item.assignee and item.assignee != actor.name:
         holder = item.assignee
-        release_any(session, item_id, analyst, now)
+        release_any(session, item_id, actor.name, now)
         return f"review item {item_id} released (it was claimed by {holder})"
-    release(session, item_id, analyst, now)
+    release(session, item_id, actor.name, now)
     return f"review item {item_id} released"
 
 
-def release_item(config: Config, item_id: int, analyst: str | None = None) -> str:
-    """Give a claimed item back to the pool."""
-    with database(config, create=False) as factory, factory.begin() as session:
-        return release_in(session, item_id, analyst_name(analyst), utcnow())
+def release_item(config: Config, item_id: int, analyst: str | None = None, as_lead: bool = False) -> str:
+    """Give a claimed item back to the pool (anyone's, acting as a lead)."""
+    with _shell(config) as session:
+        return release_in(session, item_id, cli_actor(session, analyst, as_lead), utcnow())
 
 
 def decide_item(
@@ -225,32 +296,44 @@ def decide_item(
     note: str | None = None,
     campaign: bool = False,
     analyst: str | None = None,
+    as_lead: bool = False,
 ) -> str:
     """Record a decision on one item, or (``campaign``) on every ad of its campaign."""
-    who, now = analyst_name(analyst), utcnow()
-    with database(config, create=False) as factory, factory.begin() as session:
+    now = utcnow()
+    with _shell(config) as session:
+        actor = cli_actor(session, analyst, as_lead)
         if not campaign:
-            return decide_in(session, item_id, decision, who, now, note)
+            return decide_in(session, item_id, decision, actor, now, note)
         campaign_id = campaign_of(session, get_item(session, item_id).ad_id)
         if campaign_id is None:
             raise ReviewError(f"review item {item_id} is not part of a campaign")
-        return decide_campaign_in(session, campaign_id, decision, who, now, note)
+        return decide_campaign_in(session, campaign_id, decision, actor, now, note)
 
 
-def decide_in(session: Session, item_id: int, decision: str, analyst: str, now: datetime, note: str | None) -> str:
-    """Record a decision on one item (store.queue's rules); what happened, in one line.
+def decide_in(session: Session, item_id: int, decision: str, actor: Actor, now: datetime, note: str | None) -> str:
+    """Record a decision on one item; what happened, in one line.
 
-    The one path of every decision on an item: `review decide` and the desk both call it.
+    The one path, and the one set of rules, of every decision on an item: `review decide`
+    and the desk both call it. An open item (pending or in review) is decided only under
+    the actor's own unexpired claim, whatever the decision (`needs_info` too), so two
+    analysts never work on one item. A `scam` or `legit` verdict is changed only by its
+    author, or by a lead acting as one (audited). Clearing a score of 0.9 or more needs a
+    note. A decision the item already carries changes nothing.
     """
-    item = decide(session, item_id, decision, analyst, now, note)
+    normalise_decision(decision)  # an unknown word is the first thing to say
+    expire_leases(session, now)
+    require_own_lease(get_item(session, item_id), actor.name, now)
+    item = decide(session, item_id, decision, actor.name, now, note, as_lead=actor.lead)
     return f"review item {item_id}: {item.status} (by {item.decided_by})"
 
 
 def decide_campaign_in(
-    session: Session, campaign_id: int, decision: str, analyst: str, now: datetime, note: str | None
+    session: Session, campaign_id: int, decision: str, actor: Actor, now: datetime, note: str | None
 ) -> str:
-    """Decide every ad of a campaign not yet judged scam or legit; what happened, in one line."""
-    counts = decide_campaign(session, campaign_id, decision, analyst, now, note)
+    """Decide every ad of a campaign not yet judged scam or legit (those keep their verdict,
+    whoever decides); an ad someone else holds stops the whole decision. What happened."""
+    expire_leases(session, now)
+    counts = decide_campaign(session, campaign_id, decision, actor.name, now, note)
     return f"campaign {campaign_id}: {counts['decided']} ad(s) decided, {counts['kept']} earlier decision(s) kept"
 
 
@@ -263,11 +346,16 @@ class Imported:
 
 
 def import_file(config: Config, path: Path, analyst: str | None = None, encoding: str | None = None) -> Imported:
-    """Apply the decisions typed into an export (CSV or XLSX), all or nothing; recorded as an import."""
+    """Apply the decisions typed into an export (CSV or XLSX), all or nothing; recorded as an import.
+
+    Each row passes the verdict rules of store.queue.check_decision (an item someone else
+    holds is refused, and so is a change to another analyst's verdict); a spreadsheet's
+    rows need no claim of their own, since the analyst worked them from the export."""
     who = analyst_name(analyst)
     with database(config, create=False) as factory:
         try:
             with factory.begin() as session:
+                session.info[OS_USER] = os_user()
                 return Imported(who, import_decisions(session, Path(path), who, utcnow(), encoding))
         except ImportValidationError as exc:
             summary = f"{len(exc.errors)} problem(s) in {Path(path).name}; nothing was applied"
@@ -284,10 +372,12 @@ def format_import(imported: Imported) -> str:
     )
 
 
-def undo_file_import(config: Config, import_id: int, analyst: str | None = None) -> UndoResult:
-    """Revert one import's changes, except on items touched since (listed, left alone)."""
-    with database(config, create=False) as factory, factory.begin() as session:
-        return undo_import(session, import_id, analyst_name(analyst), utcnow())
+def undo_file_import(config: Config, import_id: int, analyst: str | None = None, as_lead: bool = False) -> UndoResult:
+    """Revert one import's changes, except on items touched since (listed, left alone).
+    Only the analyst who made the import may undo it, or a lead acting as one."""
+    with _shell(config) as session:
+        actor = cli_actor(session, analyst, as_lead)
+        return undo_import(session, import_id, actor.name, utcnow(), as_lead=actor.lead)
 
 
 def format_undo(undo: UndoResult) -> str:
@@ -319,9 +409,11 @@ def format_log(entries: Sequence[LogEntry]) -> str:
     lines = []
     for e in entries:
         note = f"  {clean(e.note)}" if e.note else ""
+        # --analyst is a name anyone can type: the OS user who ran the command stands beside it.
+        ran = f"  [os user {clean(e.os_user)}]" if e.os_user and e.os_user != e.actor else ""
         lines.append(
             f"{e.at.isoformat(timespec='seconds')}  {fit(e.actor, 16)}  review {e.item_id:<6} "
-            f"{e.old_status or '-'} -> {e.new_status}{note}".rstrip()
+            f"{e.old_status or '-'} -> {e.new_status}{note}{ran}".rstrip()
         )
     return "\n".join(lines)
 

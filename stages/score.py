@@ -11,18 +11,17 @@ import sys
 from collections import Counter
 from typing import Callable
 
-import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from classifier.card import threshold_for
 from classifier.registry import load_model
-from classifier.scoring import score_frame
 from config import Config
+from stages.analysed import score_rows
 from stages.common import StageResult, database, utcnow
 from stages.parallel import link_new_ads, refuse_sqlite, score_in_workers
 from store.errors import StoreError
-from store.scores import ScoreCounts, ScoreRow, ads_to_score, record_scores
+from store.scores import ScoreCounts, ads_to_score, record_scores
 from store.watchlist import rescan
 
 log = logging.getLogger(__name__)
@@ -60,12 +59,7 @@ def score_ads(
     show = sys.stderr.isatty() if progress is None else progress
     with factory() as session, tqdm(desc="scoring", unit="ad", disable=not show, leave=False) as bar:
         for batch in ads_to_score(session, version, rescore, config.scoring.batch_size):
-            frame = pd.DataFrame(batch).set_index("ad_id")
-            scored = score_frame(pipeline, frame, threshold)
-            rows = [
-                ScoreRow(int(ad_id), float(r.score), str(r.band), bool(r.flagged), list(r.reasons))
-                for ad_id, r in zip(scored.index, scored.itertuples(index=False))
-            ]
+            rows = score_rows(pipeline, batch, threshold)
             counts = record_scores(session, version, rows, clock())
             session.commit()  # each batch is durable on its own (resumable runs)
             totals.update(counts.as_dict())

@@ -9,18 +9,20 @@ every process of the desk, not only within one.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.errors import NotFoundError, StoreError
-from store.schema import ROLES, LoginFailure, User
+from store.schema import ROLES, DeskSession, LoginFailure, User
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # argon2 hashes anything; a megabyte "password" is an attack
@@ -116,6 +118,7 @@ def set_password(session: Session, name: str, password: str, now: datetime) -> N
     user = _user(session, name)
     user.password_hash, user.updated_at = _hasher.hash(password), now
     user.session_epoch += 1
+    _end_all(session, user.id, now)
 
 
 def disable_user(session: Session, name: str, now: datetime) -> None:
@@ -123,11 +126,57 @@ def disable_user(session: Session, name: str, now: datetime) -> None:
     user = _user(session, name)
     user.disabled, user.updated_at = True, now
     user.session_epoch += 1
+    _end_all(session, user.id, now)
+
+
+def _end_all(session: Session, user_id: int, now: datetime) -> None:
+    session.execute(
+        update(DeskSession).where(DeskSession.user_id == user_id, DeskSession.ended_at.is_(None)).values(ended_at=now)
+    )
 
 
 def list_users(session: Session) -> list[User]:
     """Every account, by name."""
     return list(session.scalars(select(User).order_by(User.name)))
+
+
+def _session_id(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def open_session(session: Session, account: Account, now: datetime, max_age: timedelta) -> str:
+    """A new desk session for ``account``: the token its cookie carries (only its hash is
+    stored). Sessions ended or older than ``max_age`` are deleted on the way."""
+    session.execute(
+        delete(DeskSession).where(or_(DeskSession.ended_at.is_not(None), DeskSession.created_at < now - max_age))
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(DeskSession(id=_session_id(token), user_id=account.id, created_at=now))
+    return token
+
+
+def end_session(session: Session, token: str, now: datetime) -> None:
+    """Log out: the session ends on the server, so its cookie opens nothing any more."""
+    row = session.get(DeskSession, _session_id(str(token or "")))
+    if row is not None and row.ended_at is None:
+        row.ended_at = now
+
+
+def session_account(
+    session: Session, token: str, user_id: int, epoch: int, now: datetime, max_age: timedelta
+) -> Account | None:
+    """The account of a live desk session: not logged out, not older than ``max_age``, its
+    account enabled and its password unchanged since (the epoch)."""
+    row = session.get(DeskSession, _session_id(str(token or "")))
+    if row is None or row.ended_at is not None or row.user_id != user_id or now - row.created_at > max_age:
+        return None
+    return active_account(session, user_id, epoch)
+
+
+def is_lead(session: Session, name: str) -> bool:
+    """Whether ``name`` is an enabled lead account (who may act as a lead from the CLI)."""
+    user = session.scalar(select(User).where(func.lower(User.name) == str(name or "").strip().lower()))
+    return user is not None and not user.disabled and user.role == "lead"
 
 
 def active_account(session: Session, user_id: int, epoch: int) -> Account | None:

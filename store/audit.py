@@ -24,6 +24,7 @@ class LogEntry:
     note: str | None
     model_version: str | None
     title: str
+    os_user: str | None = None  # who ran the command, when it came from a shell
 
 
 def review_log(
@@ -45,7 +46,7 @@ def review_log(
         query = query.where(ReviewEvent.item_id == item_id)
     rows = session.execute(query.order_by(ReviewEvent.at.desc(), ReviewEvent.id.desc()).limit(limit)).all()
     return [
-        LogEntry(e.id, e.at, e.actor, e.item_id, e.old_status, e.new_status, e.note, e.model_version, title)
+        LogEntry(e.id, e.at, e.actor, e.item_id, e.old_status, e.new_status, e.note, e.model_version, title, e.os_user)
         for e, title in reversed(rows)
     ]
 

@@ -14,15 +14,18 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from core.bands import band_rank
 from store.campaigns import campaign_sizes, scam_campaigns
 from store.errors import ReviewError
-from store.listing import QueueRow, queue_row
+from store.listing import QueueRow, queue_row, status_notes
+from store.order import queue_keys, rank_of
 from store.schema import REVIEW_STATUSES, Ad, CampaignMember, ReviewItem, Score
 
-SORTS = ("priority", "band", "newest", "oldest")
+SORTS = ("priority", "newest", "oldest")
+# Links written before the queue had one order say sort=band: that order is now the default.
+SORT_ALIASES = {"band": "priority"}
 OPEN = ("pending", "in_review")
 
 
@@ -66,19 +69,6 @@ def facets(session: Session) -> Facets:
     return Facets(bands, sources, countries)
 
 
-def _latest_band(item: Any) -> Any:
-    """SQL: the band of ``item``'s newest score (correlated)."""
-    newer = aliased(Score)
-    return (
-        select(newer.band)
-        .where(newer.ad_id == item.ad_id)
-        .order_by(newer.scored_at.desc(), newer.id.desc())
-        .limit(1)
-        .correlate(item)
-        .scalar_subquery()
-    )
-
-
 def _matching(browse: Browse, item: Any, ad: Any) -> list[Any]:
     """WHERE clauses for items (and their ads) that the filters let through."""
     where = []
@@ -93,17 +83,17 @@ def _matching(browse: Browse, item: Any, ad: Any) -> list[Any]:
     if browse.until:
         where.append(ad.first_seen_at < browse.until)
     if browse.bands:
-        where.append(_latest_band(item).in_(browse.bands))
+        where.append(item.band_rank.in_(sorted({rank_of(b) for b in browse.bands})))
     return where
 
 
-def _after(keys: Sequence[tuple[Any, bool]], values: Sequence[Any]) -> Any:
+def after_clause(keys: Sequence[tuple[Any, bool]], values: Sequence[Any]) -> Any:
     """Rows after ``values`` in the order of ``keys`` ((expression, descending) pairs)."""
     expr, desc = keys[0]
     beyond = expr < values[0] if desc else expr > values[0]
     if len(keys) == 1:
         return beyond
-    return or_(beyond, and_(expr == values[0], _after(keys[1:], values[1:])))
+    return or_(beyond, and_(expr == values[0], after_clause(keys[1:], values[1:])))
 
 
 CHUNK = 200  # rows read per step of a page's scan
@@ -112,50 +102,28 @@ CHUNK = 200  # rows read per step of a page's scan
 def _keys(sort: str) -> list[tuple[Any, bool]]:
     """The queue's order for ``sort``: (expression, descending) pairs, the item id last."""
     return {
-        "priority": [(ReviewItem.priority, True), (ReviewItem.id, False)],
+        "priority": queue_keys(ReviewItem),  # the queue's one order (store.order)
         "newest": [(Ad.first_seen_at, True), (ReviewItem.id, True)],
         "oldest": [(Ad.first_seen_at, False), (ReviewItem.id, False)],
     }[sort]
 
 
-def queue_page(
-    session: Session, browse: Browse, limit: int, after: Sequence[Any] | None = None, band_order: Sequence[str] = ()
-) -> QueuePage:
+def queue_page(session: Session, browse: Browse, limit: int, after: Sequence[Any] | None = None) -> QueuePage:
     """A page of the queue, one row per campaign: its first matching item in the queue's order.
 
     The matching items are read in order, a chunk at a time, and an item whose campaign
     already has a row (on this page, or on an earlier one) is passed over: the cost is
     the rows read, however big a campaign is. Pages are keyset-paged: ``after`` is the
-    ``cursor`` of the page before, so page 500 costs what page 1 costs. sort="band" walks
-    the bands in ``band_order`` (riskiest first), each in priority order.
+    ``cursor`` of the page before, so page 500 costs what page 1 costs. sort="priority" is
+    the queue's one order (store.order): band, riskiest first, then score, then age.
     """
     for status in browse.statuses or ():
         if status not in REVIEW_STATUSES:
             raise ReviewError(f"unknown status {status!r} (expected {', '.join(REVIEW_STATUSES)})")
-    if browse.sort not in SORTS:
+    sort = SORT_ALIASES.get(browse.sort, browse.sort)
+    if sort not in SORTS:
         raise ReviewError(f"unknown order {browse.sort!r} (expected {', '.join(SORTS)})")
-    if browse.sort != "band":
-        found, cursor = _scan(session, browse, _keys(browse.sort), limit, after)
-    else:
-        bands = [b for b in band_order if not browse.bands or b in browse.bands]
-        start = int(after[0]) if after else 0
-        found, cursor = [], None
-        for index in range(start, len(bands)):
-            one_band = Browse(**{**browse.__dict__, "bands": (bands[index],), "sort": "priority"})
-            rows, inner = _scan(
-                session,
-                one_band,
-                _keys("priority"),
-                limit - len(found),
-                after[1:] if after and index == start else None,
-            )
-            found += rows
-            if inner is not None:
-                cursor = (index, *inner)
-                break
-            if len(found) >= limit:
-                cursor = (index + 1,) if index + 1 < len(bands) else None
-                break
+    found, cursor = _scan(session, browse, _keys(sort), limit, after)
     rows = {r.review_id: r for r in item_rows(session, found)}
     listed = _listed(session, browse, [r for r in rows.values() if r.campaign_id is not None])
     return QueuePage([(rows[i], listed.get(rows[i].campaign_id, 1)) for i in found if i in rows], cursor)
@@ -178,7 +146,7 @@ def _scan(
     position = tuple(after) if after else None
     last: tuple[Any, ...] | None = None  # the key of the last head taken: the next page starts after it
     while True:
-        chunk = session.execute((query.where(_after(keys, position)) if position else query).limit(CHUNK)).all()
+        chunk = session.execute((query.where(after_clause(keys, position)) if position else query).limit(CHUNK)).all()
         fresh = {c for _, c, *_ in chunk if c is not None and c not in seen}
         if after and fresh:  # campaigns whose first item came before this page had their row there
             seen |= _started_before(session, browse, keys, fresh, after)
@@ -204,7 +172,9 @@ def _started_before(
     if _needs_ads(browse) or any(k is Ad.first_seen_at for k, _ in keys):
         query = query.join(Ad, Ad.id == ReviewItem.ad_id)
     query = query.where(
-        CampaignMember.campaign_id.in_(sorted(campaigns)), *_matching(browse, ReviewItem, Ad), ~_after(keys, after)
+        CampaignMember.campaign_id.in_(sorted(campaigns)),
+        *_matching(browse, ReviewItem, Ad),
+        ~after_clause(keys, after),
     )
     return set(session.scalars(query))
 
@@ -253,9 +223,10 @@ def item_rows(session: Session, item_ids: Sequence[int]) -> list[QueueRow]:
         newest[s.ad_id] = s
     campaigns = {c for _, _, c in found if c is not None}
     sizes, scam = campaign_sizes(session, campaigns), scam_campaigns(session, campaigns)
+    notes = status_notes(session, [item for item, _, _ in found])
     rows = {}
     for item, ad, campaign in found:
         s = newest.get(ad.id)
-        scored = (s.score, s.band, s.reasons, s.model_version) if s else (None, "", [], None)
-        rows[item.id] = queue_row((item, ad, *scored, campaign), sizes, scam)
+        scored = (s.score, s.band, s.reasons, s.model_version, s.analysis) if s else (None, "", [], None, None)
+        rows[item.id] = queue_row((item, ad, *scored, campaign), sizes, scam, notes)
     return [rows[i] for i in ids if i in rows]

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from core.ad import AD_FIELDS
 from store.errors import StoreError
-from store.schema import DECISIONS, Ad, AdFingerprint, ReviewItem, Score
+from store.schema import DECISIONS, Ad, AdFingerprint, ReviewItem
+from store.scores import scored_as_is
 
 # Key of the advisory lock that serialises the linking pass of parallel scorers: two
 # linkers at once could each miss the other's uncommitted campaigns, or deadlock.
@@ -25,7 +26,7 @@ LINKING_LOCK = 0x6C75_7265  # "lure"
 
 def _pending(model_version: str, rescore: bool) -> Any:
     """The ads still to score: no score from this model (and, rescoring, not decided)."""
-    condition = ~exists().where(Score.ad_id == Ad.id, Score.model_version == model_version)
+    condition = ~scored_as_is(model_version)
     if rescore:
         condition = condition & ~exists().where(ReviewItem.ad_id == Ad.id, ReviewItem.status.in_(DECISIONS))
     return condition
@@ -54,7 +55,7 @@ def claim_ads(session: Session, model_version: str, rescore: bool, limit: int) -
     # The claim's snapshot may predate another worker's commit of some of these ads (it
     # held them, committed, and released them while this query ran); a new statement sees
     # that commit, and the rows are ours now, so what is still unscored stays unscored.
-    done = set(session.scalars(select(Score.ad_id).where(Score.ad_id.in_(ids), Score.model_version == model_version)))
+    done = set(session.scalars(select(Ad.id).where(Ad.id.in_(ids), scored_as_is(model_version))))
     columns = [getattr(Ad, name) for name in AD_FIELDS]
     rows = session.execute(select(Ad.id, *columns).where(Ad.id.in_(sorted(set(ids) - done))).order_by(Ad.id)).all()
     return [{"ad_id": r[0], **dict(zip(AD_FIELDS, r[1:]))} for r in rows]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from store.decisionfile import DecisionFile, id_problem, read_decision_file, review_id
 from store.errors import ImportValidationError, NotFoundError, ReviewError
-from store.queue import apply_decision, check_decision
+from store.queue import OS_USER, apply_decision, check_decision
 from store.schema import DecisionImport, DecisionImportChange, ReviewEvent, ReviewItem
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,7 @@ def import_decisions(
         imported_at=now,
         rows=len(file.rows),
         applied=len(planned),
+        os_user=session.info.get(OS_USER),
     )
     session.add(record)
     session.flush()
@@ -137,10 +138,12 @@ def _old(before: tuple) -> dict:
     return dict(zip(keys, before))
 
 
-def undo_import(session: Session, import_id: int, analyst: str, now: datetime) -> UndoResult:
+def undo_import(session: Session, import_id: int, analyst: str, now: datetime, *, as_lead: bool = False) -> UndoResult:
     """Put back every item import ``import_id`` changed, unless an event touched it since.
 
-    Each item put back gets an audit event; the import is marked undone (once only).
+    Only the analyst who made the import may undo it, or a lead (``as_lead``: the caller
+    checks that they are one; the audit says so). Each item put back gets an audit event;
+    the import is marked undone (once only).
     """
     record = session.get(DecisionImport, import_id) if 0 < import_id <= 2**31 - 1 else None
     if record is None:
@@ -148,6 +151,11 @@ def undo_import(session: Session, import_id: int, analyst: str, now: datetime) -
     if record.undone_at is not None:
         when = record.undone_at.isoformat(timespec="minutes")
         raise ReviewError(f"import {import_id} was already undone by {record.undone_by} at {when}")
+    other = record.analyst != analyst
+    if other and not as_lead:
+        raise ReviewError(
+            f"import {import_id} was made by {record.analyst}: only {record.analyst} or a lead may undo it"
+        )
     changes = list(
         session.scalars(
             select(DecisionImportChange)
@@ -185,8 +193,10 @@ def undo_import(session: Session, import_id: int, analyst: str, now: datetime) -
                 at=now,
                 old_status=imported,
                 new_status=change.old_status,
-                note=f"undo of import {import_id} ({record.file_name})",
+                note=f"undo of import {import_id} ({record.file_name})"
+                + (f", as lead, of {record.analyst}'s import" if other else ""),
                 model_version=session.get(ReviewEvent, change.event_id).model_version,
+                os_user=session.info.get(OS_USER),
             )
         )
         reverted += 1

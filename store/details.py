@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.browse import OPEN, item_rows
+from store.browse import OPEN, after_clause, item_rows
 from store.listing import QueueRow
+from store.order import queue_keys, queue_order, reversed_order
 from store.schema import Ad, CampaignMember, ReviewEvent, ReviewItem, Score
 
 
@@ -19,12 +20,12 @@ def item_of_ad(session: Session, ad_id: int) -> int | None:
 
 
 def held_by(session: Session, actor: str, now: datetime) -> list[int]:
-    """Items leased to ``actor`` and not expired, highest priority first."""
+    """Items leased to ``actor`` and not expired, in the queue's order."""
     return list(
         session.scalars(
             select(ReviewItem.id)
             .where(ReviewItem.status == "in_review", ReviewItem.assignee == actor, ReviewItem.lease_expires_at > now)
-            .order_by(ReviewItem.priority.desc(), ReviewItem.id)
+            .order_by(*queue_order())
         )
     )
 
@@ -40,19 +41,16 @@ def claims(session: Session, now: datetime) -> list[QueueRow]:
 
 
 def neighbours(session: Session, item: QueueRow) -> tuple[int | None, int | None]:
-    """(previous, next) pending item around this one in queue order (highest priority first)."""
-    here = or_(
-        ReviewItem.priority < item.priority, and_(ReviewItem.priority == item.priority, ReviewItem.id > item.review_id)
-    )
-    before = or_(
-        ReviewItem.priority > item.priority, and_(ReviewItem.priority == item.priority, ReviewItem.id < item.review_id)
-    )
+    """(previous, next) open item around this one in the queue's order (store.order)."""
+    keys = queue_keys()
+    here = (item.band_rank, item.priority, item.created_at, item.review_id)
+    backwards = [(column, not descending) for column, descending in keys]
     pending = ReviewItem.status.in_(OPEN)
     nxt = session.scalar(
-        select(ReviewItem.id).where(pending, here).order_by(ReviewItem.priority.desc(), ReviewItem.id).limit(1)
+        select(ReviewItem.id).where(pending, after_clause(keys, here)).order_by(*queue_order()).limit(1)
     )
     prev = session.scalar(
-        select(ReviewItem.id).where(pending, before).order_by(ReviewItem.priority.asc(), ReviewItem.id.desc()).limit(1)
+        select(ReviewItem.id).where(pending, after_clause(backwards, here)).order_by(*reversed_order()).limit(1)
     )
     return prev, nxt
 

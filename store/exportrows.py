@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.phones import display_phone
 from core.reasons import reason_text
 from store.listing import QueueRow
 
@@ -40,11 +41,13 @@ def row_reasons_text(row: QueueRow) -> str:
     return "\n".join(line for line in (reason_text(r) for r in reasons if isinstance(r, dict)) if line)
 
 
-def contacts_text(contacts: dict[str, Any]) -> str:
-    """``telegram: @a, @b`` lines, one per kind of contact."""
+def contacts_text(contacts: dict[str, Any], country: str = "", language: str = "") -> str:
+    """``telegram: @a, @b`` lines, one per kind of contact; phones in international form."""
     lines = []
     for kind, values in sorted(contacts.items()):
         values = values if isinstance(values, list) else [values]
+        if kind in ("phone", "whatsapp"):
+            values = [display_phone(str(v), country, language) for v in values if v]
         shown = ", ".join(str(v) for v in values if v)
         if shown:
             lines.append(f"{kind}: {shown}")
@@ -68,7 +71,7 @@ def flat_row(row: QueueRow) -> dict[str, Any]:
         "location": row.location,
         "country": row.country,
         "salary": row.salary,
-        "contacts": contacts_text(row.contacts),
+        "contacts": contacts_text(row.contacts, row.country, row.language),
         "url": row.url,
         "source": row.source,
         "first_seen": row.first_seen.date().isoformat(),

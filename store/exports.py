@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence
 
 from core.files import atomic_write
 from core.spreadsheet import neutralise
+from store.analysis import read_analysis
 from store.errors import StoreError
 from store.exportrows import COLUMNS, FORMATS, contacts_text, flat_row, row_reasons_text
 from store.listing import QueueRow
@@ -51,6 +52,18 @@ def _jsonable(row: QueueRow) -> dict[str, Any]:
     flat.update(
         reasons=row.reasons, contacts=row.contacts, campaign=row.campaign_id, first_seen=row.first_seen.isoformat()
     )
+    # Every offset (reasons, pay, destination) counts in scored_text: the title, company,
+    # location, salary and description the model read, one per line. Null when the ad
+    # changed after it was scored (or was scored before analyses were kept): then the
+    # offsets do not hold in the ad as it is now, and analysis_current says so.
+    analysis = read_analysis(row.__dict__, row.analysis)
+    flat.update(
+        scored_text=analysis.text if analysis.current else None,
+        analysis_current=analysis.current,
+        pay=analysis.pay,
+        destination=analysis.destination,
+        contacts_mentioned=list(analysis.mentioned),
+    )
     flat.update(
         ad_id=row.ad_id,
         description=row.description,
@@ -62,6 +75,8 @@ def _jsonable(row: QueueRow) -> dict[str, Any]:
         decided_by=row.decided_by,
         decided_at=row.decided_at.isoformat() if row.decided_at else None,
         current_note=row.note,
+        current_note_by=row.note_by,
+        current_note_at=row.note_at.isoformat() if row.note_at else None,
     )
     return flat
 

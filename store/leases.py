@@ -68,7 +68,8 @@ def require_own_lease(item: ReviewItem, actor: str, now: datetime) -> None:
         )
     if not held:
         raise NoLeaseError(
-            f"review item {item.id}: claim it first (press c); a decision needs your own claim on the item"
+            f"review item {item.id}: claim it first (c in the desk, review claim --item {item.id} in a terminal); "
+            f"a decision needs your own claim on the item"
         )
 
 

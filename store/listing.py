@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.bands import BANDS
 from store.campaigns import campaign_sizes, scam_campaigns
 from store.errors import ReviewError
-from store.schema import REVIEW_STATUSES, Ad, CampaignMember, ReviewItem, Score
+from store.order import queue_order
+from store.schema import DECISIONS, REVIEW_STATUSES, Ad, CampaignMember, ReviewEvent, ReviewItem, Score
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,6 @@ class QueueFilter:
     since: datetime | None = None
     campaign: int | None = None
     bands: tuple[str, ...] | None = None  # the current score's band is one of these
-
-
-def band_severity(band: Any) -> Any:
-    """SQL: 0 for the riskiest band (core.bands.BANDS order), unknown or unscored last."""
-    return case({b: i for i, b in enumerate(BANDS)}, value=band, else_=len(BANDS))
 
 
 @dataclass(frozen=True)
@@ -62,7 +58,13 @@ class QueueRow:
     lease_expires_at: datetime | None
     decided_by: str | None
     decided_at: datetime | None
-    note: str | None
+    note: str | None  # the note of the event that set the current status (None: that event had none)
+    analysis: dict[str, Any] | None = None  # the newest score's stored analysis (store.analysis)
+    note_by: str | None = None  # who wrote ``note``, and when: it belongs to that event
+    note_at: datetime | None = None
+    band_rank: int = len(BANDS)
+    created_at: datetime | None = None
+    language: str = ""
 
 
 def latest_scores():  # type: ignore[no-untyped-def]
@@ -73,6 +75,7 @@ def latest_scores():  # type: ignore[no-untyped-def]
         Score.band,
         Score.reasons,
         Score.model_version,
+        Score.analysis,
         func.row_number()
         .over(partition_by=Score.ad_id, order_by=(Score.scored_at.desc(), Score.id.desc()))
         .label("rank"),
@@ -86,8 +89,7 @@ def list_items(
     limit: int | None = None,
     item_ids: Sequence[int] | None = None,
 ) -> list[QueueRow]:
-    """Review items matching ``filters``: the riskiest band first, then highest priority
-    (the score, or a scam campaign's pull) first."""
+    """Review items matching ``filters``, in the queue's order (store.order)."""
     for status in filters.statuses or ():
         if status not in REVIEW_STATUSES:
             raise ReviewError(f"unknown status {status!r} (expected {', '.join(REVIEW_STATUSES)})")
@@ -103,6 +105,7 @@ def list_items(
             latest.c.band,
             latest.c.reasons,
             latest.c.model_version,
+            latest.c.analysis,
             CampaignMember.campaign_id,
         )
         .join(Ad, Ad.id == ReviewItem.ad_id)
@@ -125,18 +128,41 @@ def list_items(
         query = query.where(latest.c.band.in_(filters.bands))
     if item_ids is not None:
         query = query.where(ReviewItem.id.in_(list(item_ids)))
-    query = query.order_by(band_severity(latest.c.band), ReviewItem.priority.desc(), ReviewItem.id)
+    query = query.order_by(*queue_order())
     if limit is not None:
         query = query.limit(limit)
     rows = session.execute(query).all()
-    campaigns = {r[6] for r in rows if r[6] is not None}
+    campaigns = {r[-1] for r in rows if r[-1] is not None}
     sizes, scam = campaign_sizes(session, campaigns), scam_campaigns(session, campaigns)
-    return [queue_row(r, sizes, scam) for r in rows]
+    notes = status_notes(session, [r[0] for r in rows])
+    return [queue_row(r, sizes, scam, notes) for r in rows]
 
 
-def queue_row(r: Any, sizes: dict[int, int], scam: set[int]) -> QueueRow:
-    """A QueueRow from (item, ad, score, band, reasons, model version, campaign id)."""
-    item, ad, score, band, reasons, version, campaign = r
+def status_notes(session: Session, items: Sequence[Any]) -> dict[int, tuple[str | None, str, datetime]]:
+    """For each decided item, the event that set its current status: (its note, its author, its time).
+
+    A note belongs to its event: an item decided scam by one analyst after another asked
+    for more information shows the scam verdict's note (or none), never the earlier one.
+    """
+    wanted = {i.id: i.status for i in items if i.status in DECISIONS}  # open items carry no decision note
+    out: dict[int, tuple[str | None, str, datetime]] = {}
+    ids = sorted(wanted)
+    for start in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
+        chunk = ids[start : start + 500]
+        for event in session.scalars(
+            select(ReviewEvent).where(ReviewEvent.item_id.in_(chunk)).order_by(ReviewEvent.id)
+        ):
+            if event.new_status == wanted[event.item_id]:
+                out[event.item_id] = (event.note, event.actor, event.at)  # the newest wins
+    return out
+
+
+def queue_row(
+    r: Any, sizes: dict[int, int], scam: set[int], notes: dict[int, tuple[str | None, str, datetime]] | None = None
+) -> QueueRow:
+    """A QueueRow from (item, ad, score, band, reasons, model version, analysis, campaign id)."""
+    item, ad, score, band, reasons, version, analysis, campaign = r
+    note, note_by, note_at = (notes or {}).get(item.id, (None, None, None))
     return QueueRow(
         review_id=item.id,
         ad_id=ad.id,
@@ -152,7 +178,7 @@ def queue_row(r: Any, sizes: dict[int, int], scam: set[int]) -> QueueRow:
         country=ad.country,
         salary=ad.salary,
         description=ad.description,
-        contacts=dict(ad.contacts or {}),
+        contacts=stored_contacts(analysis, ad.contacts),
         url=ad.url,
         source=ad.source,
         first_seen=ad.first_seen_at,
@@ -163,8 +189,23 @@ def queue_row(r: Any, sizes: dict[int, int], scam: set[int]) -> QueueRow:
         lease_expires_at=item.lease_expires_at,
         decided_by=item.decided_by,
         decided_at=item.decided_at,
-        note=item.note,
+        note=note,
+        analysis=dict(analysis) if isinstance(analysis, dict) else None,
+        note_by=note_by if note else None,
+        note_at=note_at if note else None,
+        band_rank=item.band_rank,
+        created_at=item.created_at,
+        language=ad.language or "",
     )
+
+
+def stored_contacts(analysis: Any, ad_contacts: Any) -> dict[str, Any]:
+    """The contacts the analysis read when the ad was scored; the ad's own field for a score
+    stored before analyses were kept."""
+    contacts = analysis.get("contacts") if isinstance(analysis, dict) else None
+    if isinstance(contacts, dict) and isinstance(contacts.get("listed"), dict):
+        return dict(contacts["listed"])
+    return dict(ad_contacts or {})
 
 
 def collapse_campaigns(rows: Sequence[QueueRow]) -> list[tuple[QueueRow, int]]:

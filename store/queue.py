@@ -26,11 +26,16 @@ from store.errors import (
     ReviewError,
     UnknownDecisionError,
 )
+from store.order import queue_order, rank_of
 from store.schema import DECISIONS, CampaignMember, ReviewEvent, ReviewItem, Score
 
 log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "lurewatch"
+# A command run from a shell puts the operating-system user in its session's info under this
+# key (stages.review); every audit event and import recorded in that transaction carries it
+# beside the --analyst name, which anyone can type. The desk's actors are logged-in accounts.
+OS_USER = "lurewatch_os_user"
 NOTE_REQUIRED_SCORE = 0.9  # clearing an ad this risky must say why
 MAX_NOTE_CHARS = 5_000  # a note says why in a few sentences; an XLSX cell holds 32,767
 DEFAULT_LEASE = timedelta(minutes=30)
@@ -59,7 +64,14 @@ def record_event(
         .limit(1)
     )
     event = ReviewEvent(
-        item_id=item.id, actor=actor, at=now, old_status=old, new_status=new, note=note, model_version=version
+        item_id=item.id,
+        actor=actor,
+        at=now,
+        old_status=old,
+        new_status=new,
+        note=note,
+        model_version=version,
+        os_user=session.info.get(OS_USER),
     )
     session.add(event)
     return event
@@ -91,16 +103,12 @@ def expire_leases(session: Session, now: datetime) -> int:
 
 
 def claim(session: Session, actor: str, n: int, now: datetime, lease: timedelta = DEFAULT_LEASE) -> list[int]:
-    """Lease up to ``n`` pending items (highest priority first) to ``actor``; their ids."""
+    """Lease up to ``n`` pending items, the first in the queue's order (store.order), to ``actor``;
+    their ids, in that order."""
     if n <= 0:
         raise ReviewError(f"claim needs a positive number of items, got {n}")
     expire_leases(session, now)
-    candidates = (
-        select(ReviewItem.id)
-        .where(ReviewItem.status == "pending")
-        .order_by(ReviewItem.priority.desc(), ReviewItem.id)
-        .limit(n)
-    )
+    candidates = select(ReviewItem.id).where(ReviewItem.status == "pending").order_by(*queue_order()).limit(n)
     if session.get_bind().dialect.name == "postgresql":
         ids = session.scalars(candidates.with_for_update(skip_locked=True)).all()
         if not ids:
@@ -120,7 +128,8 @@ def claim(session: Session, actor: str, n: int, now: datetime, lease: timedelta 
         .scalars()
         .all()
     )
-    for item_id in sorted(claimed):
+    claimed = _in_queue_order(session, claimed)  # the events, and the list returned, in the queue's order
+    for item_id in claimed:
         item = get_item(session, item_id)
         session.refresh(item)
         record_event(
@@ -132,7 +141,13 @@ def claim(session: Session, actor: str, n: int, now: datetime, lease: timedelta 
             "in_review",
             f"claimed until {(now + lease).isoformat(timespec='minutes')}",
         )
-    return sorted(claimed)
+    return claimed
+
+
+def _in_queue_order(session: Session, ids: list[int]) -> list[int]:
+    if not ids:
+        return []
+    return list(session.scalars(select(ReviewItem.id).where(ReviewItem.id.in_(ids)).order_by(*queue_order())))
 
 
 def release(session: Session, item_id: int, actor: str, now: datetime) -> ReviewItem:
@@ -167,13 +182,34 @@ def current_score(session: Session, ad_id: int) -> float | None:
     )
 
 
+def overrides(item: ReviewItem, actor: str) -> bool:
+    """Whether deciding ``item`` as ``actor`` changes another analyst's scam or legit verdict."""
+    return item.status in FINAL_DECISIONS and bool(item.decided_by) and item.decided_by != actor
+
+
+def current_band(session: Session, ad_id: int) -> str | None:
+    """The band of the ad's most recent score."""
+    return session.scalar(
+        select(Score.band).where(Score.ad_id == ad_id).order_by(Score.scored_at.desc(), Score.id.desc()).limit(1)
+    )
+
+
 def check_decision(
-    session: Session, item: ReviewItem, word: str, actor: str, note: str | None, now: datetime
+    session: Session,
+    item: ReviewItem,
+    word: str,
+    actor: str,
+    note: str | None,
+    now: datetime,
+    *,
+    as_lead: bool = False,
 ) -> str | None:
     """Validate a decision without changing anything.
 
     Returns the normalised decision, or None when the item already carries it.
     Raises UnknownDecisionError, LeaseHeldError, DecisionConflictError or NoteRequiredError.
+    ``as_lead``: the actor acts as a lead and may change another analyst's verdict (the
+    caller checks that they are one, and the audit says so).
     """
     decision = normalise_decision(word)
     if note is not None and len(note) > MAX_NOTE_CHARS:  # a 30 MB note was stored (issue 23, probe 7)
@@ -182,9 +218,12 @@ def check_decision(
     if item.status == decision:
         return None
     # needs_info and skipped invite a colleague to finish the job; scam and legit
-    # are verdicts, and only their author may change them.
-    if item.status in FINAL_DECISIONS and item.decided_by and item.decided_by != actor:
-        raise DecisionConflictError(f"review item {item.id} already decided {item.status} by {item.decided_by}")
+    # are verdicts, and only their author (or a lead, saying so) may change them.
+    if overrides(item, actor) and not as_lead:
+        raise DecisionConflictError(
+            f"review item {item.id} already decided {item.status} by {item.decided_by}: "
+            f"only {item.decided_by} or a lead may change that verdict"
+        )
     if decision == "legit" and not (note or "").strip():
         score = current_score(session, item.ad_id)
         if score is not None and score >= NOTE_REQUIRED_SCORE:
@@ -194,12 +233,24 @@ def check_decision(
     return decision
 
 
-def decide(session: Session, item_id: int, word: str, actor: str, now: datetime, note: str | None = None) -> ReviewItem:
-    """Record an analyst's decision (scam, legit, needs_info, skipped; any case) with a note."""
+def decide(
+    session: Session,
+    item_id: int,
+    word: str,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+    *,
+    as_lead: bool = False,
+) -> ReviewItem:
+    """Record an analyst's decision (scam, legit, needs_info, skipped; any case) with a note.
+
+    With ``as_lead``, changing another analyst's verdict is allowed and audited as such."""
     item = get_item(session, item_id)
-    decision = check_decision(session, item, word, actor, note, now)
+    decision = check_decision(session, item, word, actor, note, now, as_lead=as_lead)
     if decision is not None:
-        apply_decision(session, item, decision, actor, now, note)
+        via = f"as lead, over {item.decided_by}'s {item.status} verdict" if overrides(item, actor) else None
+        apply_decision(session, item, decision, actor, now, note, via=via)
     return item
 
 
@@ -217,8 +268,9 @@ def apply_decision(
     old = item.status
     item.status, item.decided_by, item.decided_at, item.updated_at = decision, actor, now, now
     item.assignee, item.lease_expires_at = None, None
-    if note and note.strip():
-        item.note = note.strip()
+    # The item's note is this decision's (or none): a note belongs to its event, never to a
+    # later decision by someone else (store.listing.status_notes reads it from the event).
+    item.note = note.strip() if note and note.strip() else None
     return record_event(
         session, item, actor, now, old, decision, " | ".join(p for p in (via, (note or "").strip()) if p) or None
     )
@@ -262,6 +314,7 @@ def decide_campaign(
                 ad_id=ad_id,
                 status="pending",
                 priority=current_score(session, ad_id) or 0.0,
+                band_rank=rank_of(current_band(session, ad_id)),
                 created_at=now,
                 updated_at=now,
             )

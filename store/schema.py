@@ -129,6 +129,12 @@ class Score(Base):
     flagged: Mapped[bool] = mapped_column(Boolean)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the analysis read when the ad was scored (store.analysis): the sha256 of the model
+    # text every offset counts in, pay, destination and contacts. NULL on scores stored before
+    # lurewatch kept it; those ads are scored again (their content_hash is NULL too).
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The ad's content_hash when it was scored: an ad edited since is scored again.
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ReviewItem(Base):
@@ -147,6 +153,9 @@ class ReviewItem(Base):
     ad_id: Mapped[int] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     priority: Mapped[float] = mapped_column(Float, default=0.0)
+    # core.bands.band_rank of the ad's newest score (0 critical): the queue's first sort key
+    # (store.order), kept here beside the priority so one index walk gives the queue's order.
+    band_rank: Mapped[int] = mapped_column(Integer, default=len(CORE_BANDS), server_default=str(len(CORE_BANDS)))
     assignee: Mapped[str | None] = mapped_column(String(200), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -156,9 +165,16 @@ class ReviewItem(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# The queue's order (highest priority first, oldest item first among equals), as claim takes
-# items: one index walk gives a page of the queue without sorting anything.
-Index("ix_review_items_queue_order", ReviewItem.status, ReviewItem.priority.desc(), ReviewItem.id)
+# The queue's order (store.order: band, riskiest first; then score; then the oldest item), as
+# claim takes items: one index walk gives a page of the queue without sorting anything.
+Index(
+    "ix_review_items_queue_order",
+    ReviewItem.status,
+    ReviewItem.band_rank,
+    ReviewItem.priority.desc(),
+    ReviewItem.created_at,
+    ReviewItem.id,
+)
 
 
 class ReviewEvent(Base):
@@ -174,6 +190,9 @@ class ReviewEvent(Base):
     new_status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     model_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The operating-system user who ran the command, beside ``actor`` (--analyst, which anyone
+    # can type); NULL for the desk, whose actor is a logged-in account, and for the system.
+    os_user: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Run(Base):
@@ -341,6 +360,18 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class DeskSession(Base):
+    """One login to the desk. The cookie carries a random token; only its sha256 is kept here.
+    Logging out ends the row, so the old cookie opens nothing even before it expires."""
+
+    __tablename__ = "desk_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class LoginFailure(Base):
     """A failed login, kept a while to rate-limit guessing by account name and by client."""
 
@@ -370,6 +401,7 @@ class DecisionImport(Base):
     applied: Mapped[int] = mapped_column(Integer)  # decisions it recorded
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     undone_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    os_user: Mapped[str | None] = mapped_column(String(200), nullable=True)  # who ran the import
 
 
 class DecisionImportChange(Base):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from core.ad import AD_FIELDS
 from store.campaigns import link_ads, scam_campaigns
 from store.errors import NotFoundError, StoreError
+from store.order import rank_of
 from store.schema import BANDS, DECISIONS, Ad, CampaignMember, ReviewEvent, ReviewItem, Score
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,10 @@ class ScoreRow:
     band: str
     flagged: bool
     reasons: list[dict[str, Any]] = field(default_factory=list)
+    # What the analysis read (store.analysis.analysis_record): None for a row without it.
+    analysis: dict[str, Any] | None = None
+    # The ad's content_hash as scored; None: the ad's current one, read when recording.
+    content_hash: str | None = None
 
 
 @dataclass
@@ -63,6 +68,8 @@ def _row(raw: ScoreRow | Mapping[str, Any]) -> ScoreRow:
                 band=str(raw["band"]),
                 flagged=bool(raw["flagged"]),
                 reasons=list(raw.get("reasons") or []),
+                analysis=raw.get("analysis"),
+                content_hash=raw.get("content_hash"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise StoreError(f"bad score row {dict(raw)!r}: {exc}") from None
@@ -73,7 +80,12 @@ def _row(raw: ScoreRow | Mapping[str, Any]) -> ScoreRow:
     return row
 
 
-def _upsert_scores(session: Session, model_version: str, rows: list[ScoreRow], now: datetime) -> None:
+SCORE_COLUMNS = ("score", "band", "flagged", "reasons", "scored_at", "analysis", "content_hash")
+
+
+def _upsert_scores(
+    session: Session, model_version: str, rows: list[ScoreRow], now: datetime, hashes: Mapping[int, str]
+) -> None:
     """Insert or update the rows' scores, a few statements per batch, not one per row."""
     latest = {r.ad_id: r for r in rows}  # a repeated ad: its last row wins
     values = [
@@ -85,6 +97,8 @@ def _upsert_scores(session: Session, model_version: str, rows: list[ScoreRow], n
             "flagged": r.flagged,
             "reasons": r.reasons,
             "scored_at": now,
+            "analysis": r.analysis,
+            "content_hash": r.content_hash or hashes.get(r.ad_id),
         }
         for r in latest.values()
     ]
@@ -105,14 +119,21 @@ def _upsert_scores(session: Session, model_version: str, rows: list[ScoreRow], n
         stmt = insert(Score.__table__).values(values[start : start + 200])
         stmt = stmt.on_conflict_do_update(
             index_elements=["ad_id", "model_version"],
-            set_={k: stmt.excluded[k] for k in ("score", "band", "flagged", "reasons", "scored_at")},
+            set_={k: stmt.excluded[k] for k in SCORE_COLUMNS},
         )
         session.execute(stmt)
 
 
 def _insert_item(session: Session, row: ScoreRow, now: datetime) -> int | None:
     """A new pending item's id, or None when the ad already has one (concurrent scorer)."""
-    values = {"ad_id": row.ad_id, "status": "pending", "priority": row.score, "created_at": now, "updated_at": now}
+    values = {
+        "ad_id": row.ad_id,
+        "status": "pending",
+        "priority": row.score,
+        "band_rank": rank_of(row.band),
+        "created_at": now,
+        "updated_at": now,
+    }
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(session.get_bind().dialect.name)
     if insert is None:
         item = ReviewItem(**values)
@@ -149,11 +170,11 @@ def record_scores(
     scored = [_row(r) for r in rows]
     if not scored:
         return counts
-    known = set(session.scalars(select(Ad.id).where(Ad.id.in_({r.ad_id for r in scored}))))
-    missing = sorted({r.ad_id for r in scored} - known)
+    known = dict(session.execute(select(Ad.id, Ad.content_hash).where(Ad.id.in_({r.ad_id for r in scored}))).all())
+    missing = sorted({r.ad_id for r in scored} - known.keys())
     if missing:
         raise NotFoundError(f"scores for unknown ad id(s): {', '.join(map(str, missing[:10]))}")
-    _upsert_scores(session, model_version, scored, now)
+    _upsert_scores(session, model_version, scored, now, known)
     counts.scored = len(scored)
     ad_ids = [r.ad_id for r in scored]
     if link_campaigns:
@@ -170,10 +191,13 @@ def record_scores(
         campaign = membership.get(row.ad_id)
         by_campaign = campaign in scam
         if item is not None:
+            # The order's keys follow the newest score, decided or not (a decided item is out of
+            # the queue, but lists of every status use the same order).
             if item.status in DECISIONS:
                 counts.kept_decided += 1
-            elif item.priority != row.score:
-                item.priority, item.updated_at = row.score, now
+                item.band_rank = rank_of(row.band)
+            elif item.priority != row.score or item.band_rank != rank_of(row.band):
+                item.priority, item.band_rank, item.updated_at = row.score, rank_of(row.band), now
                 counts.reprioritised += 1
             continue
         if not (row.flagged or by_campaign):
@@ -204,12 +228,21 @@ def record_scores(
     return counts
 
 
+def scored_as_is(model_version: str) -> Any:
+    """SQL: the ad has a score from this model on its current content (an ad edited since it
+    was scored, or scored before lurewatch kept the content hash, has none)."""
+    return exists().where(
+        Score.ad_id == Ad.id, Score.model_version == model_version, Score.content_hash == Ad.content_hash
+    )
+
+
 def ads_to_score(
     session: Session, model_version: str, rescore: bool = False, batch_size: int = 1000
 ) -> Iterator[list[dict[str, Any]]]:
     """Batches of ads (dicts with ``ad_id`` and the ad fields) for a model to score.
 
-    Without ``rescore``: ads this model version has not scored. With it: every
+    Without ``rescore``: ads this model version has not scored as they are now (new, edited
+    since, or scored before the analysis was kept with scores). With it: every
     ad whose review item is not decided (including ads never queued). Batches
     follow ad id (keyset), so recording scores between batches is safe.
     """
@@ -219,7 +252,7 @@ def ads_to_score(
     if rescore:
         condition = ~exists().where(ReviewItem.ad_id == Ad.id, ReviewItem.status.in_(DECISIONS))
     else:
-        condition = ~exists().where(Score.ad_id == Ad.id, Score.model_version == model_version)
+        condition = ~scored_as_is(model_version)
     last = 0
     while True:
         rows = session.execute(

@@ -2,7 +2,8 @@
 
 Contacts are looked up in the ``ad_contacts`` index under their normalised form
 (store.contacts), so a phone number typed in any format is one index lookup.
-Company names and free text are substring matches over the ads, newest first,
+Company names and free text are substring matches over the ads. Results come in the
+queue's one order (store.order: band, score, age), among the newest COUNT_CAP matches,
 with the count capped so a common word does not make the page count every ad.
 """
 
@@ -22,6 +23,7 @@ from core.contacts import (
     normalise_kakao,
     phone_candidates,
 )
+from store.order import sort_key
 from store.schema import Ad, AdContact, CampaignMember, ReviewItem, Score
 
 KINDS = ("phone", "telegram", "kakao", "line", "email", "domain", "company", "text")
@@ -99,7 +101,7 @@ def contact_values(kind: str, text: str) -> tuple[tuple[str, ...], tuple[str, ..
 
 
 def search(session: Session, kind: str, text: str, limit: int = 50, offset: int = 0) -> SearchResult:
-    """Ads matching ``text`` read as ``kind`` ("auto" guesses), newest first."""
+    """Ads matching ``text`` read as ``kind`` ("auto" guesses), riskiest first (store.order)."""
     text = " ".join(str(text or "").split())[:300]
     if kind == "auto":
         kind = guess_kind(text)
@@ -122,10 +124,29 @@ def search(session: Session, kind: str, text: str, limit: int = 50, offset: int 
             return SearchResult(kind, text, (), 0, False)
         ids = select(AdContact.ad_id).distinct().where(AdContact.value.in_(values), AdContact.kind.in_(kinds))
     counted = session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery())) or 0
-    page_ids = list(session.scalars(ids.order_by(ids.selected_columns[0].desc()).limit(limit).offset(offset)))
+    # The queue's one order (store.order), on each ad's newest score: of the COUNT_CAP newest
+    # matches, the riskiest first, not the newest ad id first (a 0.04 before a critical one).
+    found = list(session.scalars(ids.order_by(ids.selected_columns[0].desc()).limit(COUNT_CAP)))
+    page_ids = riskiest_first(session, found)[offset : offset + limit]
     hits = ad_hits(session, page_ids)
     campaigns = _campaign_counts(session, ids) if kind not in ("company", "text") else {}
     return SearchResult(kind, text, values, min(counted, COUNT_CAP), counted > COUNT_CAP, hits, campaigns)
+
+
+def riskiest_first(session: Session, ad_ids: list[int]) -> list[int]:
+    """The ads in the queue's order: band of the newest score, score, first seen, id."""
+    newest: dict[int, tuple[str, float]] = {}
+    first_seen: dict[int, datetime] = {}
+    for start in range(0, len(ad_ids), 500):  # under SQLite's bound-parameter limit
+        chunk = ad_ids[start : start + 500]
+        for ad_id, score, band in session.execute(
+            select(Score.ad_id, Score.score, Score.band)
+            .where(Score.ad_id.in_(chunk))
+            .order_by(Score.scored_at, Score.id)
+        ):
+            newest[ad_id] = (band, score)  # the newest wins
+        first_seen.update(session.execute(select(Ad.id, Ad.first_seen_at).where(Ad.id.in_(chunk))).all())
+    return sorted(ad_ids, key=lambda i: sort_key(*newest.get(i, (None, None)), first_seen.get(i), i))
 
 
 def _campaign_counts(session: Session, ids: Select) -> dict[int, int]:

@@ -149,7 +149,8 @@ def _by_source_and_country(session: Session, w: Any) -> tuple[list[Counts], list
 
 
 def _by_signal(session: Session, w: Any) -> list[Counts]:
-    """Items per indicator that fired in their ad's newest score (an item counts once per signal)."""
+    """Items per indicator that fired in their ad's newest score (an item counts once per signal
+    and label)."""
     newest = (
         select(Score.id)
         .where(Score.ad_id == w.c.ad_id)
@@ -174,12 +175,24 @@ def _by_signal(session: Session, w: Any) -> list[Counts]:
         .join(each, true())
         .subquery()
     )
+    # One row per signal *and* label: the destination signal has two ("high-risk destination"
+    # and "transit point, agent hub or vague region"), which one row would merge under either.
     query = (
-        select(pairs.c.signal, func.max(pairs.c.label), *_sums(pairs.c))
+        select(pairs.c.signal, pairs.c.label, *_sums(pairs.c))
         .where(pairs.c.signal.is_not(None), pairs.c.signal.not_in(NO_SIGNAL))
-        .group_by(pairs.c.signal)
+        .group_by(pairs.c.signal, pairs.c.label)
     )
+    rows = list(session.execute(query))
+    labels: dict[str, set[str]] = {}
+    for sig, lab, *_ in rows:
+        labels.setdefault(str(sig), set()).add(str(lab or sig))
     return _sorted(
-        Counts(str(sig), int(f or 0), int(c or 0), int(x or 0), str(lab or sig))
-        for sig, lab, f, c, x in session.execute(query)
+        Counts(
+            str(sig) if len(labels[str(sig)]) == 1 else f"{sig}: {lab}",
+            int(f or 0),
+            int(c or 0),
+            int(x or 0),
+            str(lab or sig),
+        )
+        for sig, lab, f, c, x in rows
     )

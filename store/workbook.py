@@ -3,9 +3,13 @@
 The export's columns plus the ad's description, each column as wide as its content
 needs (within bounds), every cell wrapped at the top, and every row as tall as its
 longest wrapped cell, so multi-line reasons never overlap the next row in LibreOffice
-or on paper. Printing: landscape A4, fitted to the page width, the header row repeated
-on every page, and a title with the run date above each page. Cells are always text:
-a scraped ``=HYPERLINK(...)`` stays a string.
+or on paper. Printing is for people: the eight columns a reader needs on paper
+(PRINTED_COLUMNS: band, score, title, country, reasons, description, contacts,
+decision) come first and are the print area, landscape A4 fitted to the page width
+(text at about 9 points), the header row repeated on every page, and a title with the
+run date above each page; the other columns (note, review_id, ...) follow them on the
+sheet, outside the print area. The import finds columns by their header, not their
+place. Cells are always text: a scraped ``=HYPERLINK(...)`` stays a string.
 """
 
 from __future__ import annotations
@@ -26,29 +30,41 @@ from store.exportrows import COLUMNS, flat_row
 from store.listing import QueueRow
 
 SHEET = "flagged"
-# The description goes right after the title: what an analyst reads next.
-XLSX_COLUMNS = (*COLUMNS[: COLUMNS.index("title") + 1], "description", *COLUMNS[COLUMNS.index("title") + 1 :])
+# What a printed page holds, left to right: at most 8 columns, so the text stays at least
+# 8 points on a landscape A4 page. They come first on the sheet and are its print area.
+PRINTED_COLUMNS = ("band", "score", "title", "country", "reasons", "description", "contacts", "decision")
+# The rest follow, on screen only: the note beside the decision, then the review id the
+# import needs, then the other export columns.
+XLSX_COLUMNS = (
+    *PRINTED_COLUMNS,
+    "note",
+    "review_id",
+    *(c for c in COLUMNS if c not in PRINTED_COLUMNS and c not in ("note", "review_id")),
+)
 CELL_LIMIT = 32_767  # characters an XLSX cell holds (Excel's limit)
 TRIM_MARK = "\n[… trimmed: {n:,} characters in all; the full text is in the JSON Lines export]"
 # (narrowest, widest) in character cells; text columns wrap at the widest.
+# The printed columns' widest add up to 144 characters: fitted to a landscape A4 page with
+# quarter-inch margins that is a scale of about 0.78 (measured in LibreOffice, whose
+# fallback font is wider than Calibri), so 11-point text prints at 8.5 points or more.
 WIDTH_BOUNDS = {
     "review_id": (9, 9),
     "score": (7, 7),
-    "band": (8, 10),
-    "reasons": (24, 45),
-    "title": (16, 32),
-    "description": (60, 80),
+    "band": (8, 9),
+    "reasons": (20, 30),
+    "title": (14, 20),
+    "description": (36, 42),
     "company": (10, 20),
     "location": (10, 18),
     "country": (8, 8),
     "salary": (8, 16),
-    "contacts": (12, 28),
+    "contacts": (12, 18),
     "url": (12, 30),
     "source": (8, 16),
     "first_seen": (11, 11),
     "campaign": (9, 13),
     "status": (9, 11),
-    "decision": (10, 11),
+    "decision": (10, 10),
     "note": (16, 30),
 }
 LINE_POINTS = 15.0  # one line of 11-point Calibri
@@ -127,7 +143,7 @@ def build_workbook(rows: Sequence[QueueRow], title: str = "lurewatch: flagged ad
     ws.auto_filter.ref = f"A1:{get_column_letter(len(XLSX_COLUMNS))}{last}"
     _decision_choices(ws, last)
     _score_colours(ws, last)
-    _print_layout(ws, title)
+    _print_layout(ws, title, last)
     return wb
 
 
@@ -164,8 +180,10 @@ def _score_colours(ws: Any, last: int) -> None:
     )
 
 
-def _print_layout(ws: Any, title: str) -> None:
-    """Landscape A4 fitted to the page width, header row on every page, title and page numbers."""
+def _print_layout(ws: Any, title: str, last: int) -> None:
+    """The printed columns on landscape A4, fitted to the page width; header row on every
+    page, title and page numbers. The other columns are outside the print area."""
+    ws.print_area = f"A1:{get_column_letter(len(PRINTED_COLUMNS))}{last}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -173,7 +191,7 @@ def _print_layout(ws: Any, title: str) -> None:
     ws.page_setup.fitToHeight = 0  # as many pages down as needed
     ws.print_title_rows = "1:1"
     ws.print_options.gridLines = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.left = ws.page_margins.right = 0.25
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     # "&" starts a code in page headers; a literal one is written "&&".
     ws.oddHeader.center.text = title.replace("&", "&&")

@@ -129,8 +129,17 @@ def timeline(
     for i, (label, a, b, status) in enumerate(zip(labels, first, last, statuses)):
         x = LEFT + (a - start).total_seconds() * scale
         rows.append((label, 8 + i * ROW, x, max((b - a).total_seconds() * scale, 3.0), status or "pending"))
-    ticks = [
-        (LEFT + k * (RIGHT - LEFT) / 4, (start + timedelta(seconds=k * span / 4)).strftime("%Y-%m-%d"))
-        for k in range(5)
-    ]
-    return Timeline(RIGHT + 40, 8 + len(rows) * ROW + 26, rows, ticks)
+    return Timeline(RIGHT + 40, 8 + len(rows) * ROW + 26, rows, _ticks(start, span))
+
+
+def _ticks(start: datetime, span: float) -> list[tuple[float, str]]:
+    """Five ticks across the span, labelled with dates, or with hours when the span is a few
+    days (a one-day campaign would otherwise show one date four times); a label equal to
+    the one before is left out."""
+    fmt = "%Y-%m-%d" if span >= 4 * 86400 else "%m-%d %H:%M"
+    ticks: list[tuple[float, str]] = []
+    for k in range(5):
+        label = (start + timedelta(seconds=k * span / 4)).strftime(fmt)
+        if not ticks or ticks[-1][1] != label:
+            ticks.append((LEFT + k * (RIGHT - LEFT) / 4, label))
+    return ticks

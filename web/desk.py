@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from store.accounts import Account, active_account
+from store.accounts import Account, session_account
 from web.security import CSRF_FIELD, CSRF_HEADER, csrf_ok, csrf_token
 
 log = logging.getLogger(__name__)
@@ -107,17 +107,26 @@ def _login_redirect(request: Request) -> Response:
     return redirect(f"/login?next={quote(target, safe='')}")
 
 
+def session_age(request: Request) -> timedelta:
+    """How long a login lasts (web.session_hours)."""
+    return timedelta(hours=request.app.state.config.web.session_hours)
+
+
 def _session_account(request: Request, session: Session) -> Account | None:
-    """The logged-in account, or None (no session, expired, disabled, password changed)."""
+    """The logged-in account, or None (no session, logged out, expired, disabled, password changed).
+
+    The signed cookie names a server-side session (``sid``); logging out ends that, so
+    the cookie alone, however well signed, opens nothing afterwards."""
     data = request.session
-    user_id, epoch, at = data.get("uid"), data.get("epoch"), data.get("at")
+    user_id, epoch, at, sid = data.get("uid"), data.get("epoch"), data.get("at"), data.get("sid")
     if not isinstance(user_id, int) or not isinstance(epoch, int) or not isinstance(at, (int, float)):
         return None
-    hours = request.app.state.config.web.session_hours
-    now = request.app.state.clock()
-    if now - datetime.fromtimestamp(at, tz=now.tzinfo) > timedelta(hours=hours):
+    if not isinstance(sid, str):
         return None
-    return active_account(session, user_id, epoch)
+    now = request.app.state.clock()
+    if now - datetime.fromtimestamp(at, tz=now.tzinfo) > session_age(request):
+        return None
+    return session_account(session, sid, user_id, epoch, now, session_age(request))
 
 
 def _run(request: Request, view: Callable[..., Response], *args: Any) -> Response:

@@ -123,10 +123,36 @@ def test_tiny_model_scores_and_explains(tiny_fit) -> None:
         {"title": ["캄보디아 고수익", "Accountant"], "description": ["텔레그램 @x 감금 없음", "degree in accounting"]}
     )
     out = score_frame(tiny_fit.pipeline, ads, tiny_fit.threshold)
-    assert list(out.columns) == ["score", "flagged", "band", "reasons"]
+    assert list(out.columns) == ["score", "flagged", "band", "reasons", "pay", "destination", "contacts"]
     assert out["score"].between(0, 1).all() and out["score"].iloc[0] > out["score"].iloc[1]
     assert out.index.equals(ads.index)
     assert score_frame(tiny_fit.pipeline, ads.iloc[:0], 0.5).empty
+
+
+def test_pay_destination_and_contacts_come_with_offsets_in_the_model_text(tiny_fit) -> None:
+    """What the analysis read is returned beside the score, its offsets in core.ad.model_text:
+    pay from the salary field too (it is a line of that text), never -1 any more."""
+    from core.ad import model_text
+
+    ads = pd.DataFrame(
+        {
+            "title": ["Chat agent"],
+            "location": ["Sihanoukville, Cambodia"],
+            "salary": ["  월 1000만원  "],
+            "description": ["경험 무관. 텔레그램 @hr_boss"],
+            "contacts": [{"telegram": ["@hr_boss"], "phone": []}],
+        }
+    )
+    row = score_frame(tiny_fit.pipeline, ads, tiny_fit.threshold).iloc[0]
+    text = model_text(ads.iloc[0])
+    pay, place = row["pay"], row["destination"]
+    assert pay["currency"] == "KRW" and pay["period"] == "month" and pay["monthly_usd_high"] > 5000
+    assert text[pay["start"] : pay["end"]] == pay["evidence"] == "1000만원"  # on the salary line, trimmed
+    assert text[place["start"] : place["end"]] == place["evidence"] and place["country"] == "KH"
+    assert row["contacts"] == {"listed": {"telegram": ["@hr_boss"]}, "mentioned": []}
+    pay_reason = next(r for r in row["reasons"] if r["signal"] == "pay_above_market")
+    assert (pay_reason["start"], pay_reason["end"], pay_reason["evidence"]) == (pay["start"], pay["end"], "1000만원")
+    assert "US$" in pay_reason["detail"] and "US$" not in pay_reason["evidence"]
 
 
 def test_missing_columns_and_contacts_field(tiny_fit) -> None:

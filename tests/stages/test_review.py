@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 import pipeline
 from stages.common import database
-from stages.review import analyst_name, mark_evidence
+from stages.review import analyst_name, mark_runs
 from store.exports import COLUMNS
 from store.schema import ReviewEvent, ReviewItem
 from store.workbook import XLSX_COLUMNS
@@ -68,11 +68,9 @@ def test_list_by_band_riskiest_band_first(queued, capsys):
 def test_exports_run_by_band_then_score_with_a_band_column(queued, capsys, tmp_path):
     config, ids = queued
     with database(config) as factory, factory.begin() as s:
-        from store.schema import Score
-
         # A very severe signal made the 0.6 ad critical: it goes first among the criticals' scores.
         item = s.get(ReviewItem, ids[2])
-        s.query(Score).filter(Score.ad_id == item.ad_id).update({"band": "critical"})
+        score(s, item.ad_id, 0.6, band="critical")
     out = tmp_path / "q.csv"
     assert _run(config, "export", "--format", "csv", "--out", str(out)) == 0
     with out.open(encoding="utf-8-sig", newline="") as f:
@@ -157,5 +155,8 @@ def test_analyst_name_order():
     assert analyst_name(None, {}) != ""
 
 
-def test_mark_evidence_with_ansi():
-    assert mark_evidence("Passport KEPT", ["passport kept"], ansi=True) == "\x1b[1;31mPassport KEPT\x1b[0m"
+def test_marked_runs_with_ansi_and_without():
+    runs = [("the ", ()), ("Passport KEPT", (1,)), ("\x1b[2J.", ())]
+    # The escape in the ad is stripped (its printable rest stays, harmless); only ours remain.
+    assert mark_runs(runs, ansi=True) == "the \x1b[1;31mPassport KEPT\x1b[0m[2J."
+    assert mark_runs(runs) == "the »Passport KEPT«[2J."

@@ -98,15 +98,21 @@ def test_a_non_numeric_port_is_a_one_line_error(config, monkeypatch, capsys):
 
 def test_review_log_filters_and_show_prints_the_location_once(queued, capsys):
     config, ids = queued
+    # A decision on an open item needs the analyst's own claim, from the terminal as in the desk.
+    assert _run(config, "review", "claim", "--item", str(ids[0]), "--analyst", "kim") == 0
     assert _run(config, "review", "decide", str(ids[0]), "scam", "--analyst", "kim") == 0
+    assert _run(config, "review", "claim", "--item", str(ids[1]), "--analyst", "lee") == 0
     assert _run(config, "review", "decide", str(ids[1]), "needs_info", "--analyst", "lee") == 0
     capsys.readouterr()
     assert _run(config, "review", "log", "--analyst", "kim") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 1 and f"review {ids[0]}" in lines[0] and "pending -> scam" in lines[0]
+    assert len(lines) == 2 and all(f"review {ids[0]}" in line for line in lines)
+    assert "pending -> in_review" in lines[0] and "in_review -> scam" in lines[1]
     assert _run(config, "review", "log", "--item", str(ids[1]), "--since", "2000-01-01") == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 2 and "- -> pending" in out[0] and "pending -> needs_info" in out[1]  # queued, then decided
+    assert (
+        len(out) == 3 and "- -> pending" in out[0] and "in_review -> needs_info" in out[2]
+    )  # queued, claimed, decided
     assert _run(config, "review", "log", "--since", "2999-01-01") == 0
     assert capsys.readouterr().out.strip() == "no events match"
     assert _run(config, "review", "show", str(ids[0])) == 0

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 
+import pytest
 import stix2
 
 import pipeline
@@ -54,7 +56,7 @@ def test_only_scam_verdicts_count_and_shared_or_cleared_domains_are_left_out(db_
             ("email", "boss@gmail.com"),
             ("email", "hr@lure-jobs.example"),
             ("domain", "lure-jobs.example"),
-            ("url", "lure-jobs.example/a"),
+            ("url", "https://lure-jobs.example/a"),  # as the ad wrote it, scheme and all
             ("kakao", "open.kakao.com/o/gLure01"),
             ("email", "hr@shared-host.example"),
         }
@@ -76,7 +78,7 @@ def test_csv_cells_cannot_become_formulas():
         ]
     ]
     values = [r["value"] for r in csv.DictReader(io.StringIO(contacts_csv(rows)))]
-    assert values == ["'=cmd|' /C calc'!A0", "+85512345678", "@boss_hr", "'-2+3@x.example", "'@SUM(1)"]
+    assert values == ["'=cmd|' /C calc'!A0", "tel:+85512345678", "@boss_hr", "'-2+3@x.example", "'@SUM(1)"]
 
 
 def test_stix_bundle_is_valid_and_stable():
@@ -91,11 +93,12 @@ def test_stix_bundle_is_valid_and_stable():
             ("kakao", "bosskakao"),
             ("email", "a@b.example"),
             ("domain", "b.example"),
-            ("url", "b.example/x'y"),
+            ("url", "http://b.example/x'y"),
+            ("ipv4", "203.0.113.9"),
         ]
     ]
     first, second = contacts_stix(rows), contacts_stix(rows)
-    bundle = stix2.parse(first, allow_custom=True)
+    bundle = stix2.parse(first, allow_custom=False)  # strict: nothing custom in the bundle
     indicators = [o for o in bundle.objects if o.type == "indicator"]
     assert len(indicators) == len(rows)
 
@@ -103,7 +106,9 @@ def test_stix_bundle_is_valid_and_stable():
         return {o["id"]: o for o in json.loads(text)["objects"]}
 
     assert by_id(first) == by_id(second)  # same contacts, same objects (only the bundle id differs)
-    assert stix_pattern("url", "b.example/x'y") == "[url:value = 'https://b.example/x\\'y']"
+    assert stix_pattern("url", "http://b.example/x'y") == "[url:value = 'http://b.example/x\\'y']"
+    assert stix_pattern("url", "b.example/x") is None  # no scheme written: STIX cannot hold it as a URL
+    assert stix_pattern("ipv4", "203.0.113.9") == "[ipv4-addr:value = '203.0.113.9']"
     assert stix_pattern("kakao", "open.kakao.com/o/gX") == "[url:value = 'https://open.kakao.com/o/gX']"
     assert (
         stix_pattern("whatsapp", "+6681")
@@ -142,3 +147,65 @@ def test_contacts_export_never_replaces_a_file_without_force(config, capsys):
     assert "already exists" in capsys.readouterr().err and target.read_text(encoding="utf-8") == "keep me"
     assert pipeline.main([*argv, "--out", str(target), "--force"]) == 0
     assert "@boss_hr" in target.read_text("utf-8-sig")
+
+
+def test_exported_values_are_decoded_validated_typed_and_keep_their_scheme(db_url):
+    """Issue 24: http stays http, an IP is an ipv4-addr (not a domain-name), a value with
+    undecoded entities or digits that are no phone is left out with its reason, and each
+    indicator carries its evidence count and first/last seen; the bundle is strict STIX."""
+    engine, factory = open_database(db_url)
+    try:
+        _decided(
+            factory,
+            [
+                ("scam", {"url": ["http://lure-jobs.example/apply"], "phone": ["+855 12 345 678", "+659800"]}),
+                ("scam", {"url": ["http://203.0.113.7/join", "127.0.0.1/x&quot;,&quot;open&quot"]}),
+                ("scam", {"phone": ["+855 12 345 678"], "email": ["hr&#64;lure-jobs.example"]}),
+            ],
+        )
+        left_out: list = []
+        with factory() as s:
+            found = {(c.kind, c.value): c for c in confirmed_contacts(s, left_out)}
+    finally:
+        engine.dispose()
+    assert ("url", "http://lure-jobs.example/apply") in found  # not https://
+    assert ("ipv4", "203.0.113.7") in found and ("domain", "203.0.113.7") not in found
+    assert found[("phone", "+85512345678")].scam_ads == 2
+    assert not [k for k in found if "&quot;" in k[1] or '"' in k[1] or k[1] == "+659800"]
+    reasons = {(x.kind, x.value): x.problem for x in left_out}
+    assert reasons[("url", '127.0.0.1/x","open"')].startswith("holds characters a link cannot")
+    assert reasons[("phone", "+659800")] == "is not a valid phone number with its country code"
+    bundle = stix2.parse(contacts_stix(list(found.values())), allow_custom=False)
+    patterns = {o.pattern for o in bundle.objects if o.type == "indicator"}
+    assert "[ipv4-addr:value = '203.0.113.7']" in patterns
+    assert "[url:value = 'http://lure-jobs.example/apply']" in patterns
+    assert not [p for p in patterns if "domain-name:value = '203." in p]
+    sightings = {o.sighting_of_ref: o for o in bundle.objects if o.type == "sighting"}
+    phone = next(o for o in bundle.objects if o.type == "indicator" and "x-phone-number" in o.pattern)
+    assert sightings[phone.id].count == 2 and sightings[phone.id].first_seen <= sightings[phone.id].last_seen
+    assert len(sightings) == len(patterns)
+
+
+@pytest.mark.slow
+def test_phones_in_the_csv_stay_text_in_a_spreadsheet(tmp_path):
+    """LibreOffice, like Excel, turns a bare +85512345678 into the number 85512345678; the
+    CSV's tel: form stays the text the receiver needs."""
+    from openpyxl import load_workbook
+
+    from tests.conftest import require_program
+
+    soffice = require_program("soffice", "libreoffice-calc-nogui", "LUREWATCH_REQUIRE_LIBREOFFICE")
+    rows = [
+        ConfirmedContact(k, v, 1, 0, (), T0, T0, T0, T0)
+        for k, v in [("phone", "+85512345678"), ("whatsapp", "+66812345678")]
+    ]
+    (tmp_path / "contacts.csv").write_text(contacts_csv(rows), encoding="utf-8-sig")
+    (tmp_path / "bare.csv").write_text("kind,value\nphone,+85512345678\n", encoding="utf-8")
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless", "--convert-to", "xlsx",
+         "--outdir", str(tmp_path), str(tmp_path / "contacts.csv"), str(tmp_path / "bare.csv")],
+        check=True, capture_output=True, timeout=240,
+    )  # fmt: skip
+    sheet = load_workbook(tmp_path / "contacts.xlsx").active
+    assert [(c.value, c.data_type) for c in sheet["B"][1:]] == [("tel:+85512345678", "s"), ("tel:+66812345678", "s")]
+    assert load_workbook(tmp_path / "bare.xlsx").active["B2"].data_type == "n"  # what the tel: form avoids

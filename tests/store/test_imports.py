@@ -82,17 +82,22 @@ def test_edited_workbook_round_trip_then_undo_restores_the_queue(factory, tmp_pa
         assert (record.file_name, record.analyst, record.rows, record.applied) == ("flagged.xlsx", "park", 6, 2)
         assert len(record.sha256) == 64
 
+    # Another analyst may not take park's verdicts back; park may, and so may a lead (audited).
+    with factory.begin() as s, pytest.raises(ReviewError, match="made by park: only park or a lead may undo it"):
+        undo_import(s, result.import_id, "lee", later(9))
+    assert _state(factory) != before
     with factory.begin() as s:
-        undone = undo_import(s, result.import_id, "lee", later(9))
+        undone = undo_import(s, result.import_id, "lee", later(9), as_lead=True)
     assert (undone.reverted, undone.kept) == (2, [])
     assert _state(factory) == before
     with factory() as s:
         events = s.scalars(select(ReviewEvent).where(ReviewEvent.actor == "lee")).all()
         assert sorted(e.item_id for e in events) == [ids[0], ids[2]]
-        assert all(e.note == f"undo of import {result.import_id} (flagged.xlsx)" for e in events)
+        note = f"undo of import {result.import_id} (flagged.xlsx), as lead, of park's import"
+        assert all(e.note == note for e in events)
         assert s.get(DecisionImport, result.import_id).undone_by == "lee"
     with factory.begin() as s, pytest.raises(ReviewError, match="already undone by lee"):
-        undo_import(s, result.import_id, "lee", later(10))
+        undo_import(s, result.import_id, "park", later(10))
 
 
 def test_undo_leaves_items_touched_since_and_lists_them(factory, tmp_path):

@@ -1,9 +1,11 @@
-"""The XLSX export on screen and on paper (issue 14): description, sizes, print layout.
+"""The XLSX export on screen and on paper (issues 14 and 24): description, sizes, print layout.
 
 The print test converts the workbook to PDF with headless LibreOffice, renders the pages
 to PNG in tests/artifacts/ (git-ignored: look at them), and checks what a reader of the
-printout would: landscape pages, every column on every page (fitted to the width), the
-header row and the title repeated on page 2, and no text cut off by a short row.
+printout would: landscape pages, the eight printed columns on every page (fitted to the
+width) and no other, the header row and the title repeated, no text cut off by a short
+row, and text no smaller than 8 points, measured against 8-point text LibreOffice prints
+in the same run.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 
 from store.exports import write_export
 from store.listing import list_items
-from store.workbook import CELL_LIMIT, LINE_POINTS, XLSX_COLUMNS, description_cell
+from store.workbook import CELL_LIMIT, LINE_POINTS, PRINTED_COLUMNS, XLSX_COLUMNS, description_cell
 from tests.conftest import require_program
 from tests.store.queue_fixtures import make_ad, score
 
@@ -65,7 +68,10 @@ def test_description_column_sizes_and_print_setup(rows, tmp_path):
     assert ws[f"{col['description']}2"].value == rows[0].description
     assert ws[f"{col['description']}2"].alignment.wrap_text
     widths = {name: ws.column_dimensions[letter].width for name, letter in col.items()}
-    assert widths["description"] >= 60 and widths["description"] > 3 * widths["score"]
+    assert widths["description"] >= 36 and widths["description"] > 3 * widths["score"]
+    # Paper gets the eight columns a reader needs, first on the sheet; the rest stay on screen.
+    assert XLSX_COLUMNS[:8] == PRINTED_COLUMNS and len(PRINTED_COLUMNS) == 8
+    assert ws.print_area == f"'flagged'!$A$1:$H${len(rows) + 1}"
     assert len(set(widths.values())) > 5  # one width per column, not one for all
     # A row is as tall as its tallest wrapped cell: 4 reasons at least 4 lines, longer ads taller.
     heights = [ws.row_dimensions[r].height for r in range(2, len(rows) + 2)]
@@ -87,14 +93,38 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", header[16:24])
 
 
+def _reference(path: Path) -> Path:
+    """A sheet with one cell of 8-point text, printed at 100%: what 8 points measure here."""
+    wb = Workbook()
+    wb.active["A1"] = "Reference eight"
+    wb.active["A1"].font = Font(name="Calibri", size=8)
+    wb.save(path)
+    return path
+
+
+def _word_heights(pdftotext: str, pdf: Path, page: int) -> dict[str, float]:
+    """Each word of a page and the height of its box (points), from pdftotext's bounding boxes."""
+    xml = subprocess.run(
+        [pdftotext, "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return {
+        word: float(y1) - float(y0)
+        for y0, y1, word in re.findall(
+            r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', xml
+        )
+    }
+
+
 @pytest.mark.slow
 def test_printout_is_landscape_fitted_with_repeated_header_and_nothing_cut(rows, tmp_path, db_url):
     soffice, pdftoppm, pdftotext, pdfinfo = (_tool(t) for t in ("soffice", "pdftoppm", "pdftotext", "pdfinfo"))
     xlsx = write_export(rows, tmp_path / "flagged.xlsx", "xlsx", title="lurewatch flagged ads, run 7 of 2026-11-25")
+    reference = _reference(tmp_path / "reference.xlsx")
     profile = tmp_path / "lo-profile"  # a private profile: parallel runs do not share LibreOffice's lock
     subprocess.run(
         [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(xlsx)],
+         "--outdir", str(tmp_path), str(xlsx), str(reference)],
         check=True, capture_output=True, timeout=240,
     )  # fmt: skip
     pdf = tmp_path / "flagged.pdf"
@@ -109,14 +139,24 @@ def test_printout_is_landscape_fitted_with_repeated_header_and_nothing_cut(rows,
         for p in range(1, pages + 1)
     ]  # fmt: skip
     for number, text in enumerate(texts, start=1):
-        # Fitted to the width: the first and the last column on every page; the header row
-        # and the title repeated on every page.
-        assert "review_id" in text and "decision" in text and "note" in text, f"page {number}: header or columns"
+        # Fitted to the width: the eight printed columns on every page, and no other; the
+        # header row and the title repeated on every page.
+        assert all(name in text for name in PRINTED_COLUMNS), f"page {number}: header or columns"
+        assert "review_id" not in text and "first_seen" not in text, f"page {number}: an on-screen column printed"
         assert "lurewatch flagged ads, run 7 of 2026-11-25" in text, f"page {number}: no title"
     everything = "\n".join(texts)
     # Nothing cut: the last line of every description and the last reason of every row printed.
     missing = [n for n in range(1, 41) if f"END{n}X" not in everything or f"REASON{n}X" not in everything]
     assert not missing, f"text cut off in rows {missing}"
+    # Text height: every word of the rows is at least as tall as 8-point text in the same font
+    # (the whole export on one A4 width printed body text at 4.2 points).
+    eight = _word_heights(pdftotext, tmp_path / "reference.pdf", 1)["Reference"]
+    for page in range(1, pages + 1):
+        heights = _word_heights(pdftotext, pdf, page)
+        body = {w: h for w, h in heights.items() if re.fullmatch(r"(?:END|REASON)\d+X", w) or w == "Sihanoukville"}
+        assert body, f"page {page}: no row text found"
+        small = {w: round(h / eight * 8, 1) for w, h in body.items() if h < eight - 0.01}
+        assert not small, f"page {page}: text under 8 points: {small}"
     # One folder per backend: the two runs of this test may be at work at the same time.
     folder = ARTIFACTS / db_url.split(":")[0].split("+")[0]
     shutil.rmtree(folder, ignore_errors=True)

@@ -216,3 +216,25 @@ def test_two_analysts_in_two_browsers_never_hold_the_same_item(live, browsers):
         holders.setdefault(item_id, set()).add(actor)
     assert all(len(h) == 1 for h in holders.values()), holders
     assert not set(seen["ann"]) & set(seen["bob"])
+
+
+def test_logout_ends_the_session_so_the_old_cookie_opens_nothing(live, browsers):
+    """Issue 24: log in, keep a copy of the session cookie, log out, put the copy back: the
+    desk answers with the login page, not the queue (the session ended on the server)."""
+    from web.app import SESSION_COOKIE
+
+    live.desk.user("ann")
+    driver = browsers()
+    log_in(driver, live, "ann")
+    driver.get(live.url + "/queue")
+    assert driver.current_url == live.url + "/queue"
+    old = driver.get_cookie(SESSION_COOKIE)
+    assert old and old["value"]
+    driver.find_element(By.CSS_SELECTOR, ".who form button[type=submit]").click()
+    WebDriverWait(driver, 10).until(EC.url_contains("/login"))
+    driver.delete_all_cookies()
+    driver.add_cookie({"name": SESSION_COOKIE, "value": old["value"], "path": "/"})
+    driver.get(live.url + "/queue")
+    assert driver.current_url.startswith(live.url + "/login?next="), driver.current_url
+    assert driver.find_elements(By.ID, "password") and not driver.find_elements(By.CSS_SELECTOR, ".who")
+    screenshot(driver, "logout-old-cookie")

@@ -142,13 +142,13 @@ def test_share_exports_only_contacts_of_ads_analysts_decided_scam(any_desk):
     any_desk.user("ann")
     client = any_desk.login("ann")
     page = client.get("/share").text
-    assert "Download CSV" in page and "+85512345678" in page
+    assert "Download CSV" in page and "+85512345678" in page  # E.164 on the page; tel: in the CSV
     body = client.get("/share/confirmed-contacts.csv")
     assert body.headers["content-disposition"].startswith('attachment; filename="confirmed-contacts-')
     rows = list(csv.DictReader(io.StringIO(body.content.decode("utf-8-sig"))))
     # a (scam) shares the phone and handle with b (cleared legit) and c (needs info): reported with the count
     assert {(r["kind"], r["value"], r["scam_ads"], r["cleared_ads"]) for r in rows} == {
-        ("phone", "+85512345678", "1", "1"),
+        ("phone", "tel:+85512345678", "1", "1"),
         ("telegram", "@lure_boss", "1", "1"),
     }
     bundle = stix2.parse(client.get("/share/confirmed-contacts.stix.json").text, allow_custom=True)

@@ -7,10 +7,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.phones import display_phone
 from stages.desk import claim_next, claim_this, decide_this, item_for_ad, open_item, release_this
 from store.accounts import Account
 from store.errors import NotFoundError, StoreError
-from store.queue import NOTE_REQUIRED_SCORE
+from store.queue import FINAL_DECISIONS, NOTE_REQUIRED_SCORE
 from store.schema import DECISIONS
 from web.desk import action, flash, lease_of, page, redirect, render
 
@@ -33,14 +34,29 @@ def item_page(request: Request, session: Session, account: Account) -> Response:
         item = open_item(session, _item_id(request), request.app.state.clock())
     except NotFoundError as exc:
         return not_found(request, str(exc))
-    mine = item.row.status == "in_review" and item.row.assignee == account.name
+    row, now = item.row, request.app.state.clock()
+    mine = row.status == "in_review" and row.assignee == account.name
+    # Buttons an analyst cannot use are shown disabled, saying why (the stage refuses anyway).
+    verdict_of_other = row.status in FINAL_DECISIONS and bool(row.decided_by) and row.decided_by != account.name
+    held_by_other = (
+        row.status == "in_review" and row.assignee != account.name and bool(row.lease_expires_at)
+        and row.lease_expires_at > now
+    )  # fmt: skip
+    locked = ""
+    if verdict_of_other and not account.is_lead:
+        locked = f"Decided {row.status} by {row.decided_by}: only {row.decided_by} or a lead may change that verdict."
+    elif held_by_other:
+        locked = f"Claimed by {row.assignee}: only they can decide it while they hold it."
     return render(
         request,
         "item.html",
         {
             "item": item,
-            "row": item.row,
+            "row": row,
             "mine": mine,
+            "locked": locked,
+            "lead_override": verdict_of_other and account.is_lead,
+            "phone": lambda v: display_phone(v, row.country, row.language),
             "decisions": WORDS,
             "now": request.app.state.clock(),
             "note_required": (item.row.score or 0) >= NOTE_REQUIRED_SCORE,
@@ -92,7 +108,9 @@ def decide(request: Request, session: Session, account: Account, form: FormData)
         flash(request, f"Unknown decision {decision[:30]!r}: use scam, legit, needs info or skip.", "error")
         return redirect(f"/items/{item_id}")
     try:
-        done = decide_this(session, item_id, decision, account.name, now, note)
+        done = decide_this(
+            session, item_id, decision, account.name, now, note, lead=account.is_lead, as_lead=bool(form.get("as_lead"))
+        )
     except StoreError as exc:
         flash(request, sentence(exc), "error")
         return redirect(f"/items/{item_id}")

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from core.bands import BANDS
 from stages.desk import claim_next
 from store.accounts import Account
-from store.browse import SORTS, Browse, Facets, facets, queue_page, status_counts
+from store.browse import SORT_ALIASES, SORTS, Browse, Facets, facets, queue_page, status_counts
 from store.schema import REVIEW_STATUSES
 from web.desk import action, flash, lease_of, page, redirect, render
 
@@ -48,7 +48,9 @@ def browse_of(request: Request) -> Browse:
         country=(q.get("country") or "").upper()[:8] or None,
         since=_date(q.get("since", "")),
         until=_date(q.get("until", "")),
-        sort=q.get("sort") if q.get("sort") in SORTS else "priority",
+        sort=SORT_ALIASES.get(q.get("sort", ""), q.get("sort"))
+        if q.get("sort") in (*SORTS, *SORT_ALIASES)
+        else "priority",
     )
 
 
@@ -75,13 +77,23 @@ def cursor_text(cursor: tuple[Any, ...] | None) -> str | None:
     return None if cursor is None else json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in cursor])
 
 
+def dates_reversed(browse: Browse) -> str:
+    """A sentence when the 'from' date is after the 'before' date (no ad can match), else ""."""
+    if browse.since and browse.until and browse.since >= browse.until:
+        return (
+            f"The “first seen from” date ({browse.since:%Y-%m-%d}) is not before the “before” date "
+            f"({browse.until:%Y-%m-%d}), so no ad can match: swap them, or clear one."
+        )
+    return ""
+
+
 @page
 def queue_list(request: Request, session: Session, account: Account) -> Response:
     """The queue page."""
     browse = browse_of(request)
     choices = cached_facets(request, session)
     after = cursor_of(request.query_params.get("after"))
-    result = queue_page(session, browse, request.app.state.config.web.page_size, after, choices.bands)
+    result = queue_page(session, browse, request.app.state.config.web.page_size, after)
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
     return render(
         request,
@@ -96,12 +108,12 @@ def queue_list(request: Request, session: Session, account: Account) -> Response
             "params": params,
             "statuses": REVIEW_STATUSES,
             "sorts": {
-                "priority": "highest risk first",
-                "band": "band, riskiest first",
+                "priority": "riskiest first (band, score, age)",
                 "newest": "newest first",
                 "oldest": "oldest first",
             },
             "first_page": after is None,
+            "dates_reversed": dates_reversed(browse),
         },
     )
 

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from store.accounts import Account
-from store.confirmed import confirmed_contacts, contacts_csv, contacts_stix
+from store.confirmed import LeftOut, confirmed_contacts, contacts_csv, contacts_stix
 from web.desk import page, render
 
 PREVIEW = 200
@@ -16,8 +16,13 @@ PREVIEW = 200
 @page
 def share_page(request: Request, session: Session, account: Account) -> Response:
     """The confirmed contacts and the two download buttons."""
-    contacts = confirmed_contacts(session)
-    return render(request, "share.html", {"contacts": contacts[:PREVIEW], "total": len(contacts), "preview": PREVIEW})
+    left_out: list[LeftOut] = []
+    contacts = confirmed_contacts(session, left_out)
+    return render(
+        request,
+        "share.html",
+        {"contacts": contacts[:PREVIEW], "total": len(contacts), "preview": PREVIEW, "left_out": left_out[:PREVIEW]},
+    )
 
 
 def _download(request: Request, body: str, kind: str, media_type: str) -> Response:
