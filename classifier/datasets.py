@@ -6,10 +6,11 @@ article, ads of one employer or campaign), the `subset` it came from and its wei
 
 A data folder (``training.extra_data``, e.g. ../shared/data) is read in this layout,
 and this is what we use from it and why:
-- quoted_dev.csv and quoted_dev_extra.csv: real lure wording quoted by news and official
-  sources, weight 2. From the extra file only compound-job lures and legit postings: rows with
-  a `subtype` (mule-account recruitment, domestic fee scams, fake government jobs, recruiters'
-  chat replies) are adjacent fraud, not the job ads this model is for;
+- quoted_dev.csv, quoted_dev_extra.csv and quoted_dev_r3.csv: real lure wording quoted by news
+  and official sources, weight 2. Only compound-job lures and legit postings: rows with a
+  `subtype` (mule-account recruitment, domestic fee scams, fake government jobs, recruiters'
+  chat replies, task scams) are adjacent fraud, not the job ads this model is for; they are
+  reported apart (load_adjacent), never trained on;
 - corpora: legit ads. Cambodian job boards are the hardest negatives (same region and
   vocabulary), so full weight; the Korean IT, Korean research and JobStreet sets are
   narrow ("tech words mean safe" shortcut), so down-weighted;
@@ -71,17 +72,31 @@ def load_seed(seed_dir: Path | str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-QUOTED_FILES = {"quoted": "quoted_dev.csv", "quoted_extra": "quoted_dev_extra.csv"}
+QUOTED_FILES = {"quoted": "quoted_dev.csv", "quoted_extra": "quoted_dev_extra.csv", "quoted_r3": "quoted_dev_r3.csv"}
+ADJACENT = "adjacent"  # the subset of adjacent-fraud rows (reported apart, never trained on)
 
 
-def load_quoted(shared: Path, subset: str = "quoted") -> pd.DataFrame:
-    """Real quoted snippets; text -> description, grouped by source article."""
+def load_quoted(shared: Path, subset: str = "quoted", adjacent: bool = False) -> pd.DataFrame:
+    """Real quoted snippets; text -> description, grouped by source article.
+
+    Rows with a `subtype` are adjacent fraud (mule accounts, fee scams, fake government jobs,
+    recruiters' chat replies, task scams): real, but not the compound job ads this model is
+    for. They are left out, or with ``adjacent`` they are the only rows returned (subset
+    ``adjacent``), for a report of their own.
+    """
     df = pd.read_csv(shared / QUOTED_FILES[subset], dtype=str, keep_default_na=False)
-    if "subtype" in df:
-        df = df[df["subtype"].str.strip() == ""]
+    other = df["subtype"].str.strip() != "" if "subtype" in df else pd.Series(False, index=df.index)
+    df = df[other] if adjacent else df[~other]
     df = df.rename(columns={"text": "description"})
     df["group"] = "quoted:" + df["source_group"]
-    return _frame(df, subset, 2.0)
+    return _frame(df, ADJACENT if adjacent else subset, 2.0)
+
+
+def load_adjacent(shared_dir: Path | str) -> pd.DataFrame:
+    """The adjacent-fraud rows of every quoted file (for evaluation only)."""
+    shared = Path(shared_dir)
+    frames = [load_quoted(shared, s, adjacent=True) for s, name in QUOTED_FILES.items() if (shared / name).is_file()]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEEP)
 
 
 def load_corpus(shared: Path, name: str) -> pd.DataFrame:
