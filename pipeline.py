@@ -198,7 +198,9 @@ def cmd_export(args: argparse.Namespace, config: Config) -> Outcome:
                 f"{', '.join(given)}: queue filters do not apply to --format {args.format} "
                 f"(it exports every contact of ads decided scam)"
             )
-        return Outcome(format_contacts(contacts_command(config, args.format, out, args.force, args.mkdir)), summary=True)
+        return Outcome(
+            format_contacts(contacts_command(config, args.format, out, args.force, args.mkdir)), summary=True
+        )
     exported = export_command(config, args.format, _filters(args), out, args.force, args.mkdir)
     return Outcome("" if str(exported[0]) == "-" else format_export(exported), summary=True)
 
@@ -450,9 +452,10 @@ def _crawl_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--source",
         metavar="NAME",
-        action="append",
+        nargs="+",
+        action="extend",
         default=None,
-        help="crawl only this source (repeatable; default: every enabled source)",
+        help="crawl only these sources (--source A B, or --source repeated; default: every enabled source)",
     )
     p.add_argument(
         "--worker",

@@ -222,3 +222,20 @@ def find_country(*texts: Any) -> str:
             if len(name) > 3 and name in text:
                 return code
     return ""
+
+
+TITLE_LENGTH = 90  # characters: what a queue row or a spreadsheet cell shows at a glance
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|[。！？]")
+
+
+def title_from_text(text: str, limit: int = TITLE_LENGTH) -> str:
+    """A readable title for an ad that has none (a Telegram post): its first non-empty line,
+    cut at its first sentence end, or at a word boundary, when longer than ``limit``."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if len(line) <= limit:
+        return line
+    end = _SENTENCE_END.search(line, 0, limit)
+    if end is not None and end.end() >= limit // 3:
+        return line[: end.end()].strip()
+    cut = line.rfind(" ", limit // 2, limit)
+    return line[: cut if cut > 0 else limit].rstrip(" ,;:-") + "…"

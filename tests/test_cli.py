@@ -165,3 +165,10 @@ def test_second_run_while_locked_exits_5_and_killed_run_is_marked_interrupted(wr
         statuses = conn.execute(select(Run.status).order_by(Run.id)).scalars().all()
     engine.dispose()
     assert statuses == ["interrupted", "ok"]
+
+
+@pytest.mark.parametrize("argv", [["crawl", "--source", "a", "b"], ["crawl", "--source", "a", "--source", "b"]])
+def test_crawl_takes_several_sources_after_one_option_or_the_option_repeated(argv) -> None:
+    """The README says `crawl [--source NAME ...]`; the parser wanted --source repeated (issue 22)."""
+    args = pipeline.build_parser().parse_args(argv)
+    assert args.source == ["a", "b"]

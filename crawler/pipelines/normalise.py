@@ -12,7 +12,15 @@ from core.ad import STRING_FIELDS
 from crawler.items import JobAd
 from crawler.pipelines import CountingPipeline
 from crawler.pipelines.validate import MAX_DESCRIPTION, MAX_TITLE
-from crawler.text import clean_text, country_code, html_to_text, looks_like_html, parse_date, scrub
+from crawler.text import (
+    clean_text,
+    country_code,
+    html_to_text,
+    looks_like_html,
+    parse_date,
+    scrub,
+    title_from_text,
+)
 from crawler.urls import absolute
 from store.ads import MAX_EXTERNAL_ID
 
@@ -55,6 +63,11 @@ class NormalisePipeline(CountingPipeline):
             self.count("dropped/absurd_length")
             self.count("dropped")
             raise DropItem(f"absurd_length: {(item.get('url') or '')[:200]}")
+        if not item.get("title") and item["description"]:
+            # A Telegram post (or a feed entry) has no title of its own: its first line is one,
+            # so the desk, exports and `review list` show words instead of "(no title)".
+            item["title"] = title_from_text(item["description"])
+            self.count("normalise/title_from_text")
         item["url"] = clean_text(item.get("url"))
         base = item["url"]
         contacts = item.get("contacts") or {}

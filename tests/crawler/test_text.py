@@ -72,3 +72,26 @@ def test_urls_and_ids():
     assert site_id_from_url("http://b.example/jobs/job-0042.html") == "0042"
     assert site_id_from_url("http://b.example/about") == ""
     assert external_id_for("http://b.example/about").startswith("u:")
+
+
+def test_a_post_without_a_title_gets_its_first_line_cut_to_a_readable_length() -> None:
+    from crawler.text import TITLE_LENGTH, title_from_text
+
+    assert title_from_text("\n  캄보디아 고수익 상담원 모집  \n월 500 보장") == "캄보디아 고수익 상담원 모집"
+    long = "Hiring chat agents in Sihanoukville now. " + "Free housing and flights, contact us on Telegram " * 4
+    assert title_from_text(long) == "Hiring chat agents in Sihanoukville now."
+    title = title_from_text("word " * 60)
+    assert len(title) <= TITLE_LENGTH + 1 and title.endswith("…") and not title.endswith(" …")
+    assert title_from_text("") == "" and title_from_text("\n \n") == ""
+
+
+def test_the_normaliser_titles_a_post_by_its_first_line_and_leaves_an_empty_post_untitled() -> None:
+    from crawler.items import new_ad
+    from crawler.pipelines.normalise import NormalisePipeline
+
+    pipe = NormalisePipeline()
+    post = pipe.process_item(new_ad(source="tg", url="https://t.me/c/1", external_id="c/1",
+                                    description="<div>캄보디아 사무직 모집<br>텔레 @kh_jobs</div>"))  # fmt: skip
+    assert post["title"] == "캄보디아 사무직 모집"
+    empty = pipe.process_item(new_ad(source="tg", url="https://t.me/c/2", external_id="c/2", description=""))
+    assert empty["title"] == ""
