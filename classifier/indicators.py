@@ -227,14 +227,11 @@ def _script(first: str) -> str:
     return next((name for name, rx in _SCRIPTS if rx.match(first)), "other")
 
 
-def build_set(signals: tuple[Signal, ...], overlapping: bool = False, per_script: bool = True) -> IndicatorSet:
+def build_set(signals: tuple[Signal, ...], overlapping: bool = False) -> IndicatorSet:
     """Compile signals into a fast IndicatorSet.
 
     ``overlapping``: report a phrase even where it starts inside another match (id inside
     "your id"); the near rules need that, as their short terms of many rules share one scan.
-    ``per_script``: one dense trie per script (see _SCRIPTS); off for the near rules' b
-    terms, which are few and scanned in many short windows, where each extra scan costs more
-    than a short walk saves.
     """
     by_key: dict[str, set[int]] = {}
     latin: list[tuple[str, ...]] = []
@@ -246,7 +243,7 @@ def build_set(signals: tuple[Signal, ...], overlapping: bool = False, per_script
             if WORD.match(first):
                 latin.append(atoms)
             else:
-                dense.setdefault(_script(first) if per_script else "", []).append(atoms)
+                dense.setdefault(_script(first), []).append(atoms)
     # For each phrase, every (signal, length) of phrases that are its prefixes (고수익 inside
     # 고수익 알바 may belong to another signal): one lookup per match at scan time.
     prefixes: dict[str, tuple[tuple[int, int], ...]] = {}
@@ -268,7 +265,7 @@ def build_set(signals: tuple[Signal, ...], overlapping: bool = False, per_script
         by_key=prefixes,
         regexes=tuple((i, re.compile(src)) for i, sig in enumerate(signals) for src in sig.regexes),
         near_a=build_set(tuple(sides[0]), overlapping=True) if rules else None,
-        near_b=build_set(tuple(sides[1]), overlapping=True, per_script=False) if rules else None,
+        near_b=build_set(tuple(sides[1]), overlapping=True) if rules else None,
         near_rules=tuple(rules),
         overlapping=overlapping,
     )
