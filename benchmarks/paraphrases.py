@@ -1,6 +1,6 @@
 """Per-signal catch rates on the blind paraphrase tables (tests/classifier/data/paraphrases/).
 
-    PYTHONPATH=. python benchmarks/paraphrases.py [--table tune|sealed|all] [--model current] [--out FILE]
+    PYTHONPATH=. python benchmarks/paraphrases.py [--table tune|sealed|all] [--language ja] [--model current] [--out FILE]
 
 The tables were written by people who read only the signal catalogue, never our patterns:
 for every signal and language, lure sentences that express it in new words, and near-miss
@@ -12,7 +12,9 @@ legitimate sentences on the same topic. For each signal this prints:
   its own threshold (one sentence carries one or two signals, so this is a floor).
 
 The `tune` tables may be used to change the patterns; the `sealed` tables never are, and
-are only reported on.
+are only reported on. Every `tune_*.csv` / `sealed_*.csv` file is read (tune_ja.csv and
+sealed_ja.csv included); --language keeps only the rows of the given languages, so one
+language's table can be reported alone (e.g. --language ja).
 """
 
 from __future__ import annotations
@@ -62,15 +64,20 @@ SIGNALS: dict[str, set[str]] = {
 }
 
 
-def load_tables(which: str) -> pd.DataFrame:
-    """The paraphrase rows of the chosen tables (tune, sealed or all)."""
+def load_tables(which: str, languages: list[str] | None = None) -> pd.DataFrame:
+    """The paraphrase rows of the chosen tables (tune, sealed or all), optionally of some languages."""
     files = sorted(TABLES.glob("*.csv"))
     if which != "all":
         files = [f for f in files if f.name.startswith(which + "_")]
     if not files:
         raise SystemExit(f"no paraphrase tables for {which!r} in {TABLES}")
     frames = [pd.read_csv(f, dtype=str, keep_default_na=False).assign(table=f.stem) for f in files]
-    return pd.concat(frames, ignore_index=True)
+    df = pd.concat(frames, ignore_index=True)
+    if languages:
+        df = df[df["language"].isin(languages)].reset_index(drop=True)
+        if df.empty:
+            raise SystemExit(f"no {which!r} paraphrase rows in language(s) {', '.join(languages)}")
+    return df
 
 
 def fired_signals(texts: list[str]) -> list[set[str]]:
@@ -145,15 +152,19 @@ def report(df: pd.DataFrame) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--table", choices=("tune", "sealed", "all"), default="tune")
+    ap.add_argument(
+        "--language", action="append", metavar="CODE", help="only rows of this language (repeatable), e.g. ja"
+    )
     ap.add_argument("--model", help="also score every sentence with this saved model (e.g. current)")
     ap.add_argument("--out", type=Path, help="also write the report to this file")
     args = ap.parse_args(argv)
-    df = load_tables(args.table)
+    df = load_tables(args.table, args.language)
     fired = fired_signals(df["text"].tolist())
     df["hit"] = [bool(SIGNALS.get(sig, set()) & f) for sig, f in zip(df["signal"], fired)]
     if args.model:
         df["flagged"] = model_flags(df["text"].tolist(), args.model)
-    text = f"paraphrase table(s): {args.table} ({len(df)} sentences)\n" + report(df)
+    langs = f", language {'+'.join(args.language)}" if args.language else ""
+    text = f"paraphrase table(s): {args.table}{langs} ({len(df)} sentences)\n" + report(df)
     print(text)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")

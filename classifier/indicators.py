@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from classifier.errors import PatternFileError
-from classifier.normalize import Batch, Normalized, normalize_pattern_text
+from classifier.normalize import DENSE, Batch, Normalized, normalize_pattern_text
 from classifier.tokens import WORD
 
 log = logging.getLogger(__name__)
@@ -93,16 +93,16 @@ class IndicatorSet:
     """All signals compiled for a fast scan.
 
     Python's re tries alternatives one by one: one regex per signal cost ~1.3 ms per
-    1,000-character ad. Instead all phrases form two prefix tries: phrases starting with a
+    1,000-character ad. Instead all phrases form prefix tries: phrases starting with a
     word character (anchored at a word boundary, so the engine skips mid-word positions)
-    and phrases starting with Hangul/Han/Thai or punctuation. Each text (or a whole batch
-    of ads joined into one string) is scanned once per trie; the matched phrase is looked
-    up to find its signals.
+    and phrases starting with Hangul, Han, kana, Thai or punctuation, one trie per script
+    of the first character (see _script). Each text (or a whole batch of ads joined into
+    one string) is scanned once per trie; the matched phrase is looked up to find its signals.
     """
 
     signals: tuple[Signal, ...]
     latin: re.Pattern[str] | None
-    dense: re.Pattern[str] | None
+    dense: tuple[re.Pattern[str], ...]
     by_key: dict[str, tuple[tuple[int, int], ...]]  # matched phrase -> (signal, phrase-prefix length)
     regexes: tuple[tuple[int, re.Pattern[str]], ...]
     # Near rules: the `a` terms of every rule form one more IndicatorSet (one pseudo-signal
@@ -210,6 +210,23 @@ def _key(atoms_or_text: tuple[str, ...] | str) -> str:
     return "".join(re.sub(r"\\(.)", r"\1", a) for a in atoms_or_text if not a.startswith("(?") and a != r"\s*")
 
 
+# Dense-script phrases get one trie per script of their first character. At a candidate
+# position re walks the top-level alternatives (one per first character) one by one, so one
+# trie for every script made each Hangul position walk past every kana and Han branch:
+# adding the Japanese phrases slowed Korean matching 2x. Per-script tries keep each walk
+# short, and each scan skips the other scripts' text at C speed.
+_SCRIPTS = (
+    ("hangul", re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")),
+    ("kana", re.compile(r"[\u3040-\u30ff]")),
+    ("han", re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")),
+)
+
+
+def _script(first: str) -> str:
+    """The trie a dense phrase belongs to, from its first character."""
+    return next((name for name, rx in _SCRIPTS if rx.match(first)), "other")
+
+
 def build_set(signals: tuple[Signal, ...], overlapping: bool = False) -> IndicatorSet:
     """Compile signals into a fast IndicatorSet.
 
@@ -218,11 +235,15 @@ def build_set(signals: tuple[Signal, ...], overlapping: bool = False) -> Indicat
     """
     by_key: dict[str, set[int]] = {}
     latin: list[tuple[str, ...]] = []
-    dense: list[tuple[str, ...]] = []
+    dense: dict[str, list[tuple[str, ...]]] = {}
     for i, sig in enumerate(signals):
         for atoms in sig.phrases:
             by_key.setdefault(_key(atoms), set()).add(i)
-            (latin if WORD.match(_key(atoms[:1])) else dense).append(atoms)
+            first = _key(atoms[:1])
+            if WORD.match(first):
+                latin.append(atoms)
+            else:
+                dense.setdefault(_script(first), []).append(atoms)
     # For each phrase, every (signal, length) of phrases that are its prefixes (고수익 inside
     # 고수익 알바 may belong to another signal): one lookup per match at scan time.
     prefixes: dict[str, tuple[tuple[int, int], ...]] = {}
@@ -237,8 +258,10 @@ def build_set(signals: tuple[Signal, ...], overlapping: bool = False) -> Indicat
             rules.append((i, near.window))
     return IndicatorSet(
         signals=signals,
-        latin=re.compile(r"\b(?:" + _trie_regex(latin) + ")") if latin else None,
-        dense=re.compile(_trie_regex(dense)) if dense else None,
+        # A Latin phrase starts at a word boundary, or right after a dense-script character:
+        # Japanese and Chinese glue Latin words to their own (興味ある方はline id, 外務省jpo).
+        latin=re.compile(rf"(?:\b|(?<=[{DENSE}]))(?:" + _trie_regex(latin) + ")") if latin else None,
+        dense=tuple(re.compile(_trie_regex(dense[k])) for k in sorted(dense)),
         by_key=prefixes,
         regexes=tuple((i, re.compile(src)) for i, sig in enumerate(signals) for src in sig.regexes),
         near_a=build_set(tuple(sides[0]), overlapping=True) if rules else None,
@@ -396,7 +419,7 @@ def _matches(text: str, iset: IndicatorSet, lo: int = 0, hi: int | None = None) 
     """(signal index, start, end) in normalised text (or text[lo:hi]), before exclusion."""
     out: list[tuple[int, int, int]] = []
     hi = len(text) if hi is None else hi
-    for rx in (iset.latin, iset.dense):
+    for rx in (iset.latin, *iset.dense):
         if rx is None:
             continue
         for m in _scan(rx, text, iset.overlapping, lo, hi):

@@ -17,8 +17,12 @@ import numpy as np
 
 # Scripts written without spaces between the units we match (Hangul, kana, Han, Thai).
 DENSE = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f"
+# Japanese: the iteration marks 々 and 〆 are letters of kanji words (人々, 締切 as 〆切).
+DENSE += "\u3005\u3006"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e"
-_SEP_CHARS = r"\s.\-_·•*~|/\\,'\"`^+=:;!?()\[\]{}<>"
+# ・ (katakana middle dot; half-width ･ folds to it) separates words and list items in
+# Japanese, and spells words out (テ・レ・グ・ラ・ム) like a dot or a space.
+_SEP_CHARS = r"\s.\-_·•*~|/\\,'\"`^+=:;!?()\[\]{}<>\u30fb"
 _SEP = rf"[{_SEP_CHARS}]"
 # Deleted spans: zero-width characters anywhere; separator runs between two dense-script
 # characters (캄 보 디 아 -> 캄보디아, 텔.레 -> 텔레).
@@ -135,6 +139,8 @@ class Normalized:
         if self._base_map is not None:
             a = int(self._base_map[a])
             b = int(self._base_map[b])
+            if self.original[b + 1 : b + 2] in _MARK_CHARS:
+                b += 1  # a voicing mark joined to the span's last kana (see _compose_voicing)
         return a, b + 1
 
     def span_text(self, start: int, end: int) -> tuple[int, int, str]:
@@ -164,6 +170,9 @@ class Normalized:
         if self._base_map is not None:
             a = self._base_map[a]
             b = self._base_map[b]
+            marks = [m.start() for m in _MARK_RX.finditer(self.original)]
+            if marks:  # voicing marks joined to a span's last kana (see _compose_voicing)
+                b = b + np.isin(b + 1, marks)
         a, b = a.tolist(), b.tolist()
         empty = (e <= s).tolist()
         return (
@@ -190,6 +199,32 @@ class _CharTable(dict):
 _CHAR_TABLE = _CharTable()
 
 
+# Kana voicing marks left apart by character-by-character NFKC: half-width katakana write
+# グ as ｸﾞ (ﾞ folds to the combining U+3099, ゛ to a space and U+3099), and decomposed
+# (NFD) text writes it as ク + U+3099. Unjoined, ﾃﾚｸﾞﾗﾑ would never match テレグラム.
+_VOICING_MARKS = frozenset(("\u3099", "\u309a", " \u3099", " \u309a"))
+# The original characters that fold to those marks: a span ending on a joined kana ends after its mark.
+_MARK_CHARS = frozenset("\u3099\u309a\u309b\u309c\uff9e\uff9f")
+_MARK_RX = re.compile("[\u3099\u309a\u309b\u309c\uff9e\uff9f]")
+
+
+def _compose_voicing(text: str) -> tuple[str, np.ndarray]:
+    """_base for a text with voicing marks: each mark joins the kana before it (ｸﾞ -> グ).
+
+    The joined kana maps to the base character; the mark maps to nothing, so offsets still
+    point into the original. Rare (half-width or NFD Japanese), so a Python loop is fine.
+    """
+    pieces = [_CHAR_TABLE[ord(c)] for c in text]
+    for i in range(1, len(pieces)):
+        prev = pieces[i - 1]
+        if pieces[i] in _VOICING_MARKS and prev:
+            joined = unicodedata.normalize("NFC", prev[-1] + pieces[i][-1])
+            if len(joined) == 1:
+                pieces[i - 1], pieces[i] = prev[:-1] + joined, ""
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    return "".join(pieces), np.repeat(np.arange(len(text)), lengths)
+
+
 def _base(text: str) -> tuple[str, np.ndarray | None]:
     """NFKC + lowercase; a per-character map only when lengths change (rare)."""
     if text.isascii():
@@ -199,6 +234,8 @@ def _base(text: str) -> tuple[str, np.ndarray | None]:
         if len(lowered) == len(text):
             return lowered, None
     fast = text.translate(_CHAR_TABLE)
+    if "\u3099" in fast or "\u309a" in fast:
+        return _compose_voicing(text)
     if len(fast) == len(text):  # one character each: offsets do not move, no map needed
         return fast, None
     # e.g. ligatures, '…' or 'İ' lowercasing to two characters: each output character maps

@@ -20,8 +20,15 @@ from crawler.items import JobAd
 from crawler.pipelines import CountingPipeline
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# Kana (hiragana, katakana, half-width katakana; not the ・ that Chinese text borrows) is
+# written only in Japanese, and Han with it.
+_KANA = re.compile(r"[\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3005]")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 MIN_LETTERS = 12
+# Twelve Latin letters are two words; four Japanese characters with kana are a phrase
+# (テレグラムで連絡, 高収入バイト): script alone tells Japanese from a few letters on.
+MIN_JAPANESE_LETTERS = 4
 MAX_CHARS = 5000
 
 
@@ -32,10 +39,26 @@ def _detector() -> LangDetector:
     return LangDetector(LangDetectConfig(model="lite", max_input_length=None))
 
 
+def _is_japanese(text: str, letters: int) -> bool:
+    """Japanese by script: kana makes at least a tenth of the Japanese characters (Chinese
+    text may borrow one の, never that many), and those make over 30% of the letters
+    (mostly English ads with a Japanese phrase stay with fastText, like Korean ones).
+    Kanji-only headlines (急募 海外勤務 高収入) have no kana: fastText tells them from Chinese."""
+    kana = len(_KANA.findall(text))
+    if kana < 2:
+        return False
+    japanese = kana + len(_HAN.findall(text))
+    return kana >= 0.1 * japanese and japanese > 0.3 * letters
+
+
 def detect_language(text: str) -> str:
-    """The language of ``text``; Korean by script (fast and sure), the rest by fastText."""
+    """The language of ``text``; Japanese and Korean by script (fast and sure), the rest by fastText."""
     text = text[:MAX_CHARS]
     letters = _LETTERS.findall(text)
+    if len(letters) < MIN_JAPANESE_LETTERS:
+        return ""
+    if _is_japanese(text, len(letters)):
+        return "ja"
     if len(letters) < MIN_LETTERS:
         return ""
     hangul = len(_HANGUL.findall(text))

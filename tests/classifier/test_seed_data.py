@@ -26,7 +26,7 @@ def test_seed_shape_and_provenance(path: Path) -> None:
 def test_the_seed_set_has_both_classes_per_main_language_and_short_legit_ads() -> None:
     df = pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False) for p in FILES], ignore_index=True)
     assert df["id"].is_unique
-    for lang in ("ko", "en", "zh", "th", "vi", "id"):
+    for lang in ("ko", "en", "zh", "th", "vi", "id", "ja"):
         assert set(df.loc[df["language"] == lang, "label"]) == {"0", "1"}, lang
     short = (df["title"] + df["description"]).str.len() < 80
     assert (short & (df["label"] == "0")).sum() >= 10  # short legit ads exist

@@ -113,6 +113,23 @@ def test_detect_language_of_our_sources(text, language):
     assert detect_language(text) == language
 
 
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("テレグラムで連絡してね", "ja"),  # short kana post: kana is written only in Japanese
+        ("高収入バイト", "ja"),
+        ("ｶﾝﾎﾞｼﾞｱ ﾊﾞﾍﾞｯﾄ勤務", "ja"),  # half-width katakana
+        ("急募 海外勤務 高収入 日給五万円 寮完備", "ja"),  # kanji only: fastText tells it from Chinese
+        ("Backend Engineer (Python/Django, AWS, Kubernetes, CI/CD) の募集 - REST API 設計の経験がある方", "ja"),
+        ("我の店 招聘客服人员 高薪包吃住", "zh"),  # one borrowed の does not make Chinese Japanese
+        ("Customer support team in Phnom Penh, Japanese speakers welcome, 日本語ネイティブ歓迎", "en"),
+        ("すごい", ""),  # too short to tell
+    ],
+)
+def test_japanese_is_recognised_in_short_and_mixed_posts(text, language):
+    assert detect_language(text) == language
+
+
 def test_language_detection_needs_no_network_nor_download(tmp_path):
     """The model ships in the package: no socket is opened and nothing lands in the cache dir."""
     code = (
