@@ -143,7 +143,9 @@ def _assemble(
     # A messenger named only in the text counts as the way to reach the poster when the
     # messenger indicator fired there too: a scam warning or a "we never recruit on
     # Telegram" notice names one as well, and the indicator's exclusions drop those.
-    only = messenger_only(found) and (bool(MESSENGERS & (listed or {}).keys()) or "messenger_contact" in fired)
+    only = messenger_only(found, norm_text) and (
+        bool(MESSENGERS & (listed or {}).keys()) or "messenger_contact" in fired
+    )
     f: dict[str, float] = dict.fromkeys(iset.ids, 0.0)
     for s in fired:
         f[s] = 1.0
@@ -221,7 +223,7 @@ def _analyse_batch(rows: list[dict], iset: ind.IndicatorSet, gaz: gz.Gazetteer) 
     # The salary field is the poster's own statement; fall back to the text when empty.
     sal = normalize_batch([r.get("salary", "") or "" for r in rows])
     sal_pays: list[list[Pay]] = [[] for _ in rows]
-    for p in parse_pay(sal.norm.text):
+    for p in parse_pay(sal.norm.text, in_salary_field=True):
         sal_pays[sal.locate(p.start)].append(p)
     txt_pays: list[list[Pay]] = [[] for _ in rows]
     for p in parse_pay(batch.norm.text):

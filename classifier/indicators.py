@@ -71,6 +71,9 @@ class Signal:
     regexes: tuple[str, ...]
     exclude: re.Pattern[str] | None
     nears: tuple["Near", ...] = ()
+    # (terms, window): a hit is dropped when a term stands within `window` characters of it
+    # on the same line ("경력 무관 아님", "no experience? not for this role", "无经验者勿扰").
+    negated_by: tuple[re.Pattern[str], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -343,6 +346,7 @@ def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, .
         exclude = _compile(ex_phrases, ex_regexes, at + " exclude") if ex_phrases or ex_regexes else None
         _check(regexes, at)
         nears = parse_near(entry["near"], at) if entry.get("near") is not None else ()
+        negated = parse_negated(entry["negated_by"], at) if entry.get("negated_by") is not None else None
         out.append(
             Signal(
                 sid,
@@ -353,9 +357,28 @@ def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, .
                 tuple(regexes),
                 exclude,
                 nears,
+                negated,
             )
         )
     return tuple(out)
+
+
+def parse_negated(rule: Any, at: str) -> tuple[re.Pattern[str], int]:
+    """A signal's negated_by rule: {window: N, terms: [...] or {lang: [...]}}."""
+    where = f"{at}: negated_by"
+    if not isinstance(rule, dict):
+        raise PatternFileError(f"{where}: expected a mapping with terms and window")
+    require_keys(rule, ("terms", "window"), where)
+    window = entry_value(rule, "window", int, "an integer", where)
+    if not 0 < window <= 80:
+        raise PatternFileError(f"{where}: key 'window' must be between 1 and 80")
+    phrases: list[tuple[str, ...]] = []
+    regexes: list[str] = []
+    try:
+        _split(_terms(rule["terms"], f"{where}.terms"), phrases, regexes)
+    except ValueError as exc:
+        raise PatternFileError(f"{where}.terms: {exc}") from None
+    return _compile(phrases, regexes, where), window
 
 
 def require_keys(entry: dict, keys: tuple[str, ...], at: str) -> None:
@@ -426,8 +449,14 @@ def _near_matches(
 ) -> list[tuple[int, int, int]]:
     """(owning signal, start, end) of every near rule: a terms everywhere, b terms around them."""
     a_terms: dict[int, set[tuple[int, int]]] = {}
+    addresses = address_spans(text)
+
+    def spoken(start: int, end: int) -> bool:  # not a piece of a handle, e-mail or URL
+        return addresses.covering(start, end) is None or bool(_ADDRESS_SYNTAX.search(text, start, end))
+
     for rule, start, end in _matches(text, near_a):
-        a_terms.setdefault(rule, set()).add((start, end))
+        if spoken(start, end):
+            a_terms.setdefault(rule, set()).add((start, end))
     if not a_terms:
         return []
     reach = max(w for _, w in rules) + _NEAR_MARGIN
@@ -441,7 +470,8 @@ def _near_matches(
     b_terms: dict[int, set[tuple[int, int]]] = {}
     for lo, hi in merged:
         for rule, start, end in _matches(text, near_b, lo, min(hi, len(text))):
-            b_terms.setdefault(rule, set()).add((start, end))
+            if spoken(start, end):
+                b_terms.setdefault(rule, set()).add((start, end))
     out = []
     for rule, a_spans in a_terms.items():
         if rule in b_terms:
@@ -500,29 +530,123 @@ def _whole_words(text: str, start: int, end: int) -> bool:
 
 
 def starts_inside_word(original: str, start: int, evidence: str) -> bool:
-    """A short Hangul noun (무직) whose evidence continues a longer Hangul word (사무직)."""
-    core = "".join(evidence.split())
+    """A short Hangul word (무직; 무 of "무 경험") whose evidence continues a longer Hangul
+    word of the original text (사무직; 실무 경험: "practical experience", not "no experience")."""
+    words = evidence.split()
+    first = words[0] if words else ""
     return (
-        0 < len(core) <= SHORT_HANGUL
-        and all(_HANGUL.match(c) for c in core)
+        0 < len(first) <= SHORT_HANGUL
+        and all(_HANGUL.match(c) for c in first)
         and start > 0
         and bool(_HANGUL.match(original[start - 1]))
     )
 
 
+def _negated(text: str, sig: Signal, start: int, end: int, lo: int, hi: int) -> bool:
+    """A term of the signal's negated_by rule within its window, on the hit's line."""
+    rx, window = sig.negated_by  # type: ignore[misc]
+    a, b = max(lo, start - window), min(hi, end + window)
+    line_a = text.rfind("\n", a, start) + 1 or a
+    line_b = text.find("\n", end, b)
+    return rx.search(text, max(a, line_a), b if line_b < 0 else line_b) is not None
+
+
 def _resolve(text: str, iset: IndicatorSet, bounds, to_hit) -> None:
-    """Drop excluded matches and duplicates; to_hit(signal, start, end) records the rest."""
+    """Drop excluded matches and duplicates; to_hit(signal, start, end) records the rest.
+
+    Text inside a handle, e-mail address or URL (@hold_recruit, freshstart_bakery.id) is
+    the poster's name for themselves, not a statement: it is evidence only for a pattern
+    that spells the address itself (@, a dot, a slash), and then the whole address is
+    the evidence, never a piece of it.
+    """
     seen: set[tuple[int, int]] = set()
+    addresses = address_spans(text)
     for idx, start, end in _matches(text, iset):
-        if (idx, start) in seen or not _whole_words(text, start, end):
+        if (idx, start) in seen:
+            continue
+        inside = addresses.covering(start, end)
+        if inside is not None:
+            if not _ADDRESS_SYNTAX.search(text, start, end):
+                continue
+            start, end = min(start, inside[0]), max(end, inside[1])
+            if (idx, start) in seen:
+                continue
+        elif not _whole_words(text, start, end):
             continue
         sig = iset.signals[idx]
-        if sig.exclude is not None:
+        if sig.exclude is not None or sig.negated_by is not None:
             lo, hi = bounds(start)
-            if sig.exclude.search(text, max(lo, start - EXCLUDE_WINDOW), min(hi, end + EXCLUDE_WINDOW)):
+            if sig.exclude is not None and sig.exclude.search(
+                text, max(lo, start - EXCLUDE_WINDOW), min(hi, end + EXCLUDE_WINDOW)
+            ):
+                continue
+            if sig.negated_by is not None and _negated(text, sig, start, end, lo, hi):
                 continue
         seen.add((idx, start))
         to_hit(sig, start, end)
+
+
+# Handles, e-mail addresses and URLs in normalised text. Every branch opens with a literal
+# (@, http, www., or the dot of a top-level domain) so the scan skips at C speed, and every
+# repeat is bounded: linear on any input. The part before an @ or a domain's dot is found
+# by a bounded look back from each match (few per ad), never by a pattern that could start
+# anywhere.
+_TLDS = (
+    "com|net|org|edu|gov|info|biz|io|dev|app|ai|me|co|jobs|asia|work|site|online|shop|xyz|"
+    "kr|kh|th|vn|ph|jp|cn|tw|hk|mo|id|my|sg|la|mm|in|pl|uk|de|fr|au|nz|ca|us|ae|ru|eu"
+)
+_ADDRESS = re.compile(
+    r"@[\w-]{1,64}(?:\.[\w-]{1,63}){0,8}"
+    r"|https?://[^\s<>\"'()\x00]{1,300}"
+    r"|www\.[^\s<>\"'()\x00]{1,300}"
+    rf"|\.(?:{_TLDS})(?![\w-])(?:/[^\s<>\"'()\x00]{{0,300}})?"
+)
+_LOCAL_PART = re.compile(r"[a-z0-9._+-]{1,64}\Z")  # before an @: an e-mail address
+_DOMAIN_HEAD = re.compile(r"(?<![\w.-])(?:[a-z0-9-]{1,63}\.){0,6}[a-z0-9-]{1,63}\Z")  # before a TLD's dot
+_ADDRESS_SYNTAX = re.compile(r"[@./:]")
+_TRAILING = ".,;:!?)]}>'\""
+
+
+@dataclass(frozen=True)
+class AddressSpans:
+    """Sorted, disjoint (start, end) spans of handles, e-mail addresses and URLs."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def covering(self, start: int, end: int) -> tuple[int, int] | None:
+        """The address span that overlaps [start, end), if any."""
+        i = bisect.bisect_right(self.starts, start) - 1
+        for k in (i, i + 1):
+            if 0 <= k < len(self.starts) and self.starts[k] < end and start < self.ends[k]:
+                return self.starts[k], self.ends[k]
+        return None
+
+
+@functools.lru_cache(maxsize=4)
+def address_spans(text: str) -> AddressSpans:
+    """Where handles, e-mail addresses and URLs stand in a normalised text (or batch)."""
+    spans: list[tuple[int, int]] = []
+    for m in _ADDRESS.finditer(text):
+        a, b = m.span()
+        head = text[max(0, a - 64) : a]
+        if text[a] == "@":
+            local = _LOCAL_PART.search(head)
+        elif text[a] == ".":
+            local = _DOMAIN_HEAD.search(text[max(0, a - 200) : a])
+            if local is None:  # ".com" after a space is not a domain
+                continue
+        else:
+            local = None
+        if local is not None:
+            a -= len(local.group())
+        while b > a and text[b - 1] in _TRAILING:
+            b -= 1
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+        else:
+            spans.append((a, b))
+    return AddressSpans(tuple(s for s, _ in spans), tuple(e for _, e in spans))
 
 
 def find_hits(norm: Normalized, iset: IndicatorSet) -> list[Hit]:
@@ -562,7 +686,8 @@ def find_hits_batch(batch: Batch, iset: IndicatorSet) -> list[list[Hit]]:
         off = orig_starts[k]
         if starts_inside_word(original, a, original[a:b]):
             continue
-        hits[k].append(Hit(sig.id, sig.label, sig.weight, a - off, b - off, original[a:b]))
+        text = batch.raw[k][a - off : b - off] if batch.raw else original[a:b]
+        hits[k].append(Hit(sig.id, sig.label, sig.weight, a - off, b - off, text))
     for h in hits:
         h.sort(key=lambda x: (x.start, -x.weight))
     return hits

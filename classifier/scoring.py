@@ -100,6 +100,9 @@ def _is_filler(token: str) -> bool:
         or token in FUNCTION_WORDS
         or not any(c.isalpha() for c in token)
         or (token.isascii() and len(token) < 2)
+        # A lone Hangul, Han, Thai or Khmer character is a unit, a particle or a piece of a
+        # word (월, 원, 万, ក), never a wording an analyst can weigh.
+        or (len(token) == 1 and not WORD.fullmatch(token))
     )
 
 
@@ -109,7 +112,9 @@ def _bounded(original: str, start: int, end: int, dense: bool) -> bool:
     (日薪800: 日薪 is a word, the number after it is not part of it)."""
 
     def joins(c: str) -> bool:
-        return c.isalpha() if dense else c.isalnum()
+        # A combining mark (Thai, Khmer, Lao, Burmese vowel signs; Devanagari too) always
+        # continues the letter before it: เง before ิ is a piece of เงิน, not a word.
+        return (c.isalpha() if dense else c.isalnum()) or unicodedata.category(c)[0] == "M"
 
     return (start == 0 or not joins(original[start - 1])) and (end >= len(original) or not joins(original[end]))
 
@@ -129,7 +134,7 @@ def _whole_word_span(a: Analysis, token: str, whole: tuple[int, int, str]) -> tu
     pos, tries = a.norm_text.find(token), 0
     while pos >= 0 and tries < MAX_OCCURRENCES:
         start, end, text = a.original_span(pos, pos + len(token))
-        inside = not dense or all(c.isalnum() or unicodedata.category(c) == "Cf" for c in text)
+        inside = not dense or all(c.isalnum() or unicodedata.category(c)[0] in "MC" for c in text)
         if start >= s0 and inside and _bounded(original, start - s0, end - s0, dense):
             return start, end, text
         pos, tries = a.norm_text.find(token, pos + 1), tries + 1
