@@ -98,6 +98,7 @@ class Analysis:
     contacts: dict[str, list[str]]
     reasons: list[Reason] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
+    country: str = ""  # ISO code of the country the job is in ("" when the ad does not say)
     to_original: Callable[[int, int], tuple[int, int, str]] | None = None  # normalised span -> original
 
     def original_span(self, start: int, end: int) -> tuple[int, int, str]:
@@ -240,6 +241,15 @@ def _analyse_batch(rows: list[dict], iset: ind.IndicatorSet, gaz: gz.Gazetteer) 
         found = contact_types(listed, texts[k])
         a = _assemble(
             texts[k], tokenize(texts[k]), hits[k], gz.main_destination(places[k]), pay, span, found, iset, listed
+        )
+        title = str(row.get("title", "") or "")
+        a.country = gz.workplace_country(
+            places[k],
+            ad_text(row),
+            len(title) if title.strip() else 0,
+            gaz,
+            [*found.get("email", []), *found.get("url", [])],
+            pay.currency if pay else None,
         )
         a.to_original = functools.partial(_local_span, batch, k)
         out.append(a)

@@ -188,7 +188,7 @@ def _reasons(a: Analysis, candidates: Iterable[tuple[str, float]]) -> list[dict]
 def score_frame(pipeline: Pipeline, ads: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """score, flagged, band and reasons (list of dicts) for each ad, index aligned with `ads`."""
     if len(ads) == 0:
-        return pd.DataFrame({"score": [], "flagged": [], "band": [], "reasons": []}, index=ads.index)
+        return pd.DataFrame({"score": [], "flagged": [], "band": [], "reasons": [], "country": []}, index=ads.index)
     # The whole call, not just the analysis: the analyses, tokens and reasons it builds would
     # otherwise be traversed by collections triggered in the frame and reason code (~10%).
     with pause_gc():
@@ -220,6 +220,8 @@ def _score_frame(pipeline: Pipeline, ads: pd.DataFrame, threshold: float) -> pd.
             "flagged": scores >= threshold,
             "band": bands,
             "reasons": reasons,
+            # ISO 3166-1 alpha-2 of the country the job is in, "" when the ad does not say.
+            "country": [a.country for a in analysed["_analysis"]],
         },
         index=ads.index,
     )
