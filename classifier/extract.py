@@ -24,7 +24,12 @@ _TEXT_CONTACTS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("kakao", re.compile(r"open\.kakao\.com|카카오톡|카톡|오픈채팅|오픈톡|kakaotalk|kakao")),
     ("whatsapp", re.compile(r"wa\.me/|whatsapp|왓츠앱|왓챕")),
-    ("line", re.compile(r"line\.me/|line\s*id|라인\s*(?:id|아이디)|ไลน์|แอดไลน์|line(?<![a-z]line)\s*[@:：]")),
+    (
+        "line",
+        re.compile(
+            r"line\.me/|line\s*id|라인\s*(?:id|아이디)|ไลน์|แอดไลน์|line(?<![a-z]line)(?=\s*[@:：]|の|で|に|から)"
+        ),
+    ),
     ("wechat", re.compile(r"wechat|微信|(?<![a-z])vx(?![a-z])|위챗")),
     ("zalo", re.compile(r"zalo")),
     ("qq", re.compile(r"(?<![a-z])qq(?:群|号|\s*\d)")),

@@ -239,13 +239,22 @@ def _analyse_batch(rows: list[dict], iset: ind.IndicatorSet, gaz: gz.Gazetteer) 
             span = batch.span_text(k, pay.start, pay.end) if pay else None
         listed = parse_contacts(row.get("contacts"))
         found = contact_types(listed, texts[k])
+        original = ad_text(row)
         a = _assemble(
-            texts[k], tokenize(texts[k]), hits[k], gz.main_destination(places[k]), pay, span, found, iset, listed
+            texts[k],
+            tokenize(texts[k]),
+            hits[k],
+            gz.main_destination(places[k], original),
+            pay,
+            span,
+            found,
+            iset,
+            listed,
         )
         title = str(row.get("title", "") or "")
         a.country = gz.workplace_country(
             places[k],
-            ad_text(row),
+            original,
             len(title) if title.strip() else 0,
             gaz,
             [*found.get("email", []), *found.get("url", [])],

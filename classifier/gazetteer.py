@@ -21,7 +21,7 @@ from classifier.indicators import (
     read_pattern_file,
     require_keys,
 )
-from classifier.normalize import Batch, Normalized
+from classifier.normalize import AD_SEP, Batch, Normalized
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +112,44 @@ def find_places(norm: Normalized, gaz: Gazetteer) -> list[Destination]:
     return _places(find_hits(norm, gaz.names), gaz)
 
 
+# An administrative suffix written onto a Chinese or Japanese place name belongs to the word
+# (贡布省, 大阪市, 東京都): the evidence takes it, so it is never a piece of a word.
+_ADMIN_SUFFIX = re.compile(r"[省市区區县縣州郡都府県町村]")
+
+
 def find_places_batch(batch: Batch, gaz: Gazetteer) -> list[list[Destination]]:
     """find_places for every text of a batch in one scan."""
-    return [_places(h, gaz) for h in find_hits_batch(batch, gaz.names)]
+    out = []
+    for k, hits in enumerate(find_hits_batch(batch, gaz.names)):
+        places = _places(hits, gaz)
+        if places:
+            start = batch.orig_starts[k]
+            original = batch.raw[k] if batch.raw else batch.norm.original[start : start + _item_length(batch, k)]
+            places = [_with_suffix(d, original) for d in places]
+        out.append(places)
+    return out
 
 
-def main_destination(places: list[Destination]) -> Destination | None:
-    """The riskiest place named (ties: the one named first); a city beats its country."""
+def _item_length(batch: Batch, k: int) -> int:
+    nxt = batch.orig_starts[k + 1] - len(AD_SEP) if k + 1 < len(batch.orig_starts) else len(batch.norm.original)
+    return nxt - batch.orig_starts[k]
+
+
+def _with_suffix(d: Destination, original: str) -> Destination:
+    if d.end < len(original) and _ADMIN_SUFFIX.match(original, d.end) and "\u4e00" <= d.text[-1:] <= "\u9fff":
+        return Destination(d.country, d.city, d.risk, d.place_id, d.start, d.end + 1, original[d.start : d.end + 1])
+    return d
+
+
+def main_destination(places: list[Destination], text: str | None = None) -> Destination | None:
+    """The riskiest place named (ties: the one named first); a city beats its country.
+
+    With the ad's original ``text``, a place named only as an adjective (캄보디아 음식점 in
+    Ansan, a Lao-speaking interpreter, ภาษาพม่า) is no destination.
+    """
+    if text is not None:
+        lower = text.lower()
+        places = [d for d in places if not _adjective(lower, d)]
     if not places:
         return None
     return max(places, key=lambda d: (d.risk, bool(d.city), -d.start))
@@ -182,6 +213,11 @@ def _line_window(text: str, start: int, end: int) -> tuple[str, str]:
     return before, after
 
 
+def _adjective(lower: str, d: Destination) -> bool:
+    before, after = _line_window(lower, d.start, d.end)
+    return bool(_ADJECTIVE_BEFORE.search(before) or _ADJECTIVE_AFTER.match(after))
+
+
 def country_votes(places: list[Destination], text: str, title_end: int, gaz: Gazetteer) -> dict[str, float]:
     """Each country's weight as the ad's workplace, from the places it names (see
     gazetteer.yaml). ``text`` is the ad's original text, ``title_end`` where its title ends."""
@@ -196,7 +232,7 @@ def country_votes(places: list[Destination], text: str, title_end: int, gaz: Gaz
         w += 0.1 * max(place.risk, 0)
         if d.start < title_end:  # the title names the workplace more often than the text does
             w *= 2.5
-        if _ADJECTIVE_BEFORE.search(before) or _ADJECTIVE_AFTER.match(after):
+        if _adjective(lower, d):
             w *= 0.1
         elif _TRANSIT_BEFORE.search(before) or _TRANSIT_AFTER.match(after):
             w *= 0.15

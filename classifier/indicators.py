@@ -74,6 +74,9 @@ class Signal:
     # (terms, window): a hit is dropped when a term stands within `window` characters of it
     # on the same line ("경력 무관 아님", "no experience? not for this role", "无经验者勿扰").
     negated_by: tuple[re.Pattern[str], int] | None = None
+    # Longer words that contain a phrase of the signal without meaning it (ไลน์ in ออนไลน์,
+    # "online"): in scripts written without spaces, a hit inside one of them is dropped.
+    not_inside: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -347,6 +350,15 @@ def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, .
         _check(regexes, at)
         nears = parse_near(entry["near"], at) if entry.get("near") is not None else ()
         negated = parse_negated(entry["negated_by"], at) if entry.get("negated_by") is not None else None
+        not_inside = None
+        if entry.get("not_inside") is not None:
+            in_phrases: list[tuple[str, ...]] = []
+            in_regexes: list[str] = []
+            try:
+                _split(_terms(entry["not_inside"], f"{at}: not_inside"), in_phrases, in_regexes)
+            except ValueError as exc:
+                raise PatternFileError(f"{at}: not_inside: {exc}") from None
+            not_inside = _compile(in_phrases, in_regexes, at + " not_inside")
         out.append(
             Signal(
                 sid,
@@ -358,6 +370,7 @@ def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, .
                 exclude,
                 nears,
                 negated,
+                not_inside,
             )
         )
     return tuple(out)
@@ -545,10 +558,30 @@ def starts_inside_word(original: str, start: int, evidence: str) -> bool:
 def _negated(text: str, sig: Signal, start: int, end: int, lo: int, hi: int) -> bool:
     """A term of the signal's negated_by rule within its window, on the hit's line."""
     rx, window = sig.negated_by  # type: ignore[misc]
-    a, b = max(lo, start - window), min(hi, end + window)
+    # A term counts when any part of it lies within the window: read a little further, so a
+    # term that starts inside the window is whole ("fresh start" + " bakery").
+    a, b = max(lo, start - window - _NEGATION_REACH), min(hi, end + window + _NEGATION_REACH)
     line_a = text.rfind("\n", a, start) + 1 or a
     line_b = text.find("\n", end, b)
-    return rx.search(text, max(a, line_a), b if line_b < 0 else line_b) is not None
+    for m in rx.finditer(text, max(a, line_a), b if line_b < 0 else line_b):
+        if m.start() <= end + window and m.end() >= start - window:
+            return True
+    return False
+
+
+_NEGATION_REACH = 24  # the longest negated_by term we expect, beyond its window
+_LONGEST_CONTAINER = 24  # characters a not_inside word may reach past a hit on either side
+
+
+def _inside_longer_word(text: str, rx: re.Pattern[str], start: int, end: int) -> bool:
+    """A not_inside word covers the whole hit (ไลน์ of ออนไลน์)."""
+    lo = max(0, start - _LONGEST_CONTAINER)
+    pos = lo
+    while (m := rx.search(text, pos, min(len(text), end + _LONGEST_CONTAINER))) is not None and m.start() <= start:
+        if m.end() >= end:
+            return True
+        pos = m.start() + 1
+    return False
 
 
 def _resolve(text: str, iset: IndicatorSet, bounds, to_hit) -> None:
@@ -574,6 +607,8 @@ def _resolve(text: str, iset: IndicatorSet, bounds, to_hit) -> None:
         elif not _whole_words(text, start, end):
             continue
         sig = iset.signals[idx]
+        if sig.not_inside is not None and _inside_longer_word(text, sig.not_inside, start, end):
+            continue
         if sig.exclude is not None or sig.negated_by is not None:
             lo, hi = bounds(start)
             if sig.exclude is not None and sig.exclude.search(

@@ -14,7 +14,7 @@ from classifier.errors import PatternFileError
 from classifier.extract import contact_types, messenger_only
 from classifier.features import analyse
 from classifier.indicators import address_spans, find_hits, load_signals, parse_signals
-from classifier.normalize import normalize
+from classifier.normalize import normalize, normalize_batch
 from classifier.salary import parse_pay
 from classifier.scoring import _is_filler
 from classifier.tokens import tokenize
@@ -203,3 +203,31 @@ def test_hostile_input_gives_no_pay_and_no_false_address(text: str) -> None:
     assert all(b - a <= 400 for a, b in zip(spans.starts, spans.ends))
     contact_types({}, norm)
     assert _country("", text) in {"", "US"}  # a "+1" run reads as a US phone code, nothing else
+
+
+@pytest.mark.parametrize(
+    "text,signal,fires",
+    [
+        ("รับสมัครงานออนไลน์ ทำที่บ้าน", "messenger_contact", False),  # ไลน์ of ออนไลน์ ("online")
+        ("สนใจทักไลน์ @abc", "messenger_contact", True),
+        ("Fresh Start Bakery (Bandung) mencari baker", "debt_targeting", False),
+        ("Clear your debts and make a fresh start abroad", "debt_targeting", True),
+    ],
+)
+def test_a_phrase_inside_a_longer_word_or_a_business_name_does_not_fire(text: str, signal: str, fires: bool) -> None:
+    assert (signal in _fired(text)) is fires
+
+
+def test_a_place_used_as_an_adjective_is_no_destination() -> None:
+    text = "안산 원곡동 캄보디아 음식점 주방 직원"
+    places = gz.find_places(normalize(text), gz.load_gazetteer())
+    assert gz.main_destination(places) is not None and gz.main_destination(places).country == "KH"
+    assert gz.main_destination(places, text) is None or gz.main_destination(places, text).country != "KH"
+
+
+def test_a_chinese_place_takes_its_administrative_suffix() -> None:
+    row = {"title": "化验员", "description": "柬埔寨贡布省中资水泥厂招聘化验员"}
+    a = analyse(row, load_signals(), gz.load_gazetteer())
+    assert a.destination is not None and a.destination.text in {"柬埔寨", "贡布省"}
+    places = gz.find_places_batch(normalize_batch(["贡布省"]), gz.load_gazetteer())
+    assert [d.text for d in places[0]] == ["贡布省"]
