@@ -30,9 +30,11 @@ _TEXT_CONTACTS: list[tuple[str, re.Pattern[str]]] = [
             r"line\.me/|line\s*id|라인\s*(?:id|아이디)|ไลน์|แอดไลน์|line(?<![a-z]line)(?=\s*[@:：]|の|で|に|から)"
         ),
     ),
-    ("wechat", re.compile(r"wechat|微信|(?<![a-z])vx(?![a-z])|위챗")),
+    # No branch opens with a lookbehind: the scan runs over a whole batch of ads, and a pattern
+    # that may start with an assertion is tried at every position of it.
+    ("wechat", re.compile(r"wechat|微信|v(?<![a-z]v)x(?![a-z])|위챗")),
     ("zalo", re.compile(r"zalo")),
-    ("qq", re.compile(r"(?<![a-z])qq(?:群|号|\s*\d)")),
+    ("qq", re.compile(r"q(?<![a-z]q)q(?:群|号|\s*\d)")),
     ("email", re.compile(r"@[\w-]+(?:\.[\w-]+)+")),  # from the @: cheap to scan for
     ("url", re.compile(r"https?://(?!t\.me|wa\.me|open\.kakao|line\.me)[^\s]+|www\.[\w-]+\.[a-z]{2,}")),
     # Digit groups of a phone number (012 555 678, +855 12 555 308, 0905-555-123, 031-555-0193):
@@ -125,21 +127,50 @@ def parse_contacts(value: Any) -> dict[str, list[str]]:
     return out
 
 
-def contact_types(contacts: dict[str, list[str]], norm_text: str) -> dict[str, list[str]]:
-    """Contact kinds from the contacts field and from the ad text, with example values."""
+def contact_types(
+    contacts: dict[str, list[str]], norm_text: str, in_text: dict[str, str] | None = None
+) -> dict[str, list[str]]:
+    """Contact kinds from the contacts field and from the ad text, with example values.
+
+    ``in_text``: the text's first mention of each kind, when text_contacts_batch found them.
+    """
     found = {k: list(v) for k, v in contacts.items()}
-    for kind, rx in _TEXT_CONTACTS:
-        if kind == "phone":
-            m = next((p for p in rx.finditer(norm_text) if _is_phone(p.group())), None)
-        else:
-            m = rx.search(norm_text)
-        if m:
-            found.setdefault(kind, []).append(m.group())
-    if "url" not in found:
+    if in_text is None:
+        in_text = {}
+        for kind, rx in _TEXT_CONTACTS:
+            if kind == "phone":
+                m = next((p for p in rx.finditer(norm_text) if _is_phone(p.group())), None)
+            else:
+                m = rx.search(norm_text)
+            if m:
+                in_text[kind] = m.group()
         site = _site(norm_text)
         if site:
-            found["url"] = [site]
+            in_text["site"] = site
+    for kind, value in in_text.items():
+        if kind != "site":
+            found.setdefault(kind, []).append(value)
+    if "url" not in found and "site" in in_text:
+        found["url"] = [in_text["site"]]
     return found
+
+
+def text_contacts_batch(text: str, locate_many, n: int) -> list[dict[str, str]]:
+    """The first mention of each contact kind in each of the ``n`` texts of a normalised batch
+    (``locate_many``: batch offsets -> item indexes); one scan of the batch per kind."""
+    out: list[dict[str, str]] = [{} for _ in range(n)]
+    for kind, rx in _TEXT_CONTACTS:
+        ms = [m for m in rx.finditer(text) if kind != "phone" or _is_phone(m.group())]
+        for k, m in zip(locate_many([m.start() for m in ms]), ms):
+            out[k].setdefault(kind, m.group())
+    sites = []
+    for m in _TLD_DOT.finditer(text):
+        head = _DOMAIN_HEAD.search(text, max(0, m.start() - 200), m.start())
+        if head is not None and not _MESSENGER_SITES.search(head.group() + m.group()):
+            sites.append((head.start(), head.group() + m.group()))
+    for k, (_, domain) in zip(locate_many([s for s, _ in sites]), sites):
+        out[k].setdefault("site", domain)
+    return out
 
 
 def _is_phone(candidate: str) -> bool:

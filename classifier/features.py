@@ -29,6 +29,7 @@ from classifier.extract import (
     contact_types,
     messenger_only,
     parse_contacts,
+    text_contacts_batch,
 )
 from classifier.normalize import Batch, normalize_batch
 from classifier.salary import Pay, best_pay, parse_pay
@@ -99,6 +100,8 @@ class Analysis:
     reasons: list[Reason] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
     country: str = ""  # ISO code of the country the job is in ("" when the ad does not say)
+    # norm_text span -> True when it touches a handle, e-mail address or URL
+    in_address: Callable[[int, int], bool] | None = None
     to_original: Callable[[int, int], tuple[int, int, str]] | None = None  # normalised span -> original
 
     def original_span(self, start: int, end: int) -> tuple[int, int, str]:
@@ -229,6 +232,8 @@ def _analyse_batch(rows: list[dict], iset: ind.IndicatorSet, gaz: gz.Gazetteer) 
     txt_pays: list[list[Pay]] = [[] for _ in rows]
     for p in parse_pay(batch.norm.text):
         txt_pays[batch.locate(p.start)].append(p)
+    in_text = text_contacts_batch(batch.norm.text, batch.locate_many, len(rows))
+    mask = ind.address_spans(batch.norm.text).mask  # computed by the indicator scan (cached)
     out = []
     for k, row in enumerate(rows):
         pay, span = best_pay(sal_pays[k]), None
@@ -238,7 +243,7 @@ def _analyse_batch(rows: list[dict], iset: ind.IndicatorSet, gaz: gz.Gazetteer) 
             pay = best_pay(txt_pays[k])
             span = batch.span_text(k, pay.start, pay.end) if pay else None
         listed = parse_contacts(row.get("contacts"))
-        found = contact_types(listed, texts[k])
+        found = contact_types(listed, texts[k], in_text[k])
         original = ad_text(row)
         a = _assemble(
             texts[k],
@@ -261,8 +266,13 @@ def _analyse_batch(rows: list[dict], iset: ind.IndicatorSet, gaz: gz.Gazetteer) 
             pay.currency if pay else None,
         )
         a.to_original = functools.partial(_local_span, batch, k)
+        a.in_address = functools.partial(_in_address, mask, batch.norm_starts[k])
         out.append(a)
     return out
+
+
+def _in_address(mask: bytes, offset: int, start: int, end: int) -> bool:
+    return mask.find(1, offset + start, offset + end) >= 0
 
 
 def _local_span(batch: Batch, k: int, start: int, end: int) -> tuple[int, int, str]:

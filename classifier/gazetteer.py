@@ -147,9 +147,9 @@ def main_destination(places: list[Destination], text: str | None = None) -> Dest
     With the ad's original ``text``, a place named only as an adjective (캄보디아 음식점 in
     Ansan, a Lao-speaking interpreter, ภาษาพม่า) is no destination.
     """
-    if text is not None:
-        lower = text.lower()
-        places = [d for d in places if not _adjective(lower, d)]
+    if text is not None and any(d.risk > 0 for d in places):
+        lower = text.lower()  # only a risky place can be a destination that is not one
+        places = [d for d in places if d.risk <= 0 or not _adjective(lower, d)]
     if not places:
         return None
     return max(places, key=lambda d: (d.risk, bool(d.city), -d.start))
@@ -206,6 +206,13 @@ _CURRENCY_COUNTRY = {
 }  # fmt: skip
 
 
+# One search before and one match after the place tell its role (adjective wins over transit).
+_ROLE_BEFORE = re.compile(
+    rf"(?:(?P<adjective>{_ADJECTIVE_BEFORE.pattern[:-4]})|(?P<transit>{_TRANSIT_BEFORE.pattern[:-4]}))\s*$"
+)
+_ROLE_AFTER = re.compile(rf"(?:(?P<adjective>{_ADJECTIVE_AFTER.pattern})|(?P<transit>{_TRANSIT_AFTER.pattern}))")
+
+
 def _line_window(text: str, start: int, end: int) -> tuple[str, str]:
     """Up to _WINDOW characters before and after a span, on its own line."""
     before = text[max(0, start - _WINDOW) : start].rsplit("\n", 1)[-1]
@@ -214,8 +221,20 @@ def _line_window(text: str, start: int, end: int) -> tuple[str, str]:
 
 
 def _adjective(lower: str, d: Destination) -> bool:
+    return _role(lower, d) == "adjective"
+
+
+def _role(lower: str, d: Destination) -> str:
+    """How the ad uses a place: "adjective", "transit", "workplace" or "" (just named)."""
     before, after = _line_window(lower, d.start, d.end)
-    return bool(_ADJECTIVE_BEFORE.search(before) or _ADJECTIVE_AFTER.match(after))
+    b, a = _ROLE_BEFORE.search(before), _ROLE_AFTER.match(after)
+    if (b and b.group("adjective")) or (a and a.group("adjective")):
+        return "adjective"
+    if b or a:
+        return "transit"
+    if _WORKPLACE_NEAR.search(before) or _WORKPLACE_NEAR.search(after):
+        return "workplace"
+    return ""
 
 
 def country_votes(places: list[Destination], text: str, title_end: int, gaz: Gazetteer) -> dict[str, float]:
@@ -232,11 +251,12 @@ def country_votes(places: list[Destination], text: str, title_end: int, gaz: Gaz
         w += 0.1 * max(place.risk, 0)
         if d.start < title_end:  # the title names the workplace more often than the text does
             w *= 2.5
-        if _adjective(lower, d):
+        role = _role(lower, d)
+        if role == "adjective":
             w *= 0.1
-        elif _TRANSIT_BEFORE.search(before) or _TRANSIT_AFTER.match(after):
+        elif role == "transit":
             w *= 0.15
-        elif _WORKPLACE_NEAR.search(before) or _WORKPLACE_NEAR.search(after):
+        elif role == "workplace":
             w *= 1.5
         if place.across and _CROSSING_AFTER.match(lower[d.end : d.end + 40].split("\n", 1)[0]):
             votes[place.across] = votes.get(place.across, 0.0) + 4.0
@@ -260,6 +280,9 @@ def workplace_country(
     number, then the country domain of an e-mail address or site, then the currency of the
     pay it offers.
     """
+    named = {d.country for d in places}
+    if len(named) == 1 and "" not in named and not any(gaz.places[d.place_id].across for d in places):
+        return next(iter(named))  # one country named, no border town: nothing to weigh
     votes = country_votes(places, text, title_end, gaz)
     if votes:
         first = {}

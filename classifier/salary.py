@@ -237,27 +237,37 @@ _SCALE_WORDS.update({"tỷ": 1e9, "miliar": 1e9, "triliun": 1e12, "ล้าน"
 # capital, investment, rent...) nearer than any pay word makes it not pay; a price, fee or
 # cost nearer than any pay word makes it not pay unless a pay period follows the amount.
 _CONTEXT = 48
-_L = r"(?<![a-z])"  # a Latin word starts here
-_PAY_WORDS = re.compile(
+# Each kind of context word: (words of scripts without case, Latin-script words). A Latin word
+# must start a word: checked on the match (a lookbehind opening the pattern would make the
+# engine try it at every position).
+_PAY = (
     r"급여|월급|연봉|시급|일당|일급|주급|보수|처우|페이|수입|소득|한\s*달|매달|매월|월\s*(?:$|(?=[0-9]))|"
-    + _L
-    + r"(?:salary|salaries|pay|paid|wages?|compensation|comp|ctc|earn|earnings|income|stipend|remuneration|"
-    r"gaji|upah|penghasilan|lương|thu nhập|sahod|sweldo|suweldo|wynagrodzenie|pensja|płaca)(?![a-z])|"
-    r"薪|工资|待遇|收入|月入|給与|給料|月給|年収|時給|日給|月収|報酬|เงินเดือน|ค่าจ้าง|ค่าแรง|รายได้|ប្រាក់ខែ|ប្រាក់ឈ្នួល|လစာ|ເງິນເດືອນ"
+    r"薪|工资|待遇|收入|月入|給与|給料|月給|年収|時給|日給|月収|報酬|เงินเดือน|ค่าจ้าง|ค่าแรง|รายได้|ប្រាក់ខែ|ប្រាក់ឈ្នួល|လစာ|ເງິນເດືອນ",
+    r"salary|salaries|pay|paid|wages?|compensation|comp|ctc|earn|earnings|income|stipend|remuneration|"
+    r"gaji|upah|penghasilan|lương|thu nhập|sahod|sweldo|suweldo|wynagrodzenie|pensja|płaca",
 )
-_FIGURE_WORDS = re.compile(
+_FIGURE = (
     r"거래액|거래|매출|투자|유치|자본금|자산|시리즈|가맹점|객단가|보증금|월세|전세|매매|방문객|"
-    + _L
-    + r"(?:revenues?|turnover|transactions?|disburs\w*|loans?|manages|managing|assets|aum|funding|raised|series|invest\w*|"
-    r"capital|valuation|sales|gmv|process(?:es|ed)?|omzet|modal|aset|doanh thu|vốn)(?![a-z])|"
-    r"营业额|注册资本|资本|融资|投资|销售额|交易额|营收|产值|资产|房租|月活|売上|資本金|資本額|日商|月商|年商|ยอดขาย|ทุนจดทะเบียน"
+    r"营业额|注册资本|资本|融资|投资|销售额|交易额|营收|产值|资产|房租|月活|売上|資本金|資本額|日商|月商|年商|ยอดขาย|ทุนจดทะเบียน",
+    r"revenues?|turnover|transactions?|disburs\w*|loans?|manages|managing|assets|aum|funding|raised|series|invest\w*|"
+    r"capital|valuation|sales|gmv|process(?:es|ed)?|omzet|modal|aset|doanh thu|vốn",
 )
-_PRICE_WORDS = re.compile(
-    r"가격|비용|수수료|요금|판매가|"
-    + _L
-    + r"(?:prices?|priced|fees?|costs?|deposit|rent|tickets?|fares?|harga|biaya|presyo|mula|giá|phí)(?![a-z])|"
-    r"价格|售价|费用|押金|価格|費用|料金|ราคา|ค่าธรรมเนียม|តម្លៃ|លក់|ចាប់ពី"
+_PRICE = (
+    r"가격|비용|수수료|요금|판매가|价格|售价|费用|押金|価格|費用|料金|ราคา|ค่าธรรมเนียม|តម្លៃ|លក់|ចាប់ពី",
+    r"prices?|priced|fees?|costs?|deposit|rent|tickets?|fares?|harga|biaya|presyo|mula|giá|phí",
 )
+
+
+def _words(*kinds: tuple[str, str], named: bool = False) -> re.Pattern[str]:
+    parts = []
+    for name, (dense, latin) in zip(("pay", "figure", "price"), kinds):
+        body = f"{dense}|(?:{latin})(?![a-z])"
+        parts.append(f"(?P<{name}>{body})" if named else body)
+    return re.compile("|".join(parts))
+
+
+_PAY_WORDS = _words(_PAY)
+_CONTEXT_WORDS = _words(_PAY, _FIGURE, _PRICE, named=True)
 # Counted things after a bare number: 38만 건, 1만 2천 명 are counts, not won.
 _COUNT_AFTER = re.compile(r"\s*(?:건|명|개|곳|대|평|세|살|층|호|권|회|단위|㎡|km|人|个|家|单|件|名|席|店)")
 _KRW_MARK = re.compile(r"원|won|krw|₩")
@@ -370,11 +380,13 @@ def _context(text: str, start: int, end: int, explicit: bool) -> int:
     lo = max(0, start - _CONTEXT)
     line = max(text.rfind("\n", lo, start), text.rfind("\x00", lo, start)) + 1
     lo = max(lo, line)
-
-    def last(rx: re.Pattern[str]) -> int:
-        return max((m.end() for m in rx.finditer(text, lo, start)), default=-1)
-
-    pay, figure, price = last(_PAY_WORDS), last(_FIGURE_WORDS), last(_PRICE_WORDS)
+    last = {"pay": -1, "figure": -1, "price": -1}
+    for m in _CONTEXT_WORDS.finditer(text, lo, start):
+        at = m.start()
+        if at and "a" <= text[at] <= "z" and "a" <= text[at - 1] <= "z":
+            continue  # a piece of a longer Latin word ("repay", "unpaid" still end in pay)
+        last[m.lastgroup or "pay"] = m.end()
+    pay, figure, price = last["pay"], last["figure"], last["price"]
     if _FIGURE_AFTER.match(text, end):  # "130억원 투자 유치", "USD 3 million in loans"
         return 0
     if figure > pay:

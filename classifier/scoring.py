@@ -23,7 +23,6 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.pipeline import Pipeline
 
 from classifier.features import Analysis, Reason, pause_gc
-from classifier.indicators import address_spans
 from classifier.tokens import WORD
 from core.reasons import evidence_parts
 
@@ -133,11 +132,9 @@ def _whole_word_span(a: Analysis, token: str, whole: tuple[int, int, str]) -> tu
     if s0 < 0:
         return None
     pos, tries = a.norm_text.find(token), 0
-    addresses = None
     while pos >= 0 and tries < MAX_OCCURRENCES:
         # Never a piece of a handle, e-mail address or URL ("kh" of hr@school.edu.kh).
-        addresses = addresses or address_spans(a.norm_text)
-        if addresses.covering(pos, pos + len(token)) is not None:
+        if a.in_address is not None and a.in_address(pos, pos + len(token)):
             pos, tries = a.norm_text.find(token, pos + 1), tries + 1
             continue
         start, end, text = a.original_span(pos, pos + len(token))
