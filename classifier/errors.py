@@ -20,3 +20,7 @@ class PatternFileError(ClassifierError):
 
 
 RETRAIN_HINT = "retrain with `python pipeline.py train --promote`"
+
+
+class EncoderTableError(ModelError):
+    """A static encoder table is missing, malformed, tampered with or not the model's own."""
