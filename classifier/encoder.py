@@ -142,15 +142,19 @@ class StaticTable:
         """float32 [n, dims], each row L2-normalised (all zeros for a text without tokens)."""
         texts = list(texts)
         words_of = [t.split() if isinstance(t, str) else [] for t in texts]
-        missing = {w for ws in words_of for w in ws if w not in self._words}
-        if len(self._words) + len(missing) > MAX_CACHED_WORDS:
-            self._words.clear()
-            missing = {w for ws in words_of for w in ws}
-        if missing:
+        words = [w for ws in words_of for w in ws]
+        get = self._words.get
+        flat = [get(w, -1) for w in words]  # one pass when every word is known (the usual case)
+        if -1 in flat:
+            missing = {w for w, i in zip(words, flat) if i < 0}
+            if len(self._words) + len(missing) > MAX_CACHED_WORDS:
+                self._words.clear()
+                missing = set(words)
             self._add_words(sorted(missing))
-        ids = self._words
-        lengths = np.fromiter((len(ws) for ws in words_of), np.int64, len(texts))
-        flat = np.fromiter((ids[w] for ws in words_of for w in ws), np.int64, int(lengths.sum()))
+            get = self._words.get
+            flat = [get(w) for w in words]
+        lengths = np.fromiter(map(len, words_of), np.int64, len(texts))
+        flat = np.asarray(flat, np.int64)
         out = np.zeros((len(texts), self.dims), np.float32)
         nonempty = lengths > 0
         if flat.size:
