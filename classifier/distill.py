@@ -353,7 +353,8 @@ def build(out: Path, dims: int, limit: int | None = None, cache: Path | None = N
     if limit:
         mask[np.flatnonzero(mask)[limit:]] = False
     keep = np.flatnonzero(mask)
-    if cache is not None and cache.is_file():
+    cached = cache is not None and cache.is_file()
+    if cached:
         raw = np.load(cache, allow_pickle=False)
         if raw.shape != (len(keep), enc.H):
             raise SystemExit(f"{cache}: shape {raw.shape}, expected {(len(keep), enc.H)}")
@@ -396,6 +397,7 @@ def build(out: Path, dims: int, limit: int | None = None, cache: Path | None = N
         "tokenizer": "SentencePiece unigram with e5's XLM-R pieces and scores; e5.c's per-codepoint normaliser",
         "build_command": f"python -m classifier.distill --out {out} --dims {dims}",
         "build_seconds": round(time.time() - t0),
+        "piece_vectors": "read from --cache (computed by an earlier run)" if cached else "computed in this run",
     }
     (out / "encoder.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
     return card
