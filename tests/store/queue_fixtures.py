@@ -58,9 +58,9 @@ def score(
     placed = []
     for r in reasons:
         r = dict(r)
-        if "start" not in r:
-            at = text.find(str(r.get("evidence") or "")) if r.get("evidence") else -1
-            r["start"], r["end"] = (at, at + len(r["evidence"])) if at >= 0 else (-1, -1)
+        at = text.find(str(r.get("evidence") or "")) if r.get("evidence") and "start" not in r else -1
+        if at >= 0:
+            r["start"], r["end"] = at, at + len(r["evidence"])
         placed.append(r)
     row = {
         "ad_id": ad_id,
