@@ -22,10 +22,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.bands import band_rank
 from core.contacts import PHONE_KINDS
 from store.campaigns import join_contact_campaign
 from store.errors import NotFoundError
@@ -288,6 +289,10 @@ def rescan(session: Session, now: datetime, ad_ids: Iterable[int] | None = None)
         if updates:
             session.execute(_MARK, updates)
             session.execute(_EVENTS.insert(), events)
+            # The queue's one order reads the item's band rank (store.order), which follows
+            # the newest score: a marked ad ranks with the critical ones, whatever its score.
+            ads = [ad_id for ad_id, _ in linking]
+            session.execute(update(ReviewItem).where(ReviewItem.ad_id.in_(ads)).values(band_rank=band_rank("critical")))
         with session.no_autoflush:
             for ad_id, pairs in linking:
                 if join_contact_campaign(session, ad_id, pairs, now) is not None:

@@ -160,3 +160,17 @@ def test_migration_0008_upgrades_a_database_with_data_and_back(db_url):
         upgrade(engine)
     finally:
         engine.dispose()
+
+
+def test_a_marked_ad_ranks_with_the_critical_items_in_the_queue_order(factory):
+    """The queue's one order reads review_items.band_rank (issue 24): a watchlist hit must
+    rank critical there too, not only in its score row."""
+    from core.bands import band_rank
+
+    with factory.begin() as s:
+        ad_id = make_ad(s, 1, contacts={"telegram": ["@cambo_hr"]})
+        score(s, ad_id, 0.05)
+    with factory.begin() as s:
+        add_entries(s, [_listed("telegram", "@cambo_hr")], "lead", T0)
+    with factory() as s:
+        assert s.scalar(select(ReviewItem.band_rank).where(ReviewItem.ad_id == ad_id)) == band_rank("critical")
