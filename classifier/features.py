@@ -29,6 +29,7 @@ from classifier.extract import (
     contact_types,
     messenger_only,
     parse_contacts,
+    text_contacts_batch,
 )
 from classifier.normalize import Batch, normalize_batch
 from classifier.salary import Pay, best_pay, parse_pay
@@ -102,6 +103,9 @@ class Analysis:
     contacts: dict[str, list[str]]
     reasons: list[Reason] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
+    country: str = ""  # ISO code of the country the job is in ("" when the ad does not say)
+    # norm_text span -> True when it touches a handle, e-mail address or URL
+    in_address: Callable[[int, int], bool] | None = None
     to_original: Callable[[int, int], tuple[int, int, str]] | None = None  # normalised span -> original
     pay_span: tuple[int, int, str] | None = None  # the pay's words in the original text
 
@@ -148,7 +152,9 @@ def _assemble(
     # A messenger named only in the text counts as the way to reach the poster when the
     # messenger indicator fired there too: a scam warning or a "we never recruit on
     # Telegram" notice names one as well, and the indicator's exclusions drop those.
-    only = messenger_only(found) and (bool(MESSENGERS & (listed or {}).keys()) or "messenger_contact" in fired)
+    only = messenger_only(found, norm_text) and (
+        bool(MESSENGERS & (listed or {}).keys()) or "messenger_contact" in fired
+    )
     f: dict[str, float] = dict.fromkeys(iset.ids, 0.0)
     for s in fired:
         f[s] = 1.0
@@ -230,11 +236,13 @@ def _analyse_batch(rows: list[dict], iset: ind.IndicatorSet, gaz: gz.Gazetteer) 
     # The salary field is the poster's own statement; fall back to the text when empty.
     sal = normalize_batch([r.get("salary", "") or "" for r in rows])
     sal_pays: list[list[Pay]] = [[] for _ in rows]
-    for p in parse_pay(sal.norm.text):
+    for p in parse_pay(sal.norm.text, in_salary_field=True):
         sal_pays[sal.locate(p.start)].append(p)
     txt_pays: list[list[Pay]] = [[] for _ in rows]
     for p in parse_pay(batch.norm.text):
         txt_pays[batch.locate(p.start)].append(p)
+    in_text = text_contacts_batch(batch.norm.text, batch.locate_many, len(rows))
+    mask = ind.address_spans(batch.norm.text).mask  # computed by the indicator scan (cached)
     out = []
     for k, row in enumerate(rows):
         pay, span = best_pay(sal_pays[k]), None
@@ -248,13 +256,36 @@ def _analyse_batch(rows: list[dict], iset: ind.IndicatorSet, gaz: gz.Gazetteer) 
             span = batch.span_text(k, pay.start, pay.end) if pay else None
         span = _trimmed(span)
         listed = parse_contacts(row.get("contacts"))
-        found = contact_types(listed, texts[k])
+        found = contact_types(listed, texts[k], in_text[k])
+        original = ad_text(row)
         a = _assemble(
-            texts[k], tokenize(texts[k]), hits[k], gz.main_destination(places[k]), pay, span, found, iset, listed
+            texts[k],
+            tokenize(texts[k]),
+            hits[k],
+            gz.main_destination(places[k], original),
+            pay,
+            span,
+            found,
+            iset,
+            listed,
+        )
+        title = str(row.get("title", "") or "")
+        a.country = gz.workplace_country(
+            places[k],
+            original,
+            len(title) if title.strip() else 0,
+            gaz,
+            [*found.get("email", []), *found.get("url", [])],
+            pay.currency if pay else None,
         )
         a.to_original = functools.partial(_local_span, batch, k)
+        a.in_address = functools.partial(_in_address, mask, batch.norm_starts[k])
         out.append(a)
     return out
+
+
+def _in_address(mask: bytes, offset: int, start: int, end: int) -> bool:
+    return mask.find(1, offset + start, offset + end) >= 0
 
 
 def _local_span(batch: Batch, k: int, start: int, end: int) -> tuple[int, int, str]:

@@ -71,6 +71,12 @@ class Signal:
     regexes: tuple[str, ...]
     exclude: re.Pattern[str] | None
     nears: tuple["Near", ...] = ()
+    # (terms, window): a hit is dropped when a term stands within `window` characters of it
+    # on the same line ("경력 무관 아님", "no experience? not for this role", "无经验者勿扰").
+    negated_by: tuple[re.Pattern[str], int] | None = None
+    # Longer words that contain a phrase of the signal without meaning it (ไลน์ in ออนไลน์,
+    # "online"): in scripts written without spaces, a hit inside one of them is dropped.
+    not_inside: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -366,6 +372,16 @@ def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, .
         exclude = _compile(ex_phrases, ex_regexes, at + " exclude") if ex_phrases or ex_regexes else None
         _check(regexes, at)
         nears = parse_near(entry["near"], at) if entry.get("near") is not None else ()
+        negated = parse_negated(entry["negated_by"], at) if entry.get("negated_by") is not None else None
+        not_inside = None
+        if entry.get("not_inside") is not None:
+            in_phrases: list[tuple[str, ...]] = []
+            in_regexes: list[str] = []
+            try:
+                _split(_terms(entry["not_inside"], f"{at}: not_inside"), in_phrases, in_regexes)
+            except ValueError as exc:
+                raise PatternFileError(f"{at}: not_inside: {exc}") from None
+            not_inside = _compile(in_phrases, in_regexes, at + " not_inside")
         out.append(
             Signal(
                 sid,
@@ -376,9 +392,29 @@ def parse_signals(spec: dict, where: str = "indicators.yaml") -> tuple[Signal, .
                 tuple(regexes),
                 exclude,
                 nears,
+                negated,
+                not_inside,
             )
         )
     return tuple(out)
+
+
+def parse_negated(rule: Any, at: str) -> tuple[re.Pattern[str], int]:
+    """A signal's negated_by rule: {window: N, terms: [...] or {lang: [...]}}."""
+    where = f"{at}: negated_by"
+    if not isinstance(rule, dict):
+        raise PatternFileError(f"{where}: expected a mapping with terms and window")
+    require_keys(rule, ("terms", "window"), where)
+    window = entry_value(rule, "window", int, "an integer", where)
+    if not 0 < window <= 80:
+        raise PatternFileError(f"{where}: key 'window' must be between 1 and 80")
+    phrases: list[tuple[str, ...]] = []
+    regexes: list[str] = []
+    try:
+        _split(_terms(rule["terms"], f"{where}.terms"), phrases, regexes)
+    except ValueError as exc:
+        raise PatternFileError(f"{where}.terms: {exc}") from None
+    return _compile(phrases, regexes, where), window
 
 
 def require_keys(entry: dict, keys: tuple[str, ...], at: str) -> None:
@@ -449,8 +485,16 @@ def _near_matches(
 ) -> list[tuple[int, int, int]]:
     """(owning signal, start, end) of every near rule: a terms everywhere, b terms around them."""
     a_terms: dict[int, set[tuple[int, int]]] = {}
+    addresses = address_spans(text)
+
+    mask = addresses.mask
+
+    def spoken(start: int, end: int) -> bool:  # not a piece of a handle, e-mail or URL
+        return mask.find(1, start, end) < 0 or bool(_ADDRESS_SYNTAX.search(text, start, end))
+
     for rule, start, end in _matches(text, near_a):
-        a_terms.setdefault(rule, set()).add((start, end))
+        if spoken(start, end):
+            a_terms.setdefault(rule, set()).add((start, end))
     if not a_terms:
         return []
     reach = max(w for _, w in rules) + _NEAR_MARGIN
@@ -464,7 +508,8 @@ def _near_matches(
     b_terms: dict[int, set[tuple[int, int]]] = {}
     for lo, hi in merged:
         for rule, start, end in _matches(text, near_b, lo, min(hi, len(text))):
-            b_terms.setdefault(rule, set()).add((start, end))
+            if spoken(start, end):
+                b_terms.setdefault(rule, set()).add((start, end))
     out = []
     for rule, a_spans in a_terms.items():
         if rule in b_terms:
@@ -523,29 +568,185 @@ def _whole_words(text: str, start: int, end: int) -> bool:
 
 
 def starts_inside_word(original: str, start: int, evidence: str) -> bool:
-    """A short Hangul noun (무직) whose evidence continues a longer Hangul word (사무직)."""
-    core = "".join(evidence.split())
+    """A short Hangul word (무직; 무 of "무 경험") whose evidence continues a longer Hangul
+    word of the original text (사무직; 실무 경험: "practical experience", not "no experience")."""
+    words = evidence.split()
+    first = words[0] if words else ""
     return (
-        0 < len(core) <= SHORT_HANGUL
-        and all(_HANGUL.match(c) for c in core)
+        0 < len(first) <= SHORT_HANGUL
+        and all(_HANGUL.match(c) for c in first)
         and start > 0
         and bool(_HANGUL.match(original[start - 1]))
     )
 
 
+def _negated(text: str, sig: Signal, start: int, end: int, lo: int, hi: int) -> bool:
+    """A term of the signal's negated_by rule within its window, on the hit's line."""
+    rx, window = sig.negated_by  # type: ignore[misc]
+    # A term counts when any part of it lies within the window: read a little further, so a
+    # term that starts inside the window is whole ("fresh start" + " bakery").
+    a, b = max(lo, start - window - _NEGATION_REACH), min(hi, end + window + _NEGATION_REACH)
+    line_a = text.rfind("\n", a, start) + 1 or a
+    line_b = text.find("\n", end, b)
+    for m in rx.finditer(text, max(a, line_a), b if line_b < 0 else line_b):
+        if m.start() <= end + window and m.end() >= start - window:
+            return True
+    return False
+
+
+_NEGATION_REACH = 24  # the longest negated_by term we expect, beyond its window
+_LONGEST_CONTAINER = 24  # characters a not_inside word may reach past a hit on either side
+
+
+def _inside_longer_word(text: str, rx: re.Pattern[str], start: int, end: int) -> bool:
+    """A not_inside word covers the whole hit (ไลน์ of ออนไลน์)."""
+    lo = max(0, start - _LONGEST_CONTAINER)
+    pos = lo
+    while (m := rx.search(text, pos, min(len(text), end + _LONGEST_CONTAINER))) is not None and m.start() <= start:
+        if m.end() >= end:
+            return True
+        pos = m.start() + 1
+    return False
+
+
 def _resolve(text: str, iset: IndicatorSet, bounds, to_hit) -> None:
-    """Drop excluded matches and duplicates; to_hit(signal, start, end) records the rest."""
+    """Drop excluded matches and duplicates; to_hit(signal, start, end) records the rest.
+
+    Text inside a handle, e-mail address or URL (@hold_recruit, freshstart_bakery.id) is
+    the poster's name for themselves, not a statement: it is evidence only for a pattern
+    that spells the address itself (@, a dot, a slash), and then the whole address is
+    the evidence, never a piece of it.
+    """
     seen: set[tuple[int, int]] = set()
+    addresses = address_spans(text)
+    mask = addresses.mask  # the C-speed test first: most matches touch no address
     for idx, start, end in _matches(text, iset):
-        if (idx, start) in seen or not _whole_words(text, start, end):
+        if (idx, start) in seen:
+            continue
+        inside = addresses.covering(start, end) if mask.find(1, start, end) >= 0 else None
+        if inside is not None:
+            if not _ADDRESS_SYNTAX.search(text, start, end):
+                continue
+            start, end = min(start, inside[0]), max(end, inside[1])
+            if (idx, start) in seen:
+                continue
+        elif not _whole_words(text, start, end):
             continue
         sig = iset.signals[idx]
-        if sig.exclude is not None:
+        if sig.not_inside is not None and _inside_longer_word(text, sig.not_inside, start, end):
+            continue
+        if sig.exclude is not None or sig.negated_by is not None:
             lo, hi = bounds(start)
-            if sig.exclude.search(text, max(lo, start - EXCLUDE_WINDOW), min(hi, end + EXCLUDE_WINDOW)):
+            if sig.exclude is not None and sig.exclude.search(
+                text, max(lo, start - EXCLUDE_WINDOW), min(hi, end + EXCLUDE_WINDOW)
+            ):
+                continue
+            if sig.negated_by is not None and _negated(text, sig, start, end, lo, hi):
                 continue
         seen.add((idx, start))
         to_hit(sig, start, end)
+
+
+# Handles, e-mail addresses and URLs in normalised text. Every branch opens with a literal
+# (@, http, www., or the dot of a top-level domain) so the scan skips at C speed, and every
+# repeat is bounded: linear on any input. The part before an @ or a domain's dot is found
+# by a bounded look back from each match (few per ad), never by a pattern that could start
+# anywhere.
+_TLDS = (
+    "com|net|org|edu|gov|info|biz|io|dev|app|ai|me|co|jobs|asia|work|site|online|shop|xyz|"
+    "kr|kh|th|vn|ph|jp|cn|tw|hk|mo|id|my|sg|la|mm|in|pl|uk|de|fr|au|nz|ca|us|ae|ru|eu"
+)
+_ADDRESS = re.compile(
+    r"@[\w-]{1,64}(?:\.[\w-]{1,63}){0,8}"
+    r"|https?://[^\s<>\"'()\x00]{1,300}"
+    r"|www\.[^\s<>\"'()\x00]{1,300}"
+    rf"|\.(?:{_TLDS})(?![\w-])(?:/[^\s<>\"'()\x00]{{0,300}})?"
+)
+_LOCAL_PART = re.compile(r"[a-z0-9._+-]{1,64}\Z")  # before an @: an e-mail address
+_DOMAIN_HEAD = re.compile(r"(?<![\w.-])(?:[a-z0-9-]{1,63}\.){0,6}[a-z0-9-]{1,63}\Z")  # before a TLD's dot
+_ADDRESS_SYNTAX = re.compile(r"[@./:]")
+_TRAILING = ".,;:!?)]}>'\""
+
+
+@dataclass(frozen=True)
+class AddressSpans:
+    """Sorted, disjoint (start, end) spans of handles, e-mail addresses and URLs."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    # One byte per character of the text, 1 inside an address: "does this match touch an
+    # address" is then one C-speed find per match (a batch has tens of thousands of matches).
+    mask: bytes = b""
+
+    def covering(self, start: int, end: int) -> tuple[int, int] | None:
+        """The address span that overlaps [start, end), if any."""
+        if not self.starts or self.mask.find(1, start, end) < 0:
+            return None
+        i = bisect.bisect_right(self.starts, start) - 1
+        for k in (i, i + 1):
+            if 0 <= k < len(self.starts) and self.starts[k] < end and start < self.ends[k]:
+                return self.starts[k], self.ends[k]
+        return None
+
+
+@functools.lru_cache(maxsize=4)
+def address_spans(text: str) -> AddressSpans:
+    """Where handles, e-mail addresses and URLs stand in a normalised text (or batch)."""
+    spans: list[tuple[int, int]] = []
+    for m in _ADDRESS.finditer(text):
+        a, b = m.span()
+        head = text[max(0, a - 64) : a]
+        if text[a] == "@":
+            local = _LOCAL_PART.search(head)
+        elif text[a] == ".":
+            local = _DOMAIN_HEAD.search(text[max(0, a - 200) : a])
+            if local is None:  # ".com" after a space is not a domain
+                continue
+        else:
+            local = None
+        if local is not None:
+            a -= len(local.group())
+        while b > a and text[b - 1] in _TRAILING:
+            b -= 1
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+        else:
+            spans.append((a, b))
+    mask = bytearray(len(text)) if spans else bytearray()
+    for a, b in spans:
+        mask[a:b] = b"\x01" * (b - a)
+    return AddressSpans(tuple(s for s, _ in spans), tuple(e for _, e in spans), bytes(mask))
+
+
+# Japanese writes a word's negating prefix and a verb's inflection in the word itself: a
+# pattern that spells 経験ok or 立て替 is evidence as 未経験OK and 立て替え, the words a reader
+# sees. One prefix and one okurigana kana at most: without a dictionary a longer reach
+# would swallow the next word (万円保証 is two words).
+_NEGATING_PREFIX = frozenset("未無不非")
+_OKURIGANA = frozenset("いえきけぎげしせじぜちてりれみめびべ")
+
+
+# After an inflection: punctuation, a particle or an auxiliary, not more of a name (株式会社しおり舎).
+_AFTER_INFLECTION = frozenset("てたはがをにでともやへ")
+
+
+def _word_ends(original: str, at: int, hi: int) -> bool:
+    c = original[at] if at < hi else ""
+    return not ("\u3041" <= c <= "\u309f") or c in _AFTER_INFLECTION
+
+
+def _kanji(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf"
+
+
+def snap_word(original: str, a: int, b: int, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+    """Widen a hit over a Japanese negating prefix before it and one okurigana kana after it."""
+    hi = len(original) if hi is None else hi
+    if a > lo and a < b and original[a - 1] in _NEGATING_PREFIX and _kanji(original[a]):
+        a -= 1
+    if b < hi and b > a and _kanji(original[b - 1]) and original[b] in _OKURIGANA and _word_ends(original, b + 1, hi):
+        b += 1
+    return a, b
 
 
 def find_hits(norm: Normalized, iset: IndicatorSet) -> list[Hit]:
@@ -559,6 +760,9 @@ def find_hits(norm: Normalized, iset: IndicatorSet) -> list[Hit]:
         a, b, ev = norm.span_text(start, end)
         if starts_inside_word(norm.original, a, ev):
             return
+        if a >= 0:
+            a, b = snap_word(norm.original, a, b)
+            ev = norm.original[a:b]
         hits.append(Hit(sig.id, sig.label, sig.weight, a, b, ev))
 
     _resolve(norm.text, iset, lambda pos: (0, len(norm.text)), add)
@@ -585,7 +789,9 @@ def find_hits_batch(batch: Batch, iset: IndicatorSet) -> list[list[Hit]]:
         off = orig_starts[k]
         if starts_inside_word(original, a, original[a:b]):
             continue
-        hits[k].append(Hit(sig.id, sig.label, sig.weight, a - off, b - off, original[a:b]))
+        a, b = snap_word(original, a, b, off, off + len(batch.raw[k]) if batch.raw else None)
+        text = batch.raw[k][a - off : b - off] if batch.raw else original[a:b]
+        hits[k].append(Hit(sig.id, sig.label, sig.weight, a - off, b - off, text))
     for h in hits:
         h.sort(key=lambda x: (x.start, -x.weight))
     return hits

@@ -15,11 +15,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Scripts written without spaces between the units we match (Hangul, kana, Han, Thai).
-DENSE = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f"
+# Scripts written without spaces between the units we match (Hangul, kana, Han, Thai, and
+# Lao, Khmer and Burmese). Khmer, Lao and Burmese must be here: their vowel signs and
+# subscripts are combining marks, which \w does not match, so as "words" they split into
+# pieces (ក of a longer word) that an analyst would be shown as evidence.
+DENSE = (
+    "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f"
+    "\u0e80-\u0eff\u1780-\u17ff\u19e0-\u19ff\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff"
+)
 # Japanese: the iteration marks 々 and 〆 are letters of kanji words (人々, 締切 as 〆切).
 DENSE += "\u3005\u3006"
-_ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e"
+# Deleted before matching: zero-width characters, and the text-direction controls (LRE, RLE,
+# PDF, LRO, RLO, LRI, RLI, FSI, PDI; ALM) that reorder what a reader sees without being
+# letters, so "visa" written with an override between its letters still reads as visa.
+_ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e\u202a-\u202e\u2066-\u2069\u061c"
 # ・ (katakana middle dot; half-width ･ folds to it) separates words and list items in
 # Japanese, and spells words out (テ・レ・グ・ラ・ム) like a dot or a space.
 _SEP_CHARS = r"\s.\-_·•*~|/\\,'\"`^+=:;!?()\[\]{}<>\u30fb"
@@ -285,6 +294,9 @@ class Batch:
     orig_starts: tuple[int, ...]  # where each text starts in norm.original
     norm_starts: tuple[int, ...]  # where each text starts in norm.text
     norm_ends: tuple[int, ...]
+    # The texts as given: a NUL inside one is a space in norm.original (it separates ads), so
+    # evidence is cut from these to stay the ad's own text.
+    raw: tuple[str, ...] = ()
 
     def texts(self) -> list[str]:
         """The normalised text of each item."""
@@ -304,12 +316,15 @@ class Batch:
         """(start, end, text) in the item's ORIGINAL text for a normalised batch span."""
         a, b, t = self.norm.span_text(start, end)
         off = self.orig_starts[item]
+        if self.raw:
+            t = self.raw[item][a - off : b - off]
         return a - off, b - off, t
 
 
 def normalize_batch(texts: list[str]) -> Batch:
     """Normalise many texts at once (see normalize)."""
-    texts = ["" if t is None else str(t).replace("\x00", " ") for t in texts]
+    raw = tuple("" if t is None else str(t) for t in texts)
+    texts = [t.replace("\x00", " ") for t in raw]
     original = AD_SEP.join(texts)
     bases = [_base(t) for t in texts]
     if all(m is None for _, m in bases):
@@ -341,7 +356,7 @@ def normalize_batch(texts: list[str]) -> Batch:
         end = len(text) if nxt < 0 else nxt - 1
         ends.append(end)
         pos = end + len(AD_SEP)
-    return Batch(norm, tuple(orig_starts), tuple(starts), tuple(ends))
+    return Batch(norm, tuple(orig_starts), tuple(starts), tuple(ends), raw if any("\x00" in t for t in raw) else ())
 
 
 def normalize_pattern_text(text: str) -> str:

@@ -101,6 +101,9 @@ def _is_filler(token: str) -> bool:
         or token in FUNCTION_WORDS
         or not any(c.isalpha() for c in token)
         or (token.isascii() and len(token) < 2)
+        # A lone Hangul, Han, Thai or Khmer character is a unit, a particle or a piece of a
+        # word (월, 원, 万, ក), never a wording an analyst can weigh.
+        or (len(token) == 1 and not WORD.fullmatch(token))
     )
 
 
@@ -110,7 +113,9 @@ def _bounded(original: str, start: int, end: int, dense: bool) -> bool:
     (日薪800: 日薪 is a word, the number after it is not part of it)."""
 
     def joins(c: str) -> bool:
-        return c.isalpha() if dense else c.isalnum()
+        # A combining mark (Thai, Khmer, Lao, Burmese vowel signs; Devanagari too) always
+        # continues the letter before it: เง before ิ is a piece of เงิน, not a word.
+        return (c.isalpha() if dense else c.isalnum()) or unicodedata.category(c)[0] == "M"
 
     return (start == 0 or not joins(original[start - 1])) and (end >= len(original) or not joins(original[end]))
 
@@ -129,8 +134,12 @@ def _whole_word_span(a: Analysis, token: str, whole: tuple[int, int, str]) -> tu
         return None
     pos, tries = a.norm_text.find(token), 0
     while pos >= 0 and tries < MAX_OCCURRENCES:
+        # Never a piece of a handle, e-mail address or URL ("kh" of hr@school.edu.kh).
+        if a.in_address is not None and a.in_address(pos, pos + len(token)):
+            pos, tries = a.norm_text.find(token, pos + 1), tries + 1
+            continue
         start, end, text = a.original_span(pos, pos + len(token))
-        inside = not dense or all(c.isalnum() or unicodedata.category(c) == "Cf" for c in text)
+        inside = not dense or all(c.isalnum() or unicodedata.category(c)[0] in "MC" for c in text)
         if start >= s0 and inside and _bounded(original, start - s0, end - s0, dense):
             return start, end, text
         pos, tries = a.norm_text.find(token, pos + 1), tries + 1
@@ -228,7 +237,7 @@ def score_frame(pipeline: Pipeline, ads: pd.DataFrame, threshold: float) -> pd.D
     stored ad is never analysed again to show them. Every offset counts in the ad's model
     text (core.ad.model_text)."""
     if len(ads) == 0:
-        empty = ("score", "flagged", "band", "reasons", *ANALYSIS_COLUMNS)
+        empty = ("score", "flagged", "band", "reasons", *ANALYSIS_COLUMNS, "country")
         return pd.DataFrame({c: [] for c in empty}, index=ads.index)
     # The whole call, not just the analysis: the analyses, tokens and reasons it builds would
     # otherwise be traversed by collections triggered in the frame and reason code (~10%).
@@ -265,6 +274,8 @@ def _score_frame(pipeline: Pipeline, ads: pd.DataFrame, threshold: float) -> pd.
             "pay": [pay_of(a) for a in analysed["_analysis"]],
             "destination": [destination_of(a) for a in analysed["_analysis"]],
             "contacts": [contacts_of(a, c) for a, c in zip(analysed["_analysis"], listed)],
+            # ISO 3166-1 alpha-2 of the country the job is in, "" when the ad does not say.
+            "country": [a.country for a in analysed["_analysis"]],
         },
         index=ads.index,
     )

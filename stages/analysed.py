@@ -36,6 +36,7 @@ def score_rows(pipeline: Pipeline, batch: Sequence[Mapping[str, Any]], threshold
                 list(r.reasons),
                 analysis=analysis_record(ad, r.pay, r.destination, r.contacts),
                 content_hash=str(ad.get("content_hash") or "") or None,
+                country=str(r.country or ""),
             )
         )
     return rows

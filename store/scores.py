@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Mapping
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,9 @@ class ScoreRow:
     analysis: dict[str, Any] | None = None
     # The ad's content_hash as scored; None: the ad's current one, read when recording.
     content_hash: str | None = None
+    # ISO code of the country the analysis placed the job in ("" when the ad does not say):
+    # it fills ads.country where the source gave none, for the desk's filter, exports, trends.
+    country: str = ""
 
 
 @dataclass
@@ -70,6 +73,7 @@ def _row(raw: ScoreRow | Mapping[str, Any]) -> ScoreRow:
                 reasons=list(raw.get("reasons") or []),
                 analysis=raw.get("analysis"),
                 content_hash=raw.get("content_hash"),
+                country=str(raw.get("country") or ""),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise StoreError(f"bad score row {dict(raw)!r}: {exc}") from None
@@ -149,6 +153,23 @@ def _insert_item(session: Session, row: ScoreRow, now: datetime) -> int | None:
     return session.execute(stmt).scalar_one_or_none()
 
 
+def _fill_countries(session: Session, scored: list[ScoreRow]) -> None:
+    """ads.country from the analysis, where the source gave none: a country the poster or the
+    site stated is theirs to state, and is never overwritten."""
+    by_country: dict[str, list[int]] = {}
+    for r in scored:
+        if r.country:
+            by_country.setdefault(r.country.upper()[:8], []).append(r.ad_id)
+    for country, ids in by_country.items():
+        for start in range(0, len(ids), 500):
+            session.execute(
+                update(Ad)
+                .where(Ad.id.in_(ids[start : start + 500]), or_(Ad.country == "", Ad.country.is_(None)))
+                .values(country=country)
+                .execution_options(synchronize_session=False)
+            )
+
+
 def record_scores(
     session: Session,
     model_version: str,
@@ -175,6 +196,7 @@ def record_scores(
     if missing:
         raise NotFoundError(f"scores for unknown ad id(s): {', '.join(map(str, missing[:10]))}")
     _upsert_scores(session, model_version, scored, now, known)
+    _fill_countries(session, scored)
     counts.scored = len(scored)
     ad_ids = [r.ad_id for r in scored]
     if link_campaigns:

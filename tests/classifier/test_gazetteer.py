@@ -30,10 +30,13 @@ CASES = [
     ("KK Park", "MM", "KK Park", 3),
     ("缅北", "MM", "", 2),
     ("미얀마", "MM", "", 2),
-    ("라오스 골든트라이앵글", "LA", "Golden Triangle SEZ", 3),
-    ("골든 트라이앵글", "LA", "Golden Triangle SEZ", 3),
+    # The Golden Triangle on its own spans three countries (Chiang Saen is its Thai side): a
+    # risky region; only its special economic zone is a place in Laos.
+    ("라오스 골든트라이앵글", "", "Golden Triangle", 3),
+    ("골든 트라이앵글", "", "Golden Triangle", 3),
     ("Golden Triangle SEZ", "LA", "Golden Triangle SEZ", 3),
-    ("金三角", "LA", "Golden Triangle SEZ", 3),
+    ("金三角经济特区", "LA", "Golden Triangle SEZ", 3),
+    ("金三角", "", "Golden Triangle", 3),
     ("Laos", "LA", "", 2),
     ("태국 방콕 도착", "TH", "Bangkok", 1),
     ("Mae Sot", "TH", "Mae Sot", 3),

@@ -123,7 +123,8 @@ def test_tiny_model_scores_and_explains(tiny_fit) -> None:
         {"title": ["캄보디아 고수익", "Accountant"], "description": ["텔레그램 @x 감금 없음", "degree in accounting"]}
     )
     out = score_frame(tiny_fit.pipeline, ads, tiny_fit.threshold)
-    assert list(out.columns) == ["score", "flagged", "band", "reasons", "pay", "destination", "contacts"]
+    assert list(out.columns) == ["score", "flagged", "band", "reasons", "pay", "destination", "contacts", "country"]
+    assert out["country"].tolist() == ["KH", ""]
     assert out["score"].between(0, 1).all() and out["score"].iloc[0] > out["score"].iloc[1]
     assert out.index.equals(ads.index)
     assert score_frame(tiny_fit.pipeline, ads.iloc[:0], 0.5).empty

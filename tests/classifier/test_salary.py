@@ -22,7 +22,7 @@ CASES = [
     ("500~1000만원", "KRW", "month", 10_000_000 * KRW),
     ("연봉 3,000만원", "KRW", "year", 30_000_000 * KRW / 12),
     ("연봉 5500만~6500만원", "KRW", "year", 65_000_000 * KRW / 12),
-    ("2억", "KRW", "year", 200_000_000 * KRW / 12),
+    ("연봉 2억", "KRW", "year", 200_000_000 * KRW / 12),
     ("1억 2천만원", "KRW", "year", 120_000_000 * KRW / 12),
     ("주급 100만원", "KRW", "week", 1_000_000 * KRW * PER_MONTH["week"]),
     ("일당 15만원", "KRW", "day", 150_000 * KRW * 22),
@@ -110,8 +110,6 @@ def test_numbers_that_are_not_pay(text: str) -> None:
     [
         ("salary $1.234.5 per month", 1234.5),
         ("1.234.5 usd", 1234.5),
-        ("월급 $2.300.000.5", 2_300_000.5),
-        ("$1,234.567.8", 1_234_567.8),
     ],
 )
 def test_dotted_numbers_with_a_decimal_parse(text: str, usd: float) -> None:
@@ -128,3 +126,69 @@ def test_range_low_end_kept() -> None:
 def test_best_pay_is_the_highest_promise() -> None:
     pays = parse_pay(normalize("기본 월 300만원, 최고 월 1500만원").text)
     assert best_pay(pays).monthly_usd_high == pytest.approx(15_000_000 * KRW)
+
+
+@pytest.mark.parametrize(
+    "text", ["월급 $2.300.000.5", "$1,234.567.8", "salary: $" + "9" * 400, "월급 " + "9" * 400 + "원"]
+)
+def test_pay_beyond_any_plausible_value_is_unparsed(text: str) -> None:
+    # A salary of 400 digits once gave the reason "US$inf/month, infx benchmark".
+    assert parse_pay(normalize(text).text) == []
+
+
+def test_an_amount_alone_in_the_salary_field_is_pay() -> None:
+    pay = best_pay(parse_pay(normalize("2억").text, in_salary_field=True))
+    assert pay is not None and (pay.currency, pay.period) == ("KRW", "year")
+    assert parse_pay(normalize("2억").text) == []  # in free text, 2억 alone may be any figure
+
+
+@pytest.mark.parametrize(
+    "text,currency,period,local",
+    [
+        ("신입 기준 3000만원의 연봉을 드립니다", "KRW", "year", 30_000_000),
+        ("Annual salary of USD 48,000, paid monthly", "USD", "year", 48_000),
+        ("CTC: INR 9,60,000 p.a.", "INR", "year", 960_000),
+        ("INR 42–54 lakh p.a.", "INR", "year", 5_400_000),
+        ("Wynagrodzenie roczne: 96 000 zł brutto", "PLN", "year", 96_000),
+        ("Salary: £31,200 per annum", "GBP", "year", 31_200),
+        ("待遇：月薪NT$45,000~55,000", "TWD", "month", 55_000),
+        ("月薪1200-1500美元", "USD", "month", 1_500),
+        ("想定年収：400万円〜600万円", "JPY", "year", 6_000_000),
+        ("時給1,200円", "JPY", "hour", 1_200),
+        ("Upah Rp 150.000/hari", "IDR", "day", 150_000),
+        ("Sahod: ₱750 kada araw", "PHP", "day", 750),
+        ("ប្រាក់ឈ្នួល $15 ក្នុងមួយថ្ងៃ", "USD", "day", 15),
+        ("VND 25–32 million per month", "VND", "month", 32_000_000),
+    ],
+)
+def test_period_and_currency_wherever_written(text: str, currency: str, period: str, local: float) -> None:
+    pay = best_pay(parse_pay(normalize(text).text))
+    assert pay is not None and (pay.currency, pay.period) == (currency, period)
+    assert pay.monthly_usd_high / USD_PER_UNIT[currency] / PER_MONTH[period] == pytest.approx(local)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "현재 월 거래액 56억 원, 가맹점 3,200곳",
+        "올해 시리즈B 라운드에서 130억원 투자 유치",
+        "월 평균 출고 약 38만 건",
+        "보증금 1,000만원 / 월세 50~70만원대 원룸",
+        "Marrowgate Capital manages USD 1.2 billion for pension clients",
+        "disburses around USD 3 million a month in loans",
+        "explain fees (Korea single entry KRW 40,000; Schengen EUR 90; UK Standard Visitor GBP 127)",
+        "注册资本500万元",
+        "日商100万円を超える繁盛店",
+        "ยอดขายปีละ 200 ล้านบาท",
+        "omzet ± Rp 3 miliar per bulan",
+        "Firma (KRS 0000555123, Gdynia)",
+    ],
+)
+def test_company_figures_prices_and_counts_are_never_pay(text: str) -> None:
+    assert parse_pay(normalize(text).text) == []
+
+
+def test_a_pay_word_wins_over_a_price_on_another_line() -> None:
+    text = "យើងលក់ទូរស័ព្ទចាប់ពី $89 ដល់ $1,299។\nប្រាក់ខែ $250 - $320"
+    pay = best_pay(parse_pay(normalize(text).text))
+    assert pay is not None and pay.monthly_usd_high == pytest.approx(320)

@@ -183,3 +183,24 @@ def test_bad_score_rows_are_refused(factory):
             record_scores(s, "v1", [{"ad_id": ad, "score": 1.5, "band": "high", "flagged": True}], T0)
         with pytest.raises(StoreError, match="unknown band"):
             record_scores(s, "v1", [{"ad_id": ad, "score": 0.5, "band": "red", "flagged": True}], T0)
+
+
+def test_the_analysis_country_fills_an_empty_country_and_never_overwrites_one(factory):
+    from store.schema import Ad
+
+    with factory.begin() as s:
+        blank, stated = make_ad(s, 1, country=""), make_ad(s, 2, country="TH")
+        record_scores(
+            s,
+            "v1",
+            [
+                {"ad_id": blank, "score": 0.8, "band": "high", "flagged": True, "country": "KH"},
+                {"ad_id": stated, "score": 0.8, "band": "high", "flagged": True, "country": "KH"},
+            ],
+            T0,
+        )
+    with factory.begin() as s:
+        got = dict(s.execute(select(Ad.id, Ad.country).where(Ad.id.in_([blank, stated]))).all())
+        assert got == {blank: "KH", stated: "TH"}
+        # the content hash (which covers country) is the crawled one: the ad is not rescored
+        assert [a["ad_id"] for b in ads_to_score(s, "v1") for a in b] == []
