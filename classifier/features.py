@@ -329,8 +329,8 @@ class AdAnalyzer(BaseEstimator, TransformerMixin):
         """The compiled patterns (compiled once per process, not pickled)."""
         if getattr(self, "_compiled", None) is None:
             self._compiled = (
-                ind.build_set(ind.parse_signals(self.indicator_spec_)),
-                gz.parse_gazetteer(self.gazetteer_spec_),
+                ind.build_set(ind.parse_signals(self.indicator_spec_, "the model's indicators.yaml")),
+                gz.parse_gazetteer(self.gazetteer_spec_, "the model's gazetteer.yaml"),
             )
         return self._compiled
 

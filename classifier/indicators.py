@@ -19,6 +19,7 @@ import yaml
 
 from classifier.errors import PatternFileError
 from classifier.normalize import DENSE, Batch, Normalized, normalize_pattern_text
+from classifier.patterns import linear_problem
 from classifier.tokens import WORD
 
 log = logging.getLogger(__name__)
@@ -201,6 +202,11 @@ def _check(regexes: list[str], where: str) -> None:
             re.compile(s)
         except re.error as inner:
             raise PatternFileError(f"{where}: bad pattern {s!r}: {inner}") from None
+        # Every pattern runs over every ad: one that can backtrack without bound is refused
+        # here, whether it comes from indicators.yaml or from a model file (classifier.patterns).
+        problem = linear_problem(s)
+        if problem is not None:
+            raise PatternFileError(f"{where}: pattern {s[:80]!r} refused: it {problem}") from None
 
 
 def _compile(phrases: list[tuple[str, ...]], regexes: list[str], where: str) -> re.Pattern[str]:

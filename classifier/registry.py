@@ -263,7 +263,29 @@ def load_model(models_dir: Path | str, version: str = "current"):
         raise ModelError(
             f"model {version}: cannot load {art.name} ({type(exc).__name__}: {_one_line(exc)}); {RETRAIN_HINT}"
         ) from None
+    _check_contents(version, pipeline)
     return pipeline, card
+
+
+def _check_contents(version: str, pipeline) -> None:
+    """Refuse a model whose own rules are unsafe to run: skops vouches for the types in the
+    file, not for what they hold. The analyser carries its indicator and gazetteer files;
+    they are compiled now, so every pattern passes classifier.patterns (no backtracking
+    without bound) and every field has the shape the parsers expect, before any ad is read."""
+    steps = getattr(pipeline, "named_steps", None)
+    analyser = steps.get("analyse") if isinstance(steps, dict) else None
+    if analyser is None or not hasattr(analyser, "compiled"):
+        raise ModelError(f"model {version}: its pipeline has no 'analyse' step; {RETRAIN_HINT}")
+    for name in ("indicator_spec_", "gazetteer_spec_"):
+        if not isinstance(getattr(analyser, name, None), dict):
+            raise ModelError(f"model {version}: its {name} is not a mapping; {RETRAIN_HINT}")
+    try:
+        analyser._compiled = None  # never trust a cache the file could have carried
+        analyser.compiled()
+    except Exception as exc:  # a crafted spec can break the parsers in many ways
+        raise ModelError(
+            f"model {version}: its rules are refused ({type(exc).__name__}: {_one_line(exc)}); {RETRAIN_HINT}"
+        ) from None
 
 
 def _checked_artefact(vdir: Path, version: str, card: dict) -> Path:

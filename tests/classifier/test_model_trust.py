@@ -77,6 +77,29 @@ def test_a_crafted_skops_file_with_an_untrusted_type_is_refused_before_anything_
     assert marker.read_text() == "pwned"
 
 
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda spec: spec["signals"][0]["patterns"].update(en=["re:(\\w+\\s?)+$$$"]), id="backtracking"),
+        pytest.param(lambda spec: spec["signals"][0].update(patterns=7), id="wrong-type"),
+        pytest.param(lambda spec: spec.clear(), id="empty"),
+    ],
+)
+def test_a_model_whose_own_patterns_could_stall_scoring_is_refused_at_load(tiny_models_dir, tamper) -> None:
+    """Issue 23, probe 5: trusted types only, but one indicator pattern inside the model's
+    state is (\\w+\\s?)+$$$, which burns minutes on twenty words. The rules a model carries
+    are checked when it loads, with the same one-line refusal as any other bad model."""
+    version = registry.current_version(tiny_models_dir)
+    vdir = tiny_models_dir / version
+    model, _ = registry.load_model(tiny_models_dir, version)
+    tamper(model.named_steps["analyse"].indicator_spec_)
+    sio.dump(model, vdir / registry.ARTEFACT)
+    _sign(vdir, registry.ARTEFACT)
+    with pytest.raises(ModelError, match=rf"model {version}: its rules are refused") as refused:
+        registry.load_model(tiny_models_dir, version)
+    assert "\n" not in str(refused.value)
+
+
 @pytest.mark.parametrize("card", ["[]", "null", '"model"', "[1, 2]", '{"artefact": 5}', '{"libraries": []}'])
 def test_a_malformed_card_is_a_one_line_error(tiny_models_dir, card) -> None:
     version = registry.current_version(tiny_models_dir)

@@ -1,0 +1,70 @@
+"""Which regular expressions lurewatch agrees to run over scraped text.
+
+Python's ``re`` backtracks: a pattern such as ``(\\w+\\s?)+$`` takes exponential time on a
+few dozen words, and every indicator pattern runs over every ad. The patterns come from
+``indicators.yaml`` and, once a model is trained, from the model file itself (the
+analyser keeps a copy), so a crafted model could carry one. Each pattern is checked
+before it is compiled, on its parsed form, against rules that keep matching linear in
+practice: nothing is repeated but a single character (a class, a literal, a dot), a
+repeated character never holds another repetition, repetitions are few and bounded ones
+are short, and there are no back-references. Every pattern we ship passes; an analyst
+writing a new one keeps to the same shapes (``\\s*``, ``\\d{1,2}``, ``[^\\n]{0,12}?``).
+"""
+
+from __future__ import annotations
+
+import re
+from re import _constants as C  # noqa: N812 (the parser's own names)
+from re import _parser as P  # noqa: N812
+
+MAX_PATTERN_LENGTH = 500  # characters of one pattern's source
+MAX_UNBOUNDED = 3  # open repetitions (*, +, {n,}) in one pattern
+MAX_BOUND = 100  # the upper bound of a bounded repetition ({0,12})
+_SINGLE = {C.LITERAL, C.NOT_LITERAL, C.IN, C.ANY, C.CATEGORY}
+_REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT}
+
+
+def linear_problem(source: str) -> str | None:
+    """Why ``source`` could make the regex engine backtrack without bound, or None if it cannot."""
+    if len(source) > MAX_PATTERN_LENGTH:
+        return f"longer than {MAX_PATTERN_LENGTH} characters"
+    try:
+        parsed = P.parse(source)
+    except (re.error, RecursionError, OverflowError) as exc:
+        return f"does not compile: {exc}"
+    unbounded: list[int] = []
+    problem = _walk(parsed, unbounded, inside_repeat=False)
+    if problem is None and len(unbounded) > MAX_UNBOUNDED:
+        problem = f"has {len(unbounded)} open repetitions (at most {MAX_UNBOUNDED})"
+    return problem
+
+
+def _walk(seq, unbounded: list[int], inside_repeat: bool) -> str | None:
+    for op, av in seq:
+        problem = None
+        if op in _REPEATS:
+            low, high, body = av
+            if high > 1:
+                if inside_repeat:
+                    return "repeats a repetition (nested quantifiers)"
+                if high == C.MAXREPEAT:
+                    unbounded.append(low)
+                elif high > MAX_BOUND:
+                    return f"has a repetition bounded above {MAX_BOUND}"
+                if len(body) != 1 or body[0][0] not in _SINGLE:
+                    return "repeats a group; only single characters may repeat"
+            problem = _walk(body, unbounded, inside_repeat or high > 1)
+        elif op == C.SUBPATTERN:
+            problem = _walk(av[-1], unbounded, inside_repeat)
+        elif op == C.ATOMIC_GROUP:
+            problem = _walk(av, unbounded, inside_repeat)
+        elif op == C.BRANCH:
+            for branch in av[1]:
+                problem = problem or _walk(branch, unbounded, inside_repeat)
+        elif op in (C.ASSERT, C.ASSERT_NOT):
+            problem = _walk(av[1], unbounded, inside_repeat)
+        elif op in (C.GROUPREF, C.GROUPREF_EXISTS):
+            return "uses a back-reference"
+        if problem is not None:
+            return problem
+    return None
