@@ -1,7 +1,7 @@
 """Nearest known lures: the few known lure texts most like an ad, as a reason an analyst trusts.
 
 Similarity is the cosine of the model's own TF-IDF vectors (the pipeline's fitted text
-vectoriser, over the same script-aware tokens: core of what the model reads), so a
+vectoriser, over the same normalised, script-aware tokens the model reads), so a
 neighbour is near in the words the model weighs, in every script. An index is a sparse
 matrix of unit rows; a batch of queries is one sparse product.
 
@@ -97,6 +97,15 @@ def _vectoriser(pipeline: Pipeline):
     return pipeline.named_steps["features"].named_transformers_["text"]
 
 
+def has_text_space(pipeline: Pipeline) -> bool:
+    """The pipeline has the fitted TF-IDF text block neighbours are measured in (every model
+    ``build_pipeline`` makes; a pipeline of another shape simply gets no neighbours)."""
+    try:
+        return hasattr(_vectoriser(pipeline), "vocabulary_")
+    except (AttributeError, KeyError, TypeError):
+        return False
+
+
 def text_vectors(pipeline: Pipeline, texts: Sequence[str]) -> sp.csr_matrix:
     """Unit TF-IDF rows of ``texts`` in the model's text space (normalised and tokenised as
     the model does, without the rest of the analysis: signals, pay and places are not needed)."""
@@ -137,6 +146,8 @@ def model_index(pipeline: Pipeline) -> LureIndex | None:
     if pipeline in _CACHE:
         return _CACHE[pipeline]
     state = getattr(pipeline, INDEX_ATTR, None)
+    if state is not None and not has_text_space(pipeline):
+        raise ModelError("the model's known-lure index is malformed (the model has no TF-IDF text block); retrain")
     index = None if state is None else from_state(state, len(_vectoriser(pipeline).vocabulary_))
     _CACHE[pipeline] = index
     return index
@@ -195,7 +206,7 @@ def nearest(
     """
     usable = [ix for ix in indexes if ix is not None and len(ix)]
     out: list[list[dict]] = [[] for _ in texts]
-    if not usable or not texts:
+    if not usable or not texts or not has_text_space(pipeline):
         return out
     queries = text_vectors(pipeline, texts)
     for ix in usable:

@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 from sqlalchemy.orm import Session
 
-from classifier.neighbours import KnownLure, LureIndex, build_index, model_index, nearest
+from classifier.neighbours import KnownLure, LureIndex, build_index, has_text_space, model_index, nearest
 from classifier.scoring import score_frame
 from core.ad import model_text
 from store.analysis import analysis_record
@@ -31,7 +31,9 @@ from store.training import confirmed_scams
 
 def confirmed_index(pipeline: Pipeline, session: Session) -> LureIndex | None:
     """The ads decided scam (the newest store.training.CONFIRMED_SHOWN) as an index in the
-    model's text space; None when there are none."""
+    model's text space; None when there are none (or the model has no text space)."""
+    if not has_text_space(pipeline):
+        return None
     lures = [
         KnownLure(
             model_text(r),
