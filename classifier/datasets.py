@@ -33,7 +33,8 @@ import pandas as pd
 from classifier import adfiles
 from classifier.errors import ClassifierError
 from classifier.extract import coerce_ads
-from core.ad import TEXT_FIELDS
+from classifier.neighbours import KnownLure
+from core.ad import TEXT_FIELDS, model_text
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,35 @@ def load_seed(seed_dir: Path | str) -> pd.DataFrame:
         df["group"] = "seed:" + df["group"]
         frames.append(_frame(df, "seed", 1.0))
     return pd.concat(frames, ignore_index=True)
+
+
+def seed_lures(seed_dir: Path | str, shown_as: str | None = None) -> list[KnownLure]:
+    """The lures (label 1) of data/seed/*.csv, the rows training reads, with where each comes
+    from: its file (``shown_as``/name, e.g. data/seed/hard_cases.csv), row id and provenance.
+
+    Only these team-written rows may be stored in a model (classifier.neighbours): never
+    third-party text.
+    """
+    prefix = str(shown_as if shown_as is not None else seed_dir).rstrip("/")
+    out = []
+    for f in sorted(Path(seed_dir).glob("*.csv")):
+        df = pd.read_csv(f, dtype=str, keep_default_na=False)
+        if "label" not in df:
+            continue
+        for r in df[df["label"].str.strip() == "1"].to_dict("records"):
+            text = model_text(r)
+            if text.strip():
+                out.append(
+                    KnownLure(
+                        text,
+                        f"{prefix}/{f.name}",
+                        str(r.get("id", "")),
+                        str(r.get("title", "")),
+                        str(r.get("provenance", "")),
+                        f"seed:{r['group']}" if r.get("group") else "",
+                    )
+                )
+    return out
 
 
 QUOTED_FILES = {"quoted": "quoted_dev.csv", "quoted_extra": "quoted_dev_extra.csv", "quoted_r3": "quoted_dev_r3.csv"}

@@ -7,6 +7,8 @@ name). Its sha256 is checked against the card first, only paths inside the model
 are ever loaded, and a model built with other library versions is refused with a message
 saying how to retrain. Models saved before as pickles (model.joblib), which can run code
 when loaded, are refused; ``convert_to_skops`` turns one the operator trusts into skops.
+A model's known-lure index (classifier.neighbours) is plain arrays and strings inside the
+same artefact, checked for shape and size at load.
 """
 
 from __future__ import annotations
@@ -264,6 +266,12 @@ def load_model(models_dir: Path | str, version: str = "current"):
             f"model {version}: cannot load {art.name} ({type(exc).__name__}: {_one_line(exc)}); {RETRAIN_HINT}"
         ) from None
     _check_contents(version, pipeline)
+    from classifier.neighbours import model_index
+
+    try:
+        model_index(pipeline)  # the known-lure index is data: its sizes are checked like the types
+    except ModelError as exc:
+        raise ModelError(f"model {version}: {exc}") from None
     return pipeline, card
 
 

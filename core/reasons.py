@@ -50,3 +50,22 @@ def reason_text(reason: Mapping[str, Any]) -> str:
 def reasons_text(reasons: Iterable[Any]) -> str:
     """Reasons as readable text, one per line (what a CSV cell holds)."""
     return "\n".join(reason_text(r) for r in reasons if isinstance(r, Mapping))
+
+
+def neighbour_text(n: Mapping[str, Any]) -> str:
+    """A known lure like the ad, on one line: how similar, where it comes from, its words.
+
+    ``kind`` seed: a lure of the model's seed data (file, row id, provenance); confirmed:
+    an ad an analyst decided scam (ad id, title, decision date). classifier.neighbours
+    writes them; the score keeps them in its analysis.
+    """
+    sim = n.get("similarity")
+    head = f"{float(sim):.2f}" if isinstance(sim, (int, float)) else "?"
+    ref, source, detail = (" ".join(str(n.get(k) or "").split()) for k in ("ref", "source", "detail"))
+    title = " ".join(str(n.get("title") or "").split())
+    if n.get("kind") == "confirmed":
+        where = f"confirmed scam: ad {ref}" + (f" “{title}”" if title else "") + (f", {detail}" if detail else "")
+    else:
+        where = f"seed lure {source} row {ref}" + (f" ({detail})" if detail else "")
+    text = " ".join(str(n.get("text") or "").split())
+    return f"{head} {where}: “{text}”"

@@ -11,7 +11,7 @@ import functools
 import json
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,10 +22,11 @@ from classifier import adfiles, evaluation, registry
 from classifier.card import threshold_for
 from classifier.errors import ClassifierError
 from classifier.extract import ad_text, coerce_ads
+from classifier.neighbours import model_index, nearest
 from classifier.scoring import mark_evidence, score_frame
 from config import Config
 from core.files import atomic_write, atomic_write_text
-from core.reasons import reason_text, reasons_text
+from core.reasons import neighbour_text, reason_text, reasons_text
 from core.textfile import TextDecodeError, decode_bytes
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,9 @@ class Explanation:
     model: str
     reasons: list[dict]
     marked_text: str
+    # The seed lures of the model most like a flagged ad (none when not flagged, or when the
+    # model predates the index); confirmed scams live in the database, which explain never reads.
+    neighbours: list[dict] = field(default_factory=list)
 
 
 # One ad's text: 100,000 characters is already a page dump (the crawler drops longer ones).
@@ -191,9 +195,18 @@ def explain(config: Config, text: str | None = None, file: Path | None = None) -
     pipeline, card, thr = _load(config)
     ad = pd.DataFrame([{"description": text or ""}])
     row = score_frame(pipeline, ad, thr).iloc[0]
-    marked = mark_evidence(ad_text(coerce_ads(ad).iloc[0]), row["reasons"])
+    text = ad_text(coerce_ads(ad).iloc[0])
+    marked = mark_evidence(text, row["reasons"])
+    near = nearest(pipeline, [text], [model_index(pipeline)])[0] if row["flagged"] else []
     return Explanation(
-        float(row["score"]), str(row["band"]), bool(row["flagged"]), thr, card["version"], list(row["reasons"]), marked
+        float(row["score"]),
+        str(row["band"]),
+        bool(row["flagged"]),
+        thr,
+        card["version"],
+        list(row["reasons"]),
+        marked,
+        near,
     )
 
 
@@ -205,6 +218,9 @@ def format_explanation(e: Explanation) -> str:
         "reasons:",
     ]
     lines += [f"  - {reason_text(r)}" for r in e.reasons] or ["  (none)"]
+    if e.neighbours:
+        lines += ["looks like these known lures (similarity, source, text):"]
+        lines += [f"  - {neighbour_text(n)}" for n in e.neighbours]
     lines += ["text (evidence in [[ ]]):", "  " + e.marked_text]
     return "\n".join(lines)
 

@@ -182,6 +182,7 @@ def _card_key(card: dict) -> dict:
         "threshold_fpr_cap": ((card.get("cv") or {}).get("all_texts") or {}).get("threshold_fpr_cap"),
         "indicators_sha256": card.get("indicators_sha256"),
         "gazetteer_sha256": card.get("gazetteer_sha256"),
+        "neighbours": (card.get("neighbours") or {}).get("format"),
     }
 
 

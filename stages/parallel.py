@@ -27,7 +27,7 @@ from classifier.card import threshold_for
 from classifier.registry import load_model
 from config import Config
 from core.process import die_with_parent
-from stages.analysed import score_rows
+from stages.analysed import confirmed_index, score_rows
 from stages.common import engine_of, utcnow
 from store.campaigns import link_ads
 from store.claims import ads_to_link, claim_ads, hold_linking_lock
@@ -66,12 +66,14 @@ def _work(config: Config, rescore: bool) -> dict[str, int]:
     totals: Counter[str] = Counter(ScoreCounts().as_dict())
     engine, factory = open_database(config.database.url, create=False)
     try:
+        with factory() as session:
+            confirmed = confirmed_index(pipeline, session)
         while True:
             with factory.begin() as session:
                 batch = claim_ads(session, version, rescore, config.scoring.batch_size)
                 if not batch:
                     break
-                rows = score_rows(pipeline, batch, threshold)
+                rows = score_rows(pipeline, batch, threshold, confirmed)
                 # Linked beforehand, under the linking lock: workers only score and queue.
                 totals.update(record_scores(session, version, rows, utcnow(), link_campaigns=False).as_dict())
                 totals["flagged"] += sum(r.flagged for r in rows)

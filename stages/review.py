@@ -24,7 +24,7 @@ from classifier import registry
 from classifier.card import threshold_for
 from config import Config
 from core.evidence import evidence_runs
-from core.reasons import reason_text
+from core.reasons import neighbour_text, reason_text
 from core.spreadsheet import display_width, place_text
 from stages.common import database, utcnow
 from store.accounts import is_lead
@@ -197,6 +197,9 @@ def format_show(view: ItemView, ansi: bool = False) -> str:
         lines.append(f"note     by {clean(row.note_by)} at {at}: {clean(row.note)}")
     lines.append("reasons")
     lines += [f"  - {clean(reason_text(r))}" for r in row.reasons if isinstance(r, dict)] or ["  (none)"]
+    if analysis.neighbours:
+        lines.append("looks like these known lures")
+        lines += [f"  - {clean(neighbour_text(n))}" for n in analysis.neighbours]
     lines += ["", "text as the model read it" + ("" if analysis.current else f" ({analysis.why_unmarked})")]
     runs = evidence_runs(analysis.text, row.reasons) if analysis.current else [(analysis.text, ())]
     lines += [mark_runs(runs, ansi), "", "history"]

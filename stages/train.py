@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from classifier import adfiles, datasets, registry, trainset
+from classifier import adfiles, datasets, neighbours, registry, trainset
 from classifier.card import build_card
 from classifier.errors import ClassifierError
 from classifier.model import DEFAULT_PARAMS, build_pipeline, fit_with_threshold
@@ -38,6 +38,7 @@ from classifier.retrain import (
     holdout_split,
 )
 from config import Config
+from core.ad import TEXT_FIELDS, model_text
 from stages.common import database, missing_database
 from stages.comparison import (
     REPORT_JSON,
@@ -229,6 +230,7 @@ def train_candidate(
         "threshold_fpr_cap": config.training.max_false_positive_rate,
         "indicators_sha256": patterns.indicators_sha256_,
         "gazetteer_sha256": patterns.gazetteer_sha256_,
+        "neighbours": neighbours.FORMAT,  # a model saved before the index is not this one
     }
     same = identical_version(config, key)
     if same is not None:
@@ -275,6 +277,7 @@ def train_candidate(
     )
     # What a later comparison must leave out: the texts this model was fitted on.
     card["training"]["fitted_row_keys"] = sorted(set(row_keys(train).tolist()))
+    card["neighbours"] = attach_seed_index(config, fit.pipeline, df)
     version = registry.save_model(config.models.dir, fit.pipeline, card)
     if compared is None:
         ok, reason, table = True, "not compared: --all-rows fits every row, none is held out", None
@@ -299,6 +302,34 @@ def train_candidate(
         n_decisions,
         sources,
     )
+
+
+def attach_seed_index(config: Config, pipeline, frame: pd.DataFrame) -> dict:
+    """Store the seed lures in the fitted model as its known-lure index (classifier.neighbours);
+    what the card says about it.
+
+    Only our own seed rows (``training.seed_dir``) go in: the model may be trained on third-
+    party text, but that text never goes into the artefact. A seed lure whose text a later
+    source labels legit (an analyst's decision) is left out, as training left it out.
+    """
+    seed = frame[(frame["subset"] == "seed") & (frame["label"] == 1) & ~frame["short"].astype(bool)]
+    kept = {model_text(r) for r in seed[list(TEXT_FIELDS)].to_dict("records")}
+    where = _name(config, config.training.seed_dir)
+    lures = [x for x in datasets.seed_lures(config.training.seed_dir, where) if x.text in kept]
+    index = neighbours.build_index(pipeline, lures, "seed")
+    neighbours.attach(pipeline, index)
+    files: dict[str, int] = {}
+    for x in lures:
+        files[x.source] = files.get(x.source, 0) + 1
+    log.info("known-lure index: %d seed lures", len(lures))
+    return {
+        "format": neighbours.FORMAT,
+        "kind": "seed",
+        "rows": len(lures),
+        "files": files,
+        "similarity": "cosine of the model's TF-IDF text vectors",
+        "note": "our own seed lures only (file, row id, provenance); third-party training text is never stored",
+    }
 
 
 def train(config: Config, request: TrainRequest, *, progress: bool | None = None) -> TrainReport:

@@ -30,9 +30,14 @@ def analysis_record(
     pay: Mapping[str, Any] | None,
     destination: Mapping[str, Any] | None,
     contacts: Mapping[str, Any] | None,
+    neighbours: list[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The JSON stored in ``scores.analysis`` for one ad as the classifier read it."""
+    """The JSON stored in ``scores.analysis`` for one ad as the classifier read it.
+
+    ``neighbours``: the known lures most like a flagged ad (classifier.neighbours), None
+    for an ad that was not flagged (the key is then left out)."""
     text = model_text(ad)
+    extra = {} if neighbours is None else {"neighbours": [dict(n) for n in neighbours]}
     return {
         "version": VERSION,
         "text_sha256": text_sha256(text),
@@ -40,6 +45,7 @@ def analysis_record(
         "pay": dict(pay) if pay else None,
         "destination": dict(destination) if destination else None,
         "contacts": dict(contacts) if contacts else {"listed": {}, "mentioned": []},
+        **extra,
     }
 
 
@@ -54,6 +60,9 @@ class StoredAnalysis:
     destination: dict[str, Any] | None = None
     listed: dict[str, list[str]] = field(default_factory=dict)  # contacts of the contacts field
     mentioned: tuple[str, ...] = ()  # contact kinds named only in the text
+    # The known lures most like the ad when it was scored (seed lures of the model, ads
+    # decided scam by then), most similar first; empty when not flagged or scored before.
+    neighbours: tuple[dict[str, Any], ...] = ()
 
     @property
     def why_unmarked(self) -> str:
@@ -80,7 +89,22 @@ def read_analysis(ad: Mapping[str, Any], analysis: Mapping[str, Any] | None) -> 
         destination=_dict(analysis.get("destination")),
         listed={str(k): [str(v) for v in vs] for k, vs in listed.items() if isinstance(vs, list) and vs},
         mentioned=tuple(str(k) for k in contacts.get("mentioned") or ()),
+        neighbours=_neighbours(analysis.get("neighbours")),
     )
+
+
+NEIGHBOUR_KEYS = ("kind", "source", "ref", "title", "detail", "text")
+
+
+def _neighbours(value: Any) -> tuple[dict[str, Any], ...]:
+    """Stored neighbours as plain dicts of strings and a float similarity; anything else dropped."""
+    if not isinstance(value, list):
+        return ()
+    out = []
+    for n in value:
+        if isinstance(n, Mapping) and isinstance(n.get("similarity"), (int, float)):
+            out.append({**{k: str(n.get(k) or "") for k in NEIGHBOUR_KEYS}, "similarity": float(n["similarity"])})
+    return tuple(out)
 
 
 def _dict(value: Any) -> dict[str, Any] | None:

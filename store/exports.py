@@ -63,6 +63,9 @@ def _jsonable(row: QueueRow) -> dict[str, Any]:
         pay=analysis.pay,
         destination=analysis.destination,
         contacts_mentioned=list(analysis.mentioned),
+        # The known lures most like the ad when it was scored (kind seed: file, row id and
+        # provenance; kind confirmed: the ad id decided scam), most similar first.
+        neighbours=list(analysis.neighbours),
     )
     flat.update(
         ad_id=row.ad_id,

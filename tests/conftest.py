@@ -198,3 +198,38 @@ def tiny_models_dir(tmp_path, tiny_fit) -> Path:
     version = registry.save_model(d, tiny_fit.pipeline, {"threshold": tiny_fit.threshold, "target_recall": 0.9})
     registry.set_current(d, version)
     return d
+
+
+# A seed folder as data/seed lays it out: lures (two variants of one, sharing a group) and a
+# legit row, each with its id and provenance. Its texts share words with the tiny model's.
+SEED_ROWS = [
+    ("s-1", "캄보디아 고수익 알바 월 1000만원 숙식 제공 텔레그램 @abc 문의", "1", "g1", "written by us, variant 1"),
+    ("s-2", "캄보디아 고수익 알바 월 1000만원 숙식 제공 텔레그램 @abd 문의. 감금 절대 없음", "1", "g1", "variant 2"),
+    ("s-3", "KK Park data entry job, free flight, whatsapp only, urgent hiring <b>now</b>", "1", "g2", "hand-written"),
+    ("s-4", "Software engineer at a Seoul company, 5 years of experience", "0", "g3", "hard negative"),
+]
+
+
+def write_seed(folder: Path) -> Path:
+    """A one-file seed folder of SEED_ROWS (seed.csv)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cols = ["id", "description", "label", "group", "provenance"]
+    pd.DataFrame(SEED_ROWS, columns=cols).assign(title="", language="").to_csv(folder / "seed.csv", index=False)
+    return folder
+
+
+@pytest.fixture()
+def lure_models_dir(tmp_path, tiny_fit) -> Path:
+    """The tiny model with a known-lure index of SEED_ROWS' lures, as CURRENT (the session's
+    tiny model itself is left without one: a shallow copy carries the index)."""
+    import copy
+
+    from classifier import datasets, neighbours
+
+    pipeline = copy.copy(tiny_fit.pipeline)
+    lures = datasets.seed_lures(write_seed(tmp_path / "seed"), "data/seed")
+    neighbours.attach(pipeline, neighbours.build_index(pipeline, lures, "seed"))
+    d = tmp_path / "lure-models"
+    version = registry.save_model(d, pipeline, {"threshold": tiny_fit.threshold, "target_recall": 0.9})
+    registry.set_current(d, version)
+    return d

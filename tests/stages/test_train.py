@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -239,3 +240,39 @@ def test_gather_lists_every_source_and_skips_a_missing_extra_entry(write_config,
         ("analysts' decisions", 0, "not read: --no-decisions"),
     ]
     assert [len(p) for p in parts] == [6, 2, 0]
+
+
+@pytest.mark.slow
+def test_training_stores_only_seed_lures_as_known_lures_and_explain_shows_them(retrain_config, tmp_path, capsys):
+    config = retrain_config
+    extra = tmp_path / "third_party.csv"  # stands for ../shared/data: trained on, never stored
+    third = "Sihanoukville typing job, 월 900만원, passport kept by the company for safety, telegram @third_party_hr"
+    pd.DataFrame({"text": [third, "Barista in Busan, 2 years of experience"], "label": [1, 0]}).to_csv(
+        extra, index=False
+    )
+    argv = ["train", "--all-rows", "--no-decisions", "--promote", "--data", str(extra), "--config", str(config.path)]
+    assert pipeline.main(argv) == 0
+    version = registry.current_version(config.models.dir)
+    card = registry.read_card(config.models.dir, version)
+    seed = pd.read_csv(config.training.seed_dir / "seed.csv", dtype=str, keep_default_na=False)
+    lures = seed[seed["label"] == "1"]
+    assert card["neighbours"]["rows"] == len(lures) and card["neighbours"]["kind"] == "seed"
+    from classifier.neighbours import model_index
+
+    index = model_index(registry.load_model(config.models.dir, version)[0])
+    assert sorted(x.ref for x in index.lures) == sorted(lures["id"])
+    assert not any("third_party" in x.text for x in index.lures)  # third-party text is not in the artefact
+    with zipfile.ZipFile(config.models.dir / version / registry.ARTEFACT) as art:  # skops: a zip of data files
+        stored = b"".join(art.read(name) for name in art.namelist())
+    # The seed lures' own words are there (so the search reads stored text); the third party's are not.
+    assert str(lures["description"].iloc[0]).encode() in stored and b"third_party_hr" not in stored
+
+    row = lures[lures["description"].str.len() > 40].iloc[0]
+    capsys.readouterr()
+    assert pipeline.main(["explain", f"{row['title']}\n{row['description']}", "--config", str(config.path)]) == 0
+    out = capsys.readouterr().out
+    assert "flagged yes" in out and "looks like these known lures" in out
+    listed = out.split("looks like these known lures")[1].split("text (evidence")[0].strip().splitlines()
+    assert 1 <= len(listed) - 1 <= 3
+    seed_name = os.path.relpath(config.training.seed_dir, config.path.parent)
+    assert listed[1].startswith(f"  - 1.00 seed lure {seed_name}/seed.csv row {row['id']} ({row['provenance']})")
