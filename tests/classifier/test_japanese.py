@@ -207,7 +207,7 @@ def test_the_japanese_seed_cases_are_read_and_reported_per_language() -> None:
     from classifier.evaluation import report
     from classifier.trainset import class_counts
 
-    seed = load_seed(SEED / "next")  # ja_cases.csv waits there for the next retrain (data/seed/next/README.md)
+    seed = load_seed(SEED)
     ja = seed[seed["language"] == "ja"]
     assert set(ja["label"]) == {0, 1} and ja["group"].str.startswith("seed:").all()
     assert class_counts(seed)["ja"] == {"scam": int(ja["label"].sum()), "legit": int((ja["label"] == 0).sum())}

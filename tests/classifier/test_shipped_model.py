@@ -92,10 +92,23 @@ def test_short_text_alone_is_not_scam(shipped) -> None:
     assert not got["flagged"].any(), got
 
 
-# Known regression of the model trained for issue 11 (threshold set on real lures, many of
-# them one-liners naming only a Cambodian city and pay): a bare job title in Phnom Penh
-# scores just above it. Leave-source-group-out puts Cambodian job-board opening lines at a
-# false-positive rate of 0.08. Strict, so it fails the day the model stops flagging it.
-@pytest.mark.xfail(strict=True, reason="a bare Phnom Penh job title is flagged (issue 11 closing note)")
+# The place is not the crime (issue 19, Build 6): the model trained for issue 11 flagged a
+# bare job title in Phnom Penh (this test was a strict xfail until the model retrained with
+# the regional ordinary jobs of data/seed/region_jobs.csv).
 def test_a_bare_phnom_penh_job_title_is_not_scam(shipped) -> None:
     assert not _scores(shipped, ["Sous chef, hotel in Phnom Penh"])["flagged"].iloc[0]
+
+
+def test_the_blind_final_probes(shipped) -> None:
+    """Issue 19's ten hand-written probes each way (tests/classifier/data/probes.csv, written
+    blind before the signals work): at most one lure missed and one legitimate ad flagged."""
+    from tests.classifier.false_readings import PROBES
+
+    probes = pd.read_csv(PROBES, dtype=str, keep_default_na=False)
+    pipeline, card = shipped
+    flagged = score_frame(pipeline, probes[["title", "description"]], float(card["threshold"]))["flagged"]
+    lure = probes["label"].eq("1").to_numpy()
+    missed = probes.loc[lure & ~flagged.to_numpy(), "id"].tolist()
+    false_alarms = probes.loc[~lure & flagged.to_numpy(), "id"].tolist()
+    assert (lure.sum(), (~lure).sum()) == (10, 10)
+    assert len(missed) <= 1 and len(false_alarms) <= 1, (missed, false_alarms)
