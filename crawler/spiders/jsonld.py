@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
+import re
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
@@ -65,6 +66,11 @@ class JsonLdSpider(SourceSpider):
     """JobPosting pages: listings, sitemaps and detail pages."""
 
     kind = "jsonld"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ad_urls = re.compile(self.source.ad_urls) if self.source.ad_urls else None
+        self.unreadable_sampled: set[str] = set()
 
     def start_meta(self, url: str) -> dict[str, Any]:
         return {"scope": _scope(url)}
@@ -122,6 +128,8 @@ class JsonLdSpider(SourceSpider):
             self.count("structured/ads", len(reading.postings))
         elif JOBPOSTING_MARKER in response.text:
             self.unreadable(response.url, reading.reason())
+        elif self.ad_urls is not None and self.ad_urls.search(response.url):
+            self.unreadable(response.url, "no_structured_data")  # an ad page by its URL, no JobPosting at all
         many = len(reading.postings) > 1
         for index, posting in enumerate(reading.postings):
             yield ad_from_posting(self.source.name, response, posting, index if many else None)
@@ -131,9 +139,8 @@ class JsonLdSpider(SourceSpider):
         self.count("structured/ad_pages")
         self.count(UNREADABLE)
         self.count(f"{UNREADABLE}/{reason}")
-        sampled = self.__dict__.setdefault("_unreadable_sampled", set())
-        if reason not in sampled:
-            sampled.add(reason)
+        if reason not in self.unreadable_sampled:
+            self.unreadable_sampled.add(reason)
             log.warning("%s: structured data unreadable (%s), e.g. %s", self.name, reason, url[:300])
 
 
