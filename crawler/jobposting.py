@@ -133,7 +133,7 @@ _RDFA_XPATH = '//*[@typeof][contains(concat(" ", @typeof, " "), "JobPosting ")]'
 
 
 def page_postings(selector: Selector) -> PageReading:
-    """Every JobPosting on a page, from JSON-LD, microdata and RDFa, with what could not be read."""
+    """Every JobPosting on a page, from JSON-LD, else microdata and RDFa, with what could not be read."""
     reading = PageReading()
     blocks = []
     for block in selector.xpath(_JSONLD_XPATH).getall():
@@ -149,7 +149,9 @@ def page_postings(selector: Selector) -> PageReading:
         # JSON-LD strings come straight from the site's template, never through an HTML
         # parser (a script's text is raw): entities a PHP board escaped are decoded here.
         found += [decode_entities(_resolve(p, nodes)) for p in iter_postings(blocks)]
-    for query, syntax in ((_MICRODATA_XPATH, MICRODATA), (_RDFA_XPATH, RDFA)):
+    # Microdata and RDFa only when JSON-LD gave nothing: plugins that write both describe the
+    # same posting twice, and reading both would store it twice.
+    for query, syntax in () if found else ((_MICRODATA_XPATH, MICRODATA), (_RDFA_XPATH, RDFA)):
         for node in selector.xpath(query):
             drop_not_text(node)  # an item's text is what a reader sees, never script or style
             found.append(structured_item(node, syntax))
