@@ -120,6 +120,9 @@ def test_a_site_whose_markup_changes_between_runs_raises_a_yield_alarm(write_con
     assert row["details"]["dropped/unreadable_structured_data/no_structured_data"] == 1
     logs = "".join(f.read_text(encoding="utf-8") for f in (path.parent / "logs").iterdir())
     assert logs.count("structured data unreadable (empty_posting), e.g. http://127.0.0.1") == 1  # one sample
+    from stages.crawl import format_table
+
+    assert "(unreadable: 3 of 4 ad pages)" in format_table(StageResult("crawl", data["stages"][0]["counts"]))
     assert data["alarms"] == [
         "site: 0.25 ads per ad page tonight, usually 1 (median of the last 1 crawls); 3 of 4 ad pages unreadable"
     ]
