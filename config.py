@@ -92,6 +92,9 @@ class SourceConfig:
     max_messages: int = 1000
     encoding: str | None = None
     follow_links: bool = False
+    # jsonld: a regular expression searched in page URLs; a matching page is an ad page, so
+    # one that gives no ad is counted as unreadable even when it names no JobPosting.
+    ad_urls: str | None = None
     selectors: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -134,6 +137,11 @@ class HealthConfig:
     max_error_rate: float = 0.2  # errors / (pages + errors) above this is an alarm
     min_usual_ads: int = 5  # "usually returns many": median of recent runs at least this
     history_runs: int = 5  # recent runs the median is taken over
+    # Yield: ads per ad page (a page with a JobPosting marker). Below this share of its recent
+    # median is an alarm (a changed markup the reader no longer understands), once the
+    # source has at least ``yield_history`` earlier crawls that measured a yield.
+    min_yield_ratio: float = 0.5
+    yield_history: int = 3
 
 
 @dataclass(frozen=True)
@@ -360,6 +368,14 @@ def _source(raw: Any, index: int, base: Path) -> SourceConfig:
         raise ConfigError(f"{s.key('channels')}: required for kind 'telegram'")
     if kind in ("jsonld", "board", "feed") and not start_urls:
         raise ConfigError(f"{s.key('start_urls')}: required for kind {kind!r}")
+    ad_urls = s.get("ad_urls", str, None)
+    if ad_urls is not None:
+        if kind != "jsonld":
+            raise ConfigError(f"{s.key('ad_urls')}: only used by kind 'jsonld', not {kind!r}")
+        try:
+            re.compile(ad_urls)
+        except re.error as exc:
+            raise ConfigError(f"{s.key('ad_urls')}: not a regular expression ({exc})") from None
     src = SourceConfig(
         name=name.strip(),
         kind=kind,
@@ -371,6 +387,7 @@ def _source(raw: Any, index: int, base: Path) -> SourceConfig:
         max_messages=s.positive("max_messages", int, 1000),
         encoding=s.get("encoding", str, None),
         follow_links=s.get("follow_links", bool, False),
+        ad_urls=ad_urls,
         selectors=MappingProxyType(selectors),
     )
     s.finish()
@@ -561,6 +578,8 @@ def parse_config(
         max_error_rate=_probability(he, "max_error_rate", dh.max_error_rate),
         min_usual_ads=he.positive("min_usual_ads", int, dh.min_usual_ads),
         history_runs=he.positive("history_runs", int, dh.history_runs),
+        min_yield_ratio=_probability(he, "min_yield_ratio", dh.min_yield_ratio),
+        yield_history=he.positive("yield_history", int, dh.yield_history),
     )
     he.finish()
 

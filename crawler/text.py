@@ -39,30 +39,45 @@ HTML_TAGS = (
     *("article", "header", "footer", "blockquote", "pre", "code"),
 )
 _HTML_ELEMENT = re.compile(rf"(?i)<\s*(?:/\s*)?(?:{'|'.join(HTML_TAGS)})\b[^<>]*>")
+_ESCAPED_ELEMENT = re.compile(rf"(?i)&lt;\s*/?\s*(?:{'|'.join(HTML_TAGS)})\b")
 # The opening tag of an element whose content is no text, and each one's closing tag.
 _NOT_TEXT_OPEN = re.compile(rf"(?i)<({'|'.join(NOT_TEXT)})(?=[\s/>])[^<>]*>")
 _NOT_TEXT_CLOSE = {tag: re.compile(rf"(?i)</{tag}(?=[\s/>])[^<>]*>") for tag in NOT_TEXT}
 _NOT_TEXT_XPATH = " | ".join(f".//{tag}" for tag in NOT_TEXT)
 
 
+def has_tags(value: str) -> bool:
+    """True when the string holds markup of its own (a tag, not an escaped one)."""
+    return bool(_TAG.search(value))
+
+
 def looks_like_html(value: str) -> bool:
-    """True when the string holds markup (descriptions in JSON-LD often do)."""
-    return bool(_TAG.search(value)) or "&lt;" in value or "&amp;" in value
+    """True when the string is HTML: tags of its own, or escaped HTML elements (``&lt;p&gt;``, as
+    feeds and JSON-LD descriptions carry them). Entities alone do not make text HTML: text that
+    an HTML parser already decoded (``Tom &amp; Jerry`` from ``Tom &amp;amp; Jerry``) is decoded
+    once, never twice."""
+    return has_tags(value) or ("&lt;" in value and bool(_ESCAPED_ELEMENT.search(value)))
 
 
 def html_to_text(value: str) -> str:
-    """Plain text from an HTML fragment: block tags become line breaks, entities decoded.
+    """Plain text from an HTML fragment: block tags become line breaks, entities decoded once.
 
-    Script and style content is dropped, also when the markup was entity-encoded
-    (``&lt;script&gt;``, common in JSON-LD descriptions): decoding reveals tags, which
-    the next pass strips. Linear in the length of ``value`` (tests/crawler/test_linear.py).
+    Escaped HTML (no tag of its own, ``&lt;p&gt;Tom &amp;amp; Jerry&lt;/p&gt;``) is unescaped
+    first, then read as the HTML it is ("Tom & Jerry"): each layer is decoded once.
+    Script and style content is dropped, also when it was entity-encoded inside HTML
+    (``&lt;script&gt;``): decoding reveals tags, which are removed, but what is left is
+    not decoded a second time (``&amp;quot;`` stays ``&quot;``). Linear in the length of
+    ``value`` (tests/crawler/test_linear.py).
     """
-    value = replace_entities(_TAG.sub("", _BLOCK_END.sub("\n", _drop_not_text(value))))
-    for _ in range(2):  # markup that was entity-encoded: only real HTML tags go, "<c>" is text
-        if not _HTML_ELEMENT.search(value):
-            break
-        value = _drop_not_text(value)
-        value = replace_entities(_HTML_ELEMENT.sub("", _BLOCK_END.sub("\n", value)))
+    escaped = not has_tags(value)
+    if escaped:
+        value = replace_entities(value)
+    else:
+        value = replace_entities(_TAG.sub("", _BLOCK_END.sub("\n", _drop_not_text(value))))
+    if _HTML_ELEMENT.search(value):  # markup that decoding revealed: only real HTML tags go, "<c>" is text
+        value = _HTML_ELEMENT.sub("", _BLOCK_END.sub("\n", _drop_not_text(value)))
+        if escaped:  # the HTML layer's own entities
+            value = replace_entities(value)
     return value
 
 

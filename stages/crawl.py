@@ -249,6 +249,8 @@ def format_table(result: StageResult | CrawlOutcome) -> str:
             status += f" (unavailable: {', '.join(counts['unavailable_channels'])})"
         if refusals(counts):
             status += f" (refused: {refusals(counts)})"
+        if counts.get("unreadable"):  # pages that looked like ads but gave none: the operator should know
+            status += f" (unreadable: {counts['unreadable']} of {counts['ad_pages']} ad pages)"
         rows.append((name, *(str(counts.get(c, 0)) for c in COLUMNS), status))
     if len(rows) == 1:
         return "no sources to crawl (none enabled in the config)"

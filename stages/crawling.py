@@ -82,6 +82,13 @@ def source_counts(stats: dict[str, Any], error: str | None) -> dict[str, Any]:
         "errors": stat("lurewatch/errors") + exceptions + (1 if error else 0),
         "refused": stat("lurewatch/refused"),  # out of scope (crawler.scope), by reason in details
     }
+    # Structured-data sources: pages that looked like ad pages (a JobPosting marker), those that
+    # gave no ad, and the yield (ads per ad page) that health compares with recent crawls.
+    ad_pages = stat("lurewatch/structured/ad_pages")
+    if ad_pages:
+        counts["ad_pages"] = ad_pages
+        counts["unreadable"] = stat("lurewatch/dropped/unreadable_structured_data")
+        counts["yield"] = round(stat("lurewatch/structured/ads") / ad_pages, 3)
     channels = stats.get("lurewatch/telegram/channels") or {}
     if channels:
         counts["unavailable_channels"] = sorted(c for c, s in channels.items() if s.get("available") is False)

@@ -2,7 +2,9 @@
 
 A source that usually brings many ads and tonight brought none is more often a
 changed page layout or a ban than a quiet night; an error rate above the limit
-means part of the crawl is missing. Both are alarms in the run summary and log.
+means part of the crawl is missing; a yield (ads per page that looks like an ad
+page) well below its recent median means the site changed its markup and part of
+it can no longer be read. All are alarms in the run summary and log.
 """
 
 from __future__ import annotations
@@ -38,4 +40,22 @@ def health_alarms(
         past = [_ads(run[name]) for run in history if name in run][: limits.history_runs]
         if _ads(row) == 0 and past and median(past) >= limits.min_usual_ads:
             alarms.append(f"{name}: 0 ads tonight, usually {median(past):g} (median of the last {len(past)} runs)")
+        elif alarm := _yield_alarm(name, row, history, limits):
+            alarms.append(alarm)
     return alarms
+
+
+def _yield_alarm(
+    name: str, row: Mapping[str, Any], history: Sequence[Mapping[str, Mapping[str, Any]]], limits: HealthConfig
+) -> str:
+    """The alarm for a yield well below the source's recent median ("" when there is none)."""
+    if row.get("yield") is None:
+        return ""
+    past = [float(run[name]["yield"]) for run in history if run.get(name, {}).get("yield") is not None]
+    past = past[: limits.history_runs]
+    if len(past) < limits.yield_history or float(row["yield"]) >= limits.min_yield_ratio * median(past):
+        return ""
+    return (
+        f"{name}: {row['yield']:g} ads per ad page tonight, usually {median(past):g} (median of the last "
+        f"{len(past)} crawls); {row.get('unreadable', 0)} of {row.get('ad_pages', 0)} ad pages unreadable"
+    )

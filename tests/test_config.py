@@ -79,6 +79,10 @@ BAD_CONFIGS = [
     ({"export": {"formats": []}}, "export.formats: must name at least one format"),
     ({"logging": {"level": "loud"}}, "logging.level: unknown level 'LOUD' (expected DEBUG, INFO, WARNING or ERROR)"),
     ({"health": {"history_runs": 0}}, "health.history_runs: must be greater than 0, got 0"),
+    (
+        {"sources": [{"name": "s", "kind": "jsonld", "start_urls": ["http://a.example/"], "ad_urls": "/job/("}]},
+        "sources[0].ad_urls: not a regular expression (missing ), unterminated subpattern at position 5)",
+    ),
     ([1, 2], "config: expected a mapping, got list"),
 ]
 

@@ -132,11 +132,11 @@ class FeedSpider(SourceSpider):
         """The entry's page: its JobPosting when it has one, else the entry as it was."""
         if isinstance(response, TextResponse):
             response = fix_encoding(response, self.source.encoding)
-            postings, broken = page_postings(response.selector)
-            if broken:
-                self.count("dropped/broken_jsonld", broken)
-            if postings:
-                ad = ad_from_posting(self.source.name, response, postings[0])
+            reading = page_postings(response.selector)
+            if reading.broken:
+                self.count("dropped/broken_jsonld", reading.broken)
+            if reading.postings:
+                ad = ad_from_posting(self.source.name, response, reading.postings[0])
                 for name in PAGE_FIELDS:  # what the page lacks, the entry may have
                     if not ad[name] and entry[name]:
                         ad[name] = entry[name]

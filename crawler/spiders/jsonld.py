@@ -8,7 +8,9 @@ not lead the crawl elsewhere. Pagination is followed like any other link.
 
 from __future__ import annotations
 
+import logging
 import posixpath
+import re
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
@@ -18,9 +20,12 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler.encoding import fix_encoding
 from crawler.items import JobAd, new_ad
-from crawler.jobposting import page_postings, posting_fields
+from crawler.jobposting import JOBPOSTING_MARKER, page_postings, posting_fields
 from crawler.spiders.base import SourceSpider
 from crawler.urls import absolute, external_id_for, url_hash
+
+log = logging.getLogger(__name__)
+UNREADABLE = "dropped/unreadable_structured_data"
 
 # Links to these are never pages with ads.
 _SKIP_EXTENSIONS = (
@@ -61,6 +66,11 @@ class JsonLdSpider(SourceSpider):
     """JobPosting pages: listings, sitemaps and detail pages."""
 
     kind = "jsonld"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ad_urls = re.compile(self.source.ad_urls) if self.source.ad_urls else None
+        self.unreadable_sampled: set[str] = set()
 
     def start_meta(self, url: str) -> dict[str, Any]:
         return {"scope": _scope(url)}
@@ -108,13 +118,30 @@ class JsonLdSpider(SourceSpider):
                 yield request
 
     def parse_postings(self, response: TextResponse) -> Iterator[JobAd]:
-        """Every JobPosting on a detail page, as JobAds; broken JSON-LD counted."""
-        postings, broken = page_postings(response.selector)
-        if broken:
-            self.count("dropped/broken_jsonld", broken)
-        many = len(postings) > 1
-        for index, posting in enumerate(postings):
+        """Every JobPosting on a detail page, as JobAds; broken JSON-LD counted, and a page that
+        names JobPosting but gives none counted as unreadable (its yield is the source's health)."""
+        reading = page_postings(response.selector)
+        if reading.broken:
+            self.count("dropped/broken_jsonld", reading.broken)
+        if reading.postings:
+            self.count("structured/ad_pages")
+            self.count("structured/ads", len(reading.postings))
+        elif JOBPOSTING_MARKER in response.text:
+            self.unreadable(response.url, reading.reason())
+        elif self.ad_urls is not None and self.ad_urls.search(response.url):
+            self.unreadable(response.url, "no_structured_data")  # an ad page by its URL, no JobPosting at all
+        many = len(reading.postings) > 1
+        for index, posting in enumerate(reading.postings):
             yield ad_from_posting(self.source.name, response, posting, index if many else None)
+
+    def unreadable(self, url: str, reason: str) -> None:
+        """Count a page that looks like an ad page but gave no ad; log one sample URL per reason."""
+        self.count("structured/ad_pages")
+        self.count(UNREADABLE)
+        self.count(f"{UNREADABLE}/{reason}")
+        if reason not in self.unreadable_sampled:
+            self.unreadable_sampled.add(reason)
+            log.warning("%s: structured data unreadable (%s), e.g. %s", self.name, reason, url[:300])
 
 
 def ad_from_posting(source: str, response: TextResponse, posting: dict[str, Any], index: int | None = None) -> JobAd:

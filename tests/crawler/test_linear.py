@@ -87,6 +87,9 @@ WORST_CASES = {
     "probe 12, long link": (canonical_url, lambda n: "http://a.example/?" + "a=1&" * n, 100),
     "trailing commas": (jsonld, lambda n: "[" + ", " * n + "]", 8000),
     "deep JSON": (jsonld, lambda n: "[" * n + "]" * n, 8000),
+    "escaped quotes, unclosed": (jsonld, lambda n: '{"a": "' + '\\"' * n + "}", 8000),
+    "comments, unclosed": (jsonld, lambda n: "{" + "/*" * n + "}", 8000),
+    "CDATA wrappers": (jsonld, lambda n: "{" + "<![CDATA[" * n + "}", 4000),
 }
 
 

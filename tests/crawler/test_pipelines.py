@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -306,3 +307,29 @@ def test_a_nul_costs_only_its_own_ad_on_postgresql(stats, fresh_postgres_url):
             assert len(session.scalars(select(Ad)).all()) == 99
     finally:
         engine.dispose()
+
+
+def test_entities_are_decoded_once_per_layer(stats):
+    """Each layer of escaping is undone once, where text enters: ``&amp;quot;`` is ``&quot;``."""
+    from parsel import Selector
+
+    from crawler.jobposting import page_postings, posting_fields
+
+    block = {
+        "@type": "JobPosting",
+        "title": "Say &amp;quot;hi&amp;quot; &amp; go",  # a JSON-LD string: raw template output
+        "description": "&lt;p&gt;Korean &amp;amp; English&lt;/p&gt;&lt;p&gt;We&#39;re &quot;open&quot;&lt;/p&gt;",
+        "hiringOrganization": "<b>F&amp;amp;B</b> Co",  # HTML in a JSON-LD string: the pipeline's layer
+        "jobLocation": "Busan &quot;Haeundae&quot;",  # entities alone, no markup: decoded all the same
+    }
+    page = f'<script type="application/ld+json">{json.dumps(block)}</script>'
+    [posting] = page_postings(Selector(text=page)).postings
+    fields = {k: v for k, v in posting_fields(posting).items() if k in ("title", "description", "company", "location")}
+    out = NormalisePipeline(stats, clock=lambda: NOW).process_item(ad(**fields))
+    assert out["title"] == "Say &quot;hi&quot; & go"
+    assert out["description"] == 'Korean & English\n\nWe\'re "open"'  # paragraphs apart
+    assert out["company"] == "F&amp;B Co"
+    assert out["location"] == 'Busan "Haeundae"'
+    # Text an HTML parser already decoded (a board's ::text of "Tom &amp;amp; Jerry") stays as it is.
+    parsed = NormalisePipeline(stats, clock=lambda: NOW).process_item(ad(title="Tom &amp; Jerry", description="x"))
+    assert parsed["title"] == "Tom &amp; Jerry"

@@ -45,6 +45,14 @@ def test_microdata_posting(saved_page):
     assert "Thai driving licence" in ad["description"] and ad["external_id"] == "1234"
 
 
+def test_a_posting_in_both_jsonld_and_microdata_is_one_ad(saved_page):
+    microdata = saved_page("microdata.html", "http://jobs.example/jobs/driver-1234")
+    jsonld = saved_page("jsonld_graph.html").xpath("//script[@type='application/ld+json']").get()
+    both = microdata.replace(body=microdata.body.replace(b"</head>", jsonld.encode() + b"</head>"))
+    [ad] = split(make(JsonLdSpider).parse(both))[0]
+    assert ad["title"] == "Backend engineer"  # the JSON-LD one: plugins that write both describe one posting
+
+
 def test_broken_jsonld_is_counted_not_raised(saved_page):
     spider = make(JsonLdSpider)
     response = saved_page("jsonld_broken.html", "http://jobs.example/jobs/b", meta={"listing": False})
