@@ -97,6 +97,9 @@ _NOT_HANDLES = {"gmail", "naver", "daum", "hanmail", "yahoo", "hotmail", "outloo
 _TG_RESERVED = {"joinchat", "addstickers", "addemoji", "addtheme", "share", "proxy", "socks", "setlanguage",
                 "login", "iv", "telegram", "confirmphone", "invoice", "boost", "contact", "addlist"}  # fmt: skip
 _TG_NAME = re.compile(r"^[a-z][a-z0-9_]{3,31}$")  # Telegram: letters, digits, "_"; 5-32 (4 for links)
+# RFC 2606 names reserved for documentation and tests: never a real party's, so the demo,
+# the fixtures and partners' examples use them; taken as real top-level domains.
+_DOCUMENTATION_TLDS = {"example", "test"}
 _MESSENGER_HOSTS = {"line.me", "t.me", "wa.me", "open.kakao.com", "telegram.me", "whatsapp.com"}
 _LINE_ID = re.compile(r"^[a-z0-9._-]{3,20}$")
 _KAKAO_ID = re.compile(r"^[a-z0-9._-]{3,20}$")
@@ -143,6 +146,8 @@ def valid_host(host: str) -> bool:
     labels = host.split(".")
     if len(host) > 253 or len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels):
         return False
+    if labels[-1] in _DOCUMENTATION_TLDS:
+        return True
     return bool(_suffixes()(host).suffix) or all(label.isdigit() for label in labels)
 
 
@@ -227,6 +232,26 @@ def _add(found: _Found, kind: str, value: str) -> None:
         found.add(kind, value)
 
 
+_URL_PUNCTUATION = set("-._~:/?#[]@!$&'*+,;=%_")
+
+
+def _trim_url(url: str) -> str:
+    """A link up to its first character that no URL (or IRI) has: "www.x.com└" is www.x.com.
+    A Markdown escape ("ab\\_channel") is read as the character it escapes. Then without
+    trailing sentence punctuation."""
+    kept: list[str] = []
+    escaped = False
+    for ch in url:
+        if ch == "\\" and not escaped:
+            escaped = True
+            continue
+        if not (ch.isalnum() or ch in _URL_PUNCTUATION):
+            break
+        kept.append(ch)
+        escaped = False
+    return "".join(kept).rstrip(".,;:!?")
+
+
 def _whatsapp(raw: str, regions: list[str]) -> str:
     """E.164 of a number after a WhatsApp label; a country code may be written without "+"."""
     digits = re.sub(r"\D", "", raw)
@@ -273,7 +298,7 @@ def extract_contacts(
     urls = []
     for m in _URL.finditer(both):
         claim(m.span())
-        urls.append(m.group(0).rstrip(".,;:!?"))
+        urls.append(_trim_url(m.group(0)))
     for m in _BARE_LINK.finditer(text):
         claim(m.span())
     for kind, pattern in _LABELLED.items():
