@@ -50,7 +50,7 @@ MAX_PARSED = 300
 # Words that say "a phone number follows (or precedes)". Matched case-insensitively in a
 # short window on the number's own line.
 PHONE_LABELS = re.compile(
-    r"(?:(?:contact|phone|tel|mobile|cell)\.?\s*(?:no\.?|number|#)|\btel\b|\btelp\b|\bphone|\bcall\b|\bmobile|\bmob\b|\bcell\b|\bhp\b|h\.p\b|\bsms\b|\bhotline|\bcontact"
+    r"(?:(?:contact|phone|tel|mobile|cell|hp|handphone|wa|whatsapp|viber|zalo)\.?\s*(?:no\.?|number|#)|\btel\b|\btelp\b|\bphone|\bcall\b|\bmobile|\bmob\b|\bcell\b|\bhp\b|h\.p\b|\bsms\b|\bhotline|\bcontact"
     r"|\bwhats\s*app|\bwa\b|\bviber|\bzalo|\bline\b|\bkakao|\bsđt\b|\bđt\b|điện thoại|\bliên hệ|\bgọi"
     r"|\bhubungi|\bno\.?\s*hp|\bnomor|\btelepon|\btawag|\btext\b|\btxt\b"
     r"|전화|연락|문의|핸드폰|휴대폰|휴대전화|폰|☎|📞|📱|☏|✆|카톡|왓츠앱|問い?合わ?せ"
@@ -112,9 +112,15 @@ def parse_number(raw: str, regions: list[str]) -> tuple[phonenumbers.PhoneNumber
         if international:
             number = phonenumbers.parse("+" + compact.lstrip("+")[2 if compact.startswith("00") else 0 :], None)
             return (number if phonenumbers.is_valid_number(number) else None), True
+        digits = re.sub(r"\D", "", compact)
         for region in regions:
             number = phonenumbers.parse(compact, region)
-            if phonenumbers.is_valid_number(number):
+            # The digits as written, less a trunk 0: a parse that dropped more (a carrier
+            # code, a prefix it took for one) read another number than the one written.
+            nsn = phonenumbers.national_significant_number(number)
+            if nsn in (digits, digits[1:] if digits.startswith("0") else digits) and phonenumbers.is_valid_number(
+                number
+            ):
                 return number, False
     except phonenumbers.NumberParseException:
         pass

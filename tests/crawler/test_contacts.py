@@ -73,6 +73,7 @@ CASES = [
     ("주문번호 010-2847-5931", {}),
     ("누적 지원자 01028475931 명", {}),
     ("Contact no.: 01028475931", {"phone": ["+821028475931"]}),
+    ("HP no.: 0812-4790-3318", {"phone": ["+6281247903318"]}),
     # Handles, e-mails and links by their own rules: a reserved t.me path, a file name's
     # "TLD", an invalid WhatsApp number.
     ("t.me/joinchat", {}),
