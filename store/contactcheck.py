@@ -122,11 +122,11 @@ _AD_COLUMNS = ("id", "title", "company", "location", "country", "salary", "descr
 
 def _recheck_ads(
     conn: Connection, counts: RecheckCounts
-) -> tuple[dict[int, set[str]], dict[int, set[tuple[str, str]]], set[int]]:
-    """Step 1. (contact keys removed by ad, index rows removed by ad, ads whose keys changed)."""
+) -> tuple[dict[int, set[str]], dict[int, set[tuple[str, str]]], dict[int, set[str]]]:
+    """Step 1. (contact keys removed by ad, index rows removed by ad, contact keys added by ad)."""
     removed_keys: dict[int, set[str]] = {}
     removed_rows: dict[int, set[tuple[str, str]]] = {}
-    changed_keys: set[int] = set()
+    added_keys: dict[int, set[str]] = {}
     table = Ad.__table__
     last = 0
     while True:
@@ -134,7 +134,7 @@ def _recheck_ads(
             select(*(table.c[c] for c in _AD_COLUMNS)).where(table.c.id > last).order_by(table.c.id).limit(BATCH)
         ).all()
         if not rows:
-            return removed_keys, removed_rows, changed_keys
+            return removed_keys, removed_rows, added_keys
         last = rows[-1][0]
         for row in rows:
             ad = dict(zip(_AD_COLUMNS, row))
@@ -160,10 +160,11 @@ def _recheck_ads(
                 removed_rows[ad_id] = gone
             old_keys, new_keys = contact_keys(ad["contacts"] or {}), contact_keys(new)
             if old_keys != new_keys:
-                changed_keys.add(ad_id)
                 _replace_keys(conn, ad_id, old_keys - new_keys, new_keys - old_keys)
                 if old_keys - new_keys:
                     removed_keys[ad_id] = old_keys - new_keys
+                if new_keys - old_keys:
+                    added_keys[ad_id] = new_keys - old_keys
 
 
 def _replace_keys(conn: Connection, ad_id: int, gone: set[str], added: set[str]) -> None:
@@ -254,23 +255,36 @@ def _similarity(a: bytes, b: bytes) -> float:
     return float(np.count_nonzero(x == y)) / max(len(x), 1) if len(x) == len(y) else 0.0
 
 
+def _campaigns_of(conn: Connection, ad_ids: Iterable[int]) -> dict[int, int]:
+    """{ad: campaign} of these ads that are in one."""
+    ids, found = sorted(set(ad_ids)), {}
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        found.update(
+            conn.execute(select(_MEMBERS.c.ad_id, _MEMBERS.c.campaign_id).where(_MEMBERS.c.ad_id.in_(chunk))).all()
+        )
+    return found
+
+
 def _relink(
     conn: Connection,
-    changed: set[int],
     removed_keys: dict[int, set[str]],
     removed_rows: dict[int, set[tuple[str, str]]],
+    added_keys: dict[int, set[str]],
     now: datetime,
     counts: RecheckCounts,
 ) -> None:
-    """Step 2 over every campaign a changed ad belongs to."""
-    touched = sorted(
-        set(
-            conn.scalars(
-                select(_MEMBERS.c.campaign_id).where(_MEMBERS.c.ad_id.in_(sorted(changed | set(removed_rows))))
-            )
-        )
-    )
-    for campaign_id in touched:
+    """Step 2: every campaign with a member that lost a contact is split by what holds it;
+    a campaign whose members only gained contacts gains their keys."""
+    split = set(_campaigns_of(conn, set(removed_keys) | set(removed_rows)).values())
+    for ad_id, campaign_id in sorted(_campaigns_of(conn, added_keys).items()):
+        if campaign_id in split:
+            continue  # its keys are rebuilt below
+        held = set(conn.scalars(select(_CK.c.key).where(_CK.c.campaign_id == campaign_id)))
+        new = sorted(added_keys[ad_id] - held)
+        if new:
+            conn.execute(insert(_CK), [{"key": k, "campaign_id": campaign_id, "ad_id": ad_id} for k in new])
+    for campaign_id in sorted(split):
         members = conn.execute(
             select(_MEMBERS.c.ad_id, _MEMBERS.c.reason).where(_MEMBERS.c.campaign_id == campaign_id)
         ).all()
@@ -345,9 +359,8 @@ def recheck_contacts(conn: Connection, now: datetime | None = None) -> RecheckCo
     """Re-extract every ad's contacts and unlink what rested on removed ones (module doc)."""
     now = now or datetime.now(timezone.utc)
     counts = RecheckCounts()
-    removed_keys, removed_rows, changed = _recheck_ads(conn, counts)
-    if changed:
-        _relink(conn, changed, removed_keys, removed_rows, now, counts)
+    removed_keys, removed_rows, added_keys = _recheck_ads(conn, counts)
+    _relink(conn, removed_keys, removed_rows, added_keys, now, counts)
     if removed_rows:
         _unmark(conn, removed_rows, counts)
     log.info("contacts rechecked: %s", counts)

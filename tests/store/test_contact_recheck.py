@@ -6,10 +6,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from core.contacts import index_rows
 from store.campaigns import campaign_of, link_ads
 from store.db import create_db_engine, current_revision, upgrade
-from store.schema import Ad, AdContact, CampaignKey, FreeKey
-from tests.store.queue_fixtures import T0, make_ad
+from store.schema import Ad, AdContact, CampaignKey, FreeKey, Score
+from store.watchlist import SIGNAL as WATCHLIST
+from tests.store.queue_fixtures import T0, make_ad, score
 
 NEWS = "https://m.news.example.com/article/03917724?sid=101 "
 # Unrelated ads: texts far apart, so nothing but a contact could link them.
@@ -43,6 +45,10 @@ def test_upgrade_to_0010_removes_bad_phones_and_the_links_they_made(db_url):
             f = make_ad(s, 6, description="연락처 010-2847-5931", language="ko", contacts={"phone": ["+821028475931"]})
             g = make_ad(s, 7, description="전화 010-2847-5931 로", language="ko", contacts={"phone": ["+821028475931"]})
             link_ads(s, [a, b, c, d, e, f, g], T0)
+            # C was marked critical because the URL's "phone" was on the watchlist.
+            [(kind, value)] = index_rows({"phone": [BAD]})
+            mark = {"signal": WATCHLIST, "weight": 3.0, "evidence": "", "kind": kind, "value": value}
+            score(s, c, 0.2, band="critical", reasons=[mark, {"signal": "vague job", "weight": 0.2, "evidence": ""}])
             one = campaign_of(s, a)
             assert one is not None and {campaign_of(s, x) for x in (b, c, d, e)} == {one}
             real = campaign_of(s, f)
@@ -59,6 +65,8 @@ def test_upgrade_to_0010_removes_bad_phones_and_the_links_they_made(db_url):
             assert campaign_of(s, a) == campaign_of(s, b) == one
             assert campaign_of(s, d) == campaign_of(s, e) not in (None, one)
             assert campaign_of(s, c) is None
+            newest = s.scalars(select(Score).where(Score.ad_id == c).order_by(Score.id.desc())).first()
+            assert [r["signal"] for r in newest.reasons] == ["vague job"]
             assert campaign_of(s, f) == campaign_of(s, g) == real
             assert s.get(Ad, f).contacts["phone"] == ["+821028475931"]
             # Linking carries on from the keys left: no campaign or free key names the bad number.
