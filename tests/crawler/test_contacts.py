@@ -1,4 +1,4 @@
-"""Contact extraction across languages and obfuscations (crawler/contacts.py)."""
+"""Contact extraction across languages and obfuscations (core/contactscan.py, through crawler.contacts)."""
 
 from __future__ import annotations
 
