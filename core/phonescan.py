@@ -40,8 +40,9 @@ _DASH = "[\\-\u2010-\u2015\u2212\u30fc\uff0d)]"
 _SEP = rf"(?:{_SP}{{1,3}}|{_SP}?{_DASH}{_SP}?|{_SP}?\(0\){_SP}?|\.)"
 # A run of digits and separators. Each alternative of _SEP ends before a digit in one way
 # only, and digits and separators are disjoint, so the pattern reads any text one way and
-# runs in linear time; a run starts only where no digit, letter, "+" or "#" stands before it.
-RUN = re.compile(rf"(?<![\w+#\u2116])(?:\({_SP}?)?(?:\+{_SP}?)?\d+(?:{_SEP}\d+)*(?:{_SP}?\))?")
+# runs in linear time; a run starts only where no digit, Latin letter, "+" or "#" stands before
+# it (a Chinese or Korean word may: "电话13827419065").
+RUN = re.compile(rf"(?<![A-Za-z0-9_+#\u2116])(?:\({_SP}?)?(?:\+{_SP}?)?\d+(?:{_SEP}\d+)*(?:{_SP}?\))?")
 MAX_DIGITS = 15  # E.164; a longer run is an id, an account or a URL's digits, not a phone
 # Runs parsed per text at most: parsing costs ~0.1 ms a region, and a text with more
 # phone-shaped runs than this is a list or junk, not an ad whose recruiter wants a call.
@@ -189,8 +190,8 @@ def find_phones(text: str, regions: list[str], masked: bytearray | None = None) 
         start, end = m.span()
         if masked is not None and any(masked[start:end]):
             continue
-        if end < len(text) and (text[end].isalnum() or text[end] in "@/"):
-            continue  # "12345678abc", "0123@", "5/": part of something else
+        if end < len(text) and ((text[end].isascii() and text[end].isalnum()) or text[end] in "@/"):
+            continue  # "12345678abc", "0123@", "5/": part of something else ("…5678로": a particle)
         raw = m.group(0)
         digits = sum(ch.isdigit() for ch in raw)
         if not 7 <= digits <= MAX_DIGITS:

@@ -74,6 +74,10 @@ CASES = [
     ("누적 지원자 01028475931 명", {}),
     ("Contact no.: 01028475931", {"phone": ["+821028475931"]}),
     ("HP no.: 0812-4790-3318", {"phone": ["+6281247903318"]}),
+    # A Korean particle or a Chinese word right against the digits.
+    ("연락처 010-1234-5678로 연락주세요", {"phone": ["+821012345678"]}),
+    ("电话13827419065联系王先生", {"phone": ["+8613827419065"]}),
+    ("订单号20261207123456", {}),
     # Handles, e-mails and links by their own rules: a reserved t.me path, a file name's
     # "TLD", an invalid WhatsApp number.
     ("t.me/joinchat", {}),
