@@ -6,6 +6,9 @@ region, with a phone label or phone formatting), and ``ad_contacts``, the finger
 free keys, the campaigns and the watchlist marks that rested on removed contacts follow:
 store.contactcheck says how. The counts go to the log.
 
+It runs the rules of the code it ships with (core.contactscan): a later change of the
+rules that should reach stored ads needs a migration of its own.
+
 A downgrade changes nothing: the contacts removed were wrong, and restoring them would
 link unrelated ads again.
 
