@@ -22,8 +22,9 @@ ITEM_PIPELINES = {
     "crawler.pipelines.limits.LimitsPipeline": 50,
     "crawler.pipelines.budget.BudgetStart": 60,
     "crawler.pipelines.normalise.NormalisePipeline": 100,
-    "crawler.pipelines.contacts.ContactsPipeline": 200,
     "crawler.pipelines.language.LanguagePipeline": 300,
+    # After language: a number without its country code is read in the language's country.
+    "crawler.pipelines.contacts.ContactsPipeline": 320,
     "crawler.pipelines.budget.BudgetCheck": 350,
     "crawler.pipelines.validate.ValidatePipeline": 400,
     "crawler.pipelines.hashing.ContentHashPipeline": 500,

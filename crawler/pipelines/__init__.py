@@ -1,6 +1,6 @@
 """Item pipelines, one job each, every change and drop counted in the crawl stats.
 
-Order (crawler.settings.ITEM_PIPELINES): normalise, contacts, language, validate,
+Order (crawler.settings.ITEM_PIPELINES): normalise, language, contacts, validate,
 content hash, store. Each can be tested by calling ``process_item`` directly.
 """
 

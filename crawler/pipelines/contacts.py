@@ -10,13 +10,20 @@ from crawler.pipelines import CountingPipeline
 
 
 class ContactsPipeline(CountingPipeline):
-    """Extract contacts from the ad's text and links; count each kind found."""
+    """Extract contacts from the ad's text and links; count each kind found.
+
+    Runs after the language pipeline: phones written without a country code are read in
+    the region of the ad's language, then of its country (core.phonescan.home_regions).
+    """
 
     def process_item(self, item: JobAd, spider: Any = None) -> JobAd:
         given = item.get("contacts") or {}
         links = list(given.get("url") or [])
         found = extract_contacts(
-            [item.get("title") or "", item.get("description") or "", item.get("company") or ""], links
+            [item.get("title") or "", item.get("description") or "", item.get("company") or ""],
+            links,
+            country=item.get("country") or "",
+            language=item.get("language") or "",
         )
         # Links the spider saw are re-classified: a t.me link is Telegram, not "url".
         kept = {k: v for k, v in given.items() if k != "url"}

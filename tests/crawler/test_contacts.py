@@ -1,4 +1,4 @@
-"""Contact extraction across languages and obfuscations (crawler/contacts.py)."""
+"""Contact extraction across languages and obfuscations (core/contactscan.py, through crawler.contacts)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ CASES = [
     # Phones, local and international
     ("연락처 010-1234-5678", {"phone": ["+821012345678"]}),
     ("전화 010 1234 5678", {"phone": ["+821012345678"]}),
-    ("Call +95 9 123 456 789", {"phone": ["+959123456789"]}),
+    # (+95 9 123 456 789, this case before issue 24, is not a number Myanmar gives out.)
+    ("Call +95 9 451 234 567", {"phone": ["+959451234567"]}),
     ("Tel: +856 20 5555 1234", {"phone": ["+8562055551234"]}),
     ("+84 90 123 4567 (Zalo)", {"phone": ["+84901234567"]}),
     ("+63 917 123 4567", {"phone": ["+639171234567"]}),
@@ -61,6 +62,27 @@ CASES = [
     ("온라인 상담 가능, 오프라인 면접", {}),
     ("Deadline line manager online", {}),
     ("Chinese: 联系电报 @shwe_kokko", {"telegram": ["@shwe_kokko"]}),
+    # Issue 24: digits that are not phones. A news URL's path (it gave "+659800" and linked
+    # unrelated ads), an id after its label, a bare run with no phone label or grouping.
+    (
+        "https://news.example.com/article/469/0000659800 참고",
+        {"url": ["https://news.example.com/article/469/0000659800"]},
+    ),
+    ("news.example.com/article/469/0000659800", {}),
+    ("Mã số thuế: 0314928735", {}),
+    ("주문번호 010-2847-5931", {}),
+    ("누적 지원자 01028475931 명", {}),
+    ("Contact no.: 01028475931", {"phone": ["+821028475931"]}),
+    ("HP no.: 0812-4790-3318", {"phone": ["+6281247903318"]}),
+    # A Korean particle or a Chinese word right against the digits.
+    ("연락처 010-1234-5678로 연락주세요", {"phone": ["+821012345678"]}),
+    ("电话13827419065联系王先生", {"phone": ["+8613827419065"]}),
+    ("订单号20261207123456", {}),
+    # Handles, e-mails and links by their own rules: a reserved t.me path, a file name's
+    # "TLD", an invalid WhatsApp number.
+    ("t.me/joinchat", {}),
+    ("logo@2x.png", {}),
+    ("wa.me/12345", {}),
 ]
 
 
@@ -68,6 +90,14 @@ CASES = [
 def test_contacts(text, expected):
     found = {k: v for k, v in extract_contacts([text]).items() if v}
     assert found == expected
+
+
+def test_local_numbers_are_read_in_the_ads_region():
+    # 0912 483 761 is a mobile in Vietnam and in Thailand: the ad's country or language decides.
+    assert extract_contacts(["ĐT 0912 483 761"], country="VN")["phone"] == ["+84912483761"]
+    assert extract_contacts(["ĐT 0912 483 761"], language="th")["phone"] == ["+66912483761"]
+    # A Korean ad about Cambodia gives a Korean mobile: the language comes first.
+    assert extract_contacts(["연락처 010-4821-7730"], country="KH", language="ko")["phone"] == ["+821048217730"]
 
 
 def test_table_is_large_enough():

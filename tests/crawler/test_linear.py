@@ -78,6 +78,12 @@ WORST_CASES = {
     "email domains": (contacts, lambda n: "%" * 64 + "@" + "b" * n, 2000),
     "handle and dotted tail": (contacts, lambda n: "@abcdef" + ".a" * n + "_", 2000),
     "phone-like digits": (contacts, lambda n: "0" + "1 " * n, 2000),
+    # Issue 24: every run a labelled, grouped number that has to be parsed; dotted hosts
+    # with no path after them; "(0)" and dashes between digits; 골뱅이 between words.
+    "labelled phone runs": (contacts, lambda n: "Tel 012-345-6789, " * n, 100),
+    "hosts without a path": (contacts, lambda n: "a." * n + "b", 2000),
+    "trunk zeros and dashes": (contacts, lambda n: "+82" + " (0) 1 -" * n, 1000),
+    "spelt-out at signs": (contacts, lambda n: "a 골뱅이 " * n, 1000),
     "probe 3, unclosed tags": (html_to_text, lambda n: "<p>x</p>" + "<a" * n, 8000),
     "unclosed scripts": (html_to_text, lambda n: "<script>" * n, 4000),
     "encoded scripts": (html_to_text, lambda n: "&lt;script&gt;" * n, 2000),

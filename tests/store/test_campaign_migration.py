@@ -39,8 +39,8 @@ def test_upgrade_to_0004_fills_the_key_tables_so_linking_carries_on(db_url):
     engine, factory = open_database(db_url)
     try:
         with factory.begin() as s:
-            a = make_ad(s, 1, contacts={"telegram": ["@one"]})
-            b = make_ad(s, 2, contacts={"telegram": ["@one"]})
+            a = make_ad(s, 1, contacts={"telegram": ["@one_hr"]})
+            b = make_ad(s, 2, contacts={"telegram": ["@one_hr"]})
             lure = make_ad(s, 3, description=LURE, contacts={})
             repost = make_ad(s, 4, description=REPOST, contacts={})
             loner = make_ad(s, 5, contacts={"telegram": ["@loner"]})
@@ -55,7 +55,7 @@ def test_upgrade_to_0004_fills_the_key_tables_so_linking_carries_on(db_url):
         upgrade(engine)
         with factory.begin() as s:
             assert _key_rows(s) == before
-            c = make_ad(s, 6, contacts={"telegram": ["t.me/one"]})
+            c = make_ad(s, 6, contacts={"telegram": ["t.me/one_hr"]})
             d = make_ad(s, 7, description=REPOST.replace("600", "700"), contacts={})
             e = make_ad(s, 8, contacts={"telegram": ["@Loner"]})
             link_ads(s, [c, d, e], later(1))
