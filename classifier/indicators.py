@@ -19,7 +19,7 @@ import yaml
 
 from classifier.errors import PatternFileError
 from classifier.normalize import DENSE, Batch, Normalized, normalize_pattern_text
-from classifier.patterns import linear_problem
+from classifier.patterns import compile_bounded, linear_problem
 from classifier.tokens import WORD
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ def _check(regexes: list[str], where: str) -> None:
 def _compile(phrases: list[tuple[str, ...]], regexes: list[str], where: str) -> re.Pattern[str]:
     _check(regexes, where)
     sources = ([_trie_regex(phrases)] if phrases else []) + [f"(?:{s})" for s in regexes]
-    return re.compile("|".join(sources))
+    return compile_bounded("|".join(sources))
 
 
 def _key(atoms_or_text: tuple[str, ...] | str) -> str:
@@ -272,10 +272,10 @@ def build_set(signals: tuple[Signal, ...], overlapping: bool = False) -> Indicat
         signals=signals,
         # A Latin phrase starts at a word boundary, or right after a dense-script character:
         # Japanese and Chinese glue Latin words to their own (興味ある方はline id, 外務省jpo).
-        latin=re.compile(rf"(?:\b|(?<=[{DENSE}]))(?:" + _trie_regex(latin) + ")") if latin else None,
-        dense=tuple(re.compile(_trie_regex(dense[k])) for k in sorted(dense)),
+        latin=compile_bounded(rf"(?:\b|(?<=[{DENSE}]))(?:" + _trie_regex(latin) + ")") if latin else None,
+        dense=tuple(compile_bounded(_trie_regex(dense[k])) for k in sorted(dense)),
         by_key=prefixes,
-        regexes=tuple((i, re.compile(src)) for i, sig in enumerate(signals) for src in sig.regexes),
+        regexes=tuple((i, compile_bounded(src)) for i, sig in enumerate(signals) for src in sig.regexes),
         near_a=build_set(tuple(sides[0]), overlapping=True) if rules else None,
         near_b=build_set(tuple(sides[1]), overlapping=True) if rules else None,
         near_rules=tuple(rules),

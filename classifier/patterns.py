@@ -14,12 +14,19 @@ writing a new one keeps to the same shapes (``\\s*``, ``\\d{1,2}``, ``[^\\n]{0,1
 from __future__ import annotations
 
 import re
+from re import _compiler as _compile_tree
 from re import _constants as C  # noqa: N812 (the parser's own names)
 from re import _parser as P  # noqa: N812
 
 MAX_PATTERN_LENGTH = 500  # characters of one pattern's source
 MAX_UNBOUNDED = 3  # open repetitions (*, +, {n,}) in one pattern
 MAX_BOUND = 100  # the upper bound of a bounded repetition ({0,12})
+# What an open repetition (\s*, \d+) may read once compiled. Python's re tries a pattern at
+# every position, so an open repetition over a long run of the characters it accepts
+# (a[^\n]*z over 100,000 a's) costs the square of the run; read at most OPEN_READS
+# characters, each start costs a constant, and the scan stays linear. No pattern of ours
+# means more than a few spaces or digits there.
+OPEN_READS = 32
 _SINGLE = {C.LITERAL, C.NOT_LITERAL, C.IN, C.ANY, C.CATEGORY}
 _REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT}
 
@@ -68,3 +75,32 @@ def _walk(seq, unbounded: list[int], inside_repeat: bool) -> str | None:
         if problem is not None:
             return problem
     return None
+
+
+def compile_bounded(source: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(source)`` with every open repetition read at most OPEN_READS times.
+
+    The pattern is parsed, its open repetitions get an upper bound, and the parsed form is
+    compiled (the standard library's compiler takes a parsed pattern as well as a string).
+    """
+    parsed = P.parse(source, flags)
+    _bound(parsed)
+    return _compile_tree.compile(parsed, flags)
+
+
+def _bound(seq) -> None:
+    for i, (op, av) in enumerate(seq):
+        if op in _REPEATS:
+            low, high, body = av
+            if high == C.MAXREPEAT:
+                seq[i] = (op, (low, max(low, OPEN_READS), body))
+            _bound(body)
+        elif op == C.SUBPATTERN:
+            _bound(av[-1])
+        elif op == C.ATOMIC_GROUP:
+            _bound(av)
+        elif op == C.BRANCH:
+            for branch in av[1]:
+                _bound(branch)
+        elif op in (C.ASSERT, C.ASSERT_NOT):
+            _bound(av[1])
