@@ -6,8 +6,10 @@ few dozen words, and every indicator pattern runs over every ad. The patterns co
 analyser keeps a copy), so a crafted model could carry one. Each pattern is checked
 before it is compiled, on its parsed form, against rules that keep matching linear in
 practice: nothing is repeated but a single character (a class, a literal, a dot), a
-repeated character never holds another repetition, repetitions are few and bounded ones
-are short, and there are no back-references. Every pattern we ship passes; an analyst
+repeated character never holds another repetition, repetitions are few, bounded ones are
+short and together they allow few ways to match one position, and there are no
+back-references. Once admitted, a pattern is compiled with its open repetitions bounded
+(compile_bounded), so each start position costs at most a constant and a scan is linear. Every pattern we ship passes; an analyst
 writing a new one keeps to the same shapes (``\\s*``, ``\\d{1,2}``, ``[^\\n]{0,12}?``).
 """
 
@@ -20,7 +22,12 @@ from re import _parser as P  # noqa: N812
 
 MAX_PATTERN_LENGTH = 500  # characters of one pattern's source
 MAX_UNBOUNDED = 3  # open repetitions (*, +, {n,}) in one pattern
-MAX_BOUND = 100  # the upper bound of a bounded repetition ({0,12})
+MAX_BOUND = 32  # the upper bound of a bounded repetition ({0,12})
+# The ways one start position can be matched: the product of (bound + 1) over the pattern's
+# repetitions, open ones counted at OPEN_READS. Repetitions in a row that accept the same
+# characters (a{0,32}a{0,32}a{0,32}!) cost that product at every position of a run; the
+# budget keeps it a constant of the scan. Our widest pattern (최소\s*\d{1,2}\s*년) costs 3,267.
+MAX_WORK = 4096
 # What an open repetition (\s*, \d+) may read once compiled. Python's re tries a pattern at
 # every position, so an open repetition over a long run of the characters it accepts
 # (a[^\n]*z over 100,000 a's) costs the square of the run; read at most OPEN_READS
@@ -43,7 +50,30 @@ def linear_problem(source: str) -> str | None:
     problem = _walk(parsed, unbounded, inside_repeat=False)
     if problem is None and len(unbounded) > MAX_UNBOUNDED:
         problem = f"has {len(unbounded)} open repetitions (at most {MAX_UNBOUNDED})"
+    if problem is None and (work := _work(parsed)) > MAX_WORK:
+        problem = f"has repetitions that can match one position {work:,} ways (at most {MAX_WORK:,})"
     return problem
+
+
+def _work(seq) -> int:
+    """The product of (bound + 1) over the repetitions of ``seq``; the widest branch of a choice."""
+    total = 1
+    for op, av in seq:
+        if op in _REPEATS:
+            low, high, body = av
+            high = max(low, OPEN_READS) if high == C.MAXREPEAT else high
+            total *= (high + 1 if high > 1 else 1) * _work(body)
+        elif op == C.SUBPATTERN:
+            total *= _work(av[-1])
+        elif op == C.ATOMIC_GROUP:
+            total *= _work(av)
+        elif op == C.BRANCH:
+            total *= max(_work(branch) for branch in av[1])
+        elif op in (C.ASSERT, C.ASSERT_NOT):
+            total *= _work(av[1])
+        if total > 10 * MAX_WORK:  # enough to refuse; no need to multiply further
+            return total
+    return total
 
 
 def _walk(seq, unbounded: list[int], inside_repeat: bool) -> str | None:
