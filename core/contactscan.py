@@ -219,16 +219,22 @@ class _Claimed:
         return bool(self.marks[start] or (end > start and self.marks[end - 1]))
 
 
-def _add(found: _Found, kind: str, value: str) -> None:
+def canonical_contact(kind: str, value: str) -> str | None:
+    """``value`` in the form the contact index stores, or None when it fails its kind's rules."""
     value = value.strip().rstrip(".,;:)")
     if not value:
-        return
+        return None
     # IDs and handles are case-insensitive; invite and open-chat link codes are not.
     if kind in ("telegram", "kakao", "line", "email") and "/" not in value and not value.startswith("+"):
         value = value.lower()
     if kind == "telegram":
         value = "t.me/" + value if value.startswith(("+", "joinchat/")) else "@" + value.lstrip("@")
-    if valid_contact(kind, value):
+    return value if valid_contact(kind, value) else None
+
+
+def _add(found: _Found, kind: str, value: str) -> None:
+    value = canonical_contact(kind, value)
+    if value is not None:
         found.add(kind, value)
 
 

@@ -36,26 +36,17 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 import numpy as np
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import JSON, Boolean, Integer, LargeBinary, String, Text, column, delete, insert, select, table, update
 from sqlalchemy.engine import Connection
 
 from core.ad import CONTACT_KINDS, content_hash
+from core.bands import BANDS, band_rank
 from core.contacts import index_rows
-from core.contactscan import extract_contacts, merge_contacts, valid_contact
+from core.contactscan import canonical_contact, extract_contacts, merge_contacts
 from core.minhash import NEAR_DUPLICATE
 from core.unionfind import UnionFind
 from store.fingerprints import FINGERPRINT_VERSION, contact_keys
-from store.schema import (
-    Ad,
-    AdContact,
-    AdFingerprint,
-    Campaign,
-    CampaignKey,
-    CampaignMember,
-    FingerprintKey,
-    FreeKey,
-    Score,
-)
+from store.schema import UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +55,35 @@ REPRESENTATIVES = 8  # members of a band bucket each member is compared with (as
 WATCHLIST_SIGNAL = "watchlist"  # store.watchlist.SIGNAL, as of this rule
 _CONTACT_REASON = re.compile(r"^shares (watchlisted )?(\S+) (.+) with ad (\d+)$")
 _NEAR_REASON = re.compile(r"^near-duplicate text of ad (\d+)")
-_CK, _FK, _FREE, _MEMBERS, _CAMPAIGNS = (
-    CampaignKey.__table__,
-    FingerprintKey.__table__,
-    FreeKey.__table__,
-    CampaignMember.__table__,
-    Campaign.__table__,
+# The tables as of this migration, by the columns it reads and writes: never the ORM's
+# current ones, whose later columns and Python-side defaults a database at 0009 lacks.
+_ADS = table(
+    "ads",
+    *(column(c, Text) for c in ("title", "company", "location", "country", "salary", "description", "language")),
+    column("id", Integer),
+    column("contacts", JSON),
+    column("content_hash", String),
+)
+_FPS = table(
+    "ad_fingerprints", column("ad_id", Integer), column("minhash", LargeBinary), column("content_hash", String)
+)
+_AC = table("ad_contacts", column("ad_id", Integer), column("kind", String), column("value", String))
+_SCORES = table(
+    "scores",
+    column("id", Integer),
+    column("ad_id", Integer),
+    column("reasons", JSON),
+    column("band", String),
+    column("flagged", Boolean),
+    column("scored_at", UTCDateTime),
+)
+_ITEMS = table("review_items", column("ad_id", Integer), column("band_rank", Integer))
+_CK = table("campaign_keys", column("key", String), column("campaign_id", Integer), column("ad_id", Integer))
+_FK = table("fingerprint_keys", column("key", String), column("ad_id", Integer))
+_FREE = table("free_keys", column("key", String), column("ad_id", Integer))
+_MEMBERS = table("campaign_members", column("ad_id", Integer), column("campaign_id", Integer), column("reason", Text))
+_CAMPAIGNS = table(
+    "campaigns", column("id", Integer), column("created_at", UTCDateTime), column("updated_at", UTCDateTime)
 )
 
 
@@ -102,7 +116,10 @@ def recontact(ad: dict[str, Any]) -> dict[str, list[str]]:
         values = stored.get(kind) or []
         if kind == "phone":  # a phone stands only if the rules find it again in the text
             continue
-        kept[kind] = [v for v in values if isinstance(v, str) and valid_contact(kind, v)]
+        # Stored as any ingestion path wrote them: one string or a list, any case (@KKPark_HR).
+        values = [values] if isinstance(values, str) else values
+        canonical = (canonical_contact(kind, v) for v in values if isinstance(v, str))
+        kept[kind] = [c for c in canonical if c is not None]
     return merge_contacts(kept, fresh)
 
 
@@ -127,11 +144,11 @@ def _recheck_ads(
     removed_keys: dict[int, set[str]] = {}
     removed_rows: dict[int, set[tuple[str, str]]] = {}
     added_keys: dict[int, set[str]] = {}
-    table = Ad.__table__
+    ads = _ADS
     last = 0
     while True:
         rows = conn.execute(
-            select(*(table.c[c] for c in _AD_COLUMNS)).where(table.c.id > last).order_by(table.c.id).limit(BATCH)
+            select(*(ads.c[c] for c in _AD_COLUMNS)).where(ads.c.id > last).order_by(ads.c.id).limit(BATCH)
         ).all()
         if not rows:
             return removed_keys, removed_rows, added_keys
@@ -145,11 +162,11 @@ def _recheck_ads(
             ad_id = ad["id"]
             old_rows, new_rows = index_rows(ad["contacts"] or {}), index_rows(new)
             new_hash = content_hash({**ad, "contacts": new})
-            conn.execute(update(table).where(table.c.id == ad_id).values(contacts=new, content_hash=new_hash))
-            fp = AdFingerprint.__table__
+            conn.execute(update(ads).where(ads.c.id == ad_id).values(contacts=new, content_hash=new_hash))
+            fp = _FPS
             conn.execute(update(fp).where(fp.c.ad_id == ad_id).values(content_hash=_stamp(new_hash)))
             gone, added = old_rows - new_rows, new_rows - old_rows
-            ac = AdContact.__table__
+            ac = _AC
             for kind, value in sorted(gone):
                 conn.execute(delete(ac).where(ac.c.ad_id == ad_id, ac.c.kind == kind, ac.c.value == value))
             if added:
@@ -214,13 +231,7 @@ def _parts(
     by_key: dict[str, list[int]] = defaultdict(list)
     for key, ad_id in conn.execute(select(_FK.c.key, _FK.c.ad_id).where(_FK.c.ad_id.in_(ids))):
         by_key[key].append(ad_id)
-    signatures = dict(
-        conn.execute(
-            select(AdFingerprint.__table__.c.ad_id, AdFingerprint.__table__.c.minhash).where(
-                AdFingerprint.__table__.c.ad_id.in_(ids)
-            )
-        ).all()
-    )
+    signatures = dict(conn.execute(select(_FPS.c.ad_id, _FPS.c.minhash).where(_FPS.c.ad_id.in_(ids))).all())
     new_reason: dict[int, str] = {}
     for key, holders in sorted(by_key.items()):
         holders.sort()
@@ -333,10 +344,10 @@ def _free(conn: Connection, ad_ids: Iterable[int]) -> None:
 
 def _unmark(conn: Connection, removed_rows: dict[int, set[tuple[str, str]]], counts: RecheckCounts) -> None:
     """Step 3: watchlist reasons of an ad's newest score that named a removed contact."""
-    scores = Score.__table__
+    scores = _SCORES
     for ad_id, gone in sorted(removed_rows.items()):
         newest = conn.execute(
-            select(scores.c.id, scores.c.reasons)
+            select(scores.c.id, scores.c.reasons, scores.c.band)
             .where(scores.c.ad_id == ad_id)
             .order_by(scores.c.scored_at.desc(), scores.c.id.desc())
             .limit(1)
@@ -351,7 +362,18 @@ def _unmark(conn: Connection, removed_rows: dict[int, set[tuple[str, str]]], cou
             )
         ]
         if len(kept) != len(newest[1]):
-            conn.execute(update(scores).where(scores.c.id == newest[0]).values(reasons=kept))
+            values: dict[str, Any] = {"reasons": kept}
+            # The last mark gone: the score takes back the band the model gave it (kept in the
+            # mark since issue 24), and the review item its rank in the queue's one order.
+            before = next((r for r in newest[1] if isinstance(r, dict) and r.get("band_before") in BANDS), None)
+            if before is not None and not any(
+                isinstance(r, dict) and r.get("signal") == WATCHLIST_SIGNAL for r in kept
+            ):
+                values.update(band=before["band_before"], flagged=bool(before.get("flagged_before")))
+                conn.execute(
+                    update(_ITEMS).where(_ITEMS.c.ad_id == ad_id).values(band_rank=band_rank(before["band_before"]))
+                )
+            conn.execute(update(scores).where(scores.c.id == newest[0]).values(**values))
             counts.watchlist_marks_removed += len(newest[1]) - len(kept)
 
 

@@ -241,13 +241,13 @@ def rescan(session: Session, now: datetime, ad_ids: Iterable[int] | None = None)
     for start in range(0, len(candidates), CHUNK):
         chunk = candidates[start : start + CHUNK]
         items = _statuses(session, chunk)
-        latest: dict[int, tuple[int, float, list, str]] = {}
-        for score_id, ad_id, value, reasons, version in session.execute(
-            select(Score.id, Score.ad_id, Score.score, Score.reasons, Score.model_version)
+        latest: dict[int, tuple[int, float, list, str, str, bool]] = {}
+        for score_id, ad_id, value, reasons, version, band, flagged in session.execute(
+            select(Score.id, Score.ad_id, Score.score, Score.reasons, Score.model_version, Score.band, Score.flagged)
             .where(Score.ad_id.in_(chunk))
             .order_by(Score.scored_at, Score.id)
         ):
-            latest[ad_id] = (score_id, value, reasons or [], version)  # the newest wins
+            latest[ad_id] = (score_id, value, reasons or [], version, band, bool(flagged))  # the newest wins
         updates, events, linking = [], [], []
         for ad_id in chunk:
             item = items.get(ad_id)
@@ -256,12 +256,15 @@ def rescan(session: Session, now: datetime, ad_ids: Iterable[int] | None = None)
             if ad_id not in latest:
                 result.unscored += 1
                 continue
-            score_id, value, reasons, version = latest[ad_id]
+            score_id, value, reasons, version, band, flagged = latest[ad_id]
             if marked(reasons):
                 continue
             found = by_ad[ad_id]
             kept = [r for r in reasons if isinstance(r, dict)]
-            updates.append({"score_id": score_id, "new_reasons": [h.reason() for h in found] + kept})
+            # The band the model gave, kept in the mark: if the listed contact goes (migration
+            # 0010 removes contacts that were never contacts), the score gets it back.
+            before = {"band_before": band, "flagged_before": flagged}
+            updates.append({"score_id": score_id, "new_reasons": [{**h.reason(), **before} for h in found] + kept})
             note = "critical: " + "; ".join(h.text() for h in found)
             if item is None:
                 item_id = _new_item(session, ad_id, value, now)

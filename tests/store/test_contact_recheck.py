@@ -39,7 +39,7 @@ def test_upgrade_to_0010_removes_bad_phones_and_the_links_they_made(db_url):
             a = ad(1, telegram=["@alpha_team"])
             b = ad(2, telegram=["@alpha_team"])
             c = ad(3)
-            d = ad(4, telegram=["@delta_team"])
+            d = ad(4, telegram=["@Delta_Team"])  # as another ingestion path may store it
             e = ad(5, telegram=["@delta_team"])
             # A real phone, shared by two ads: it stays, and so does their campaign.
             f = make_ad(s, 6, description="연락처 010-2847-5931", language="ko", contacts={"phone": ["+821028475931"]})
@@ -48,6 +48,7 @@ def test_upgrade_to_0010_removes_bad_phones_and_the_links_they_made(db_url):
             # C was marked critical because the URL's "phone" was on the watchlist.
             [(kind, value)] = index_rows({"phone": [BAD]})
             mark = {"signal": WATCHLIST, "weight": 3.0, "evidence": "", "kind": kind, "value": value}
+            mark |= {"band_before": "low", "flagged_before": False}  # what the model gave it
             score(s, c, 0.2, band="critical", reasons=[mark, {"signal": "vague job", "weight": 0.2, "evidence": ""}])
             one = campaign_of(s, a)
             assert one is not None and {campaign_of(s, x) for x in (b, c, d, e)} == {one}
@@ -67,6 +68,8 @@ def test_upgrade_to_0010_removes_bad_phones_and_the_links_they_made(db_url):
             assert campaign_of(s, c) is None
             newest = s.scalars(select(Score).where(Score.ad_id == c).order_by(Score.id.desc())).first()
             assert [r["signal"] for r in newest.reasons] == ["vague job"]
+            assert (newest.band, newest.flagged) == ("low", False)  # the mark gone, its band back
+            assert s.get(Ad, d).contacts["telegram"] == ["@delta_team"]
             assert campaign_of(s, f) == campaign_of(s, g) == real
             assert s.get(Ad, f).contacts["phone"] == ["+821028475931"]
             # Linking carries on from the keys left: no campaign or free key names the bad number.
