@@ -87,29 +87,31 @@ def _count(db: Path, query) -> int:
         engine.dispose()
 
 
+def _slow_config(tmp_path: Path, site, models_dir: Path, **crawl) -> Path:
+    """A config that crawls the slow site as one jsonld source, fast settings, and ``crawl``."""
+    config = tmp_path / "config.yaml"
+    settings = {"obey_robots": False, "autothrottle": False, "download_delay": 0, "allow_private_addresses": True}
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": {"url": "sqlite:///lw.db"},
+                "models": {"dir": str(models_dir)},
+                "export": {"dir": "exports", "formats": ["csv"]},
+                "logging": {"dir": "logs"},
+                "crawl": {**settings, **crawl},
+                "sources": [{"name": "slow", "kind": "jsonld", "start_urls": [f"{site.url}/list.html"]}],
+            }
+        )
+    )
+    return config
+
+
 @pytest.mark.parametrize("command", ["crawl", "run"])
 def test_kill_9_of_the_parent_leaves_no_crawl_running(command, tmp_path, tiny_models_dir):
     site = _slow_site()
     try:
-        config = tmp_path / "config.yaml"
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "database": {"url": "sqlite:///lw.db"},
-                    "models": {"dir": str(tiny_models_dir)},
-                    "export": {"dir": "exports", "formats": ["csv"]},
-                    "logging": {"dir": "logs"},
-                    "crawl": {
-                        "obey_robots": False,
-                        "autothrottle": False,
-                        "download_delay": 0,
-                        "concurrent_requests_per_domain": 4,
-                        "max_pages_per_source": 10_000,
-                        "allow_private_addresses": True,
-                    },
-                    "sources": [{"name": "slow", "kind": "jsonld", "start_urls": [f"{site.url}/list.html"]}],
-                }
-            )
+        config = _slow_config(
+            tmp_path, site, tiny_models_dir, concurrent_requests_per_domain=4, max_pages_per_source=10_000
         )
         db = tmp_path / "lw.db"
         parent = subprocess.Popen(
@@ -166,24 +168,7 @@ def test_sigterm_closes_the_run_as_interrupted_writes_the_summary_and_exits_143(
     `running` and no summary."""
     site = _slow_site()
     try:
-        config = tmp_path / "config.yaml"
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "database": {"url": "sqlite:///lw.db"},
-                    "models": {"dir": str(tiny_models_dir)},
-                    "export": {"dir": "exports", "formats": ["csv"]},
-                    "logging": {"dir": "logs"},
-                    "crawl": {
-                        "obey_robots": False,
-                        "autothrottle": False,
-                        "download_delay": 0,
-                        "allow_private_addresses": True,
-                    },  # fmt: skip
-                    "sources": [{"name": "slow", "kind": "jsonld", "start_urls": [f"{site.url}/list.html"]}],
-                }
-            )
-        )
+        config = _slow_config(tmp_path, site, tiny_models_dir)
         db = tmp_path / "lw.db"
         parent = subprocess.Popen(
             [sys.executable, str(PROJECT / "pipeline.py"), "run", "-q", "--config", str(config)],
