@@ -13,12 +13,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from re import _constants as _C  # noqa: N812 (the parser's own names, as classifier.patterns)
+from re import _parser as _P  # noqa: N812
 from typing import Any
 
 import yaml
 
 from classifier.errors import PatternFileError
 from classifier.normalize import DENSE, Batch, Normalized, normalize_pattern_text
+from classifier.patterns import _bound as bound_repeats
 from classifier.patterns import compile_bounded, linear_problem
 from classifier.tokens import WORD
 
@@ -120,6 +123,11 @@ class IndicatorSet:
     near_b: IndicatorSet | None = None
     near_rules: tuple[tuple[int, int], ...] = ()
     overlapping: bool = False
+    # Per entry of `regexes`: literals its every match contains (see literal_needs), and
+    # where one of them stands in a match (see literal_anchor). Most regexes match nowhere
+    # in a batch: a C-speed find of their literal skips their scan, or leads it.
+    needs: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    anchors: tuple[tuple[str, int, int] | None, ...] = ()
 
     @property
     def ids(self) -> list[str]:
@@ -276,11 +284,126 @@ def build_set(signals: tuple[Signal, ...], overlapping: bool = False) -> Indicat
         dense=tuple(compile_bounded(_trie_regex(dense[k])) for k in sorted(dense)),
         by_key=prefixes,
         regexes=tuple((i, compile_bounded(src)) for i, sig in enumerate(signals) for src in sig.regexes),
+        needs=tuple(literal_needs(src) for sig in signals for src in sig.regexes),
+        anchors=tuple(literal_anchor(src) for sig in signals for src in sig.regexes),
         near_a=build_set(tuple(sides[0]), overlapping=True) if rules else None,
         near_b=build_set(tuple(sides[1]), overlapping=True) if rules else None,
         near_rules=tuple(rules),
         overlapping=overlapping,
     )
+
+
+def literal_needs(source: str) -> tuple[tuple[str, ...], ...]:
+    """What every match of a regex contains: each entry is literals of which one occurs.
+
+    Read from the parsed pattern: runs of literal characters it consumes in sequence, and
+    for an alternation one literal of every branch. () when nothing is certain (a case-
+    insensitive pattern, say). Checking these with str.find rules a regex out at C speed.
+    () too for a pattern that opens with a literal: re's scan for it is as fast as a find.
+    """
+    parsed = _P.parse(source)
+    if parsed.state.flags & re.IGNORECASE or not parsed or parsed[0][0] is _C.LITERAL:
+        return ()  # unknown, or re's own scan skips to the opening literal at C speed
+    needs = _seq_needs(list(parsed))
+    # The longest literals rule out most; three finds at most per regex and text.
+    needs.sort(key=lambda alts: -min(len(a) for a in alts))
+    return tuple(needs[:3])
+
+
+# A regex is led by its literal only when the literal stands within this many positions of
+# where a match may start: each occurrence of the literal then costs that many anchored tries.
+MAX_ANCHOR_SPREAD = 6
+
+
+def literal_anchor(source: str) -> tuple[str, int, int] | None:
+    """(literal, lo, hi): every match consumes ``literal`` starting lo..hi characters after
+    its own start (widths of the pattern as compiled, open repetitions bounded), or None.
+
+    Only a run of literals in the pattern's top-level sequence qualifies, and only when
+    hi - lo <= MAX_ANCHOR_SPREAD; the longest such run wins, then the narrowest spread.
+    None as well for a pattern that opens with a literal: re's own scan skips to it already.
+    """
+    parsed = _P.parse(source)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    bound_repeats(parsed)  # the widths of the compiled pattern (compile_bounded)
+    items = list(parsed)
+    if not items or items[0][0] is _C.LITERAL:
+        return None
+    best: tuple[str, int, int] | None = None
+    i = 0
+    while i < len(items):
+        if items[i][0] is not _C.LITERAL:
+            i += 1
+            continue
+        j = i
+        while j < len(items) and items[j][0] is _C.LITERAL:
+            j += 1
+        lo, hi = _P.SubPattern(parsed.state, items[:i]).getwidth()
+        literal = "".join(chr(av) for _, av in items[i:j])
+        if hi - lo <= MAX_ANCHOR_SPREAD and (
+            best is None or (len(literal), best[1] - best[2]) > (len(best[0]), lo - hi)
+        ):
+            best = (literal, lo, hi)
+        i = j
+    return best
+
+
+def _led(rx: re.Pattern[str], text: str, lo: int, hi: int, anchor: tuple[str, int, int]) -> Iterator[re.Match[str]]:
+    """rx.finditer(text, lo, hi), trying rx only where its anchor literal allows a match.
+
+    A match starting at p holds the literal at p+a..p+b: with the next literal at q, no
+    match starts before q-b, so the first of rx.match at q-b..q-a is finditer's next match
+    (lookbehinds and \\b read the text before a start whatever the start, as in a scan).
+    """
+    literal, a, b = anchor
+    find, match = text.find, rx.match
+    pos = lo  # no match starts before pos
+    q = find(literal, pos + a, hi)
+    while q >= 0:
+        p, last = max(pos, q - b), q - a
+        m = None
+        while p <= last:
+            m = match(text, p, hi)
+            if m is not None:
+                break
+            p += 1
+        if m is not None:
+            yield m
+            pos = m.end()
+            q = find(literal, pos + a, hi)
+        else:
+            pos = last + 1
+            q = find(literal, q + 1, hi)
+
+
+def _seq_needs(seq: list) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, av in seq:
+        if op is _C.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            out.append(("".join(run),))
+            run = []
+        if op is _C.SUBPATTERN and not av[1] & re.IGNORECASE:
+            out.extend(_seq_needs(list(av[-1])))
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT) and av[0] >= 1:
+            out.extend(_seq_needs(list(av[2])))
+        elif op is _C.BRANCH:
+            alts: list[str] = []
+            for branch in av[1]:
+                inner = _seq_needs(list(branch))
+                best = max(inner, key=lambda a: min(len(x) for x in a), default=None)
+                if best is None:
+                    break
+                alts.extend(best)
+            else:
+                out.append(tuple(dict.fromkeys(alts)))
+    if run:
+        out.append(("".join(run),))
+    return out
 
 
 def particle_variants(phrase: str) -> list[str]:
@@ -473,7 +596,15 @@ def _matches(text: str, iset: IndicatorSet, lo: int = 0, hi: int | None = None) 
                 out.extend((sig, start, start + ends[n - 1]) for sig, n in found)
             else:
                 out.extend((sig, start, start + n) for sig, n in found)
-    for idx, rx in iset.regexes:
+    find = text.find
+    n = len(iset.regexes)
+    for (idx, rx), needs, anchor in zip(iset.regexes, iset.needs or [()] * n, iset.anchors or [None] * n):
+        if anchor is not None:
+            for m in _led(rx, text, lo, hi, anchor):
+                out.append((idx, m.start(), m.end()))
+            continue
+        if any(all(find(a, lo, hi) < 0 for a in alts) for alts in needs):
+            continue  # a literal every match holds is missing: the regex cannot match
         for m in rx.finditer(text, lo, hi):
             if m.end() > m.start():
                 out.append((idx, m.start(), m.end()))
