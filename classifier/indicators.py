@@ -11,7 +11,7 @@ import functools
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from re import _constants as _C  # noqa: N812 (the parser's own names, as classifier.patterns)
 from re import _parser as _P  # noqa: N812
@@ -128,6 +128,9 @@ class IndicatorSet:
     # in a batch: a C-speed find of their literal skips their scan, or leads it.
     needs: tuple[tuple[tuple[str, ...], ...], ...] = ()
     anchors: tuple[tuple[str, int, int] | None, ...] = ()
+    # Matched phrase text -> ((signal, end offset), ...): a batch matches the same few
+    # hundred phrases tens of thousands of times (see _phrase_ends).
+    ends_cache: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def ids(self) -> list[str]:
@@ -580,22 +583,56 @@ def load_signals(path: Path | str | None = None) -> IndicatorSet:
     return build_set(signals)
 
 
+def _phrase_ends(iset: IndicatorSet, matched: str) -> tuple[tuple[int, int], ...]:
+    """(signal, end offset in ``matched``) of every phrase a trie match stands for."""
+    found = iset.by_key.get(_key(matched), ())
+    if " " in matched or "\n" in matched or "\t" in matched:
+        ends = [i + 1 for i, ch in enumerate(matched) if not ch.isspace()]
+        out = tuple((sig, ends[n - 1]) for sig, n in found)
+    else:
+        out = tuple(found)
+    cache = iset.ends_cache
+    if len(cache) > _ENDS_CACHE_SIZE:  # spacing variants are few, but text is unbounded
+        cache.clear()
+    cache[matched] = out
+    return out
+
+
+_ENDS_CACHE_SIZE = 20_000
+
+
 def _matches(text: str, iset: IndicatorSet, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, int]]:
     """(signal index, start, end) in normalised text (or text[lo:hi]), before exclusion."""
     out: list[tuple[int, int, int]] = []
+    append = out.append
     hi = len(text) if hi is None else hi
+    cached = iset.ends_cache.get
     for rx in (iset.latin, *iset.dense):
         if rx is None:
             continue
-        for m in _scan(rx, text, iset.overlapping, lo, hi):
-            matched = m.group()
+        if iset.overlapping:
+            # Every match, including those inside the previous one (see _scan), inlined:
+            # the near scans run this loop for tens of thousands of matches per batch.
+            search = rx.search
+            m = search(text, lo, hi)
+            while m is not None:
+                start = m.start()
+                matched = m.group()
+                ends = cached(matched)
+                if ends is None:
+                    ends = _phrase_ends(iset, matched)
+                for sig, n in ends:
+                    append((sig, start, start + n))
+                m = search(text, start + 1, hi)
+            continue
+        for m in rx.finditer(text, lo, hi):
             start = m.start()
-            found = iset.by_key.get(_key(matched), ())
-            if " " in matched or "\n" in matched or "\t" in matched:
-                ends = [i + 1 for i, ch in enumerate(matched) if not ch.isspace()]
-                out.extend((sig, start, start + ends[n - 1]) for sig, n in found)
-            else:
-                out.extend((sig, start, start + n) for sig, n in found)
+            matched = m.group()
+            ends = cached(matched)
+            if ends is None:
+                ends = _phrase_ends(iset, matched)
+            for sig, n in ends:
+                append((sig, start, start + n))
     find = text.find
     n = len(iset.regexes)
     for (idx, rx), needs, anchor in zip(iset.regexes, iset.needs or [()] * n, iset.anchors or [None] * n):
@@ -622,20 +659,21 @@ def _near_matches(
 ) -> list[tuple[int, int, int]]:
     """(owning signal, start, end) of every near rule: a terms everywhere, b terms around them."""
     a_terms: dict[int, set[tuple[int, int]]] = {}
-    addresses = address_spans(text)
-
-    mask = addresses.mask
-
-    def spoken(start: int, end: int) -> bool:  # not a piece of a handle, e-mail or URL
-        return mask.find(1, start, end) < 0 or bool(_ADDRESS_SYNTAX.search(text, start, end))
-
+    # A term inside a handle, e-mail or URL is no word of the poster's unless it spells the
+    # address (see _resolve): the C-speed mask test first, the syntax search only on a hit.
+    in_address = address_spans(text).mask.find
+    syntax = _ADDRESS_SYNTAX.search
     for rule, start, end in _matches(text, near_a):
-        if spoken(start, end):
-            a_terms.setdefault(rule, set()).add((start, end))
+        if in_address(1, start, end) < 0 or syntax(text, start, end):
+            terms = a_terms.get(rule)
+            if terms is None:
+                terms = a_terms[rule] = set()
+            terms.add((start, end))
     if not a_terms:
         return []
     reach = max(w for _, w in rules) + _NEAR_MARGIN
-    spans = sorted((max(0, a - reach), b + reach) for terms in a_terms.values() for a, b in terms)
+    # Rules share terms: each distinct span once (the merged windows are the same).
+    spans = sorted({(max(0, a - reach), b + reach) for terms in a_terms.values() for a, b in terms})
     merged = [list(spans[0])]
     for a, b in spans[1:]:
         if a <= merged[-1][1]:
@@ -643,10 +681,15 @@ def _near_matches(
         else:
             merged.append([a, b])
     b_terms: dict[int, set[tuple[int, int]]] = {}
+    size = len(text)
     for lo, hi in merged:
-        for rule, start, end in _matches(text, near_b, lo, min(hi, len(text))):
-            if spoken(start, end):
-                b_terms.setdefault(rule, set()).add((start, end))
+        for rule, start, end in _matches(text, near_b, lo, min(hi, size)):
+            # Only rules with an `a` term can pair; the others' b terms are never read.
+            if rule in a_terms and (in_address(1, start, end) < 0 or syntax(text, start, end)):
+                terms = b_terms.get(rule)
+                if terms is None:
+                    terms = b_terms[rule] = set()
+                terms.add((start, end))
     out = []
     for rule, a_spans in a_terms.items():
         if rule in b_terms:
