@@ -380,6 +380,13 @@ def _led(rx: re.Pattern[str], text: str, lo: int, hi: int, anchor: tuple[str, in
             q = find(literal, q + 1, hi)
 
 
+def may_match(text: str, needs: tuple[tuple[str, ...], ...], lo: int = 0, hi: int | None = None) -> bool:
+    """False when text[lo:hi] lacks every literal of one entry of literal_needs: no match."""
+    find = text.find
+    hi = len(text) if hi is None else hi
+    return not any(all(find(a, lo, hi) < 0 for a in alts) for alts in needs)
+
+
 def _seq_needs(seq: list) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     run: list[str] = []
@@ -633,14 +640,13 @@ def _matches(text: str, iset: IndicatorSet, lo: int = 0, hi: int | None = None) 
                 ends = _phrase_ends(iset, matched)
             for sig, n in ends:
                 append((sig, start, start + n))
-    find = text.find
     n = len(iset.regexes)
     for (idx, rx), needs, anchor in zip(iset.regexes, iset.needs or [()] * n, iset.anchors or [None] * n):
         if anchor is not None:
             for m in _led(rx, text, lo, hi, anchor):
                 out.append((idx, m.start(), m.end()))
             continue
-        if any(all(find(a, lo, hi) < 0 for a in alts) for alts in needs):
+        if not may_match(text, needs, lo, hi):
             continue  # a literal every match holds is missing: the regex cannot match
         for m in rx.finditer(text, lo, hi):
             if m.end() > m.start():
@@ -799,20 +805,25 @@ def _resolve(text: str, iset: IndicatorSet, bounds, to_hit) -> None:
     """
     seen: set[tuple[int, int]] = set()
     addresses = address_spans(text)
-    mask = addresses.mask  # the C-speed test first: most matches touch no address
+    in_address = addresses.mask.find  # the C-speed test first: most matches touch no address
+    word = _WORD_CH.match  # _whole_words, inlined: it runs for every match of a batch
+    size = len(text)
+    signals = iset.signals
     for idx, start, end in _matches(text, iset):
         if (idx, start) in seen:
             continue
-        inside = addresses.covering(start, end) if mask.find(1, start, end) >= 0 else None
+        inside = addresses.covering(start, end) if in_address(1, start, end) >= 0 else None
         if inside is not None:
             if not _ADDRESS_SYNTAX.search(text, start, end):
                 continue
             start, end = min(start, inside[0]), max(end, inside[1])
             if (idx, start) in seen:
                 continue
-        elif not _whole_words(text, start, end):
-            continue
-        sig = iset.signals[idx]
+        elif (start > 0 and word(text, start) and word(text, start - 1)) or (
+            end < size and word(text, end - 1) and word(text, end)
+        ):
+            continue  # starts or ends inside a Latin-script word
+        sig = signals[idx]
         if sig.not_inside is not None and _inside_longer_word(text, sig.not_inside, start, end):
             continue
         if sig.exclude is not None or sig.negated_by is not None:
@@ -965,9 +976,11 @@ def find_hits_batch(batch: Batch, iset: IndicatorSet) -> list[list[Hit]]:
     items = batch.locate_many(starts)
     orig_a, orig_b = batch.norm.to_original_many(starts, [f[2] for f in found])
     original, orig_starts = batch.norm.original, batch.orig_starts
+    hangul = _HANGUL.match
     for (sig, _, _), k, a, b in zip(found, items, orig_a, orig_b):
         off = orig_starts[k]
-        if starts_inside_word(original, a, original[a:b]):
+        # starts_inside_word needs a Hangul character before the hit: test that first.
+        if a > 0 and hangul(original, a - 1) and starts_inside_word(original, a, original[a:b]):
             continue
         a, b = snap_word(original, a, b, off, off + len(batch.raw[k]) if batch.raw else None)
         text = batch.raw[k][a - off : b - off] if batch.raw else original[a:b]

@@ -11,6 +11,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from classifier.indicators import literal_needs, may_match
+
 # Fixed, documented conversion rates (USD per unit, late-2025 averages, rounded). Exactness
 # does not matter: the feature separates "an ordinary wage" from "several times any
 # plausible wage". Changing a rate changes features, so retrain after editing.
@@ -143,6 +145,10 @@ _NUM_START = re.compile(r"[0-9](?<![0-9.,][0-9])")
 # Any amount-first pattern at all? Most numbers in ads (dates, counts, ages, phone numbers)
 # are not pay: one attempt of the alternation rules them out instead of one call per pattern.
 # (Group names repeat across the patterns, so the alternation drops them.)
+# Literals each pattern's every match holds (currency words mostly): a batch that has none
+# of them skips the pattern (see parse_pay).
+_NUM_FIRST_NEEDS = [literal_needs(rx.pattern) for _, rx in _NUM_FIRST]
+_WORD_FIRST_NEEDS = [literal_needs(rx.pattern) for _, rx in _WORD_FIRST]
 _ANY_NUM_FIRST = re.compile("|".join("(?:" + re.sub(r"\(\?P<\w+>", "(?:", rx.pattern) + ")" for _, rx in _NUM_FIRST))
 # A bare number right after a Korean pay word: "월 400 숙식" = 400만원 a month, "일당 20" =
 # 20만원 a day, "연봉 6000" = 6000만원 a year, "시급 12000" = 12,000원 an hour. Each rate word
@@ -289,13 +295,19 @@ class Pay:
     context: int = 1
 
 
+# Compiled once: re's cache lookup per call cost more than the match (3,000 amounts a batch).
+_INDIAN_GROUPS = re.compile(r"\d{1,2}(?:,\d\d)+,\d{3}")
+_COMMA_GROUPS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DOT_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+
+
 def _num(s: str) -> float:
     s = s.strip().replace(" ", "")
-    if re.fullmatch(r"\d{1,2}(?:,\d\d)+,\d{3}", s):  # Indian grouping: 9,60,000
+    if _INDIAN_GROUPS.fullmatch(s):  # Indian grouping: 9,60,000
         return float(s.replace(",", ""))
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
+    if _COMMA_GROUPS.fullmatch(s):
         return float(s.replace(",", ""))
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", s):  # 15.000.000 (VND, IDR)
+    if _DOT_GROUPS.fullmatch(s):  # 15.000.000 (VND, IDR)
         return float(s.replace(".", ""))
     plain = s.replace(",", "")
     if plain.count(".") > 1:
@@ -409,12 +421,16 @@ def parse_pay(text: str, in_salary_field: bool = False) -> list[Pay]:
     taken: list[tuple[int, int]] = []
     taken_starts: list[int] = []
     candidates: list[tuple[str, re.Match[str]]] = []
-    for cur, rx in _WORD_FIRST:
+    # Only the patterns whose literals the text holds (the others cannot match); the order
+    # of the candidates is that of the patterns either way.
+    word_first = [cr for cr, needs in zip(_WORD_FIRST, _WORD_FIRST_NEEDS) if may_match(text, needs)]
+    num_first = [cr for cr, needs in zip(_NUM_FIRST, _NUM_FIRST_NEEDS) if may_match(text, needs)]
+    for cur, rx in word_first:
         candidates.extend((cur, m) for m in rx.finditer(text) if m.group().strip())
     for n in _NUM_START.finditer(text):
         if not _ANY_NUM_FIRST.match(text, n.start()):
             continue
-        for cur, rx in _NUM_FIRST:
+        for cur, rx in num_first:
             m = rx.match(text, n.start())
             if m:
                 candidates.append((cur, m))
