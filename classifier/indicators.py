@@ -283,7 +283,10 @@ def build_set(signals: tuple[Signal, ...], overlapping: bool = False) -> Indicat
         signals=signals,
         # A Latin phrase starts at a word boundary, or right after a dense-script character:
         # Japanese and Chinese glue Latin words to their own (興味ある方はline id, 外務省jpo).
-        latin=compile_bounded(rf"(?:\b|(?<=[{DENSE}]))(?:" + _trie_regex(latin) + ")") if latin else None,
+        # The test follows each phrase's first character (_LATIN_START), so the pattern opens
+        # with a literal of every branch and re skips other positions at C speed; before its
+        # first character, at every position of the text, it cost ~25 ms per 2,000 ads.
+        latin=compile_bounded(_trie_regex([(a[0], _LATIN_START, *a[1:]) for a in latin])) if latin else None,
         dense=tuple(compile_bounded(_trie_regex(dense[k])) for k in sorted(dense)),
         by_key=prefixes,
         regexes=tuple((i, compile_bounded(src)) for i, sig in enumerate(signals) for src in sig.regexes),
@@ -414,6 +417,12 @@ def _seq_needs(seq: list) -> list[tuple[str, ...]]:
     if run:
         out.append(("".join(run),))
     return out
+
+
+# "(?:\b|(?<=[DENSE]))" before a first character that is a word character (WORD: \w, not
+# _ and not dense) says the same as this after it: the character before it is no word
+# character, or a dense one, or there is none.
+_LATIN_START = rf"(?<![^\W{DENSE}].)"
 
 
 def particle_variants(phrase: str) -> list[str]:
