@@ -11,14 +11,17 @@ import functools
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from re import _constants as _C  # noqa: N812 (the parser's own names, as classifier.patterns)
+from re import _parser as _P  # noqa: N812
 from typing import Any
 
 import yaml
 
 from classifier.errors import PatternFileError
 from classifier.normalize import DENSE, Batch, Normalized, normalize_pattern_text
+from classifier.patterns import _bound as bound_repeats
 from classifier.patterns import compile_bounded, linear_problem
 from classifier.tokens import WORD
 
@@ -120,6 +123,14 @@ class IndicatorSet:
     near_b: IndicatorSet | None = None
     near_rules: tuple[tuple[int, int], ...] = ()
     overlapping: bool = False
+    # Per entry of `regexes`: literals its every match contains (see literal_needs), and
+    # where one of them stands in a match (see literal_anchor). Most regexes match nowhere
+    # in a batch: a C-speed find of their literal skips their scan, or leads it.
+    needs: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    anchors: tuple[tuple[str, int, int] | None, ...] = ()
+    # Matched phrase text -> ((signal, end offset), ...): a batch matches the same few
+    # hundred phrases tens of thousands of times (see _phrase_ends).
+    ends_cache: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def ids(self) -> list[str]:
@@ -272,15 +283,146 @@ def build_set(signals: tuple[Signal, ...], overlapping: bool = False) -> Indicat
         signals=signals,
         # A Latin phrase starts at a word boundary, or right after a dense-script character:
         # Japanese and Chinese glue Latin words to their own (興味ある方はline id, 外務省jpo).
-        latin=compile_bounded(rf"(?:\b|(?<=[{DENSE}]))(?:" + _trie_regex(latin) + ")") if latin else None,
+        # The test follows each phrase's first character (_LATIN_START), so the pattern opens
+        # with a literal of every branch and re skips other positions at C speed; before its
+        # first character, at every position of the text, it cost ~25 ms per 2,000 ads.
+        latin=compile_bounded(_trie_regex([(a[0], _LATIN_START, *a[1:]) for a in latin])) if latin else None,
         dense=tuple(compile_bounded(_trie_regex(dense[k])) for k in sorted(dense)),
         by_key=prefixes,
         regexes=tuple((i, compile_bounded(src)) for i, sig in enumerate(signals) for src in sig.regexes),
+        needs=tuple(literal_needs(src) for sig in signals for src in sig.regexes),
+        anchors=tuple(literal_anchor(src) for sig in signals for src in sig.regexes),
         near_a=build_set(tuple(sides[0]), overlapping=True) if rules else None,
         near_b=build_set(tuple(sides[1]), overlapping=True) if rules else None,
         near_rules=tuple(rules),
         overlapping=overlapping,
     )
+
+
+def literal_needs(source: str) -> tuple[tuple[str, ...], ...]:
+    """What every match of a regex contains: each entry is literals of which one occurs.
+
+    Read from the parsed pattern: runs of literal characters it consumes in sequence, and
+    for an alternation one literal of every branch. () when nothing is certain (a case-
+    insensitive pattern, say). Checking these with str.find rules a regex out at C speed.
+    () too for a pattern that opens with a literal: re's scan for it is as fast as a find.
+    """
+    parsed = _P.parse(source)
+    if parsed.state.flags & re.IGNORECASE or not parsed or parsed[0][0] is _C.LITERAL:
+        return ()  # unknown, or re's own scan skips to the opening literal at C speed
+    needs = _seq_needs(list(parsed))
+    # The longest literals rule out most; three finds at most per regex and text.
+    needs.sort(key=lambda alts: -min(len(a) for a in alts))
+    return tuple(needs[:3])
+
+
+# A regex is led by its literal only when the literal stands within this many positions of
+# where a match may start: each occurrence of the literal then costs that many anchored tries.
+MAX_ANCHOR_SPREAD = 6
+
+
+def literal_anchor(source: str) -> tuple[str, int, int] | None:
+    """(literal, lo, hi): every match consumes ``literal`` starting lo..hi characters after
+    its own start (widths of the pattern as compiled, open repetitions bounded), or None.
+
+    Only a run of literals in the pattern's top-level sequence qualifies, and only when
+    hi - lo <= MAX_ANCHOR_SPREAD; the longest such run wins, then the narrowest spread.
+    None as well for a pattern that opens with a literal: re's own scan skips to it already.
+    """
+    parsed = _P.parse(source)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    bound_repeats(parsed)  # the widths of the compiled pattern (compile_bounded)
+    items = list(parsed)
+    if not items or items[0][0] is _C.LITERAL:
+        return None
+    best: tuple[str, int, int] | None = None
+    i = 0
+    while i < len(items):
+        if items[i][0] is not _C.LITERAL:
+            i += 1
+            continue
+        j = i
+        while j < len(items) and items[j][0] is _C.LITERAL:
+            j += 1
+        lo, hi = _P.SubPattern(parsed.state, items[:i]).getwidth()
+        literal = "".join(chr(av) for _, av in items[i:j])
+        if hi - lo <= MAX_ANCHOR_SPREAD and (
+            best is None or (len(literal), best[1] - best[2]) > (len(best[0]), lo - hi)
+        ):
+            best = (literal, lo, hi)
+        i = j
+    return best
+
+
+def _led(rx: re.Pattern[str], text: str, lo: int, hi: int, anchor: tuple[str, int, int]) -> Iterator[re.Match[str]]:
+    """rx.finditer(text, lo, hi), trying rx only where its anchor literal allows a match.
+
+    A match starting at p holds the literal at p+a..p+b: with the next literal at q, no
+    match starts before q-b, so the first of rx.match at q-b..q-a is finditer's next match
+    (lookbehinds and \\b read the text before a start whatever the start, as in a scan).
+    """
+    literal, a, b = anchor
+    find, match = text.find, rx.match
+    pos = lo  # no match starts before pos
+    q = find(literal, pos + a, hi)
+    while q >= 0:
+        p, last = max(pos, q - b), q - a
+        m = None
+        while p <= last:
+            m = match(text, p, hi)
+            if m is not None:
+                break
+            p += 1
+        if m is not None:
+            yield m
+            pos = m.end()
+            q = find(literal, pos + a, hi)
+        else:
+            pos = last + 1
+            q = find(literal, q + 1, hi)
+
+
+def may_match(text: str, needs: tuple[tuple[str, ...], ...], lo: int = 0, hi: int | None = None) -> bool:
+    """False when text[lo:hi] lacks every literal of one entry of literal_needs: no match."""
+    find = text.find
+    hi = len(text) if hi is None else hi
+    return not any(all(find(a, lo, hi) < 0 for a in alts) for alts in needs)
+
+
+def _seq_needs(seq: list) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, av in seq:
+        if op is _C.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            out.append(("".join(run),))
+            run = []
+        if op is _C.SUBPATTERN and not av[1] & re.IGNORECASE:
+            out.extend(_seq_needs(list(av[-1])))
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT) and av[0] >= 1:
+            out.extend(_seq_needs(list(av[2])))
+        elif op is _C.BRANCH:
+            alts: list[str] = []
+            for branch in av[1]:
+                inner = _seq_needs(list(branch))
+                best = max(inner, key=lambda a: min(len(x) for x in a), default=None)
+                if best is None:
+                    break
+                alts.extend(best)
+            else:
+                out.append(tuple(dict.fromkeys(alts)))
+    if run:
+        out.append(("".join(run),))
+    return out
+
+
+# "(?:\b|(?<=[DENSE]))" before a first character that is a word character (WORD: \w, not
+# _ and not dense) says the same as this after it: the character before it is no word
+# character, or a dense one, or there is none.
+_LATIN_START = rf"(?<![^\W{DENSE}].)"
 
 
 def particle_variants(phrase: str) -> list[str]:
@@ -457,23 +599,64 @@ def load_signals(path: Path | str | None = None) -> IndicatorSet:
     return build_set(signals)
 
 
+def _phrase_ends(iset: IndicatorSet, matched: str) -> tuple[tuple[int, int], ...]:
+    """(signal, end offset in ``matched``) of every phrase a trie match stands for."""
+    found = iset.by_key.get(_key(matched), ())
+    if " " in matched or "\n" in matched or "\t" in matched:
+        ends = [i + 1 for i, ch in enumerate(matched) if not ch.isspace()]
+        out = tuple((sig, ends[n - 1]) for sig, n in found)
+    else:
+        out = tuple(found)
+    cache = iset.ends_cache
+    if len(cache) > _ENDS_CACHE_SIZE:  # spacing variants are few, but text is unbounded
+        cache.clear()
+    cache[matched] = out
+    return out
+
+
+_ENDS_CACHE_SIZE = 20_000
+
+
 def _matches(text: str, iset: IndicatorSet, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, int]]:
     """(signal index, start, end) in normalised text (or text[lo:hi]), before exclusion."""
     out: list[tuple[int, int, int]] = []
+    append = out.append
     hi = len(text) if hi is None else hi
+    cached = iset.ends_cache.get
     for rx in (iset.latin, *iset.dense):
         if rx is None:
             continue
-        for m in _scan(rx, text, iset.overlapping, lo, hi):
-            matched = m.group()
+        if iset.overlapping:
+            # Every match, including those inside the previous one (see _scan), inlined:
+            # the near scans run this loop for tens of thousands of matches per batch.
+            search = rx.search
+            m = search(text, lo, hi)
+            while m is not None:
+                start = m.start()
+                matched = m.group()
+                ends = cached(matched)
+                if ends is None:
+                    ends = _phrase_ends(iset, matched)
+                for sig, n in ends:
+                    append((sig, start, start + n))
+                m = search(text, start + 1, hi)
+            continue
+        for m in rx.finditer(text, lo, hi):
             start = m.start()
-            found = iset.by_key.get(_key(matched), ())
-            if " " in matched or "\n" in matched or "\t" in matched:
-                ends = [i + 1 for i, ch in enumerate(matched) if not ch.isspace()]
-                out.extend((sig, start, start + ends[n - 1]) for sig, n in found)
-            else:
-                out.extend((sig, start, start + n) for sig, n in found)
-    for idx, rx in iset.regexes:
+            matched = m.group()
+            ends = cached(matched)
+            if ends is None:
+                ends = _phrase_ends(iset, matched)
+            for sig, n in ends:
+                append((sig, start, start + n))
+    n = len(iset.regexes)
+    for (idx, rx), needs, anchor in zip(iset.regexes, iset.needs or [()] * n, iset.anchors or [None] * n):
+        if anchor is not None:
+            for m in _led(rx, text, lo, hi, anchor):
+                out.append((idx, m.start(), m.end()))
+            continue
+        if not may_match(text, needs, lo, hi):
+            continue  # a literal every match holds is missing: the regex cannot match
         for m in rx.finditer(text, lo, hi):
             if m.end() > m.start():
                 out.append((idx, m.start(), m.end()))
@@ -491,20 +674,21 @@ def _near_matches(
 ) -> list[tuple[int, int, int]]:
     """(owning signal, start, end) of every near rule: a terms everywhere, b terms around them."""
     a_terms: dict[int, set[tuple[int, int]]] = {}
-    addresses = address_spans(text)
-
-    mask = addresses.mask
-
-    def spoken(start: int, end: int) -> bool:  # not a piece of a handle, e-mail or URL
-        return mask.find(1, start, end) < 0 or bool(_ADDRESS_SYNTAX.search(text, start, end))
-
+    # A term inside a handle, e-mail or URL is no word of the poster's unless it spells the
+    # address (see _resolve): the C-speed mask test first, the syntax search only on a hit.
+    in_address = address_spans(text).mask.find
+    syntax = _ADDRESS_SYNTAX.search
     for rule, start, end in _matches(text, near_a):
-        if spoken(start, end):
-            a_terms.setdefault(rule, set()).add((start, end))
+        if in_address(1, start, end) < 0 or syntax(text, start, end):
+            terms = a_terms.get(rule)
+            if terms is None:
+                terms = a_terms[rule] = set()
+            terms.add((start, end))
     if not a_terms:
         return []
     reach = max(w for _, w in rules) + _NEAR_MARGIN
-    spans = sorted((max(0, a - reach), b + reach) for terms in a_terms.values() for a, b in terms)
+    # Rules share terms: each distinct span once (the merged windows are the same).
+    spans = sorted({(max(0, a - reach), b + reach) for terms in a_terms.values() for a, b in terms})
     merged = [list(spans[0])]
     for a, b in spans[1:]:
         if a <= merged[-1][1]:
@@ -512,10 +696,15 @@ def _near_matches(
         else:
             merged.append([a, b])
     b_terms: dict[int, set[tuple[int, int]]] = {}
+    size = len(text)
     for lo, hi in merged:
-        for rule, start, end in _matches(text, near_b, lo, min(hi, len(text))):
-            if spoken(start, end):
-                b_terms.setdefault(rule, set()).add((start, end))
+        for rule, start, end in _matches(text, near_b, lo, min(hi, size)):
+            # Only rules with an `a` term can pair; the others' b terms are never read.
+            if rule in a_terms and (in_address(1, start, end) < 0 or syntax(text, start, end)):
+                terms = b_terms.get(rule)
+                if terms is None:
+                    terms = b_terms[rule] = set()
+                terms.add((start, end))
     out = []
     for rule, a_spans in a_terms.items():
         if rule in b_terms:
@@ -625,20 +814,25 @@ def _resolve(text: str, iset: IndicatorSet, bounds, to_hit) -> None:
     """
     seen: set[tuple[int, int]] = set()
     addresses = address_spans(text)
-    mask = addresses.mask  # the C-speed test first: most matches touch no address
+    in_address = addresses.mask.find  # the C-speed test first: most matches touch no address
+    word = _WORD_CH.match  # _whole_words, inlined: it runs for every match of a batch
+    size = len(text)
+    signals = iset.signals
     for idx, start, end in _matches(text, iset):
         if (idx, start) in seen:
             continue
-        inside = addresses.covering(start, end) if mask.find(1, start, end) >= 0 else None
+        inside = addresses.covering(start, end) if in_address(1, start, end) >= 0 else None
         if inside is not None:
             if not _ADDRESS_SYNTAX.search(text, start, end):
                 continue
             start, end = min(start, inside[0]), max(end, inside[1])
             if (idx, start) in seen:
                 continue
-        elif not _whole_words(text, start, end):
-            continue
-        sig = iset.signals[idx]
+        elif (start > 0 and word(text, start) and word(text, start - 1)) or (
+            end < size and word(text, end - 1) and word(text, end)
+        ):
+            continue  # starts or ends inside a Latin-script word
+        sig = signals[idx]
         if sig.not_inside is not None and _inside_longer_word(text, sig.not_inside, start, end):
             continue
         if sig.exclude is not None or sig.negated_by is not None:
@@ -791,12 +985,18 @@ def find_hits_batch(batch: Batch, iset: IndicatorSet) -> list[list[Hit]]:
     items = batch.locate_many(starts)
     orig_a, orig_b = batch.norm.to_original_many(starts, [f[2] for f in found])
     original, orig_starts = batch.norm.original, batch.orig_starts
+    hangul = _HANGUL.match
+    raw, size = batch.raw, len(original)
     for (sig, _, _), k, a, b in zip(found, items, orig_a, orig_b):
         off = orig_starts[k]
-        if starts_inside_word(original, a, original[a:b]):
+        # starts_inside_word needs a Hangul character before the hit, snap_word a negating
+        # prefix before it or a kana after it: the cheap tests first, for ~20,000 hits.
+        if a > 0 and hangul(original, a - 1) and starts_inside_word(original, a, original[a:b]):
             continue
-        a, b = snap_word(original, a, b, off, off + len(batch.raw[k]) if batch.raw else None)
-        text = batch.raw[k][a - off : b - off] if batch.raw else original[a:b]
+        hi = off + len(raw[k]) if raw else size
+        if (a > off and original[a - 1] in _NEGATING_PREFIX) or (b < hi and original[b] in _OKURIGANA):
+            a, b = snap_word(original, a, b, off, hi)
+        text = raw[k][a - off : b - off] if raw else original[a:b]
         hits[k].append(Hit(sig.id, sig.label, sig.weight, a - off, b - off, text))
     for h in hits:
         h.sort(key=lambda x: (x.start, -x.weight))

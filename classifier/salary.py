@@ -11,6 +11,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from classifier.indicators import literal_needs, may_match
+
 # Fixed, documented conversion rates (USD per unit, late-2025 averages, rounded). Exactness
 # does not matter: the feature separates "an ordinary wage" from "several times any
 # plausible wage". Changing a rate changes features, so retrain after editing.
@@ -140,10 +142,31 @@ _WORD_FIRST = [(c, rx) for c, rx in _PATTERNS if not rx.pattern.startswith("(?P<
 # Opens with the digit and looks two characters back: a pattern opening with a lookbehind
 # is tried at every position of the batch, one opening with a class skips at C speed.
 _NUM_START = re.compile(r"[0-9](?<![0-9.,][0-9])")
+# Literals each pattern's every match holds (currency words mostly): a batch that has none
+# of them skips the pattern (see parse_pay).
+_NUM_FIRST_NEEDS = [literal_needs(rx.pattern) for _, rx in _NUM_FIRST]
+_WORD_FIRST_NEEDS = [literal_needs(rx.pattern) for _, rx in _WORD_FIRST]
+
+
+def _any_of(sources: list[str]) -> re.Pattern[str]:
+    """One pattern that matches where any of ``sources`` does (group names dropped: they repeat).
+
+    The amount that opens most of them is read once, then what follows it: as plain
+    alternatives, each re-read the number (~6 us per number of a batch). Whether some
+    pattern matches is unchanged: re backtracks through every way to read the amount.
+    """
+    plain = [re.sub(r"\(\?P<\w+>", "(?:", s) for s in sources]
+    lead = re.sub(r"\(\?P<\w+>", "(?:", _AMOUNT)
+    rests = [p[len(lead) :] for p in plain if p.startswith(lead)]
+    others = [p for p in plain if not p.startswith(lead)]
+    alts = [f"{lead}(?:" + "|".join(f"(?:{r})" for r in rests) + ")"] if rests else []
+    return re.compile("|".join(alts + [f"(?:{p})" for p in others]))
+
+
+_AMOUNT = f"(?P<a>{NUM})"
 # Any amount-first pattern at all? Most numbers in ads (dates, counts, ages, phone numbers)
 # are not pay: one attempt of the alternation rules them out instead of one call per pattern.
-# (Group names repeat across the patterns, so the alternation drops them.)
-_ANY_NUM_FIRST = re.compile("|".join("(?:" + re.sub(r"\(\?P<\w+>", "(?:", rx.pattern) + ")" for _, rx in _NUM_FIRST))
+_ANY_NUM_FIRST = _any_of([rx.pattern for _, rx in _NUM_FIRST])
 # A bare number right after a Korean pay word: "월 400 숙식" = 400만원 a month, "일당 20" =
 # 20만원 a day, "연봉 6000" = 6000만원 a year, "시급 12000" = 12,000원 an hour. Each rate word
 # takes the digit counts that are plausible in that unit, so "월 2" or "시급 3" stay unread.
@@ -289,13 +312,19 @@ class Pay:
     context: int = 1
 
 
+# Compiled once: re's cache lookup per call cost more than the match (3,000 amounts a batch).
+_INDIAN_GROUPS = re.compile(r"\d{1,2}(?:,\d\d)+,\d{3}")
+_COMMA_GROUPS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DOT_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+
+
 def _num(s: str) -> float:
     s = s.strip().replace(" ", "")
-    if re.fullmatch(r"\d{1,2}(?:,\d\d)+,\d{3}", s):  # Indian grouping: 9,60,000
+    if _INDIAN_GROUPS.fullmatch(s):  # Indian grouping: 9,60,000
         return float(s.replace(",", ""))
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
+    if _COMMA_GROUPS.fullmatch(s):
         return float(s.replace(",", ""))
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", s):  # 15.000.000 (VND, IDR)
+    if _DOT_GROUPS.fullmatch(s):  # 15.000.000 (VND, IDR)
         return float(s.replace(".", ""))
     plain = s.replace(",", "")
     if plain.count(".") > 1:
@@ -409,12 +438,16 @@ def parse_pay(text: str, in_salary_field: bool = False) -> list[Pay]:
     taken: list[tuple[int, int]] = []
     taken_starts: list[int] = []
     candidates: list[tuple[str, re.Match[str]]] = []
-    for cur, rx in _WORD_FIRST:
+    # Only the patterns whose literals the text holds (the others cannot match); the order
+    # of the candidates is that of the patterns either way.
+    word_first = [cr for cr, needs in zip(_WORD_FIRST, _WORD_FIRST_NEEDS) if may_match(text, needs)]
+    num_first = [cr for cr, needs in zip(_NUM_FIRST, _NUM_FIRST_NEEDS) if may_match(text, needs)]
+    for cur, rx in word_first:
         candidates.extend((cur, m) for m in rx.finditer(text) if m.group().strip())
     for n in _NUM_START.finditer(text):
         if not _ANY_NUM_FIRST.match(text, n.start()):
             continue
-        for cur, rx in _NUM_FIRST:
+        for cur, rx in num_first:
             m = rx.match(text, n.start())
             if m:
                 candidates.append((cur, m))

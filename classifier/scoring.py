@@ -23,7 +23,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.pipeline import Pipeline
 
 from classifier.extract import parse_contacts
-from classifier.features import Analysis, Reason, pause_gc
+from classifier.features import Analysis, Reason, pause_gc, reason_dict
 from classifier.tokens import WORD
 from core.reasons import evidence_parts
 
@@ -153,7 +153,7 @@ def _key(evidence: str) -> str:
 def _merged(signal: str, label: str, weight: float, parts: list[tuple[str, int, int]], detail: str = "") -> dict:
     """One reason line for a signal: the first evidence, then the other distinct ones."""
     text, start, end = parts[0]
-    out = Reason(signal, label, weight, text, start, end, detail).as_dict()
+    out = reason_dict(signal, label, weight, text, start, end, detail)
     if len(parts) > 1:
         out["more"] = [{"evidence": t, "start": s, "end": e} for t, s, e in parts[1:]]
     return out
