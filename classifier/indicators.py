@@ -21,8 +21,7 @@ import yaml
 
 from classifier.errors import PatternFileError
 from classifier.normalize import DENSE, Batch, Normalized, normalize_pattern_text
-from classifier.patterns import _bound as bound_repeats
-from classifier.patterns import compile_bounded, linear_problem
+from classifier.patterns import bound_repeats, compile_bounded, linear_problem
 from classifier.tokens import WORD
 
 log = logging.getLogger(__name__)

@@ -114,23 +114,24 @@ def compile_bounded(source: str, flags: int = 0) -> re.Pattern[str]:
     compiled (the standard library's compiler takes a parsed pattern as well as a string).
     """
     parsed = P.parse(source, flags)
-    _bound(parsed)
+    bound_repeats(parsed)
     return _compile_tree.compile(parsed, flags)
 
 
-def _bound(seq) -> None:
+def bound_repeats(seq) -> None:
+    """Give every open repetition of a parsed pattern (re._parser) the upper bound OPEN_READS, in place."""
     for i, (op, av) in enumerate(seq):
         if op in _REPEATS:
             low, high, body = av
             if high == C.MAXREPEAT:
                 seq[i] = (op, (low, max(low, OPEN_READS), body))
-            _bound(body)
+            bound_repeats(body)
         elif op == C.SUBPATTERN:
-            _bound(av[-1])
+            bound_repeats(av[-1])
         elif op == C.ATOMIC_GROUP:
-            _bound(av)
+            bound_repeats(av)
         elif op == C.BRANCH:
             for branch in av[1]:
-                _bound(branch)
+                bound_repeats(branch)
         elif op in (C.ASSERT, C.ASSERT_NOT):
-            _bound(av[1])
+            bound_repeats(av[1])
