@@ -55,6 +55,21 @@ def linear_problem(source: str) -> str | None:
     return problem
 
 
+def _inner(op, av) -> list:
+    """The parsed sequences inside one item that is not a repetition: a group's body, the
+    branches of a choice, a look-around's body; none for a character or an anchor. The one
+    place that knows where the parser keeps them, for the three walks below."""
+    if op == C.SUBPATTERN:
+        return [av[-1]]
+    if op == C.ATOMIC_GROUP:
+        return [av]
+    if op == C.BRANCH:
+        return list(av[1])
+    if op in (C.ASSERT, C.ASSERT_NOT):
+        return [av[1]]
+    return []
+
+
 def _work(seq) -> int:
     """The product of (bound + 1) over the repetitions of ``seq``; the widest branch of a choice."""
     total = 1
@@ -63,14 +78,11 @@ def _work(seq) -> int:
             low, high, body = av
             high = max(low, OPEN_READS) if high == C.MAXREPEAT else high
             total *= (high + 1 if high > 1 else 1) * _work(body)
-        elif op == C.SUBPATTERN:
-            total *= _work(av[-1])
-        elif op == C.ATOMIC_GROUP:
-            total *= _work(av)
         elif op == C.BRANCH:
             total *= max(_work(branch) for branch in av[1])
-        elif op in (C.ASSERT, C.ASSERT_NOT):
-            total *= _work(av[1])
+        else:
+            for inner in _inner(op, av):
+                total *= _work(inner)
         if total > 10 * MAX_WORK:  # enough to refuse; no need to multiply further
             return total
     return total
@@ -91,17 +103,11 @@ def _walk(seq, unbounded: list[int], inside_repeat: bool) -> str | None:
                 if len(body) != 1 or body[0][0] not in _SINGLE:
                     return "repeats a group; only single characters may repeat"
             problem = _walk(body, unbounded, inside_repeat or high > 1)
-        elif op == C.SUBPATTERN:
-            problem = _walk(av[-1], unbounded, inside_repeat)
-        elif op == C.ATOMIC_GROUP:
-            problem = _walk(av, unbounded, inside_repeat)
-        elif op == C.BRANCH:
-            for branch in av[1]:
-                problem = problem or _walk(branch, unbounded, inside_repeat)
-        elif op in (C.ASSERT, C.ASSERT_NOT):
-            problem = _walk(av[1], unbounded, inside_repeat)
         elif op in (C.GROUPREF, C.GROUPREF_EXISTS):
             return "uses a back-reference"
+        else:
+            for inner in _inner(op, av):
+                problem = problem or _walk(inner, unbounded, inside_repeat)
         if problem is not None:
             return problem
     return None
@@ -126,12 +132,6 @@ def bound_repeats(seq) -> None:
             if high == C.MAXREPEAT:
                 seq[i] = (op, (low, max(low, OPEN_READS), body))
             bound_repeats(body)
-        elif op == C.SUBPATTERN:
-            bound_repeats(av[-1])
-        elif op == C.ATOMIC_GROUP:
-            bound_repeats(av)
-        elif op == C.BRANCH:
-            for branch in av[1]:
-                bound_repeats(branch)
-        elif op in (C.ASSERT, C.ASSERT_NOT):
-            bound_repeats(av[1])
+        else:
+            for inner in _inner(op, av):
+                bound_repeats(inner)
