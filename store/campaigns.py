@@ -31,6 +31,7 @@ from core.minhash import NEAR_DUPLICATE
 from store.fingerprints import (  # noqa: F401
     band_keys,
     contact_keys,
+    fingerprint_new,
     refresh_fingerprint,
     similarity,
 )
@@ -84,6 +85,9 @@ REPRESENTATIVES = 8
 # loaded as objects: an ORM bulk delete would scan the whole identity map each time.
 _CK, _FK, _FREE = CampaignKey.__table__, FingerprintKey.__table__, FreeKey.__table__
 _OWN_CAMPAIGN = select(CampaignMember.campaign_id).where(CampaignMember.ad_id == bindparam("ad_id"))
+_OWN_CAMPAIGNS = select(CampaignMember.ad_id, CampaignMember.campaign_id).where(
+    CampaignMember.ad_id.in_(bindparam("ad_ids", expanding=True))
+)
 _SIGNATURES = select(AdFingerprint.ad_id, AdFingerprint.minhash).where(
     AdFingerprint.ad_id.in_(bindparam("ad_ids", expanding=True))
 )
@@ -266,16 +270,25 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
         ads.update((a.id, a) for a in session.scalars(select(Ad).where(Ad.id.in_(chunk))))
         fps.update((f.ad_id, f) for f in session.scalars(select(AdFingerprint).where(AdFingerprint.ad_id.in_(chunk))))
     session.flush()  # the caller's pending changes, once: the loop below leaves none of its own
+    # Each ad's campaign, read once for the batch and kept in step below as ads join and
+    # campaigns merge (linking runs alone: under the linking lock, or in the one scorer).
+    own_of: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        own_of.update((a, c) for a, c in session.execute(_OWN_CAMPAIGNS, {"ad_ids": chunk}))
     with session.no_autoflush:
+        fresh = fingerprint_new(session, [ads[i] for i in ids if i in ads and i not in fps])
         for ad_id in ids:
             ad = ads.get(ad_id)
             if ad is None:
                 continue
-            # Asked per ad: an earlier ad of the batch may have linked it.
-            own = session.execute(_OWN_CAMPAIGN, {"ad_id": ad_id}).scalar()
-            contacts, mh, refreshed = refresh_fingerprint(session, ad, fps.get(ad_id))
+            own = own_of.get(ad_id)
+            if ad_id in fresh:
+                (contacts, mh, keys), refreshed = fresh[ad_id], True
+            else:
+                contacts, mh, refreshed = refresh_fingerprint(session, ad, fps.get(ad_id))
+                keys = contacts | (band_keys(mh) if mh is not None else set())
             fingerprinted += refreshed
-            keys = contacts | (band_keys(mh) if mh is not None else set())
             # A free ad fingerprinted before has free_keys rows: old ones if it changed.
             free_rows = own is None and ad_id in fps
             if free_rows and refreshed:  # the new keys are added below if it stays free
@@ -294,6 +307,9 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
                 for other in targets[1:]:
                     _merge(session, other, target)
                     merged += 1
+                    for member, campaign in own_of.items():
+                        if campaign == other:
+                            own_of[member] = target
                 touched.add(target)
             else:
                 target = session.execute(_NEW_CAMPAIGN, {"created_at": now, "updated_at": now}).scalar_one()
@@ -313,6 +329,7 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
             if members:
                 session.execute(_INSERT_MEMBERS, members)
                 linked += len(members)
+                own_of.update((member, target) for member in joining)
             if free_rows or free:
                 session.execute(_DELETE_FREE, {"ad_ids": ([ad_id] if free_rows else []) + sorted(free)})
             # A linked ad that changed brings its new keys too (its old ones stay: the

@@ -134,6 +134,34 @@ _INSERT_FINGERPRINT = _FP.insert()
 _UPDATE_FINGERPRINT = _FP.update().where(_FP.c.ad_id == bindparam("id"))  # SET from the parameters given
 
 
+def fingerprint_new(session: Session, ads: list[Ad]) -> dict[int, tuple[set[str], MinHash | None, set[str]]]:
+    """Fingerprint ads that have none yet, in two statements for all of them:
+    {ad id: (contact keys, MinHash, all its keys)}.
+
+    What refresh_fingerprint does for an ad without a fingerprint row, for a whole batch at
+    once: linking reads an ad's fingerprint only after it has linked that ad (a new ad has no
+    campaign or free keys by which an earlier one could find it), so writing them ahead of
+    the loop changes nothing but the number of round trips.
+    """
+    made: dict[int, tuple[set[str], MinHash | None, set[str]]] = {}
+    rows: list[dict[str, Any]] = []
+    keys: list[dict[str, Any]] = []
+    for ad in ads:
+        contacts = contact_keys(ad.contacts)
+        mh = minhash_of(_text(ad))
+        stamp = hashlib.sha256(f"{FINGERPRINT_VERSION}:{ad.content_hash}".encode()).hexdigest()
+        blob = mh.hashvalues.astype("<u8").tobytes() if mh is not None else None
+        rows.append({"ad_id": ad.id, "content_hash": stamp, "minhash": blob})
+        own = contacts | (band_keys(mh) if mh is not None else set())
+        keys += [{"ad_id": ad.id, "key": k} for k in sorted(own)]
+        made[ad.id] = (contacts, mh, own)
+    if rows:
+        session.execute(_INSERT_FINGERPRINT, rows)
+    if keys:
+        session.execute(_INSERT_KEYS, keys)
+    return made
+
+
 def refresh_fingerprint(session: Session, ad: Ad, fp: AdFingerprint | None) -> tuple[set[str], MinHash | None, bool]:
     """``fingerprint`` given the ad's stored fingerprint row (None when it has none)."""
     contacts = contact_keys(ad.contacts)
@@ -150,7 +178,8 @@ def refresh_fingerprint(session: Session, ad: Ad, fp: AdFingerprint | None) -> t
         session.execute(_UPDATE_FINGERPRINT, {"id": ad.id, "content_hash": stamp, "minhash": blob})
         set_committed_value(fp, "content_hash", stamp)  # the loaded row stays true, and clean
         set_committed_value(fp, "minhash", blob)
-    session.execute(_DELETE_KEYS, {"ad_id": ad.id})
+    if fp is not None:  # a row written with the fingerprint: none without one
+        session.execute(_DELETE_KEYS, {"ad_id": ad.id})
     keys = contacts | (band_keys(mh) if mh is not None else set())
     if keys:
         # executemany of one cached statement: SQLAlchemy batches it into multi-row

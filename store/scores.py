@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -119,13 +120,19 @@ def _upsert_scores(
                 for k, value in v.items():
                     setattr(existing, k, value)
         return
-    for start in range(0, len(values), 200):  # stays under SQLite's bound-parameter limit
-        stmt = insert(Score.__table__).values(values[start : start + 200])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["ad_id", "model_version"],
-            set_={k: stmt.excluded[k] for k in SCORE_COLUMNS},
-        )
-        session.execute(stmt)
+    # One statement, built once, run over the rows (executemany): a multi-row VALUES
+    # statement was compiled anew for every batch, which cost more than the writing.
+    session.execute(_upsert_statement(dialect), values)
+
+
+@lru_cache(maxsize=2)
+def _upsert_statement(dialect: str) -> Any:
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    stmt = insert(Score.__table__)
+    return stmt.on_conflict_do_update(
+        index_elements=["ad_id", "model_version"],
+        set_={k: stmt.excluded[k] for k in SCORE_COLUMNS},
+    )
 
 
 def _insert_item(session: Session, row: ScoreRow, now: datetime) -> int | None:
