@@ -98,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("admin_url", help="a PostgreSQL server URL allowed to CREATE DATABASE")
     parser.add_argument("--ads", type=int, default=50_000)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument(
+        "--only", choices=("all", "2-workers"), default="all", help="2-workers: time only the two-worker rescore"
+    )
     args = parser.parse_args(argv)
     with temporary_database(args.admin_url, "lurewatch_rescore") as url:
         config = parse_config({"database": {"url": url}, "scoring": {"batch_size": args.batch}}, Path.cwd())
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             ("claimed batches, 1 worker", lambda: score_in_workers(config, version, 1, True)["scored"]),
             ("claimed batches, 2 workers", lambda: score_in_workers(config, version, 2, True)["scored"]),
         ]
-        for label, run in runs:
+        for label, run in runs if args.only == "all" else runs[-1:]:
             _clear(factory)
             _timed(label, args.ads, run)
         engine.dispose()
