@@ -18,7 +18,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from classifier import adfiles, evaluation, registry
+from classifier import adfiles, registry
 from classifier.card import threshold_for
 from classifier.errors import ClassifierError
 from classifier.extract import ad_text, coerce_ads
@@ -252,6 +252,9 @@ def evaluate(
     chunksize: int = adfiles.DEFAULT_CHUNK,
 ) -> dict:
     """Metrics on a labelled CSV/JSONL, streamed in chunks; writes <stem>.eval.json and <stem>.pr.png."""
+    # Metrics and plotting (scikit-learn's metrics, matplotlib) only for the command that needs them.
+    from classifier import evaluation
+
     pipeline, card, thr = _load(config, model)
     y, scores, langs = _evaluated(pipeline, Path(path), thr, encoding, chunksize)
     rep = evaluation.report(y, scores, thr, langs if (langs != "").any() else None)
