@@ -134,6 +134,17 @@ _INSERT_FINGERPRINT = _FP.insert()
 _UPDATE_FINGERPRINT = _FP.update().where(_FP.c.ad_id == bindparam("id"))  # SET from the parameters given
 
 
+def _stamp(ad: Ad) -> str:
+    """What a stored fingerprint was made from: the ad's content and the method's version."""
+    return hashlib.sha256(f"{FINGERPRINT_VERSION}:{ad.content_hash}".encode()).hexdigest()
+
+
+def _signature(ad: Ad) -> tuple[MinHash | None, bytes | None]:
+    """The ad's MinHash, and its bytes as stored (None for a text too short to link)."""
+    mh = minhash_of(_text(ad))
+    return mh, (mh.hashvalues.astype("<u8").tobytes() if mh is not None else None)
+
+
 def fingerprint_new(session: Session, ads: list[Ad]) -> dict[int, tuple[set[str], MinHash | None, set[str]]]:
     """Fingerprint ads that have none yet, in two statements for all of them:
     {ad id: (contact keys, MinHash, all its keys)}.
@@ -148,10 +159,8 @@ def fingerprint_new(session: Session, ads: list[Ad]) -> dict[int, tuple[set[str]
     keys: list[dict[str, Any]] = []
     for ad in ads:
         contacts = contact_keys(ad.contacts)
-        mh = minhash_of(_text(ad))
-        stamp = hashlib.sha256(f"{FINGERPRINT_VERSION}:{ad.content_hash}".encode()).hexdigest()
-        blob = mh.hashvalues.astype("<u8").tobytes() if mh is not None else None
-        rows.append({"ad_id": ad.id, "content_hash": stamp, "minhash": blob})
+        mh, blob = _signature(ad)
+        rows.append({"ad_id": ad.id, "content_hash": _stamp(ad), "minhash": blob})
         own = contacts | (band_keys(mh) if mh is not None else set())
         keys += [{"ad_id": ad.id, "key": k} for k in sorted(own)]
         made[ad.id] = (contacts, mh, own)
@@ -165,11 +174,10 @@ def fingerprint_new(session: Session, ads: list[Ad]) -> dict[int, tuple[set[str]
 def refresh_fingerprint(session: Session, ad: Ad, fp: AdFingerprint | None) -> tuple[set[str], MinHash | None, bool]:
     """``fingerprint`` given the ad's stored fingerprint row (None when it has none)."""
     contacts = contact_keys(ad.contacts)
-    stamp = hashlib.sha256(f"{FINGERPRINT_VERSION}:{ad.content_hash}".encode()).hexdigest()
+    stamp = _stamp(ad)
     if fp is not None and fp.content_hash == stamp:
         return contacts, (load_minhash(fp.minhash) if fp.minhash else None), False
-    mh = minhash_of(_text(ad))
-    blob = mh.hashvalues.astype("<u8").tobytes() if mh is not None else None
+    mh, blob = _signature(ad)
     # Core statements, not pending ORM objects: linking queries the database between ads,
     # and every query would first autoflush whatever the session holds.
     if fp is None:
@@ -178,8 +186,7 @@ def refresh_fingerprint(session: Session, ad: Ad, fp: AdFingerprint | None) -> t
         session.execute(_UPDATE_FINGERPRINT, {"id": ad.id, "content_hash": stamp, "minhash": blob})
         set_committed_value(fp, "content_hash", stamp)  # the loaded row stays true, and clean
         set_committed_value(fp, "minhash", blob)
-    if fp is not None:  # a row written with the fingerprint: none without one
-        session.execute(_DELETE_KEYS, {"ad_id": ad.id})
+        session.execute(_DELETE_KEYS, {"ad_id": ad.id})  # keys are written with a fingerprint row only
     keys = contacts | (band_keys(mh) if mh is not None else set())
     if keys:
         # executemany of one cached statement: SQLAlchemy batches it into multi-row
