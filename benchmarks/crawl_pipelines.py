@@ -50,7 +50,9 @@ def bench_items(ads: int) -> list[Any]:
     items = []
     for i in range(1, ads + 1):
         url = f"http://127.0.0.1:8000/site/jobs/{i}"
-        response = HtmlResponse(url, body=_detail(i), encoding="utf-8", headers={"Date": "Mon, 07 Dec 2026 09:00:00 GMT"})
+        response = HtmlResponse(
+            url, body=_detail(i), encoding="utf-8", headers={"Date": "Mon, 07 Dec 2026 09:00:00 GMT"}
+        )
         items.extend(ad_from_posting("bench", response, p) for p in page_postings(response.selector).postings)
     return items
 
