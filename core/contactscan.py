@@ -40,16 +40,18 @@ CALLING_CODES = ("855", "95", "856", "66", "84", "63", "82", "86", "60", "62", "
 # the same characters, and a leading ``\s*`` only starts where a run of spaces starts
 # (``(?<!\s)``; the leftmost match began there anyway), so no attempt rescans a run that an
 # earlier one scanned. tests/crawler/test_linear.py times each against its worst input.
+# The third member: strings one of which every match contains (a bracket, a "/", a word);
+# a text with none of them is not scanned (tests/crawler/test_contacts.py checks them).
 _OBFUSCATIONS = [
-    (re.compile(r"(?<!\s)\s*[\(\[\{<]\s*(?:at|골뱅이|앳)\s*[\)\]\}>]\s*", re.I), "@"),
-    (re.compile(r"(?<!\s)\s*[\(\[\{<]\s*(?:dot|점|닷)\s*[\)\]\}>]\s*", re.I), "."),
-    (re.compile(r"\b(t)\s*\.\s*(me)\s*/\s*", re.I), r"\1.\2/"),
-    (re.compile(r"\b(wa)\s*\.\s*(me)\s*/\s*", re.I), r"\1.\2/"),
-    (re.compile(r"@\s+(?=[A-Za-z])"), "@"),
+    (re.compile(r"(?<!\s)\s*[\(\[\{<]\s*(?:at|골뱅이|앳)\s*[\)\]\}>]\s*", re.I), "@", "([{<"),
+    (re.compile(r"(?<!\s)\s*[\(\[\{<]\s*(?:dot|점|닷)\s*[\)\]\}>]\s*", re.I), ".", "([{<"),
+    (re.compile(r"\b(t)\s*\.\s*(me)\s*/\s*", re.I), r"\1.\2/", "/"),
+    (re.compile(r"\b(wa)\s*\.\s*(me)\s*/\s*", re.I), r"\1.\2/", "/"),
+    (re.compile(r"@\s+(?=[A-Za-z])"), "@", "@"),
     # "recruit 골뱅이 example 닷 com": the words without brackets, only between Latin letters
     # and digits (닷새, "five days", is Korean prose). One start per run of spaces, as above.
-    (re.compile(r"(?<=[A-Za-z0-9])[ ]{0,3}(?:골뱅이|앳)[ ]{0,3}(?=[A-Za-z0-9])"), "@"),
-    (re.compile(r"(?<=[A-Za-z0-9])[ ]{0,3}(?:닷|점)[ ]{0,3}(?=[A-Za-z])"), "."),
+    (re.compile(r"(?<=[A-Za-z0-9])[ ]{0,3}(?:골뱅이|앳)[ ]{0,3}(?=[A-Za-z0-9])"), "@", ("골뱅이", "앳")),
+    (re.compile(r"(?<=[A-Za-z0-9])[ ]{0,3}(?:닷|점)[ ]{0,3}(?=[A-Za-z])"), ".", "닷점"),
 ]
 
 _TG_LABEL = r"(?:텔\s*레\s*(?:그\s*램)?|텔그|ㅌㄹ|ㅌㄺ|telegram|telegrame|tg|tele)"
@@ -76,6 +78,7 @@ _WA_LINK = re.compile(r"(?:https?://)?(?:wa\.me/|(?:api|chat)\.whatsapp\.com/sen
 # One start per run of local-part characters: "%" is one of them, so it is in the look-behind
 # too, or 64 starts in a run of "%" each scanned the domain after it.
 _EMAIL = re.compile(r"(?<![\w.+%-])([A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})")
+_DIGIT = re.compile(r"\d")  # any script's digits, as _WA_NUMBER's and core.phonescan's \d read them
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]+", re.I)
 _LABELLED = {
     "telegram": re.compile(rf"(?<![A-Za-z]){_TG_LABEL}(?:id)?(?![A-Za-z]){_GAP}{_ID}", re.I),
@@ -123,14 +126,33 @@ def _fold(ch: str) -> str:
     return ch
 
 
+# The characters _fold changes: the _FOLD ranges, and decimal digits other than 0-9 (``\d`` is
+# Unicode category Nd, exactly the characters unicodedata.decimal reads). Found by one regex
+# scan instead of a Python call per character of the text (0.1 ms an ad).
+_FOLDABLE = re.compile(r"[\uff00-\uffef\U0001d400-\U0001d7ff\u2460-\u24ff]|(?![0-9])\d")
+
+
+def fold_text(text: str) -> str:
+    """``text`` with each character ``_fold`` changes folded (full-width and mathematical
+    forms by NFKC, other scripts' digits to 0-9), the rest as it is."""
+    return text if text.isascii() else _FOLDABLE.sub(lambda m: _fold(m.group()), text)
+
+
 def deobfuscate(text: str) -> str:
     """NFKC (full-width to ASCII), ASCII digits, and undo the common tricks against contact filters."""
     # NFKC only where it helps: it would also turn Korean compatibility jamo
     # (ㅌㄹ) into conjoining jamo and break the abbreviations we look for.
-    text = "".join(_fold(ch) if ch > "\x7f" else ch for ch in text)
-    for pattern, replacement in _OBFUSCATIONS:
-        text = pattern.sub(replacement, text)
+    text = fold_text(text)
+    for pattern, replacement, needs in _OBFUSCATIONS:
+        if _has(text, needs):
+            text = pattern.sub(replacement, text)
     return text
+
+
+def _has(text: str, needs: Iterable[str]) -> bool:
+    """Whether ``text`` contains one of ``needs``. A substring test is far cheaper than a regex
+    pass that can only fail: patterns that start with optional parts are tried at every position."""
+    return any(need in text for need in needs)
 
 
 @lru_cache(maxsize=1)
@@ -289,23 +311,27 @@ def extract_contacts(
         if span[0] < len(text):  # a match in the links part claims nothing of the text
             claimed.claim((span[0], min(span[1], len(text))))
 
+    # A pass is skipped when the text lacks what every match of its pattern contains
+    # (messenger links a "/", e-mails and handles an "@", numbers a digit): it could find
+    # nothing and claim nothing, so the result is the same, for a substring test.
+    slash, at, digit = _has(both, "/"), _has(text, "@"), _DIGIT.search(text) is not None
     for pattern, kind in ((_TG_LINK, "telegram"), (_KAKAO_LINK, "kakao"), (_LINE_LINK, "line")):
-        for m in pattern.finditer(both):
+        for m in pattern.finditer(both) if slash else ():
             _add(found, kind, m.group(1))
             claim(m.span())
-    for m in _WA_LINK.finditer(both):
+    for m in _WA_LINK.finditer(both) if slash else ():
         e164, _ = read_phone("+" + m.group(1), [], context=True)
         if e164:
             found.add("whatsapp", e164)
         claim(m.span())
-    for m in _EMAIL.finditer(text):
+    for m in _EMAIL.finditer(text) if at else ():
         _add(found, "email", m.group(1))
         claim(m.span())
     urls = []
     for m in _URL.finditer(both):
         claim(m.span())
         urls.append(_trim_url(m.group(0)))
-    for m in _BARE_LINK.finditer(text):
+    for m in _BARE_LINK.finditer(text) if _has(text, "/:?") else ():
         claim(m.span())
     for kind, pattern in _LABELLED.items():
         for m in pattern.finditer(text):
@@ -315,18 +341,18 @@ def extract_contacts(
                 continue
             _add(found, kind, m.group(1))
             claim(m.span(1))
-    for m in _WA_NUMBER.finditer(text):
+    for m in _WA_NUMBER.finditer(text) if digit else ():
         if m.span(1) in claimed:
             continue
         e164 = _whatsapp(m.group(1), regions)
         if e164:
             found.add("whatsapp", e164)
             claim(m.span(1))
-    for m in _HANDLE.finditer(text):
+    for m in _HANDLE.finditer(text) if at else ():
         if m.span(1) in claimed or m.group(1).lower() in _NOT_HANDLES:
             continue
         _add(found, "telegram", m.group(1))
-    for phone in find_phones(text, regions, claimed.marks):
+    for phone in find_phones(text, regions, claimed.marks) if digit else ():
         if phone.e164 not in found.seen["whatsapp"]:
             found.add("phone", phone.e164)
     for url in urls:

@@ -8,6 +8,13 @@ import scrapy
 
 from core.ad import AD_FIELDS, DATE_FIELDS, EXTRA, STRING_FIELDS
 
+
+def _get(self: scrapy.Item, key: str, default: Any = None) -> Any:
+    """``item.get``, read from the item's own dict (what scrapy.Item.__getitem__ reads) rather
+    than through the Mapping ABC's get and __getitem__: the pipelines read ~70 fields an ad."""
+    return self._values.get(key, default)
+
+
 # One scrapy.Field per field of the ad (core.ad documents them). A spider may leave
 # posted_at as the string it found: the normalise pipeline parses it.
 JobAd = type(
@@ -16,6 +23,7 @@ JobAd = type(
     {
         "__doc__": "One job ad. Missing fields are empty strings (or None for dates), never invented.",
         "__module__": __name__,
+        "get": _get,
         **{name: scrapy.Field() for name in (*AD_FIELDS, EXTRA)},
     },
 )

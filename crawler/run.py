@@ -10,6 +10,7 @@ share the child's reactor and run side by side.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import os
 from collections.abc import Mapping
@@ -79,6 +80,7 @@ def crawl_sources(
     A source whose spider cannot even start is reported with its error; the
     others crawl on. With ``parent_pid``, the crawl stops dead if that process goes.
     """
+    from scrapy import signals
     from scrapy.crawler import Crawler, CrawlerProcess  # imported late: installs a reactor
 
     process = CrawlerProcess({"LOG_LEVEL": log_level, "TELNETCONSOLE_ENABLED": False, **process_settings(config)})
@@ -119,6 +121,7 @@ def crawl_sources(
             results[name]["error"] = f"{type(exc).__name__}: {exc}"
             continue
         crawlers[name] = crawler
+        crawler.signals.connect(_freeze_startup, signal=signals.spider_opened)
         deferred.addErrback(_record_failure, results[name], name)
     if crawlers:
         if parent_pid is not None:
@@ -134,6 +137,22 @@ async def _no_start(self: Any) -> Any:
     """The start of a worker: nothing, its requests come from the shared queue."""
     return
     yield  # an async generator that yields nothing
+
+
+def _freeze_startup(**_: Any) -> None:
+    """Once a spider is open, move every object that exists into the collector's permanent
+    generation (``gc.freeze``), after one collection.
+
+    What is loaded by then stays for the whole crawl: Scrapy, the pipelines' libraries
+    (SQLAlchemy, phonenumbers, fastText) and what the store's migrations import (numpy and
+    scipy, through migration 0010), 185,000 objects against 83,000 for a crawl without the
+    pipelines. Each full collection scanned them all again, about 36 of them per 4,000 ads:
+    0.7 ms of CPU an ad. Frozen objects are still freed by reference counting; only a
+    cycle among them would wait for the process to end, and the crawl runs in a child
+    process of its own (stages.crawling), which ends with the crawl.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _record_failure(failure: Any, result: dict[str, Any], name: str) -> None:

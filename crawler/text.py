@@ -163,7 +163,7 @@ def parse_date(value: Any) -> datetime | None:
             y, mo, d, hh, mm = m.groups()
             text = f"{y}-{int(mo):02d}-{int(d):02d}" + (f" {int(hh):02d}:{mm}" if hh else "")
         try:
-            dt = dateparser.parse(text)
+            dt = _iso_date(text) or dateparser.parse(text)
         except (ValueError, OverflowError, TypeError):
             try:  # RFC 822 with odd zones, as some RSS feeds write them
                 dt = parsedate_to_datetime(text)
@@ -174,6 +174,23 @@ def parse_date(value: Any) -> datetime | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return dt.astimezone(timezone.utc)
+
+
+# The forms schema.org's datePosted and the Korean rewrite above give: a day, a day and a
+# minute, or an ISO date-time with seconds and an offset. dateparser reads them alike
+# (tests/crawler/test_text.py compares the two) at ten times the cost: 0.1 ms an ad.
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2})?)?")
+
+
+def _iso_date(text: str) -> datetime | None:
+    """``text`` read as an ISO date or date-time when it is one of the plain forms, else None
+    (and None when the numbers are out of range: dateparser then says what it says)."""
+    if not _ISO.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def http_date(value: bytes | str | None) -> datetime | None:

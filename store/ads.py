@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, Mapping
+from functools import lru_cache
+from typing import Any, Callable, Literal, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -93,15 +94,14 @@ def upsert_ads(session: Session, ads: list[Mapping[str, Any]], now: datetime) ->
             known.update(((a.source, a.external_id), a) for a in found)
     fresh = [v for k, v in zip(keys, values) if k not in known]
     ids: dict[tuple[str, str], int] = {}
-    columns = {"first_seen_at": now, "last_seen_at": now, "content_changes": 0}
-    for start in range(0, len(fresh), 20):  # 20 rows of ~20 columns: under SQLite's 999 parameters
-        stmt = (
-            insert(Ad)
-            .values([{**v, **columns} for v in fresh[start : start + 20]])
-            .on_conflict_do_nothing(index_elements=["source", "external_id"])
-            .returning(Ad.id, Ad.source, Ad.external_id)
-        )
-        ids.update(((source, external_id), ad_id) for ad_id, source, external_id in session.execute(stmt))
+    if fresh:
+        columns = {"first_seen_at": now, "last_seen_at": now, "content_changes": 0}
+        # One executemany of a statement compiled once per process: SQLAlchemy sends it as
+        # multi-row INSERTs (its "insertmanyvalues", pages kept under the backend's parameter
+        # limit), in the order given. A ``.values([...])`` per 20 rows, through the ORM, built
+        # and compiled a new statement each time: 0.6 ms of the 0.85 ms an ad cost the store.
+        rows = session.execute(_insert_new(insert), [{**v, **columns} for v in fresh])
+        ids.update(((source, external_id), ad_id) for ad_id, source, external_id in rows)
     index_new_ads(session, {ids[k]: v["contacts"] for k, v in zip(keys, values) if k in ids})
     results: list[tuple[UpsertResult, int]] = []
     for key, ad, v in zip(keys, ads, values):
@@ -112,6 +112,18 @@ def upsert_ads(session: Session, ads: list[Mapping[str, Any]], now: datetime) ->
         else:  # inserted by another process since the lookup
             results.append(upsert_ad(session, ad, now))
     return results
+
+
+@lru_cache(maxsize=4)
+def _insert_new(insert: Callable[[Table], Any]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the key, on the ads table (Core, not the ORM:
+    the rows are plain dicts, and the ORM's bulk path re-reads each one), for ``insert``'s dialect."""
+    table = Ad.__table__
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(table.c.id, table.c.source, table.c.external_id)
+    )
 
 
 def _insert_if_absent(session: Session, values: dict[str, Any], now: datetime) -> int | None:

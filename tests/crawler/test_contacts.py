@@ -109,3 +109,39 @@ def test_links_are_classified_and_merged():
     assert found["telegram"] == ["@abc_jobs"] and found["url"] == ["https://example.org/x"]
     merged = merge_contacts({"phone": ["1"]}, {"phone": ["1", "2"], "bogus": ["x"]})
     assert merged["phone"] == ["1", "2"] and "bogus" not in merged
+
+
+def test_folding_the_text_at_once_is_folding_each_character():
+    """fold_text finds what to fold by one regex; the rule is _fold's, character by character."""
+    from core.contactscan import _fold, fold_text
+
+    every = "".join(chr(cp) for cp in range(0x80, 0x110000))
+    assert fold_text(every) == "".join(_fold(ch) for ch in every)
+
+
+# Pieces of contacts, obfuscations, labels and digits in several scripts, glued at random.
+PIECES = (
+    *("텔레", "tg", "telegram", "카톡", "라인", "line", "wa", "whatsapp", "전화", "phone", "id", "아이디", "abc"),
+    *("@", "＠", "(at)", "[ at ]", "골뱅이", "앳", "닷", "점", "(dot)", " ", ":", "/", ".", "?", "\n"),
+    *("t.me/", "t . me /", "wa.me/", "open.kakao.com/o/", "line.me/ti/p/~", "www.", "http://", "example.com"),
+    *("bench_1", "010-1234-5678", "+855 12 345 678", "012345678", "１２３", "ｔｇ", "០១២៣៤៥៦៧៨"),
+)
+
+
+def test_skipped_passes_could_have_found_nothing(monkeypatch):
+    """extract_contacts skips a pattern when the text lacks a character all its matches have:
+    with every pass run, the contacts are the same."""
+    import random
+    import re
+
+    import core.contactscan as scan
+
+    rng = random.Random(20)
+    texts = [text for text, _ in CASES] + [
+        "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 12))) for _ in range(3000)
+    ]
+    links = [[], ["https://t.me/abc_jobs"], ["wa.me/66812345678"]]
+    skipping = [extract_contacts([t], links[i % 3], country="KH" * (i % 2)) for i, t in enumerate(texts)]
+    monkeypatch.setattr(scan, "_has", lambda text, needs: True)
+    monkeypatch.setattr(scan, "_DIGIT", re.compile(""))
+    assert [extract_contacts([t], links[i % 3], country="KH" * (i % 2)) for i, t in enumerate(texts)] == skipping

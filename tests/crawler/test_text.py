@@ -95,3 +95,33 @@ def test_the_normaliser_titles_a_post_by_its_first_line_and_leaves_an_empty_post
     assert post["title"] == "캄보디아 사무직 모집"
     empty = pipe.process_item(new_ad(source="tg", url="https://t.me/c/2", external_id="c/2", description=""))
     assert empty["title"] == ""
+
+
+def test_plain_iso_dates_read_as_dateutil_reads_them(monkeypatch) -> None:
+    """parse_date reads the plain ISO forms itself (crawler.text._iso_date): the same datetime,
+    or the same None, as dateutil gives, out-of-range fields and odd offsets included."""
+    import itertools
+
+    import crawler.text as text
+
+    parts = {
+        "year": ("0000", "0001", "0999", "1970", "2026", "9999"),
+        "month": ("00", "01", "02", "11", "12", "13"),
+        "day": ("00", "01", "28", "29", "30", "31", "32"),
+        "time": ("", "T00:00", " 14:30", "T23:59:59", "T24:00", "T12:60", "T12:30:60", "T07:05:09"),
+        "zone": ("", "Z", "+00:00", "-00:00", "+09:00", "-05:30", "+23:59", "+24:00", "+14:75"),
+    }
+    forms = {f"{y}-{m}-{d}{t}{z if t else ''}" for y, m, d, t, z in itertools.product(*parts.values())}
+    forms |= {"2026-11-20", "2026-11-20 14:30", "2026-11-19T22:15:00+09:00", "2026-11-20T10:00:00Z"}
+
+    def outcome(form: str) -> object:
+        try:
+            dt = parse_date(form)
+        except (ValueError, OverflowError) as exc:  # "+24:00", or year 1 moved back a day
+            return repr(exc)
+        return dt if dt is None else (dt, dt.tzinfo)
+
+    ours = {form: outcome(form) for form in forms}
+    assert sum(text._iso_date(form) is not None for form in forms) > 2000  # the fast path is taken
+    monkeypatch.setattr(text, "_iso_date", lambda _: None)
+    assert {form: outcome(form) for form in forms} == ours
