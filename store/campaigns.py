@@ -198,6 +198,16 @@ _CANDIDATES_PG = text(
 )
 
 
+def candidate_rows(session: Session, ad_id: int, keys: list[str], *, portable: bool = False) -> list[Any]:
+    """(key, campaign_id, ad_id) rows sharing these keys (at most KEYS_PER_STATEMENT), at most
+    PER_KEY per key and table, the ad's own free rows left out; free ads with a NULL campaign.
+    PostgreSQL runs _CANDIDATES_PG unless ``portable`` asks for the UNION ALL every backend runs."""
+    if session.get_bind().dialect.name == "postgresql" and not portable:
+        return session.execute(_CANDIDATES_PG, {"ad_id": ad_id, "keys": keys, "per_key": PER_KEY}).all()
+    params = {"ad_id": ad_id, **{f"k{i}": key for i, key in enumerate(keys)}}
+    return session.execute(_candidates(len(keys)), params).all()
+
+
 def _matches(
     session: Session, ad_id: int, keys: set[str], mh: MinHash | None, own: int | None
 ) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
@@ -213,14 +223,8 @@ def _matches(
     if not keys:
         return campaigns, free
     ordered, rows = sorted(keys), []
-    postgres = session.get_bind().dialect.name == "postgresql"
     for start in range(0, len(ordered), KEYS_PER_STATEMENT):
-        chunk = ordered[start : start + KEYS_PER_STATEMENT]
-        if postgres:
-            rows += session.execute(_CANDIDATES_PG, {"ad_id": ad_id, "keys": chunk, "per_key": PER_KEY}).all()
-            continue
-        params = {"ad_id": ad_id, **{f"k{i}": key for i, key in enumerate(chunk)}}
-        rows += session.execute(_candidates(len(chunk)), params).all()
+        rows += candidate_rows(session, ad_id, ordered[start : start + KEYS_PER_STATEMENT])
     shared_bands: dict[int, Counter[int]] = {}
     free_bands: set[int] = set()
     for key, campaign_id, other in sorted(rows, key=lambda r: (r[2], r[0], r[1] or 0)):
@@ -278,6 +282,19 @@ def _merge(session: Session, source: int, target: int) -> None:
     session.execute(_DELETE_CAMPAIGN, {"source": source})
 
 
+# One linker at a time on PostgreSQL (SQLite has one writer anyway): the scorers' linking,
+# and the watchlist's, which links from the desk or the command line while a run scores.
+# Not store.lock's key: a run holds that one on its own connection for the whole run,
+# and the run's scoring links under this one.
+LINKING_LOCK = 0x6C69_6E6B  # "link"
+
+
+def hold_linking_lock(session: Session) -> None:
+    """Wait for the linking lock; the transaction holds it until it ends (re-entrant)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LINKING_LOCK})
+
+
 def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCounts:
     """Fingerprint the given ads and link each into a campaign with the ads it matches.
 
@@ -295,7 +312,8 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
         fps.update((f.ad_id, f) for f in session.scalars(select(AdFingerprint).where(AdFingerprint.ad_id.in_(chunk))))
     session.flush()  # the caller's pending changes, once: the loop below leaves none of its own
     # Each ad's campaign, read once for the batch and kept in step below as ads join and
-    # campaigns merge (linking runs alone: under the linking lock, or in the one scorer).
+    # campaigns merge: under the linking lock, nobody else links meanwhile.
+    hold_linking_lock(session)
     own_of: dict[int, int] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -437,7 +455,10 @@ def join_contact_campaign(session: Session, ad_id: int, contacts: list[tuple[str
     (kind, normalised value), for contacts linking leaves out (links and domains) or that
     nothing linked yet: with other ads but no campaign, they form a new one with it.
     The campaign joined, or None (the ad already had one, or nobody else has the contacts)."""
-    if not contacts or session.execute(_OWN_CAMPAIGN, {"ad_id": ad_id}).scalar() is not None:
+    if not contacts:
+        return None
+    hold_linking_lock(session)  # a scorer reads campaigns once per batch: not while it links
+    if session.execute(_OWN_CAMPAIGN, {"ad_id": ad_id}).scalar() is not None:
         return None
     values = sorted({v for _, v in contacts})
     sharing = session.execute(_SHARING, {"values": values, "ad_id": ad_id}).all()

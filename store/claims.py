@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from sqlalchemy import exists, func, select, text
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from core.ad import AD_FIELDS
+from store.campaigns import hold_linking_lock as hold_lock
 from store.errors import StoreError
 from store.schema import DECISIONS, Ad, AdFingerprint, ReviewItem
 from store.scores import scored_as_is
 
-# Key of the advisory lock that serialises the linking pass of parallel scorers: two
+# The linking pass of parallel scorers is serialised by store.campaigns' linking lock: two
 # linkers at once could each miss the other's uncommitted campaigns, or deadlock.
-LINKING_LOCK = 0x6C75_7265  # "lure"
 
 
 def _pending(model_version: str, rescore: bool) -> Any:
@@ -94,6 +94,6 @@ def hold_linking_lock(session: Session, ad_ids: list[int]) -> list[int]:
     Another scorer may have linked some of them while this one waited: linking them
     again would compare them a second time, which one scorer alone never does.
     """
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LINKING_LOCK})
+    hold_lock(session)
     done = set(session.scalars(select(AdFingerprint.ad_id).where(AdFingerprint.ad_id.in_(ad_ids))))
     return [a for a in ad_ids if a not in done]

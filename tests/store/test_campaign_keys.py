@@ -10,7 +10,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import campaigns
-from store.campaigns import PER_KEY, _candidates, campaign_ads, campaign_of, link_ads
+from store.campaigns import PER_KEY, campaign_ads, campaign_of, candidate_rows, link_ads
 from store.fingerprints import band_keys, minhash_of
 from store.schema import Campaign, CampaignKey, FingerprintKey, FreeKey
 from tests.store.queue_fixtures import later, make_ad
@@ -111,14 +111,45 @@ def test_linking_work_per_ad_does_not_grow_with_the_campaign(factory):
     assert large["work"] <= 2 * small["work"], (small, large)
 
 
-def test_free_ads_read_per_key_are_capped(factory):
+@pytest.mark.parametrize("portable", [True, False], ids=["union", "backend's own"])
+def test_free_ads_read_per_key_are_capped(factory, portable):
     # Free ads under one band key pile up when they share the band but are not alike
     # enough to link; a lookup reads only the newest PER_KEY of them.
     with factory.begin() as s:
         ads = [make_ad(s, n, contacts={}) for n in range(PER_KEY + 10)]
         s.execute(FreeKey.__table__.insert(), [{"key": "band0:shared", "ad_id": a} for a in ads])
-        rows = s.execute(_candidates(1), {"k0": "band0:shared", "ad_id": ads[-1]}).all()
+        rows = candidate_rows(s, ads[-1], ["band0:shared"], portable=portable)
         assert sorted(r.ad_id for r in rows) == ads[-PER_KEY - 1 : -1]  # newest, without itself
+
+
+def test_both_candidate_lookups_read_the_same_rows(factory):
+    # PostgreSQL's LATERAL lookup and the portable UNION ALL: the same rows for the same keys,
+    # campaign keys past PER_KEY, free keys, the ad's own rows and a key nobody holds included.
+    with factory.begin() as s:
+        ads = [make_ad(s, n, contacts={}) for n in range(PER_KEY + 12)]
+        campaign_ids = [
+            s.execute(
+                Campaign.__table__.insert().returning(Campaign.id), {"created_at": later(0), "updated_at": later(0)}
+            ).scalar_one()
+            for _ in range(PER_KEY + 5)
+        ]
+        s.execute(
+            CampaignKey.__table__.insert(),
+            [{"key": "band1:many", "campaign_id": c, "ad_id": ads[i]} for i, c in enumerate(campaign_ids)]
+            + [{"key": "tg:@shared", "campaign_id": campaign_ids[0], "ad_id": ads[0]}],
+        )
+        s.execute(
+            FreeKey.__table__.insert(),
+            [{"key": "band1:many", "ad_id": a} for a in ads[:20]]
+            + [{"key": "tg:@shared", "ad_id": a} for a in ads[5:9]],
+        )
+        keys = ["band1:many", "band9:nobody", "tg:@shared"]
+        for me in (ads[6], ads[-1]):
+            portable = sorted(candidate_rows(s, me, keys, portable=True), key=lambda r: (r[0], r[1] or 0, r[2]))
+            native = sorted(candidate_rows(s, me, keys), key=lambda r: (r[0], r[1] or 0, r[2]))
+            assert [tuple(r) for r in native] == [tuple(r) for r in portable]
+            assert len([r for r in native if r[1] is not None and r[0] == "band1:many"]) == PER_KEY
+            assert all(r[2] != me for r in native if r[1] is None)
 
 
 @pytest.fixture(params=["on conflict", "not exists"])

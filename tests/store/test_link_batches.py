@@ -1,4 +1,4 @@
-"""Linking a batch gives what linking its ads one at a time gives.
+"""Linking a batch gives what linking its ads one at a time, by the per-ad paths, gives.
 
 link_ads reads each ad's campaign once per batch and writes new ads' fingerprints ahead of
 the loop (fewer round trips); an ad linked, or a campaign merged, earlier in the batch must
@@ -7,6 +7,7 @@ still be seen by the ads after it, exactly as when every ad was its own batch.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import Counter
 from dataclasses import asdict
@@ -14,6 +15,7 @@ from dataclasses import asdict
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from store import campaigns
 from store.campaigns import link_ads
 from tests.store.queue_fixtures import later, make_ad
 
@@ -70,7 +72,7 @@ def _link(factory: sessionmaker[Session], together: bool) -> dict[str, list]:
         }
 
 
-def test_a_batch_links_as_its_ads_one_by_one(factory):
+def test_a_batch_links_as_its_ads_one_by_one(factory, monkeypatch):
     whole = _link(factory, together=True)
     assert (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15) in whole["groups"], whole["groups"]
     with factory.begin() as s:  # a clean database for the second way, ids from 1 again (reasons name them)
@@ -80,5 +82,9 @@ def test_a_batch_links_as_its_ads_one_by_one(factory):
         else:
             for table in (*tables, "ads"):
                 s.execute(text(f"DELETE FROM {table}"))
+    # The reference takes the per-ad paths all the way: each new ad fingerprinted as it comes
+    # (refresh_fingerprint), and candidates by the portable UNION ALL on every backend.
+    monkeypatch.setattr(campaigns, "fingerprint_new", lambda session, ads: {})
+    monkeypatch.setattr(campaigns, "candidate_rows", functools.partial(campaigns.candidate_rows, portable=True))
     one_by_one = _link(factory, together=False)
     assert whole == one_by_one
