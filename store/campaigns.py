@@ -251,8 +251,7 @@ def _matches(
     if mh is None or not (representatives or free_bands):
         return campaigns, free
     wanted = sorted(free_bands.union(*representatives.values()))
-    signatures = session.execute(_SIGNATURES, {"ad_ids": wanted})
-    similar = {other: similarity(mh, blob) for other, blob in signatures if blob}
+    similar = {other: similarity(mh, blob) for other, blob in session.execute(_SIGNATURES, {"ad_ids": wanted}) if blob}
 
     def near(other: int) -> str:
         return f"near-duplicate text of ad {other} (similarity {similar[other]:.2f})"

@@ -122,12 +122,12 @@ def _upsert_scores(
         return
     # One statement, built once, run over the rows (executemany): a multi-row VALUES
     # statement was compiled anew for every batch, which cost more than the writing.
-    session.execute(_upsert_statement(dialect), values)
+    session.execute(_upsert_statement(insert), values)
 
 
 @lru_cache(maxsize=2)
-def _upsert_statement(dialect: str) -> Any:
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+def _upsert_statement(insert: Any) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE of a score, for ``insert``'s dialect (built once)."""
     stmt = insert(Score.__table__)
     return stmt.on_conflict_do_update(
         index_elements=["ad_id", "model_version"],
