@@ -104,6 +104,7 @@ class ScoringConfig:
     threshold: float | None = None
     batch_size: int = 1000
     workers: int = 1  # scoring processes; above 1 needs PostgreSQL (stages.parallel)
+    ahead: bool = True  # one worker: score the next batch in a helper process (stages.ahead)
 
 
 @dataclass(frozen=True)
@@ -529,6 +530,7 @@ def parse_config(
         threshold=_probability(sc, "threshold", None),
         batch_size=sc.positive("batch_size", int, 1000),
         workers=sc.positive("workers", int, 1),
+        ahead=sc.get("ahead", bool, True),
     )
     sc.finish()
 

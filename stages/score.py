@@ -17,7 +17,8 @@ from tqdm import tqdm
 from classifier.card import threshold_for
 from classifier.registry import load_model
 from config import Config
-from stages.analysed import confirmed_index, score_rows
+from stages.ahead import scored_batches
+from stages.analysed import confirmed_index
 from stages.common import StageResult, database, utcnow
 from stages.parallel import link_new_ads, refuse_sqlite, score_in_workers
 from store.errors import StoreError
@@ -59,8 +60,16 @@ def score_ads(
     show = sys.stderr.isatty() if progress is None else progress
     with factory() as session, tqdm(desc="scoring", unit="ad", disable=not show, leave=False) as bar:
         confirmed = confirmed_index(pipeline, session)  # once per run: flagged ads are compared with it
-        for batch in ads_to_score(session, version, rescore, config.scoring.batch_size):
-            rows = score_rows(pipeline, batch, threshold, confirmed)
+        batches = ads_to_score(session, version, rescore, config.scoring.batch_size)
+        for _, rows in scored_batches(
+            pipeline,
+            batches,
+            threshold,
+            confirmed,
+            models_dir=config.models.dir,
+            version=version,
+            ahead=config.scoring.ahead,
+        ):
             counts = record_scores(session, version, rows, clock())
             session.commit()  # each batch is durable on its own (resumable runs)
             totals.update(counts.as_dict())
