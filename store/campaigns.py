@@ -202,10 +202,15 @@ def candidate_rows(session: Session, ad_id: int, keys: list[str], *, portable: b
     """(key, campaign_id, ad_id) rows sharing these keys (at most KEYS_PER_STATEMENT), at most
     PER_KEY per key and table, the ad's own free rows left out; free ads with a NULL campaign.
     PostgreSQL runs _CANDIDATES_PG unless ``portable`` asks for the UNION ALL every backend runs."""
-    if session.get_bind().dialect.name == "postgresql" and not portable:
-        return session.execute(_CANDIDATES_PG, {"ad_id": ad_id, "keys": keys, "per_key": PER_KEY}).all()
+    if session.autoflush:  # what session.execute would do; link_ads runs without autoflush
+        session.flush()
+    # The Core connection, not session.execute: the ORM's execution path cost more than
+    # the lookup itself, and linking runs it for every ad.
+    conn = session.connection()
+    if conn.dialect.name == "postgresql" and not portable:
+        return conn.execute(_CANDIDATES_PG, {"ad_id": ad_id, "keys": keys, "per_key": PER_KEY}).all()
     params = {"ad_id": ad_id, **{f"k{i}": key for i, key in enumerate(keys)}}
-    return session.execute(_candidates(len(keys)), params).all()
+    return conn.execute(_candidates(len(keys)), params).all()
 
 
 def _matches(
@@ -251,7 +256,8 @@ def _matches(
     if mh is None or not (representatives or free_bands):
         return campaigns, free
     wanted = sorted(free_bands.union(*representatives.values()))
-    similar = {other: similarity(mh, blob) for other, blob in session.execute(_SIGNATURES, {"ad_ids": wanted}) if blob}
+    signatures = session.connection().execute(_SIGNATURES, {"ad_ids": wanted})
+    similar = {other: similarity(mh, blob) for other, blob in signatures if blob}
 
     def near(other: int) -> str:
         return f"near-duplicate text of ad {other} (similarity {similar[other]:.2f})"
@@ -268,8 +274,9 @@ def _matches(
 
 def _add_campaign_keys(session: Session, campaign_id: int, ad_ids: list[int]) -> None:
     """Give a campaign the keys of these members that it lacks."""
-    add_keys, _ = _key_statements(session.get_bind().dialect.name)
-    session.execute(add_keys, {"campaign_id": campaign_id, "ad_ids": ad_ids})
+    conn = session.connection()
+    add_keys, _ = _key_statements(conn.dialect.name)
+    conn.execute(add_keys, {"campaign_id": campaign_id, "ad_ids": ad_ids})
 
 
 def _merge(session: Session, source: int, target: int) -> None:
@@ -317,6 +324,7 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         own_of.update((a, c) for a, c in session.execute(_OWN_CAMPAIGNS, {"ad_ids": chunk}))
+    conn = session.connection()  # Core statements below: the ORM's execution path costs more than they do
     with session.no_autoflush:
         fresh = fingerprint_new(session, [ads[i] for i in ids if i in ads and i not in fps])
         for ad_id in ids:
@@ -333,12 +341,12 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
             # A free ad fingerprinted before has free_keys rows: old ones if it changed.
             free_rows = own is None and ad_id in fps
             if free_rows and refreshed:  # the new keys are added below if it stays free
-                session.execute(_DELETE_FREE, {"ad_ids": [ad_id]})
+                conn.execute(_DELETE_FREE, {"ad_ids": [ad_id]})
                 free_rows = False
             campaigns, free = _matches(session, ad_id, keys, mh, own)
             if not campaigns and not free:
                 if refreshed and own is None and keys:
-                    session.execute(_INSERT_FREE, [{"key": k, "ad_id": ad_id} for k in sorted(keys)])
+                    conn.execute(_INSERT_FREE, [{"key": k, "ad_id": ad_id} for k in sorted(keys)])
                 elif refreshed and own is not None:
                     _add_campaign_keys(session, own, [ad_id])
                 continue
@@ -353,7 +361,7 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
                             own_of[member] = target
                 touched.add(target)
             else:
-                target = session.execute(_NEW_CAMPAIGN, {"created_at": now, "updated_at": now}).scalar_one()
+                target = conn.execute(_NEW_CAMPAIGN, {"created_at": now, "updated_at": now}).scalar_one()
                 created += 1
             matched = dict(campaigns.values()) | free
             first_match = min(matched)
@@ -368,11 +376,11 @@ def link_ads(session: Session, ad_ids: Iterable[int], now: datetime) -> LinkCoun
                 for member in joining
             ]
             if members:
-                session.execute(_INSERT_MEMBERS, members)
+                conn.execute(_INSERT_MEMBERS, members)
                 linked += len(members)
                 own_of.update((member, target) for member in joining)
             if free_rows or free:
-                session.execute(_DELETE_FREE, {"ad_ids": ([ad_id] if free_rows else []) + sorted(free)})
+                conn.execute(_DELETE_FREE, {"ad_ids": ([ad_id] if free_rows else []) + sorted(free)})
             # A linked ad that changed brings its new keys too (its old ones stay: the
             # campaign did use them).
             changed = [ad_id] if own is not None and refreshed else []
