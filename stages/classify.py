@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import sys
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +36,14 @@ log = logging.getLogger(__name__)
 def _load(config: Config, model: str | None = None) -> tuple[Any, dict, float]:
     pipeline, card = registry.load_model(config.models.dir, model or config.scoring.model)
     return pipeline, card, threshold_for(card, config.scoring.threshold)
+
+
+def _card(config: Config) -> dict:
+    """The configured model's card (its version resolved), without loading the model."""
+    version = config.scoring.model
+    if version == "current":
+        version = registry.current_version(config.models.dir)
+    return registry.read_card(config.models.dir, version)
 
 
 NO_TEXT = "no text: title, description and text are all empty"
@@ -82,7 +91,13 @@ def classify(
     """
     if out_path is not None:
         _check_out(Path(in_path), Path(out_path))
-    pipeline, card, thr = _load(config)
+    if n_jobs > 1:
+        # The workers load (and check) the model; this process only reads and writes, so it
+        # needs the card, not seconds of loading a model it would never use.
+        pipeline, card = None, _card(config)
+        thr = threshold_for(card, config.scoring.threshold)
+    else:
+        pipeline, card, thr = _load(config)
     fmt = adfiles.file_format(out_path) if out_path else adfiles.file_format(in_path)
     counts = {"rows": 0, "flagged": 0, "no_text": 0, "model": card["version"], "threshold": thr, "out": out_path}
     models_dir = config.models.dir
@@ -127,8 +142,8 @@ def _worker_model(models_dir: str, version: str):
     return registry.load_model(Path(models_dir), version)[0]
 
 
-def _score_job(models_dir: str, version: str, chunk: pd.DataFrame, threshold: float):
-    return chunk, score_frame(_worker_model(models_dir, version), chunk, threshold)
+def _score_job(models_dir: str, version: str, chunk: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    return score_frame(_worker_model(models_dir, version), chunk, threshold)
 
 
 def score_chunks(
@@ -145,9 +160,17 @@ def score_chunks(
         return
     from joblib import Parallel, delayed
 
-    yield from Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")(
-        delayed(_score_job)(str(models_dir), version, c, threshold) for c in chunks
-    )
+    # Each chunk is kept here until its scores come back (in order), so only the scores
+    # travel back from the workers, not the chunk a second time.
+    sent: deque[pd.DataFrame] = deque()
+
+    def jobs():
+        for chunk in chunks:
+            sent.append(chunk)
+            yield delayed(_score_job)(str(models_dir), version, chunk, threshold)
+
+    for scored in Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")(jobs()):
+        yield sent.popleft(), scored
 
 
 @dataclass(frozen=True)
