@@ -233,15 +233,32 @@ def history(models_dir: Path | str) -> list[dict]:
     return out
 
 
+def _existing(root: Path, version: str) -> str:
+    """The version ('current' resolved), or ModelError naming the known ones."""
+    if version == "current":
+        version = current_version(root)
+    if not _version_dir(root, version).is_dir():
+        known = ", ".join(list_versions(root)) or "none"
+        raise ModelError(f"no model {version} in {root} (known: {known})")
+    return version
+
+
+def model_card(models_dir: Path | str, version: str = "current", *, verify: bool = False) -> dict:
+    """The card of a version or 'current', without loading the model (the errors load_model
+    gives). ``verify`` also checks the artefact's sha256 against the card (milliseconds)."""
+    root = Path(models_dir)
+    version = _existing(root, version)
+    card = read_card(root, version)
+    if verify:
+        _checked_artefact(_version_dir(root, version), version, card)
+    return card
+
+
 def load_model(models_dir: Path | str, version: str = "current"):
     """(pipeline, card) for a version or 'current', after hash, type and library checks."""
     root = Path(models_dir)
-    if version == "current":
-        version = current_version(root)
+    version = _existing(root, version)
     vdir = _version_dir(root, version)
-    if not vdir.is_dir():
-        known = ", ".join(list_versions(root)) or "none"
-        raise ModelError(f"no model {version} in {root} (known: {known})")
     card = read_card(root, version)
     art = _checked_artefact(vdir, version, card)
     if art.name != ARTEFACT:

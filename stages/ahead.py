@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -41,6 +42,11 @@ Batch = Sequence[dict[str, Any]]
 AHEAD_MIN_ADS = 2_000
 
 _STATE: tuple[Any, float, LureIndex | None] | None = None  # the helper's model, threshold, index
+_FAILED = ""  # why the helper could not load its model
+
+
+class HelperFailed(Exception):
+    """The helper could not load its model (the reason travels back as the message)."""
 
 
 def cores() -> int:
@@ -52,27 +58,97 @@ def cores() -> int:
 
 
 def _start(parent: int, models_dir: str, version: str, threshold: float, confirmed: LureIndex | None) -> None:
-    """In the helper: die with the parent, then load the model once."""
+    """In the helper: die with the parent, leave Ctrl-C to it, then load the model once."""
     die_with_parent(parent)
-    global _STATE
-    _STATE = (load_model(Path(models_dir), version)[0], threshold, confirmed)
-
-
-def _score(batch: Batch) -> list[ScoreRow]:
-    """In the helper: one batch scored as stages.analysed.score_rows scores it."""
-    assert _STATE is not None, "the helper's initializer did not run"
-    pipeline, threshold, confirmed = _STATE
-    return score_rows(pipeline, batch, threshold, confirmed)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops this process itself
+    global _STATE, _FAILED
+    try:
+        _STATE = (load_model(Path(models_dir), version)[0], threshold, confirmed)
+    except Exception as exc:  # told to the parent by _ready, for its log, not as a traceback
+        _FAILED = f"{type(exc).__name__}: {exc}"
 
 
 def _ready() -> bool:
     """In the helper: a task that ends as soon as the initializer has loaded the model."""
-    return _STATE is not None
+    if _STATE is None:
+        raise HelperFailed(_FAILED or "the helper's initializer did not run")
+    return True
+
+
+def _score(batch: Batch) -> list[ScoreRow]:
+    """In the helper: one batch scored as stages.analysed.score_rows scores it."""
+    if _STATE is None:
+        raise HelperFailed(_FAILED or "the helper's initializer did not run")
+    pipeline, threshold, confirmed = _STATE
+    return score_rows(pipeline, batch, threshold, confirmed)
 
 
 def _loaded(ready: Future[bool]) -> bool:
-    """Has the helper loaded the model yet? (Tests wait for it here instead.)"""
+    """Has the helper finished loading the model (or failed to)? Tests wait for it here."""
     return ready.done()
+
+
+class _Helper:
+    """The one helper process, seen from the parent; once it fails, it is never asked again."""
+
+    def __init__(self, pool: ProcessPoolExecutor, ready: Future[bool]) -> None:
+        self.pool, self.ready = pool, ready
+        self.failed = False
+        self.scored = 0  # batches the helper scored
+
+    @classmethod
+    def start(cls, models_dir: Path, version: str, threshold: float, confirmed: LureIndex | None) -> _Helper | None:
+        """A started helper, or None (logged) when this system cannot start one."""
+        try:
+            pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),  # no forked connections or threads
+                initializer=_start,
+                initargs=(os.getpid(), str(models_dir), version, threshold, confirmed),
+            )
+            return cls(pool, pool.submit(_ready))
+        except (OSError, BrokenProcessPool) as exc:  # no semaphores in a container, no memory to fork
+            log.warning("cannot start a scoring helper process (%s); scoring in this process", exc)
+            return None
+
+    def usable(self) -> bool:
+        """Loaded and alive: batches may go to it."""
+        if self.failed or not _loaded(self.ready):
+            return False
+        if self.ready.exception() is not None:
+            self._fail(self.ready.exception())
+        return not self.failed
+
+    def submit(self, batch: Batch) -> Future[list[ScoreRow]] | None:
+        if not self.failed:
+            try:
+                return self.pool.submit(_score, batch)
+            except BrokenProcessPool as exc:
+                self._fail(exc)
+        return None
+
+    def rows(self, batch: Batch, future: Future[list[ScoreRow]] | None, score_here) -> list[ScoreRow]:
+        """The batch's rows from the helper, or scored here if it failed meanwhile."""
+        if future is not None and not self.failed:
+            try:
+                rows = future.result()
+                self.scored += 1
+                return rows
+            except (BrokenProcessPool, HelperFailed) as exc:
+                self._fail(exc)
+        # Never future.result() again after a failure: a broken pool gives every pending
+        # future the same exception, and raising it again and again would chain each
+        # batch into its traceback.
+        return score_here(batch)
+
+    def _fail(self, exc: BaseException) -> None:
+        if not self.failed:
+            self.failed = True
+            log.warning("scoring helper process stopped (%s); scoring on in this process", exc)
+
+    def close(self) -> None:
+        """Stop the helper; wait only for a batch in flight, never for a model still loading."""
+        self.pool.shutdown(wait=self.ready.done(), cancel_futures=True)
 
 
 def scored_batches(
@@ -87,66 +163,40 @@ def scored_batches(
 ) -> Iterator[tuple[Batch, list[ScoreRow]]]:
     """(batch, its score rows) in order; with ``ahead`` (and 2+ cores, and a run big enough),
     the next batch is scored in a helper process while the caller records this one."""
+
+    def here(batch: Batch) -> list[ScoreRow]:
+        return score_rows(pipeline, batch, threshold, confirmed)
+
     it = iter(batches)
-    head: list[Batch] = []
-    for batch in it:
-        head.append(batch)
-        if len(head) == 2:
-            break
-    if not ahead or len(head) < 2 or cores() < 2 or sum(map(len, head)) < AHEAD_MIN_ADS:
+    head: list[Batch] = []  # read until the run is known to be big enough (or has ended)
+    if ahead and cores() > 1:
+        for batch in it:
+            head.append(batch)
+            if len(head) >= 2 and sum(map(len, head)) >= AHEAD_MIN_ADS:
+                break
+    big = len(head) >= 2 and sum(map(len, head)) >= AHEAD_MIN_ADS
+    helper = _Helper.start(models_dir, version, threshold, confirmed) if big else None
+    if helper is None:
         for batch in chain(head, it):
-            yield batch, score_rows(pipeline, batch, threshold, confirmed)
+            yield batch, here(batch)
         return
-    pool = ProcessPoolExecutor(
-        max_workers=1,
-        mp_context=multiprocessing.get_context("spawn"),  # no forked connections or threads
-        initializer=_start,
-        initargs=(os.getpid(), str(models_dir), version, threshold, confirmed),
-    )
-    failed: list[BrokenProcessPool] = []
-    helped: list[int] = []  # sizes of the batches the helper scored
-
-    def submit(batch: Batch) -> Future[list[ScoreRow]]:
-        future: Future[list[ScoreRow]] = Future()
-        if not failed:
-            try:
-                return pool.submit(_score, batch)
-            except BrokenProcessPool as exc:
-                fail(exc)
-        future.set_exception(failed[0])
-        return future
-
-    def result(batch: Batch, future: Future[list[ScoreRow]]) -> list[ScoreRow]:
-        try:
-            rows = future.result()
-            helped.append(len(rows))
-            return rows
-        except BrokenProcessPool as exc:
-            fail(exc)
-            return score_rows(pipeline, batch, threshold, confirmed)
-
-    def fail(exc: BrokenProcessPool) -> None:
-        # The helper died (its model would not load, out of memory, killed): this process
-        # scores on alone; the helper's own traceback is on stderr.
-        if not failed:
-            log.warning("scoring helper process stopped (%s); scoring on in this process", exc)
-            failed.append(exc)
-
     try:
-        ready = pool.submit(_ready)
-        pending: tuple[Batch, Future[list[ScoreRow]]] | None = None
+        pending: tuple[Batch, Future[list[ScoreRow]] | None] | None = None
         for batch in chain(head, it):
-            if pending is None and not _loaded(ready):
-                # The helper is still loading the model (seconds): score here meanwhile.
-                yield batch, score_rows(pipeline, batch, threshold, confirmed)
+            if helper.failed or (pending is None and not helper.usable()):
+                # Still loading the model (seconds), or gone: score here meanwhile, in order.
+                if pending is not None:
+                    yield pending[0], helper.rows(*pending, here)
+                    pending = None
+                yield batch, here(batch)
                 continue
-            following = (batch, submit(batch))
+            following = (batch, helper.submit(batch))
             if pending is not None:
-                yield pending[0], result(*pending)
+                yield pending[0], helper.rows(*pending, here)
             pending = following
         if pending is not None:
-            yield pending[0], result(*pending)
-        log.info("scoring: the helper process scored %d batch(es) ahead", len(helped))
+            yield pending[0], helper.rows(*pending, here)
+        log.info("scoring: the helper process scored %d batch(es) ahead", helper.scored)
     finally:
         # A caller that stops early (an error while recording) leaves nothing running.
-        pool.shutdown(wait=True, cancel_futures=True)
+        helper.close()

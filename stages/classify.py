@@ -38,14 +38,6 @@ def _load(config: Config, model: str | None = None) -> tuple[Any, dict, float]:
     return pipeline, card, threshold_for(card, config.scoring.threshold)
 
 
-def _card(config: Config) -> dict:
-    """The configured model's card (its version resolved), without loading the model."""
-    version = config.scoring.model
-    if version == "current":
-        version = registry.current_version(config.models.dir)
-    return registry.read_card(config.models.dir, version)
-
-
 NO_TEXT = "no text: title, description and text are all empty"
 
 
@@ -94,7 +86,7 @@ def classify(
     if n_jobs > 1:
         # The workers load (and check) the model; this process only reads and writes, so it
         # needs the card, not seconds of loading a model it would never use.
-        pipeline, card = None, _card(config)
+        pipeline, card = None, registry.model_card(config.models.dir, config.scoring.model, verify=True)
         thr = threshold_for(card, config.scoring.threshold)
     else:
         pipeline, card, thr = _load(config)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import shutil
 
 import pandas as pd
 import pytest
 
-from classifier import adfiles
-from classifier.errors import AdFileError
-from config import Config, parse_config
+from classifier import adfiles, registry
+from classifier.errors import AdFileError, ModelError
+from config import Config, ScoringConfig, parse_config
 from stages.classify import classify, evaluate, explain, format_explanation
 
 ADS = [
@@ -158,3 +159,24 @@ def test_parallel_classify_keeps_order(tmp_path, tiny_models_dir) -> None:
     classify(_config(tiny_models_dir), src, None, stdout=one, chunksize=2)
     classify(_config(tiny_models_dir), src, None, stdout=two, chunksize=2, n_jobs=2)
     assert one.getvalue() == two.getvalue()
+
+
+def test_parallel_classify_refuses_a_modified_model_before_reading(tmp_path, tiny_models_dir) -> None:
+    """With --jobs the parent does not load the model, but still checks it is the one its
+    card names, and an unknown version is named with the known ones, as with one job."""
+    models = tmp_path / "modified"
+    shutil.copytree(tiny_models_dir, models)
+    version = registry.current_version(models)
+    with (models / version / registry.ARTEFACT).open("ab") as fh:
+        fh.write(b"x")
+    src, empty = tmp_path / "ads.jsonl", tmp_path / "none.jsonl"
+    _write_jsonl(src, ADS)
+    _write_jsonl(empty, [])  # no chunk reaches a worker: only the parent can refuse the model
+    for ads in (src, empty):
+        with pytest.raises(ModelError, match="does not match its card"):
+            classify(_config(models), ads, tmp_path / "out.jsonl", n_jobs=2)
+        assert not (tmp_path / "out.jsonl").exists()
+    pinned = dataclasses.replace(_config(tiny_models_dir), scoring=ScoringConfig(model="20000101T000000Z"))
+    for jobs in (1, 2):
+        with pytest.raises(ModelError, match=r"no model 20000101T000000Z in .*\(known: "):
+            classify(pinned, src, tmp_path / "out.jsonl", n_jobs=jobs)

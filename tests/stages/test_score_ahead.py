@@ -69,9 +69,9 @@ def _run(write_config, name: str, on: bool, rows: list[dict]) -> dict[str, list]
     )
     with database(cfg) as factory:
         _store(factory, rows)
-        score_ads(cfg, factory, clock=lambda: T0)
+        counts = score_ads(cfg, factory, clock=lambda: T0).counts
         with factory() as s:
-            return {k: s.execute(text(q)).all() for k, q in TABLES.items()}
+            return {"counts": counts, **{k: s.execute(text(q)).all() for k, q in TABLES.items()}}
 
 
 @pytest.fixture
@@ -110,13 +110,44 @@ def test_a_helper_that_cannot_start_costs_no_batch(tmp_path, helper_on_small_run
         got = list(ahead.scored_batches(pipeline, iter(batches), 0.5, None, models_dir=empty, version=card["version"]))
     assert [b for b, _ in got] == batches
     assert [r for _, r in got] == expected
-    assert any("scoring on in this process" in r.getMessage() for r in caplog.records)
+    # The helper's reason reaches the log (not only a traceback on its stderr).
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "ModelError" in warning and "no model" in warning and "scoring on in this process" in warning
 
 
-def test_the_stage_stays_in_one_process_below_the_size(write_config, monkeypatch, caplog):
-    monkeypatch.setattr(ahead, "cores", lambda: 2)
+class _NoPool:
+    def __init__(self, *args, **kwargs):
+        raise OSError(38, "Function not implemented")  # sem_open in a container without /dev/shm
+
+
+def test_a_system_that_cannot_start_a_helper_scores_here(write_config, helper_on_small_runs, monkeypatch, caplog):
+    monkeypatch.setattr(ahead, "ProcessPoolExecutor", _NoPool)
     rows = _seed_rows(10)
-    with caplog.at_level(logging.INFO, logger="stages.ahead"):
-        _run(write_config, "small", True, rows)
-    assert not [r for r in caplog.records if r.name == "stages.ahead"]
+    with caplog.at_level(logging.WARNING, logger="stages.ahead"):
+        got = _run(write_config, "nopool", True, rows)
+    assert len(got["scores"]) == len(rows)
+    assert any("cannot start a scoring helper" in r.getMessage() for r in caplog.records)
+
+
+def test_no_helper_below_the_size_whatever_the_batch_size(write_config, monkeypatch):
+    """A run under AHEAD_MIN_ADS never starts the helper, in many small batches too."""
+    monkeypatch.setattr(ahead, "cores", lambda: 2)
+    monkeypatch.setattr(ahead, "AHEAD_MIN_ADS", 30)
+    started: list[bool] = []
+    monkeypatch.setattr(ahead._Helper, "start", classmethod(lambda cls, *a: started.append(True)))
+    rows = _seed_rows(24)  # 28 ads in batches of 4
     assert len(rows) < ahead.AHEAD_MIN_ADS
+    got = _run(write_config, "small", True, rows)
+    assert not started and len(got["scores"]) == len(rows)
+
+
+def test_the_size_counts_ads_not_batches(monkeypatch):
+    """Small batches still reach the size: the helper starts once enough ads are read."""
+    monkeypatch.setattr(ahead, "cores", lambda: 2)
+    monkeypatch.setattr(ahead, "AHEAD_MIN_ADS", 10)
+    started: list[bool] = []
+    monkeypatch.setattr(ahead._Helper, "start", classmethod(lambda cls, *a: started.append(True)))
+    monkeypatch.setattr(ahead, "score_rows", lambda pipeline, batch, *a: [len(batch)])
+    batches = [[{"ad_id": i}] * 3 for i in range(6)]  # 18 ads in batches of 3
+    got = list(ahead.scored_batches(None, iter(batches), 0.5, None, models_dir=Path("."), version="v"))
+    assert started == [True] and [r for _, r in got] == [[3]] * 6
