@@ -151,8 +151,10 @@ def deobfuscate(text: str) -> str:
 
 def _has(text: str, needs: Iterable[str]) -> bool:
     """Whether ``text`` contains one of ``needs``. A substring test is far cheaper than a regex
-    pass that can only fail: patterns that start with optional parts are tried at every position."""
-    return any(need in text for need in needs)
+    pass that can only fail: patterns that start with optional parts are tried at every position.
+    ``map`` over ``text.__contains__`` runs the tests without a generator frame per call (~25
+    calls an ad)."""
+    return any(map(text.__contains__, needs))
 
 
 @lru_cache(maxsize=1)
@@ -162,6 +164,9 @@ def _suffixes() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
+# Pure (the suffix list is the one the package ships) and asked again for the same few hosts
+# (every ad of a site gives its e-mail domain): tldextract's look-up is ~4 us a call.
+@lru_cache(maxsize=4096)
 def valid_host(host: str) -> bool:
     """A host name with a real top-level domain (a public suffix), or an IP address."""
     host = host.lower().rstrip(".")
