@@ -9,9 +9,10 @@ changing a parameter needs a new store.fingerprints.FINGERPRINT_VERSION.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from datasketch import MinHash
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 NUM_PERM = 64
 SHINGLE = 5  # characters; works for Korean, Chinese and Latin text alike
@@ -38,11 +39,18 @@ def shingles(text: str) -> set[bytes]:
 @lru_cache(maxsize=1)
 def permutations() -> Any:
     """The MinHash permutations (deriving them costs more than hashing a short ad)."""
+    # datasketch is imported where a MinHash is made, not with this module: it loads scipy
+    # (~0.5 s of CPU), and every crawl imports this module through the store's migrations
+    # (0010 -> store.contactcheck -> store.fingerprints) without making a MinHash.
+    from datasketch import MinHash
+
     return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
 def new_minhash(hashvalues: Any = None) -> MinHash:
     """An empty MinHash with our parameters, or one holding stored ``hashvalues``."""
+    from datasketch import MinHash
+
     return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=permutations(), hashvalues=hashvalues)
 
 

@@ -78,6 +78,8 @@ _SCRIPTS = (("KR", "\uac00", "\ud7a3"), ("TH", "\u0e00", "\u0e7f"), ("KH", "\u17
 
 # One regex scan per script, not a Python comparison per character (2,000 x 6 an ad).
 _SCRIPT_PATTERNS = tuple((region, re.compile(f"[{low}-{high}]")) for region, low, high in _SCRIPTS)
+# Any of them: most ads are in none (Latin, Han, Vietnamese...), and one scan says so instead of six.
+_ANY_SCRIPT = re.compile("[" + "".join(f"{low}-{high}" for _, low, high in _SCRIPTS) + "]")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ def home_regions(country: str = "", language: str = "", text: str = "") -> list[
     """
     found = [LANGUAGE_REGIONS.get(str(language or "").strip().lower()[:3], ""), str(country or "").strip().upper()]
     sample = text[:2000]
-    found += next(([region] for region, script in _SCRIPT_PATTERNS if script.search(sample)), [])
+    if _ANY_SCRIPT.search(sample):
+        found += next(([region] for region, script in _SCRIPT_PATTERNS if script.search(sample)), [])
     regions = list(dict.fromkeys(r for r in found if len(r) == 2 and r.isalpha()))
     return regions or list(WATCHED_REGIONS)
 
@@ -196,7 +199,7 @@ def find_phones(text: str, regions: list[str], masked: bytearray | None = None) 
         if end < len(text) and ((text[end].isascii() and text[end].isalnum()) or text[end] in "@/"):
             continue  # "12345678abc", "0123@", "5/": part of something else ("…5678로": a particle)
         raw = m.group(0)
-        digits = sum(ch.isdigit() for ch in raw)
+        digits = sum(map(str.isdigit, raw))
         if not 7 <= digits <= MAX_DIGITS:
             continue
         label = _label_before(text, start)

@@ -144,9 +144,9 @@ def _freeze_startup(**_: Any) -> None:
     generation (``gc.freeze``), after one collection.
 
     What is loaded by then stays for the whole crawl: Scrapy, the pipelines' libraries
-    (SQLAlchemy, phonenumbers, fastText) and what the store's migrations import (numpy and
-    scipy, through migration 0010), 185,000 objects against 83,000 for a crawl without the
-    pipelines. Each full collection scanned them all again, about 36 of them per 4,000 ads:
+    (SQLAlchemy, phonenumbers, fastText) and what the store's migrations import (numpy,
+    through migration 0010; scipy too until core.minhash imported datasketch lazily), 185,000
+    objects against 83,000 for a crawl without the pipelines (measured with scipy). Each full collection scanned them all again, about 36 of them per 4,000 ads:
     0.7 ms of CPU an ad. Frozen objects are still freed by reference counting; only a
     cycle among them would wait for the process to end, and the crawl runs in a child
     process of its own (stages.crawling), which ends with the crawl.

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-from datasketch import MinHash
 from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.minhash import NUM_PERM, minhash, new_minhash
 from store.schema import Ad, AdFingerprint, FingerprintKey
+
+if TYPE_CHECKING:  # for the annotations only: core.minhash imports datasketch (and scipy) when a MinHash is made
+    from datasketch import MinHash
 
 BANDS, ROWS = 16, 4  # 16 bands of core.minhash.NUM_PERM rows: candidate pairs from Jaccard ~0.5 up
 MIN_TEXT = 40  # shorter texts are too generic to link on

@@ -27,7 +27,9 @@ class ContactsPipeline(CountingPipeline):
         )
         # Links the spider saw are re-classified: a t.me link is Telegram, not "url".
         kept = {k: v for k, v in given.items() if k != "url"}
-        item["contacts"] = merge_contacts(kept, found)
+        # With nothing kept, the merge would rebuild ``found`` as it is (every kind, in order,
+        # each value once already): skipped, as for nearly every ad.
+        item["contacts"] = merge_contacts(kept, found) if any(kept.values()) else found
         for kind, values in item["contacts"].items():
             if values:
                 self.count(f"contacts/{kind}", len(values))

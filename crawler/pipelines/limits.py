@@ -53,11 +53,15 @@ def _nested_size(value: Any) -> tuple[int, int]:
     return chars, items
 
 
+# Every field read as a string, with its cap, in the order they are checked.
+_CAPPED = tuple((name, _field_cap(name)) for name in (*STRING_FIELDS, *DATE_FIELDS))
+
+
 def oversized_field(item: JobAd) -> str | None:
     """The name of the first field of ``item`` over its cap, or None."""
-    for name in (*STRING_FIELDS, *DATE_FIELDS):
+    for name, cap in _CAPPED:
         value = item.get(name)
-        if isinstance(value, str) and len(value) > _field_cap(name):
+        if isinstance(value, str) and len(value) > cap:
             return name
     contacts = item.get("contacts") or {}
     if sum(len(v) for v in contacts.values() if isinstance(v, (list, tuple))) > MAX_CONTACT_VALUES:

@@ -40,7 +40,9 @@ class NormalisePipeline(CountingPipeline):
         # First, on every field and nested value: one NUL would make PostgreSQL refuse the
         # store batch the ad is in, and hidden controls split the words the model reads.
         dirty = False
-        for name, value in list(item.items()):
+        # The item's own dict (what scrapy.Item's items() reads one key at a time through the
+        # Mapping ABC, as crawler.items._get says): the same pairs in the same order.
+        for name, value in list(item._values.items()):
             clean = scrub(value)
             if clean != value:
                 item[name], dirty = clean, True

@@ -124,6 +124,7 @@ PIECES = (
     *("텔레", "tg", "telegram", "카톡", "라인", "line", "wa", "whatsapp", "전화", "phone", "id", "아이디", "abc"),
     *("@", "＠", "(at)", "[ at ]", "골뱅이", "앳", "닷", "점", "(dot)", " ", ":", "/", ".", "?", "\n"),
     *("t.me/", "t . me /", "wa.me/", "open.kakao.com/o/", "line.me/ti/p/~", "www.", "http://", "example.com"),
+    *("WWW.", "HTTPS://", "TG", "Line", "KAKAO", "ſ", "ı", "\u212a", ".org", "news.example.com/a?"),
     *("bench_1", "010-1234-5678", "+855 12 345 678", "012345678", "１２３", "ｔｇ", "០១២៣៤៥៦៧៨"),
 )
 
@@ -144,4 +145,6 @@ def test_skipped_passes_could_have_found_nothing(monkeypatch):
     skipping = [extract_contacts([t], links[i % 3], country="KH" * (i % 2)) for i, t in enumerate(texts)]
     monkeypatch.setattr(scan, "_has", lambda text, needs: True)
     monkeypatch.setattr(scan, "_DIGIT", re.compile(""))
+    for hint in ("_ANY_OBFUSCATION", "_LABEL_START", "_BARE_LINK_END"):  # a match everywhere: every pass runs
+        monkeypatch.setattr(scan, hint, re.compile(""))
     assert [extract_contacts([t], links[i % 3], country="KH" * (i % 2)) for i, t in enumerate(texts)] == skipping
