@@ -107,7 +107,9 @@ class _Helper:
                 initargs=(os.getpid(), str(models_dir), version, threshold, confirmed),
             )
             return cls(pool, pool.submit(_ready))
-        except (OSError, BrokenProcessPool) as exc:  # no semaphores in a container, no memory to fork
+        # No working sem_open (NotImplementedError, or ImportError from multiprocessing's
+        # synchronize), no /dev/shm or no memory to spawn (OSError).
+        except (OSError, NotImplementedError, ImportError, BrokenProcessPool) as exc:
             log.warning("cannot start a scoring helper process (%s); scoring in this process", exc)
             return None
 
@@ -169,12 +171,14 @@ def scored_batches(
 
     it = iter(batches)
     head: list[Batch] = []  # read until the run is known to be big enough (or has ended)
+    size = 0
     if ahead and cores() > 1:
         for batch in it:
             head.append(batch)
-            if len(head) >= 2 and sum(map(len, head)) >= AHEAD_MIN_ADS:
+            size += len(batch)
+            if len(head) >= 2 and size >= AHEAD_MIN_ADS:
                 break
-    big = len(head) >= 2 and sum(map(len, head)) >= AHEAD_MIN_ADS
+    big = len(head) >= 2 and size >= AHEAD_MIN_ADS
     helper = _Helper.start(models_dir, version, threshold, confirmed) if big else None
     if helper is None:
         for batch in chain(head, it):

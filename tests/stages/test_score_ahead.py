@@ -115,16 +115,23 @@ def test_a_helper_that_cannot_start_costs_no_batch(tmp_path, helper_on_small_run
     assert "ModelError" in warning and "no model" in warning and "scoring on in this process" in warning
 
 
-class _NoPool:
-    def __init__(self, *args, **kwargs):
-        raise OSError(38, "Function not implemented")  # sem_open in a container without /dev/shm
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError(38, "Function not implemented"),  # sem_open in a container without /dev/shm
+        NotImplementedError("This Python has no working sem_open"),  # concurrent.futures' own check
+    ],
+)
+def test_a_system_that_cannot_start_a_helper_scores_here(
+    write_config, helper_on_small_runs, monkeypatch, caplog, error
+):
+    def no_pool(*args, **kwargs):
+        raise error
 
-
-def test_a_system_that_cannot_start_a_helper_scores_here(write_config, helper_on_small_runs, monkeypatch, caplog):
-    monkeypatch.setattr(ahead, "ProcessPoolExecutor", _NoPool)
+    monkeypatch.setattr(ahead, "ProcessPoolExecutor", no_pool)
     rows = _seed_rows(10)
     with caplog.at_level(logging.WARNING, logger="stages.ahead"):
-        got = _run(write_config, "nopool", True, rows)
+        got = _run(write_config, f"nopool-{type(error).__name__}", True, rows)
     assert len(got["scores"]) == len(rows)
     assert any("cannot start a scoring helper" in r.getMessage() for r in caplog.records)
 
