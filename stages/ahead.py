@@ -17,7 +17,6 @@ included (core.process), so nothing scores on outside the run lock.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,8 +28,8 @@ from typing import Any
 
 from classifier.neighbours import LureIndex
 from classifier.registry import load_model
-from core.process import die_with_parent
 from stages.analysed import score_rows
+from stages.parallel import worker_pool
 from store.scores import ScoreRow
 
 log = logging.getLogger(__name__)
@@ -57,9 +56,9 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _start(parent: int, models_dir: str, version: str, threshold: float, confirmed: LureIndex | None) -> None:
-    """In the helper: die with the parent, leave Ctrl-C to it, then load the model once."""
-    die_with_parent(parent)
+def _start(models_dir: str, version: str, threshold: float, confirmed: LureIndex | None) -> None:
+    """In the helper (which already dies with the parent): leave Ctrl-C to the parent, then
+    load the model once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops this process itself
     global _STATE, _FAILED
     try:
@@ -68,18 +67,21 @@ def _start(parent: int, models_dir: str, version: str, threshold: float, confirm
         _FAILED = f"{type(exc).__name__}: {exc}"
 
 
-def _ready() -> bool:
-    """In the helper: a task that ends as soon as the initializer has loaded the model."""
+def _state() -> tuple[Any, float, LureIndex | None]:
+    """In the helper: the loaded model, or HelperFailed saying why there is none."""
     if _STATE is None:
         raise HelperFailed(_FAILED or "the helper's initializer did not run")
-    return True
+    return _STATE
+
+
+def _ready() -> bool:
+    """In the helper: a task that ends as soon as the initializer has loaded the model."""
+    return _state() is not None
 
 
 def _score(batch: Batch) -> list[ScoreRow]:
     """In the helper: one batch scored as stages.analysed.score_rows scores it."""
-    if _STATE is None:
-        raise HelperFailed(_FAILED or "the helper's initializer did not run")
-    pipeline, threshold, confirmed = _STATE
+    pipeline, threshold, confirmed = _state()
     return score_rows(pipeline, batch, threshold, confirmed)
 
 
@@ -100,12 +102,7 @@ class _Helper:
     def start(cls, models_dir: Path, version: str, threshold: float, confirmed: LureIndex | None) -> _Helper | None:
         """A started helper, or None (logged) when this system cannot start one."""
         try:
-            pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),  # no forked connections or threads
-                initializer=_start,
-                initargs=(os.getpid(), str(models_dir), version, threshold, confirmed),
-            )
+            pool = worker_pool(1, _start, (str(models_dir), version, threshold, confirmed))
             return cls(pool, pool.submit(_ready))
         # No working sem_open (NotImplementedError, or ImportError from multiprocessing's
         # synchronize), no /dev/shm or no memory to spawn (OSError).

@@ -83,16 +83,23 @@ def _work(config: Config, rescore: bool) -> dict[str, int]:
     return dict(totals)
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
+def worker_pool(workers: int, then: Callable[..., None] | None = None, args: tuple = ()) -> ProcessPoolExecutor:
     """``workers`` spawned processes (no forked database connections or threads) that die with
     this one, kill -9 included (core.process): none scores on outside the run lock, and with
-    them gone the resource tracker sees its pipe close and exits too."""
+    them gone the resource tracker sees its pipe close and exits too. ``then(*args)`` (a
+    module-level function) runs in each once that is arranged, e.g. to load the model."""
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=die_with_parent,
-        initargs=(os.getpid(),),
+        initializer=_start_worker,
+        initargs=(os.getpid(), then, args),
     )
+
+
+def _start_worker(parent: int, then: Callable[..., None] | None, args: tuple) -> None:
+    die_with_parent(parent)
+    if then is not None:
+        then(*args)
 
 
 def score_in_workers(config: Config, version: str, workers: int, rescore: bool) -> Counter[str]:

@@ -202,7 +202,7 @@ def candidate_rows(session: Session, ad_id: int, keys: list[str], *, portable: b
     """(key, campaign_id, ad_id) rows sharing these keys (at most KEYS_PER_STATEMENT), at most
     PER_KEY per key and table, the ad's own free rows left out; free ads with a NULL campaign.
     PostgreSQL runs _CANDIDATES_PG unless ``portable`` asks for the UNION ALL every backend runs."""
-    if session.autoflush:  # what session.execute would do; link_ads runs without autoflush
+    if session.autoflush:  # as session.execute of the ORM select would; link_ads runs without autoflush
         session.flush()
     # The Core connection, not session.execute: the ORM's execution path cost more than
     # the lookup itself, and linking runs it for every ad.

@@ -128,7 +128,7 @@ def test_a_system_that_cannot_start_a_helper_scores_here(
     def no_pool(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(ahead, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(ahead, "worker_pool", no_pool)
     rows = _seed_rows(10)
     with caplog.at_level(logging.WARNING, logger="stages.ahead"):
         got = _run(write_config, f"nopool-{type(error).__name__}", True, rows)
